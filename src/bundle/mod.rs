@@ -1,0 +1,195 @@
+//! Bundles: what exports write. Files are created with mode 0600 beside their destination,
+//! written as a stream, synced, and only then moved into place, never over an existing file
+//! unless `--force`.
+
+mod json;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use sha2::{Digest as _, Sha256};
+
+pub use json::JsonBundle;
+
+use crate::error::Failure;
+
+/// A file being written: a temporary file in the destination's directory, hashed as it goes.
+pub struct OutputFile {
+    temp: tempfile::NamedTempFile,
+    writer: BufWriter<HashingWriter<File>>,
+    destination: PathBuf,
+    force: bool,
+}
+
+impl OutputFile {
+    /// Starts writing `destination`; refuses at once if it exists and `force` is not given.
+    pub fn create(destination: &Path, force: bool) -> Result<Self> {
+        if destination.exists() && !force {
+            return Err(
+                Failure::failed(format!("{} already exists", destination.display()))
+                    .with_hint("choose another --out, or pass --force to replace it")
+                    .into(),
+            );
+        }
+        let dir = match destination.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        // tempfile creates the file with mode 0600.
+        let temp = tempfile::Builder::new()
+            .prefix(".privctl-")
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a file in {}", dir.display()))?;
+        let file = temp.reopen().context("opening the bundle for writing")?;
+        Ok(Self {
+            temp,
+            writer: BufWriter::with_capacity(256 * 1024, HashingWriter::new(file)),
+            destination: destination.to_owned(),
+            force,
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut impl Write {
+        &mut self.writer
+    }
+
+    /// Flushes, syncs and moves the file into place; returns its SHA-256 (hex) and size.
+    pub fn finish(self) -> Result<(String, u64)> {
+        let shown = self.destination.display().to_string();
+        let hashing = self
+            .writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {shown}"))?;
+        let (file, digest, size) = hashing.finish();
+        file.sync_all()
+            .with_context(|| format!("writing {shown}"))?;
+        let result = if self.force {
+            self.temp.persist(&self.destination).map(drop)
+        } else {
+            self.temp.persist_noclobber(&self.destination).map(drop)
+        };
+        result
+            .map_err(|e| e.error)
+            .with_context(|| format!("moving the bundle into place at {shown}"))?;
+        Ok((digest, size))
+    }
+}
+
+/// Passes writes through and hashes them.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    pub fn finish(self) -> (W, String, u64) {
+        (self.inner, hex::encode(self.hasher.finalize()), self.size)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Which columns of a table an export redacts or omits (`export = "redact" | "omit"`): the
+/// table's `encrypted` columns when it lists any, otherwise every column that is not a key,
+/// the tenant column, a link or the timestamp.
+#[derive(Debug, Clone)]
+pub struct ColumnPolicy {
+    pub mode: crate::map::ExportMode,
+    pub columns: Vec<String>,
+}
+
+impl ColumnPolicy {
+    pub fn mode_name(&self) -> &'static str {
+        match self.mode {
+            crate::map::ExportMode::Include => "include",
+            crate::map::ExportMode::Redact => "redact",
+            crate::map::ExportMode::Omit => "omit",
+        }
+    }
+}
+
+pub fn export_columns(node: &crate::model::Node) -> ColumnPolicy {
+    use crate::map::ExportMode;
+    let mode = node.spec.export;
+    if mode == ExportMode::Include {
+        return ColumnPolicy {
+            mode,
+            columns: Vec::new(),
+        };
+    }
+    let columns = if !node.spec.encrypted.is_empty() {
+        node.spec.encrypted.clone()
+    } else {
+        let structural = |c: &str| {
+            node.key.iter().any(|k| k == c)
+                || node.tenant.as_ref().is_some_and(|(t, _)| t == c)
+                || node.links.iter().any(|l| l.columns.iter().any(|l| l == c))
+                || node.spec.timestamp.as_deref() == Some(c)
+        };
+        node.info
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| !structural(c))
+            .collect()
+    };
+    ColumnPolicy { mode, columns }
+}
+
+/// Applies a [`ColumnPolicy`] to one exported row.
+pub fn redact_row(policy: &ColumnPolicy, row: &mut serde_json::Map<String, serde_json::Value>) {
+    use crate::map::ExportMode;
+    for column in &policy.columns {
+        match policy.mode {
+            ExportMode::Include => {}
+            ExportMode::Omit => {
+                row.remove(column);
+            }
+            ExportMode::Redact => {
+                if let Some(value) = row.get_mut(column).filter(|v| !v.is_null()) {
+                    *value = serde_json::Value::String(last_four(value));
+                }
+            }
+        }
+    }
+}
+
+/// `…1234`: only the last four characters of a value.
+fn last_four(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 4 {
+        return "****".into();
+    }
+    format!(
+        "****{}",
+        chars[chars.len() - 4..].iter().collect::<String>()
+    )
+}

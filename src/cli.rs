@@ -1,0 +1,86 @@
+//! The command line: global flags and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::{completions, demo, dsar, init};
+use crate::ui::Format;
+
+/// privctl: privacy operations for multi-tenant SaaS databases.
+///
+/// Answers data subject requests, exports and deletes tenants, purges data past its retention
+/// window, and keeps a tamper-evident ledger of everything it did. Every destructive command is
+/// two-step: a dry run issues a token, the real run consumes it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "privctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database: postgres://… or sqlite://path
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// The data map
+    #[arg(
+        long,
+        env = "PRIVCTL_MAP",
+        global = true,
+        default_value = "privctl.toml",
+        value_name = "FILE"
+    )]
+    pub map: PathBuf,
+
+    /// Who is acting, recorded in the ledger [default: $USER@hostname]
+    #[arg(long, env = "PRIVCTL_ACTOR", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+
+    /// Human tables or one JSON document on stdout
+    #[arg(long, env = "PRIVCTL_FORMAT", global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// No status lines and no progress bars
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// No progress bars (they are also off when stderr is not a terminal)
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    #[command(subcommand)]
+    Dsar(dsar::Command),
+    Completions(completions::Args),
+    Demo(demo::Args),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,466 @@
+//! `privctl dsar preview | export | delete`: one data subject in one tenant.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use futures_util::TryStreamExt as _;
+use serde_json::{Value, json};
+
+use super::{Context, Session};
+use crate::bundle::{JsonBundle, OutputFile, export_columns, redact_row};
+use crate::confirm::{self, Binding, Expected};
+use crate::db::TxMode;
+use crate::erase::erase_subject;
+use crate::error::Failure;
+use crate::ledger::NewEntry;
+use crate::map::Effect;
+use crate::plan::{Plan, plan_subject};
+use crate::selection::{Subject, SubjectSelection};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show every row of one data subject in one tenant; issues the token for `dsar delete`
+    Preview(SubjectArgs),
+    /// Write the subject's data as a portable JSON bundle
+    Export(ExportArgs),
+    /// Erase the subject's data (delete or anonymise per the map); needs a token
+    Delete(DeleteArgs),
+}
+
+/// Who the subject is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubjectArgs {
+    /// The tenant (required when the map has a [tenant] section)
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// The subject's email (trimmed and lower-cased); short for --identity email=…
+    #[arg(long, value_name = "E")]
+    pub email: Vec<String>,
+    /// The subject's phone number (normalised to E.164); short for --identity phone=…
+    #[arg(long, value_name = "P")]
+    pub phone: Vec<String>,
+    /// Any identity the map declares in [identities]; several identities name one subject
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_identity)]
+    pub identity: Vec<(String, String)>,
+}
+
+fn parse_identity(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or("expected NAME=VALUE, e.g. external_id=cust-1001")?;
+    if name.trim().is_empty() {
+        return Err("the identity name before `=` is empty".into());
+    }
+    Ok((name.trim().to_owned(), value.to_owned()))
+}
+
+impl SubjectArgs {
+    fn identifiers(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .email
+            .iter()
+            .map(|e| ("email".to_owned(), e.clone()))
+            .collect();
+        out.extend(self.phone.iter().map(|p| ("phone".to_owned(), p.clone())));
+        out.extend(self.identity.iter().cloned());
+        out
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// Where to write the bundle (created with mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Replace an existing file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
+    #[arg(long, value_name = "TOKEN|-")]
+    pub confirm: Option<String>,
+}
+
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Preview(args) => plan(ctx, &args, "dsar-preview").await,
+        Command::Export(args) => export(ctx, &args).await,
+        Command::Delete(DeleteArgs {
+            subject,
+            confirm: None,
+        }) => plan(ctx, &subject, "dsar-delete").await,
+        Command::Delete(DeleteArgs {
+            subject,
+            confirm: Some(token),
+        }) => delete(ctx, &subject, &token).await,
+    }
+}
+
+/// Resolves the subject and tenant; refuses before touching anything when they are wrong.
+async fn prepare<'s>(
+    ctx: &Context,
+    session: &'s Session,
+    args: &SubjectArgs,
+) -> Result<(SubjectSelection<'s>, bool)> {
+    let subject = Subject::parse(&session.map, &args.identifiers())?;
+    let on_hold = session.check_tenant(args.tenant.as_deref()).await?;
+    let selection = SubjectSelection::new(&session.model, args.tenant.clone(), subject)?;
+    let _ = ctx;
+    Ok((selection, on_hold))
+}
+
+/// `dsar preview` and the dry run of `dsar delete`: the plan and a token.
+async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
+    let session = ctx.session().await?;
+    let (selection, on_hold) = prepare(ctx, &session, args).await?;
+    let tenant = args.tenant.as_deref();
+    let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    set_tenant(&session, &mut tx, tenant).await?;
+    let plan = plan_subject(&mut tx, &selection).await?;
+    let binding = Binding {
+        action: "dsar-delete".into(),
+        tenant: tenant.map(str::to_owned),
+        selector: subject_ref.clone(),
+        plan_digest: plan.digest(),
+        plan: plan.summary(),
+    };
+    // A tenant under legal hold keeps everything: the plan is shown, but no token is issued.
+    let issued = if on_hold {
+        None
+    } else {
+        Some(
+            confirm::issue(
+                &mut tx,
+                &binding,
+                &ctx.actor,
+                ctx.now,
+                session.map.confirm.ttl,
+            )
+            .await?,
+        )
+    };
+    let details = json!({
+        "tables": table_counts(&plan),
+        "total_rows": plan.total_rows(),
+        "plan_digest": binding.plan_digest,
+        "token_ref": issued.as_ref().map(|i| i.token_ref.clone()),
+        "legal_hold": on_hold,
+    });
+    let entry = NewEntry::new(action, if on_hold { "refused" } else { "planned" }, details)
+        .tenant(tenant)
+        .subject(&subject_ref);
+    session.ledger.append(&mut tx, ctx.now, entry).await?;
+    tx.commit().await?;
+
+    if on_hold {
+        print_plan(ctx, &plan, tenant, None)?;
+        return Err(Failure::failed(format!(
+            "tenant `{}` is under legal hold: its data may not be erased, so no token was issued",
+            tenant.unwrap_or_default()
+        ))
+        .into());
+    }
+    print_plan(ctx, &plan, tenant, issued.as_ref())
+}
+
+/// `dsar delete --confirm`: erase exactly what the dry run planned, or nothing.
+async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
+    let token = confirm::read_token(token)?;
+    let session = ctx.session().await?;
+    let (mut selection, on_hold) = prepare(ctx, &session, args).await?;
+    let tenant = args.tenant.as_deref();
+    if on_hold {
+        return Err(Failure::failed(format!(
+            "tenant `{}` is under legal hold: nothing was erased",
+            tenant.unwrap_or_default()
+        ))
+        .into());
+    }
+    let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
+    let expected = Expected {
+        action: "dsar-delete",
+        tenant,
+        selector: &subject_ref,
+    };
+
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    set_tenant(&session, &mut tx, tenant).await?;
+    let attempt = async {
+        let confirmation = confirm::redeem(
+            &mut tx,
+            &token,
+            &expected,
+            &ctx.actor,
+            ctx.now,
+            session.map.confirm.require_distinct_actor,
+        )
+        .await?;
+        selection.materialize(&mut tx).await?;
+        let plan = plan_subject(&mut tx, &selection).await?;
+        confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
+        let outcome = erase_subject(&mut tx, &selection, &plan, tenant, &session.ledger, ctx.now).await?;
+        confirmation.consume(&mut tx, &ctx.actor, ctx.now).await?;
+        let details = json!({
+            "tables": outcome.tables.iter().map(|t| (t.table.clone(), json!({"effect": t.effect, "rows": t.rows, "blobs": t.blobs}))).collect::<serde_json::Map<_, _>>(),
+            "cleared_references": plan.cleared_references,
+            "remaining": outcome.remaining,
+            "plan_digest": plan.digest(),
+            "token_ref": confirmation.token_ref,
+            "issued_by": confirmation.issued_by,
+        });
+        let entry = NewEntry::new("dsar-delete", "done", details).tenant(tenant).subject(&subject_ref);
+        session.ledger.append(&mut tx, ctx.now, entry).await?;
+        selection.release(&mut tx).await?;
+        anyhow::Ok((plan, outcome))
+    }
+    .await;
+
+    let (plan, outcome) = match attempt {
+        Ok(done) => done,
+        Err(error) => {
+            tx.rollback().await.ok();
+            record_failure(ctx, &session, tenant, &subject_ref, &error).await;
+            return Err(error);
+        }
+    };
+    tx.commit().await.context("committing the erasure")?;
+
+    let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": "dsar-delete",
+            "tenant": tenant,
+            "executed": true,
+            "tables": outcome.tables,
+            "total_rows": outcome.tables.iter().map(|t| t.rows).sum::<u64>(),
+            "cleared_references": plan.cleared_references,
+            "remaining": outcome.remaining,
+            "blobs_queued": blobs,
+        }))?;
+    } else {
+        let rows = outcome
+            .tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t.table.clone(),
+                    t.rows.to_string(),
+                    done_effect(t.effect).into(),
+                    t.legal_basis.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        ctx.ui
+            .table(&["table", "rows", "effect", "legal basis"], rows)?;
+        ctx.ui.status(&format!(
+            "erased; a fresh selection finds {} rows left to erase; {blobs} blob(s) queued for deletion",
+            outcome.remaining
+        ));
+    }
+    Ok(())
+}
+
+/// Records a refused or failed confirmation (its transaction was rolled back).
+async fn record_failure(
+    ctx: &Context,
+    session: &Session,
+    tenant: Option<&str>,
+    subject_ref: &str,
+    error: &anyhow::Error,
+) {
+    let outcome = match crate::error::exit_code(error) {
+        code if code == std::process::ExitCode::from(3) => "rejected",
+        _ => "failed",
+    };
+    let reason = error
+        .chain()
+        .next()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let entry = NewEntry::new("dsar-delete", outcome, json!({"reason": reason}))
+        .tenant(tenant)
+        .subject(subject_ref);
+    let recorded = async {
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        session.ledger.append(&mut tx, ctx.now, entry).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = recorded {
+        ctx.ui.warn(&format!(
+            "could not record the {outcome} attempt in the ledger: {e:#}"
+        ));
+    }
+}
+
+/// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.
+async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    let session = ctx.session().await?;
+    let (selection, _) = prepare(ctx, &session, &args.subject).await?;
+    let tenant = args.subject.tenant.as_deref();
+    let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
+    let mut file = OutputFile::create(&args.out, args.force)?;
+
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    set_tenant(&session, &mut tx, tenant).await?;
+    let mut bundle = JsonBundle::begin(file.writer(), "subject", tenant, &ctx.now.to_rfc3339())?;
+    let mut counts = serde_json::Map::new();
+    let mut redacted = serde_json::Map::new();
+    let mut retained = serde_json::Map::new();
+    for name in selection.tables() {
+        let node = session.model.node(name);
+        let policy = export_columns(node);
+        bundle.begin_table(name)?;
+        let sql = selection.select_rows(name);
+        let mut rows = tx.stream_json(&sql);
+        let mut n = 0u64;
+        while let Some(mut row) = rows
+            .try_next()
+            .await
+            .with_context(|| format!("reading {name}"))?
+        {
+            redact_row(&policy, &mut row);
+            bundle.row(&row)?;
+            n += 1;
+        }
+        drop(rows);
+        bundle.end_table()?;
+        counts.insert(name.clone(), json!(n));
+        if !policy.columns.is_empty() {
+            redacted.insert(
+                name.clone(),
+                json!({"mode": policy.mode_name(), "columns": policy.columns}),
+            );
+        }
+        if node.spec.erase.effect() != Effect::Delete && n > 0 {
+            retained.insert(
+                name.clone(),
+                json!({"effect": node.spec.erase.effect(), "legal_basis": node.spec.legal_basis}),
+            );
+        }
+    }
+    tx.rollback().await?;
+    let total: u64 = counts.values().filter_map(Value::as_u64).sum();
+    bundle.finish(
+        &json!({"row_counts": counts, "retained": retained, "redacted_columns": redacted}),
+    )?;
+    let (sha256, bytes) = file.finish()?;
+
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let details =
+        json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes});
+    let entry = NewEntry::new("dsar-export", "done", details)
+        .tenant(tenant)
+        .subject(&subject_ref)
+        .resource(&format!("bundle:sha256:{sha256}"));
+    session.ledger.append(&mut tx, ctx.now, entry).await?;
+    tx.commit().await?;
+
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": "dsar-export",
+            "tenant": tenant,
+            "out": args.out,
+            "sha256": sha256,
+            "bytes": bytes,
+            "row_counts": counts,
+            "total_rows": total,
+        }))?;
+    } else {
+        ctx.ui.line(&format!(
+            "wrote {total} rows from {} tables to {} (sha256 {sha256})",
+            counts.len(),
+            args.out.display()
+        ))?;
+    }
+    Ok(())
+}
+
+async fn set_tenant(session: &Session, tx: &mut crate::db::Tx, tenant: Option<&str>) -> Result<()> {
+    if let (Some(setting), Some(tenant)) = (&session.map.tenant_setting, tenant) {
+        tx.set_tenant(setting, tenant).await?;
+    }
+    Ok(())
+}
+
+fn table_counts(plan: &Plan) -> Value {
+    plan.tables
+        .iter()
+        .map(|t| (t.table.clone(), json!({"rows": t.rows, "effect": t.effect})))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn done_effect(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Delete => "deleted",
+        Effect::Anonymise => "anonymised",
+        Effect::Retain => "retained",
+    }
+}
+
+fn print_plan(
+    ctx: &Context,
+    plan: &Plan,
+    tenant: Option<&str>,
+    issued: Option<&confirm::Issued>,
+) -> Result<()> {
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": "dsar-delete",
+            "tenant": tenant,
+            "token": issued.map(|i| i.token.clone()),
+            "expires_at": issued.map(|i| i.expires_at.to_rfc3339()),
+            "tables": plan.tables,
+            "total_rows": plan.total_rows(),
+            "cleared_references": plan.cleared_references,
+        }))?;
+        return Ok(());
+    }
+    let rows = plan
+        .tables
+        .iter()
+        .map(|t| {
+            let mut effect = t.effect.as_str().to_owned();
+            if t.shared > 0 {
+                effect.push_str(&format!(" ({} shared, kept)", t.shared));
+            }
+            vec![
+                t.table.clone(),
+                t.rows.to_string(),
+                effect,
+                t.blobs.to_string(),
+                t.legal_basis.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    ctx.ui
+        .table(&["table", "rows", "effect", "blobs", "legal basis"], rows)?;
+    for cleared in &plan.cleared_references {
+        ctx.ui.line(&format!(
+            "{} row(s) of {} keep their row but lose the reference in `{}`",
+            cleared.rows, cleared.table, cleared.column
+        ))?;
+    }
+    ctx.ui.line(&format!(
+        "{} rows in {} tables",
+        plan.total_rows(),
+        plan.tables.iter().filter(|t| t.rows > 0).count()
+    ))?;
+    if let Some(issued) = issued {
+        ctx.ui.line(&format!(
+            "To erase, run `privctl dsar delete` with the same --tenant and identities and --confirm {} (expires {}).",
+            issued.token,
+            issued.expires_at.to_rfc3339()
+        ))?;
+    }
+    Ok(())
+}

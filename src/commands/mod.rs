@@ -1,0 +1,161 @@
+//! One module per subcommand; [`run`] dispatches.
+
+pub mod completions;
+pub mod demo;
+pub mod dsar;
+pub mod init;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::clock::Timestamp;
+use crate::db::{Db, Schema};
+use crate::error::Failure;
+use crate::ledger::Ledger;
+use crate::map::DataMap;
+use crate::model::Model;
+use crate::ui::Ui;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::from_cli(&cli.global)?;
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args).await,
+        Command::Dsar(command) => dsar::run(&ctx, command).await,
+        Command::Completions(args) => completions::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args).await,
+    }
+}
+
+/// What every command knows before it starts: who acts, when, where output goes.
+pub struct Context {
+    pub ui: Ui,
+    pub actor: String,
+    pub host: String,
+    pub now: Timestamp,
+    pub map_path: PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl Context {
+    fn from_cli(global: &GlobalArgs) -> Result<Self> {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        let actor = match &global.actor {
+            Some(actor) if !actor.trim().is_empty() => actor.trim().to_owned(),
+            _ => format!(
+                "{}@{host}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            ),
+        };
+        // Tests fix the clock; operators never need to.
+        let now = Timestamp::now(std::env::var("PRIVCTL_NOW").ok().as_deref())?;
+        Ok(Self {
+            ui: Ui::new(global.format, global.quiet, global.no_progress),
+            actor,
+            host,
+            now,
+            map_path: global.map.clone(),
+            database_url: global.database_url.clone(),
+        })
+    }
+
+    /// Connects to `--database-url` / `DATABASE_URL`.
+    pub async fn connect(&self) -> Result<Db> {
+        let url = self.database_url.as_deref().ok_or_else(|| {
+            Failure::usage("no database given: pass --database-url URL or set DATABASE_URL")
+        })?;
+        Db::connect(url, false).await
+    }
+
+    /// Loads the map, connects, and resolves the map against the live schema.
+    pub async fn session(&self) -> Result<Session> {
+        let map = DataMap::load(&self.map_path)?;
+        let db = self.connect().await?;
+        let schema = db.schema().await?;
+        if !schema.tables.contains_key("privctl_ledger") {
+            return Err(
+                Failure::failed("privctl's own tables are missing from this database")
+                    .with_hint("run `privctl init` once to create them")
+                    .into(),
+            );
+        }
+        let model = Model::build(&map, &schema, db.dialect())?;
+        let key = map
+            .keys
+            .ledger
+            .as_ref()
+            .map(|k| k.load())
+            .transpose()
+            .context("loading keys.ledger")?;
+        let ledger = Ledger::new(key, self.actor.clone(), self.host.clone());
+        Ok(Session {
+            map,
+            db,
+            schema,
+            model,
+            ledger,
+        })
+    }
+}
+
+/// A map resolved against a connected database, with the ledger ready.
+pub struct Session {
+    pub map: DataMap,
+    pub db: Db,
+    pub schema: Schema,
+    pub model: Model,
+    pub ledger: Ledger,
+}
+
+impl Session {
+    /// Checks `--tenant` against the map: required (and existing) when the map has `[tenant]`,
+    /// refused when it has none. Returns whether the tenant is under legal hold.
+    pub async fn check_tenant(&self, tenant: Option<&str>) -> Result<bool> {
+        match (&self.model.tenant, tenant) {
+            (None, None) => Ok(false),
+            (None, Some(_)) => Err(Failure::usage(
+                "--tenant: the map has no [tenant] section, so this database is single-tenant",
+            )
+            .into()),
+            (Some(_), None) => Err(Failure::usage(
+                "--tenant ID is required (the map has a [tenant] section)",
+            )
+            .into()),
+            (Some(t), Some(id)) => {
+                let spec = self.map.tenant.as_ref().expect("model has a tenant");
+                let mut sql = self.db.sql();
+                sql.push("SELECT ");
+                match &spec.legal_hold {
+                    Some(column) => sql.push("CAST(").column("t", column).push(" AS text)"),
+                    None => sql.push("NULL"),
+                };
+                sql.push(" FROM ")
+                    .ident(&t.name)
+                    .push(" t WHERE ")
+                    .column("t", &t.id)
+                    .push(" = ")
+                    .bind_as(id, &t.id_type);
+                let mut tx = self.db.begin(crate::db::TxMode::Snapshot).await?;
+                if let Some(setting) = &self.map.tenant_setting {
+                    tx.set_tenant(setting, id).await?;
+                }
+                let row = tx
+                    .fetch_optional(&sql)
+                    .await
+                    .with_context(|| format!("looking up tenant `{id}`"));
+                tx.rollback().await?;
+                match row? {
+                    None => Err(Failure::failed(format!(
+                        "tenant `{id}` not found in {}.{}",
+                        t.name, t.id
+                    ))
+                    .with_hint("check the tenant id; nothing was done")
+                    .into()),
+                    Some(row) => Ok(matches!(row[0].as_deref(), Some("true" | "1" | "t"))),
+                }
+            }
+        }
+    }
+}

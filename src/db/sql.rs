@@ -1,0 +1,186 @@
+//! A statement under construction: text with quoted identifiers and bound values only.
+
+use super::Dialect;
+
+/// A value bound to a placeholder; never pasted into SQL text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+/// SQL text plus its bound values, for one dialect.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    dialect: Dialect,
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            text: String::new(),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    /// Appends trusted SQL text (keywords, privctl's own fragments, map `when` conditions).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a quoted identifier.
+    pub fn ident(&mut self, name: &str) -> &mut Self {
+        self.text.push_str(&self.dialect.quote(name));
+        self
+    }
+
+    /// Appends `alias."column"`.
+    pub fn column(&mut self, alias: &str, name: &str) -> &mut Self {
+        self.text.push_str(alias);
+        self.text.push('.');
+        self.ident(name)
+    }
+
+    /// Appends a placeholder bound to `param`.
+    pub fn bind(&mut self, param: Param) -> &mut Self {
+        self.params.push(param);
+        let placeholder = self.dialect.placeholder(self.params.len());
+        self.text.push_str(&placeholder);
+        self
+    }
+
+    /// Appends a text value converted to a column's type, so comparisons with integer, uuid or
+    /// other typed columns use the column's index. `sql_type` comes from the catalog.
+    pub fn bind_as(&mut self, value: &str, sql_type: &str) -> &mut Self {
+        match self.dialect {
+            Dialect::Postgres if !is_text_type(sql_type) => {
+                self.push("CAST(").bind(Param::Text(value.to_owned()));
+                self.push(" AS ").push(sql_type).push(")")
+            }
+            // SQLite applies the column's affinity to the compared value.
+            _ => self.bind(Param::Text(value.to_owned())),
+        }
+    }
+
+    /// Appends another statement fragment, renumbering its placeholders.
+    pub fn append(&mut self, other: &Sql) -> &mut Self {
+        debug_assert_eq!(self.dialect, other.dialect);
+        if other.params.is_empty() {
+            self.text.push_str(&other.text);
+            return self;
+        }
+        let offset = self.params.len();
+        let renumbered = renumber(&other.text, self.dialect, offset);
+        self.text.push_str(&renumbered);
+        self.params.extend(other.params.iter().cloned());
+        self
+    }
+
+    /// Appends a comma-separated list of quoted columns, each prefixed with `alias.`.
+    pub fn columns(&mut self, alias: &str, names: &[String]) -> &mut Self {
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.column(alias, name);
+        }
+        self
+    }
+
+    /// Appends `(a.x, a.y)` for a composite key or `a.x` for a single column.
+    pub fn tuple(&mut self, alias: &str, names: &[String]) -> &mut Self {
+        if names.len() == 1 {
+            self.column(alias, &names[0])
+        } else {
+            self.push("(").columns(alias, names).push(")")
+        }
+    }
+}
+
+fn is_text_type(sql_type: &str) -> bool {
+    let t = sql_type.to_ascii_lowercase();
+    t == "text" || t.starts_with("character varying") || t.starts_with("varchar") || t == "citext"
+}
+
+/// Shifts `$n` / `?n` placeholders by `offset`. Placeholders inside string literals or quoted
+/// identifiers are left alone (privctl never writes such literals, but map conditions might).
+fn renumber(text: &str, dialect: Dialect, offset: usize) -> String {
+    let marker = match dialect {
+        Dialect::Postgres => '$',
+        Dialect::Sqlite => '?',
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == marker && chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().expect("digits");
+                out.push(marker);
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_fragments_are_renumbered() {
+        let mut a = Sql::new(Dialect::Postgres);
+        a.push("x = ").bind(Param::Int(1));
+        let mut b = Sql::new(Dialect::Postgres);
+        b.push(" AND y = ")
+            .bind(Param::Int(2))
+            .push(" AND z = '$1'");
+        a.append(&b);
+        assert_eq!(a.text(), "x = $1 AND y = $2 AND z = '$1'");
+        assert_eq!(a.params().len(), 2);
+    }
+
+    #[test]
+    fn typed_binds_cast_on_postgres_only() {
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.bind_as("42", "bigint");
+        assert_eq!(pg.text(), "CAST($1 AS bigint)");
+        let mut lite = Sql::new(Dialect::Sqlite);
+        lite.bind_as("42", "INTEGER");
+        assert_eq!(lite.text(), "?1");
+    }
+}

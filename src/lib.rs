@@ -1,0 +1,20 @@
+//! privctl: privacy operations for multi-tenant SaaS databases.
+//!
+//! The library behind the `privctl` binary: the data map ([`map`]), both databases ([`db`]),
+//! subject selections ([`selection`]), plans and erasure ([`plan`], [`erase`]), two-step
+//! tokens ([`confirm`]), the audit ledger ([`ledger`]) and bundles ([`bundle`]).
+
+pub mod bundle;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod confirm;
+pub mod db;
+pub mod erase;
+pub mod error;
+pub mod ledger;
+pub mod map;
+pub mod model;
+pub mod plan;
+pub mod selection;
+pub mod ui;

@@ -1,0 +1,95 @@
+//! Durations as the map writes them: `30d`, `15m`, `7y`, `unlimited`.
+
+use std::fmt;
+
+/// A length of time from the map (`confirm.ttl`, retention windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration {
+    seconds: i64,
+}
+
+impl Duration {
+    pub const fn from_seconds(seconds: i64) -> Self {
+        Self { seconds }
+    }
+
+    pub const fn seconds(self) -> i64 {
+        self.seconds
+    }
+
+    /// Parses `<number><unit>` with unit `s`, `m`, `h`, `d`, `w` or `y` (365 days).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
+            format!("`{text}` has no unit (use s, m, h, d, w or y, e.g. \"90d\")")
+        })?;
+        let (number, unit) = text.split_at(split);
+        let number: i64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` does not start with a whole number (e.g. \"90d\")"))?;
+        let unit_seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            "y" => 365 * 86_400,
+            _ => {
+                return Err(format!(
+                    "`{text}` has an unknown unit `{unit}` (use s, m, h, d, w or y)"
+                ));
+            }
+        };
+        number
+            .checked_mul(unit_seconds)
+            .map(Self::from_seconds)
+            .ok_or_else(|| format!("`{text}` is too long"))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.seconds;
+        for (unit, size) in [("y", 365 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60)] {
+            if s != 0 && s % size == 0 {
+                return write!(f, "{}{unit}", s / size);
+            }
+        }
+        write!(f, "{s}s")
+    }
+}
+
+/// A retention window: a duration or `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Keep(Duration),
+    Unlimited,
+}
+
+impl Window {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.trim() == "unlimited" {
+            Ok(Self::Unlimited)
+        } else {
+            Duration::parse(text).map(Self::Keep)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_refuses_typos() {
+        assert_eq!(Duration::parse("90d").unwrap().seconds(), 90 * 86_400);
+        assert_eq!(Duration::parse("15m").unwrap().seconds(), 900);
+        assert_eq!(Duration::parse("7y").unwrap().seconds(), 7 * 365 * 86_400);
+        assert!(Duration::parse("90").unwrap_err().contains("no unit"));
+        assert!(Duration::parse("9x").unwrap_err().contains("unknown unit"));
+        assert!(Duration::parse("d").is_err());
+        assert_eq!(Window::parse("unlimited").unwrap(), Window::Unlimited);
+        assert_eq!(Duration::parse("36h").unwrap().to_string(), "36h");
+        assert_eq!(Duration::parse("14d").unwrap().to_string(), "14d");
+    }
+}

@@ -1,0 +1,308 @@
+//! The data map (`privctl.toml`): where personal data lives and what to do with it.
+//!
+//! [`DataMap::load`] parses and validates the file. Every problem names the file and the key at
+//! fault; nothing in the map is trusted as SQL except the `when` conditions of identity columns.
+
+mod duration;
+mod raw;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+pub use duration::{Duration, Window};
+
+use crate::error::Failure;
+
+/// The validated data map.
+#[derive(Debug, Clone)]
+pub struct DataMap {
+    pub path: PathBuf,
+    /// `database.tenant_setting`: set per transaction for row-level security.
+    pub tenant_setting: Option<String>,
+    pub tenant: Option<TenantSpec>,
+    pub identities: BTreeMap<String, IdentityKind>,
+    /// Mapped tables (never includes ignored ones).
+    pub tables: BTreeMap<String, TableSpec>,
+    /// Ignored tables and the reason given.
+    pub ignored: BTreeMap<String, Option<String>>,
+    pub retention: BTreeMap<String, RetentionRule>,
+    pub blobs: BTreeMap<String, BlobStore>,
+    pub keys: Keys,
+    pub confirm: ConfirmPolicy,
+}
+
+/// `[tenant]`: the table with one row per tenant.
+#[derive(Debug, Clone)]
+pub struct TenantSpec {
+    pub table: String,
+    pub id: String,
+    pub plan: Option<String>,
+    pub legal_hold: Option<String>,
+    pub ended_at: Option<String>,
+    /// category → column with a per-tenant number of days.
+    pub retention_overrides: BTreeMap<String, String>,
+    pub erase: Erase,
+}
+
+/// How an identifier given on the command line is normalised and matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// Trimmed and lower-cased.
+    Email,
+    /// Normalised to E.164.
+    Phone {
+        default_region: Option<phonenumber::country::Id>,
+    },
+    /// Compared as given.
+    Exact,
+}
+
+/// One mapped table.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub name: String,
+    /// Tenant column; `None` when the table reaches its tenant through links.
+    pub tenant: Option<String>,
+    /// Declared row identity for a table without a primary key.
+    pub key: Option<Vec<String>>,
+    pub identities: Vec<IdentityColumn>,
+    pub links: Vec<LinkSpec>,
+    pub category: Option<String>,
+    pub erase: Erase,
+    pub legal_basis: Option<String>,
+    pub timestamp: Option<String>,
+    pub blob: Option<BlobColumn>,
+    pub export: ExportMode,
+    pub encrypted: Vec<String>,
+}
+
+/// A column of a table that holds an identity of the subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityColumn {
+    /// The name in `[identities]`.
+    pub identity: String,
+    pub column: String,
+    /// Trusted SQL condition on the table (key–value attribute tables).
+    pub when: Option<String>,
+    pub json: Option<JsonSelector>,
+}
+
+/// Where in a JSON column an identifier sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonSelector {
+    /// `$.a.b`: object keys from the root.
+    Path(Vec<String>),
+    /// Any string value anywhere in the document.
+    Any,
+}
+
+/// A link declared in the map (in addition to the database's foreign keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSpec {
+    pub column: String,
+    pub references: String,
+    /// The referenced row belongs to the referencing row's subject.
+    pub owned: bool,
+    /// `false`: rows that reference a selected row are not the subject's data (e.g. the agent
+    /// assigned to a conversation); erasing the referenced row sets this column to NULL instead.
+    pub follow: bool,
+}
+
+/// What erasure does to a table's selected rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Erase {
+    Delete,
+    Retain,
+    Anonymise(Vec<(String, AnonymiseMode)>),
+}
+
+impl Erase {
+    pub fn effect(&self) -> Effect {
+        match self {
+            Erase::Delete => Effect::Delete,
+            Erase::Retain => Effect::Retain,
+            Erase::Anonymise(_) => Effect::Anonymise,
+        }
+    }
+}
+
+/// The effect of an erasure on a table, as plans report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    Delete,
+    Anonymise,
+    Retain,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Delete => "delete",
+            Effect::Anonymise => "anonymise",
+            Effect::Retain => "retain",
+        }
+    }
+}
+
+/// How one column is anonymised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnonymiseMode {
+    /// Set to NULL.
+    Null,
+    /// Replaced by the text `[redacted]`.
+    Redact,
+    /// Replaced by a keyed hash of its value (same input, same output: counts stay possible).
+    Hash,
+}
+
+/// How a table's columns appear in exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportMode {
+    #[default]
+    Include,
+    /// Only the last four characters of each value.
+    Redact,
+    Omit,
+}
+
+/// `blob = { column, store }`: the row names an object in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobColumn {
+    pub column: String,
+    pub store: String,
+}
+
+/// `[blobs.NAME]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobStore {
+    pub url: String,
+}
+
+/// `[retention] category = …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetentionRule {
+    Flat(Window),
+    /// plan tier → window.
+    ByPlan(BTreeMap<String, Window>),
+    /// Counted from the tenant's `ended_at`.
+    AfterEnd(Window),
+}
+
+/// `[keys]`: where secrets come from (never the secret itself).
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    pub ledger: Option<KeySource>,
+    pub columns: Option<KeySource>,
+}
+
+/// `env:VAR` or `file:PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    Env(String),
+    File(PathBuf),
+}
+
+impl KeySource {
+    fn parse(text: &str, base: &Path) -> Result<Self, String> {
+        if let Some(var) = text.strip_prefix("env:") {
+            if var.is_empty() {
+                return Err("`env:` needs a variable name".into());
+            }
+            Ok(Self::Env(var.to_owned()))
+        } else if let Some(path) = text.strip_prefix("file:") {
+            if path.is_empty() {
+                return Err("`file:` needs a path".into());
+            }
+            Ok(Self::File(base.join(path)))
+        } else {
+            Err("must be `env:VAR` or `file:PATH` (never the key itself)".into())
+        }
+    }
+
+    /// Reads the secret. A trailing newline of a key file is not part of the key.
+    pub fn load(&self) -> anyhow::Result<Vec<u8>> {
+        let bytes = match self {
+            KeySource::Env(var) => std::env::var_os(var)
+                .with_context(|| {
+                    format!("the map's key `env:{var}`: environment variable {var} is not set")
+                })?
+                .into_encoded_bytes(),
+            KeySource::File(path) => {
+                let mut bytes = std::fs::read(path)
+                    .with_context(|| format!("reading key file {}", path.display()))?;
+                while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    bytes.pop();
+                }
+                bytes
+            }
+        };
+        anyhow::ensure!(!bytes.is_empty(), "the key from {self} is empty");
+        Ok(bytes)
+    }
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::Env(var) => write!(f, "env:{var}"),
+            KeySource::File(path) => write!(f, "file:{}", path.display()),
+        }
+    }
+}
+
+/// `[confirm]`.
+#[derive(Debug, Clone)]
+pub struct ConfirmPolicy {
+    pub ttl: Duration,
+    pub require_distinct_actor: bool,
+}
+
+impl DataMap {
+    /// Reads and validates a map file.
+    pub fn load(path: &Path) -> Result<Self, Failure> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::map(format!("{}: cannot read the data map: {e}", path.display()))
+                .with_hint("give the map with --map FILE or PRIVCTL_MAP (default: ./privctl.toml)")
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates map text; `path` names the file in errors and anchors `file:` keys.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Failure> {
+        let raw: raw::RawMap = toml::from_str(text).map_err(|e| {
+            Failure::map(format!("{}: {}", path.display(), e.to_string().trim_end()))
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        raw.validate(path, base).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            Failure::map(format!(
+                "{}: the data map is invalid:\n{}",
+                path.display(),
+                list.join("\n")
+            ))
+        })
+    }
+
+    /// The table spec for a mapped table.
+    pub fn table(&self, name: &str) -> Option<&TableSpec> {
+        self.tables.get(name)
+    }
+}
+
+/// Checks a table or column name from the map. Names are always quoted in SQL; this only refuses
+/// what no database accepts as a name.
+pub fn check_identifier(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("an empty name is not a valid identifier".into());
+    }
+    if name.len() > 63 {
+        return Err(format!("`{name}` is longer than 63 bytes"));
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(format!("{name:?} contains a control character"));
+    }
+    Ok(())
+}

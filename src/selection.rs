@@ -1,0 +1,598 @@
+//! Subject selections: which rows of which tables belong to one data subject in one tenant.
+//!
+//! A selection starts at rows whose identity columns match the subject's normalised
+//! identifiers and follows links: rows that reference a selected row join (parent → child), and
+//! rows that a selected row references through an `owned` link join too (child → parent).
+//! Every condition carries the tenant, directly or through the links.
+//!
+//! Reading (preview, export) nests each parent's selection as a subquery. Erasing first
+//! materialises every table's selected keys in temporary tables, so deleting children does not
+//! change what their parents' selections find.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+
+use crate::db::{Dialect, Param, Sql, Tx};
+use crate::error::Failure;
+use crate::map::{DataMap, IdentityKind, JsonSelector};
+use crate::model::{Link, Model, Node};
+
+/// One identifier of the subject, normalised.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Identifier {
+    /// The name in `[identities]`.
+    pub name: String,
+    pub value: String,
+}
+
+/// The data subject: one or more identifiers (all naming the same person).
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub identifiers: Vec<Identifier>,
+}
+
+impl Subject {
+    /// Normalises `(identity, raw value)` pairs as the map's `[identities]` say. Errors never
+    /// repeat the value: it is personal data.
+    pub fn parse(map: &DataMap, given: &[(String, String)]) -> Result<Self, Failure> {
+        if given.is_empty() {
+            return Err(Failure::usage(
+                "name the subject with --email, --phone or --identity NAME=VALUE",
+            ));
+        }
+        let mut identifiers = Vec::new();
+        for (name, raw) in given {
+            let kind = map.identities.get(name).ok_or_else(|| {
+                let known: Vec<&str> = map.identities.keys().map(String::as_str).collect();
+                Failure::usage(format!(
+                    "--identity {name}=…: the map declares no identity `{name}` (declared: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?;
+            let value = normalise(kind, raw).map_err(|why| {
+                Failure::usage(format!(
+                    "--identity {name}: {why} (the value is not repeated here)"
+                ))
+            })?;
+            identifiers.push(Identifier {
+                name: name.clone(),
+                value,
+            });
+        }
+        identifiers.sort();
+        identifiers.dedup();
+        Ok(Self { identifiers })
+    }
+}
+
+/// Normalises one identifier: emails trimmed and lower-cased, phones to E.164.
+pub fn normalise(kind: &IdentityKind, raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("the value is empty".into());
+    }
+    match kind {
+        IdentityKind::Email => {
+            let lower = trimmed.to_lowercase();
+            let ok = lower
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+            if ok {
+                Ok(lower)
+            } else {
+                Err("not an email address".into())
+            }
+        }
+        IdentityKind::Phone { default_region } => {
+            let number = phonenumber::parse(*default_region, trimmed).map_err(|_| {
+                "not a phone number (give it in E.164, e.g. +4930…, or set default_region in the map)".to_owned()
+            })?;
+            if !phonenumber::is_valid(&number) {
+                return Err("not a valid phone number for its region".into());
+            }
+            Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+        }
+        IdentityKind::Exact => Ok(raw.to_owned()),
+    }
+}
+
+/// Where a parent's selection comes from when a child's condition refers to it.
+#[derive(Debug, Clone)]
+enum Source {
+    /// Nested subqueries, evaluated by the database in the statement's snapshot.
+    Inline,
+    /// Temporary tables of keys, one per table.
+    Materialized(BTreeMap<String, String>),
+}
+
+/// The rows of one subject in one tenant.
+#[derive(Debug, Clone)]
+pub struct SubjectSelection<'m> {
+    model: &'m Model,
+    tenant: Option<String>,
+    subject: Subject,
+    /// Tables that can hold the subject's rows, each after the tables its condition refers to.
+    tables: Vec<String>,
+    /// table → edges into it that make rows join.
+    edges: BTreeMap<String, Vec<Edge<'m>>>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Edge<'m> {
+    /// Rows of this table referencing selected rows of the link's parent.
+    Child(&'m Link),
+    /// Rows of this table referenced by selected rows of `child` through an owned link.
+    Owned(&'m Node, &'m Link),
+}
+
+impl<'m> SubjectSelection<'m> {
+    pub fn new(
+        model: &'m Model,
+        tenant: Option<String>,
+        subject: Subject,
+    ) -> Result<Self, Failure> {
+        let names: BTreeSet<&str> = subject
+            .identifiers
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        let mut reachable: BTreeSet<&str> = model
+            .nodes
+            .values()
+            .filter(|n| {
+                n.spec
+                    .identities
+                    .iter()
+                    .any(|c| names.contains(c.identity.as_str()))
+            })
+            .map(|n| n.name.as_str())
+            .collect();
+        // parent selection → tables whose selection refers to it
+        let mut edges: BTreeMap<String, Vec<Edge<'m>>> = BTreeMap::new();
+        loop {
+            let before = reachable.len();
+            for node in model.nodes.values() {
+                for link in &node.links {
+                    if link.parent == node.name || !model.nodes.contains_key(&link.parent) {
+                        continue; // self-references and the tenant table are not followed
+                    }
+                    if link.owned && reachable.contains(node.name.as_str()) {
+                        reachable.insert(link.parent.as_str());
+                    } else if !link.owned && link.follow && reachable.contains(link.parent.as_str())
+                    {
+                        reachable.insert(node.name.as_str());
+                    }
+                }
+            }
+            if reachable.len() == before {
+                break;
+            }
+        }
+        let mut depends: BTreeMap<&str, BTreeSet<&str>> =
+            reachable.iter().map(|t| (*t, BTreeSet::new())).collect();
+        for node in model.nodes.values() {
+            for link in &node.links {
+                if link.parent == node.name || !model.nodes.contains_key(&link.parent) {
+                    continue;
+                }
+                if link.owned && reachable.contains(node.name.as_str()) {
+                    edges
+                        .entry(link.parent.clone())
+                        .or_default()
+                        .push(Edge::Owned(node, link));
+                    depends
+                        .get_mut(link.parent.as_str())
+                        .expect("reachable")
+                        .insert(node.name.as_str());
+                } else if !link.owned && link.follow && reachable.contains(link.parent.as_str()) {
+                    edges
+                        .entry(node.name.clone())
+                        .or_default()
+                        .push(Edge::Child(link));
+                    depends
+                        .get_mut(node.name.as_str())
+                        .expect("reachable")
+                        .insert(link.parent.as_str());
+                }
+            }
+        }
+        let mut tables = Vec::new();
+        while !depends.is_empty() {
+            let ready: Vec<&str> = depends
+                .iter()
+                .filter(|(_, d)| d.is_empty())
+                .map(|(t, _)| *t)
+                .collect();
+            if ready.is_empty() {
+                let cycle: Vec<&str> = depends.keys().copied().collect();
+                return Err(Failure::map(format!(
+                    "{}: the links between {} form a cycle through owned and followed links",
+                    model_file(model),
+                    cycle.join(", ")
+                )));
+            }
+            for t in ready {
+                depends.remove(t);
+                for d in depends.values_mut() {
+                    d.remove(t);
+                }
+                tables.push(t.to_owned());
+            }
+        }
+        Ok(Self {
+            model,
+            tenant,
+            subject,
+            tables,
+            edges,
+            source: Source::Inline,
+        })
+    }
+
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// Tables that can hold the subject's rows, parents of the selection first.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    pub fn contains(&self, table: &str) -> bool {
+        self.tables.iter().any(|t| t == table)
+    }
+
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Materialises every table's selected keys into temporary tables (parents of the
+    /// selection first), so later statements see the selection as it was at this moment.
+    pub async fn materialize(&mut self, tx: &mut Tx) -> Result<()> {
+        let mut temp = BTreeMap::new();
+        for (i, table) in self.tables.iter().enumerate() {
+            let name = format!("privctl_sel_{i}");
+            let qualified = temp_table(tx.dialect(), &name);
+            let mut drop = tx.sql();
+            drop.push("DROP TABLE IF EXISTS ").push(&qualified);
+            tx.execute(&drop).await?;
+            let node = self.model.node(table);
+            let mut sql = tx.sql();
+            sql.push("CREATE TEMPORARY TABLE ").push(&name);
+            if tx.dialect() == Dialect::Postgres {
+                sql.push(" ON COMMIT DROP");
+            }
+            sql.push(" AS SELECT ")
+                .columns("t", &node.key)
+                .push(" FROM ")
+                .ident(table)
+                .push(" t WHERE ");
+            let mut counter = 0;
+            self.push_condition(&mut sql, table, "t", &mut counter);
+            tx.execute(&sql).await?;
+            temp.insert(table.clone(), qualified);
+            // Later tables refer to this one through its temporary table.
+            self.source = Source::Materialized(temp.clone());
+        }
+        self.source = Source::Materialized(temp);
+        Ok(())
+    }
+
+    /// Drops the temporary tables (PostgreSQL drops them at commit anyway).
+    pub async fn release(&self, tx: &mut Tx) -> Result<()> {
+        if let Source::Materialized(temp) = &self.source {
+            for qualified in temp.values() {
+                let mut drop = tx.sql();
+                drop.push("DROP TABLE IF EXISTS ").push(qualified);
+                tx.execute(&drop).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `SELECT <key as JSON> FROM table WHERE <selected> ORDER BY key`.
+    pub fn select_keys(&self, table: &str) -> Sql {
+        let node = self.model.node(table);
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT ");
+        push_key_json(&mut sql, "t", &node.key);
+        sql.push(" FROM ").ident(table).push(" t WHERE ");
+        self.push_selected(&mut sql, table, "t", &mut 0);
+        sql.push(" ORDER BY ").columns("t", &node.key);
+        sql
+    }
+
+    /// `SELECT count(*) FROM table WHERE <selected>` (re-evaluated inline, for checks).
+    pub fn count_inline(&self, table: &str) -> Sql {
+        let inline = Self {
+            source: Source::Inline,
+            ..self.clone()
+        };
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ");
+        inline.push_condition(&mut sql, table, "t", &mut 0);
+        sql
+    }
+
+    /// Rows of `table` as JSON objects, in key order.
+    pub fn select_rows(&self, table: &str) -> Sql {
+        let node = self.model.node(table);
+        let mut sql = Sql::new(self.model.dialect);
+        crate::db::open_json_rows(&mut sql, &node.info, "t");
+        sql.push(" FROM ").ident(table).push(" t WHERE ");
+        self.push_selected(&mut sql, table, "t", &mut 0);
+        sql.push(" ORDER BY ").columns("t", &node.key);
+        crate::db::close_json_rows(&mut sql);
+        sql
+    }
+
+    /// Pushes a condition true for the selected rows of `table` under `alias`.
+    pub fn push_selected(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        match &self.source {
+            Source::Materialized(temp) if temp.contains_key(table) => {
+                let node = self.model.node(table);
+                self.push_scope(sql, table, alias, counter);
+                sql.push(" AND ")
+                    .tuple(alias, &node.key)
+                    .push(" IN (SELECT ");
+                sql.columns("s", &node.key)
+                    .push(" FROM ")
+                    .push(&temp[table])
+                    .push(" s)");
+            }
+            _ => self.push_condition(sql, table, alias, counter),
+        }
+    }
+
+    /// The defining condition: tenant scope AND (identity match OR an edge from a selected row).
+    fn push_condition(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        let node = self.model.node(table);
+        self.push_scope(sql, table, alias, counter);
+        sql.push(" AND (");
+        let mut first = true;
+        let mut or = |sql: &mut Sql| {
+            if !std::mem::take(&mut first) {
+                sql.push(" OR ");
+            }
+        };
+        for column in &node.spec.identities {
+            for identifier in self
+                .subject
+                .identifiers
+                .iter()
+                .filter(|i| i.name == column.identity)
+            {
+                let kind = &self.model_identity_kind(&column.identity);
+                or(sql);
+                push_identity_match(sql, alias, column, kind, &identifier.value, node);
+            }
+        }
+        for edge in self.edges.get(table).into_iter().flatten() {
+            or(sql);
+            *counter += 1;
+            let inner = format!("p{counter}");
+            match edge {
+                Edge::Child(link) => {
+                    let parent = self.model.node(&link.parent);
+                    sql.tuple(alias, &link.columns)
+                        .push(" IN (SELECT ")
+                        .columns(&inner, &link.parent_columns);
+                    sql.push(" FROM ")
+                        .ident(&parent.name)
+                        .push(" ")
+                        .push(&inner)
+                        .push(" WHERE ");
+                    self.push_selected(sql, &parent.name, &inner, counter);
+                    sql.push(")");
+                }
+                Edge::Owned(child, link) => {
+                    sql.tuple(alias, &link.parent_columns)
+                        .push(" IN (SELECT ")
+                        .columns(&inner, &link.columns);
+                    sql.push(" FROM ")
+                        .ident(&child.name)
+                        .push(" ")
+                        .push(&inner)
+                        .push(" WHERE ");
+                    self.push_selected(sql, &child.name, &inner, counter);
+                    sql.push(")");
+                }
+            }
+        }
+        if first {
+            sql.push("1 = 0");
+        }
+        sql.push(")");
+    }
+
+    /// The tenant condition for `table` under `alias`.
+    pub fn push_scope(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        push_tenant_scope(
+            self.model,
+            self.tenant.as_deref(),
+            sql,
+            table,
+            alias,
+            counter,
+        );
+    }
+
+    fn model_identity_kind(&self, name: &str) -> IdentityKind {
+        self.model
+            .identities
+            .get(name)
+            .cloned()
+            .unwrap_or(IdentityKind::Exact)
+    }
+}
+
+/// Pushes the tenant condition for `table`: its tenant column, or a link chain to a table with
+/// one. Without a tenant (single-tenant map) the condition is `1 = 1`.
+pub fn push_tenant_scope(
+    model: &Model,
+    tenant: Option<&str>,
+    sql: &mut Sql,
+    table: &str,
+    alias: &str,
+    counter: &mut usize,
+) {
+    let Some(tenant) = tenant else {
+        sql.push("1 = 1");
+        return;
+    };
+    let node = model.node(table);
+    if let Some((column, sql_type)) = &node.tenant {
+        sql.column(alias, column)
+            .push(" = ")
+            .bind_as(tenant, sql_type);
+        return;
+    }
+    match model.tenant_path(table) {
+        Some(Some(link)) if model.nodes.contains_key(&link.parent) => {
+            *counter += 1;
+            let inner = format!("s{counter}");
+            sql.tuple(alias, &link.columns)
+                .push(" IN (SELECT ")
+                .columns(&inner, &link.parent_columns);
+            sql.push(" FROM ")
+                .ident(&link.parent)
+                .push(" ")
+                .push(&inner)
+                .push(" WHERE ");
+            push_tenant_scope(model, Some(tenant), sql, &link.parent, &inner, counter);
+            sql.push(")");
+        }
+        Some(Some(link)) => {
+            // A direct link to the tenant table.
+            let id_type = model.tenant.as_ref().map_or("text", |t| t.id_type.as_str());
+            sql.column(alias, &link.columns[0])
+                .push(" = ")
+                .bind_as(tenant, id_type);
+        }
+        // Model::build refuses maps where a table cannot reach its tenant.
+        _ => {
+            sql.push("1 = 0");
+        }
+    }
+}
+
+fn push_identity_match(
+    sql: &mut Sql,
+    alias: &str,
+    column: &crate::map::IdentityColumn,
+    kind: &IdentityKind,
+    value: &str,
+    node: &Node,
+) {
+    let dialect = sql.dialect();
+    let sql_type = node
+        .info
+        .column(&column.column)
+        .map_or("text", |c| c.sql_type.as_str())
+        .to_owned();
+    sql.push("(");
+    match &column.json {
+        None => match kind {
+            IdentityKind::Exact => {
+                sql.column(alias, &column.column)
+                    .push(" = ")
+                    .bind_as(value, &sql_type);
+            }
+            _ => {
+                let expr = format!("{alias}.{}", dialect.quote(&column.column));
+                push_normalised(sql, kind, &expr);
+                sql.push(" = ").bind(Param::Text(value.to_owned()));
+            }
+        },
+        Some(JsonSelector::Path(path)) => {
+            let col = format!("{alias}.{}", dialect.quote(&column.column));
+            let extracted = match dialect {
+                Dialect::Postgres => {
+                    let mut s = format!("jsonb_extract_path_text(CAST({col} AS jsonb)");
+                    for key in path {
+                        // Keys are validated as plain names when the map is loaded.
+                        s.push_str(&format!(", '{key}'"));
+                    }
+                    s.push(')');
+                    s
+                }
+                Dialect::Sqlite => {
+                    let p = format!("$.{}", path.join("."));
+                    format!("CASE WHEN json_valid({col}) THEN json_extract({col}, '{p}') END")
+                }
+            };
+            push_normalised(sql, kind, &extracted);
+            sql.push(" = ").bind(Param::Text(value.to_owned()));
+        }
+        Some(JsonSelector::Any) => {
+            let col = format!("{alias}.{}", dialect.quote(&column.column));
+            match dialect {
+                Dialect::Postgres => {
+                    sql.push(&format!(
+                        "EXISTS (SELECT 1 FROM jsonb_path_query(CAST({col} AS jsonb), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
+                    ));
+                    push_normalised(sql, kind, "(v.x #>> '{}')");
+                }
+                Dialect::Sqlite => {
+                    sql.push(&format!(
+                        "json_valid({col}) AND EXISTS (SELECT 1 FROM json_tree({col}) AS v WHERE v.type = 'text' AND "
+                    ));
+                    push_normalised(sql, kind, "v.value");
+                }
+            }
+            sql.push(" = ")
+                .bind(Param::Text(value.to_owned()))
+                .push(")");
+        }
+    }
+    if let Some(when) = &column.when {
+        // Trusted map SQL, validated by `map check`.
+        sql.push(" AND (").push(when).push(")");
+    }
+    sql.push(")");
+}
+
+/// The stored value normalised the way input is: emails trimmed and lower-cased; phones without
+/// spaces, dashes, dots and parentheses.
+fn push_normalised(sql: &mut Sql, kind: &IdentityKind, expr: &str) {
+    match kind {
+        IdentityKind::Email => sql.push(&format!("lower(trim({expr}))")),
+        IdentityKind::Phone { .. } => sql.push(&format!(
+            "replace(replace(replace(replace(replace({expr}, ' ', ''), '-', ''), '.', ''), '(', ''), ')', '')"
+        )),
+        IdentityKind::Exact => sql.push(expr),
+    };
+}
+
+/// A row key as JSON text: `[1]`, `["a", 2]`.
+pub fn push_key_json(sql: &mut Sql, alias: &str, key: &[String]) {
+    match sql.dialect() {
+        Dialect::Postgres => {
+            sql.push("CAST(json_build_array(")
+                .columns(alias, key)
+                .push(") AS text)");
+        }
+        Dialect::Sqlite => {
+            sql.push("json_array(").columns(alias, key).push(")");
+        }
+    }
+}
+
+fn temp_table(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!("pg_temp.{name}"),
+        Dialect::Sqlite => format!("temp.{name}"),
+    }
+}
+
+fn model_file(model: &Model) -> String {
+    model.map_path.display().to_string()
+}

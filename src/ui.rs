@@ -1,0 +1,100 @@
+//! Everything privctl prints goes through here: data and results to stdout (a table for people
+//! or one JSON document for scripts), status and warnings to stderr.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal as _, Write as _};
+
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::Value;
+
+/// Output format of results (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// The printer.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub format: Format,
+    quiet: bool,
+    progress: bool,
+}
+
+impl Ui {
+    pub fn new(format: Format, quiet: bool, no_progress: bool) -> Self {
+        let progress = !quiet && !no_progress && std::io::stderr().is_terminal();
+        Self {
+            format,
+            quiet,
+            progress,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Whether progress bars may be drawn (stderr is a terminal, not quiet).
+    pub fn progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Prints one JSON document on stdout.
+    pub fn json(&self, value: &Value) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+        out.flush()
+    }
+
+    /// Prints a line of result text on stdout.
+    pub fn line(&self, text: &str) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()
+    }
+
+    /// Prints text on stdout as it is.
+    pub fn raw(&self, text: &str) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    }
+
+    /// Prints a table on stdout.
+    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<()> {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_header(header.to_vec());
+        for row in rows {
+            table.add_row(row);
+        }
+        self.line(&table.to_string())
+    }
+
+    /// A status line on stderr (silent with --quiet).
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A warning on stderr (always shown).
+    pub fn warn(&self, text: &str) {
+        eprintln!("warning: {text}");
+    }
+}
+
+/// Prints a failure and its hints on stderr.
+pub fn print_error(error: &anyhow::Error) {
+    eprintln!("error: {error:#}");
+    for hint in crate::error::hints(error) {
+        eprintln!("hint: {hint}");
+    }
+}
