@@ -290,7 +290,18 @@ impl Tx {
 
 fn pg_text_row(row: &PgRow) -> Result<Vec<Option<String>>> {
     (0..row.len())
-        .map(|i| row.try_get::<Option<String>, _>(i).map_err(Into::into))
+        .map(|i| {
+            let type_name = row.try_get_raw(i)?.type_info().to_string();
+            let text = match type_name.as_str() {
+                "INT8" => row.try_get::<Option<i64>, _>(i)?.map(|v| v.to_string()),
+                "INT4" => row.try_get::<Option<i32>, _>(i)?.map(|v| v.to_string()),
+                "INT2" => row.try_get::<Option<i16>, _>(i)?.map(|v| v.to_string()),
+                "BOOL" => row.try_get::<Option<bool>, _>(i)?.map(|v| v.to_string()),
+                "VOID" => None,
+                _ => row.try_get::<Option<String>, _>(i)?,
+            };
+            Ok(text)
+        })
         .collect()
 }
 
