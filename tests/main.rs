@@ -3,6 +3,8 @@
 
 mod support;
 
+mod completions;
+mod docs;
 mod harness;
 
 /// A test file without a `mod` line here would silently never run.

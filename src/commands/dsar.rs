@@ -249,17 +249,14 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         let rows = outcome
             .tables
             .iter()
-            .map(|t| {
-                vec![
-                    t.table.clone(),
-                    t.rows.to_string(),
-                    done_effect(t.effect).into(),
-                    t.legal_basis.clone().unwrap_or_default(),
-                ]
-            })
+            .map(|t| vec![t.table.clone(), t.rows.to_string(), done_effect(t.effect).into(), t.blobs.to_string()])
             .collect();
-        ctx.ui
-            .table(&["table", "rows", "effect", "legal basis"], rows)?;
+        ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
+        for t in &outcome.tables {
+            if let Some(basis) = &t.legal_basis {
+                ctx.ui.line(&format!("{} ({}): {basis}", t.table, done_effect(t.effect)))?;
+            }
+        }
         ctx.ui.status(&format!(
             "erased; a fresh selection finds {} rows left to erase; {blobs} blob(s) queued for deletion",
             outcome.remaining
@@ -428,22 +425,21 @@ fn print_plan(
     let rows = plan
         .tables
         .iter()
+        .filter(|t| t.rows > 0)
         .map(|t| {
             let mut effect = t.effect.as_str().to_owned();
             if t.shared > 0 {
                 effect.push_str(&format!(" ({} shared, kept)", t.shared));
             }
-            vec![
-                t.table.clone(),
-                t.rows.to_string(),
-                effect,
-                t.blobs.to_string(),
-                t.legal_basis.clone().unwrap_or_default(),
-            ]
+            vec![t.table.clone(), t.rows.to_string(), effect, t.blobs.to_string()]
         })
         .collect();
-    ctx.ui
-        .table(&["table", "rows", "effect", "blobs", "legal basis"], rows)?;
+    ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
+    for t in plan.tables.iter().filter(|t| t.rows > 0) {
+        if let Some(basis) = &t.legal_basis {
+            ctx.ui.line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
+        }
+    }
     for cleared in &plan.cleared_references {
         ctx.ui.line(&format!(
             "{} row(s) of {} keep their row but lose the reference in `{}`",
@@ -457,7 +453,7 @@ fn print_plan(
     ))?;
     if let Some(issued) = issued {
         ctx.ui.line(&format!(
-            "To erase, run `privctl dsar delete` with the same --tenant and identities and --confirm {} (expires {}).",
+            "To erase: privctl dsar delete (same --tenant and identities) --confirm {}\nThe token expires at {}.",
             issued.token,
             issued.expires_at.to_rfc3339()
         ))?;

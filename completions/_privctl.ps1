@@ -1,0 +1,219 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'privctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'privctl' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
+            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;init' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;dsar' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;dsar;preview' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;dsar;export' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the bundle (created with mode 0600)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;dsar;delete' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
+            [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;dsar;help' {
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;dsar;help;preview' {
+            break
+        }
+        'privctl;dsar;help;export' {
+            break
+        }
+        'privctl;dsar;help;delete' {
+            break
+        }
+        'privctl;dsar;help;help' {
+            break
+        }
+        'privctl;completions' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;demo' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Directory for the demo database, its map and its ledger key')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'Rebuild the database even if it exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
+            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;help;init' {
+            break
+        }
+        'privctl;help;dsar' {
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            break
+        }
+        'privctl;help;dsar;preview' {
+            break
+        }
+        'privctl;help;dsar;export' {
+            break
+        }
+        'privctl;help;dsar;delete' {
+            break
+        }
+        'privctl;help;completions' {
+            break
+        }
+        'privctl;help;demo' {
+            break
+        }
+        'privctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

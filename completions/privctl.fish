@@ -1,0 +1,136 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_privctl_global_optspecs
+    string join \n database-url= map= actor= format= q/quiet no-progress h/help V/version
+end
+
+function __fish_privctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_privctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_privctl_using_subcommand
+    set -l cmd (__fish_privctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c privctl -n "__fish_privctl_needs_command" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_needs_command" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_needs_command" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_needs_command" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_needs_command" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_needs_command" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_needs_command" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand init" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand init" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand init" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand init" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand init" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand init" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand init" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l out -d 'Where to write the bundle (created with mode 0600)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing file'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l dir -d 'Directory for the demo database, its map and its ledger key' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l reset -d 'Rebuild the database even if it exists'
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
