@@ -78,7 +78,9 @@ pub fn normalise(kind: &IdentityKind, raw: &str) -> Result<String, String> {
     }
     match kind {
         IdentityKind::Email => {
-            let lower = trimmed.to_lowercase();
+            // ASCII folding, exactly as SQL `lower()` does in SQLite and PostgreSQL's C locale,
+            // so input and stored values are normalised by the same function.
+            let lower = trimmed.to_ascii_lowercase();
             let ok = lower
                 .split_once('@')
                 .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
@@ -595,4 +597,48 @@ fn temp_table(dialect: Dialect, name: &str) -> String {
 
 fn model_file(model: &Model) -> String {
     model.map_path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalise(&IdentityKind::Email, "  Jane.Doe@Example.COM ").unwrap(),
+            "jane.doe@example.com"
+        );
+        assert!(normalise(&IdentityKind::Email, "not-an-email").is_err());
+        assert!(normalise(&IdentityKind::Email, "   ").is_err());
+    }
+
+    #[test]
+    fn phones_become_e164_and_errors_never_repeat_the_number() {
+        let de = IdentityKind::Phone {
+            default_region: Some(phonenumber::country::Id::DE),
+        };
+        for given in [
+            "+49 (30) 1234567",
+            "030 1234567",
+            "+49-30-123-4567",
+            "+49301234567",
+        ] {
+            assert_eq!(normalise(&de, given).unwrap(), "+49301234567", "{given}");
+        }
+        let error = normalise(&de, "12345").unwrap_err();
+        assert!(!error.contains("12345"), "{error}");
+        let nowhere = IdentityKind::Phone {
+            default_region: None,
+        };
+        assert!(normalise(&nowhere, "030 1234567").is_err());
+    }
+
+    #[test]
+    fn exact_identities_are_kept_as_given() {
+        assert_eq!(
+            normalise(&IdentityKind::Exact, "Cust-1001").unwrap(),
+            "Cust-1001"
+        );
+    }
 }

@@ -249,12 +249,20 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         let rows = outcome
             .tables
             .iter()
-            .map(|t| vec![t.table.clone(), t.rows.to_string(), done_effect(t.effect).into(), t.blobs.to_string()])
+            .map(|t| {
+                vec![
+                    t.table.clone(),
+                    t.rows.to_string(),
+                    done_effect(t.effect).into(),
+                    t.blobs.to_string(),
+                ]
+            })
             .collect();
         ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
         for t in &outcome.tables {
             if let Some(basis) = &t.legal_basis {
-                ctx.ui.line(&format!("{} ({}): {basis}", t.table, done_effect(t.effect)))?;
+                ctx.ui
+                    .line(&format!("{} ({}): {basis}", t.table, done_effect(t.effect)))?;
             }
         }
         ctx.ui.status(&format!(
@@ -431,13 +439,19 @@ fn print_plan(
             if t.shared > 0 {
                 effect.push_str(&format!(" ({} shared, kept)", t.shared));
             }
-            vec![t.table.clone(), t.rows.to_string(), effect, t.blobs.to_string()]
+            vec![
+                t.table.clone(),
+                t.rows.to_string(),
+                effect,
+                t.blobs.to_string(),
+            ]
         })
         .collect();
     ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
     for t in plan.tables.iter().filter(|t| t.rows > 0) {
         if let Some(basis) = &t.legal_basis {
-            ctx.ui.line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
+            ctx.ui
+                .line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
         }
     }
     for cleared in &plan.cleared_references {

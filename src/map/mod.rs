@@ -306,3 +306,65 @@ pub fn check_identifier(name: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        DataMap::parse(text, Path::new("maps/bad.toml"))
+            .unwrap_err()
+            .message
+    }
+
+    const BASE: &str = "version = 1\n[tenant]\ntable = \"orgs\"\nid = \"id\"\n";
+
+    #[test]
+    fn the_fixture_map_is_valid() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conversational-ai/privctl.toml");
+        let map = DataMap::load(&path).unwrap();
+        assert!(map.tables.contains_key("contacts"));
+        assert_eq!(map.confirm.ttl.seconds(), 15 * 60);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_key() {
+        let unknown = error(&format!("{BASE}[tables.contacts]\ntenat = \"org_id\"\n"));
+        assert!(
+            unknown.contains("maps/bad.toml") && unknown.contains("tenat"),
+            "{unknown}"
+        );
+
+        let link = error(&format!(
+            "{BASE}[tables.messages]\ntenant = \"org_id\"\nlinks = [{{ column = \"c\", references = \"conversatons\" }}]\n"
+        ));
+        assert!(
+            link.contains("tables.messages.links[0].references") && link.contains("conversatons"),
+            "{link}"
+        );
+
+        let ttl = error(&format!("{BASE}[confirm]\nttl = \"15x\"\n"));
+        assert!(
+            ttl.contains("confirm.ttl") && ttl.contains("unknown unit"),
+            "{ttl}"
+        );
+
+        let ident = error(&format!("{BASE}[tables.contacts]\ntenant = \"\"\n"));
+        assert!(
+            ident.contains("tables.contacts.tenant") && ident.contains("not a valid identifier"),
+            "{ident}"
+        );
+
+        let retain = error(&format!(
+            "{BASE}[tables.consent]\ntenant = \"org_id\"\nerase = \"retain\"\n"
+        ));
+        assert!(retain.contains("tables.consent.legal_basis"), "{retain}");
+
+        let key = error(&format!("{BASE}[keys]\nledger = \"s3cr3t\"\n"));
+        assert!(
+            key.contains("keys.ledger") && !key.contains("s3cr3t"),
+            "{key}"
+        );
+    }
+}
