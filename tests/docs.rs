@@ -43,7 +43,12 @@ fn examples(page: &str) -> Vec<Example> {
         }
         if let Some(command) = line.strip_prefix("$ ") {
             out.extend(current.take());
-            current = Some(Example { command: command.to_owned(), expected: Vec::new(), code: 0, line: i + 1 });
+            current = Some(Example {
+                command: command.to_owned(),
+                expected: Vec::new(),
+                code: 0,
+                line: i + 1,
+            });
         } else if let Some(example) = current.as_mut() {
             match line.strip_prefix("? ").and_then(|c| c.trim().parse().ok()) {
                 Some(code) => example.code = code,
@@ -63,12 +68,16 @@ fn line_matches(pattern: &str, actual: &str) -> bool {
     let mut rest = actual;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
         } else {
-            let Some(at) = rest.find(part) else { return false };
+            let Some(at) = rest.find(part) else {
+                return false;
+            };
             rest = &rest[at + part.len()..];
         }
     }
@@ -83,7 +92,8 @@ fn output_matches(expected: &[String], actual: &[&str]) -> bool {
             (0..=actual.len()).any(|skip| output_matches(rest, &actual[skip..]))
         }
         Some((first, rest)) => {
-            actual.first().is_some_and(|a| line_matches(first, a)) && output_matches(rest, &actual[1..])
+            actual.first().is_some_and(|a| line_matches(first, a))
+                && output_matches(rest, &actual[1..])
         }
     }
 }
@@ -110,7 +120,10 @@ async fn run_page(path: &Path) {
     ];
     let name = path.file_name().unwrap().to_string_lossy();
     let list = examples(&page);
-    assert!(!list.is_empty(), "commands/{name} has no ```console example");
+    assert!(
+        !list.is_empty(),
+        "commands/{name} has no ```console example"
+    );
     for example in list {
         let output = Command::new("bash")
             .arg("-c")
@@ -153,7 +166,11 @@ async fn every_command_page_runs_as_documented() {
 fn every_subcommand_has_a_page() {
     fn leaves(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
         for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
-            let name = if prefix.is_empty() { sub.get_name().to_owned() } else { format!("{prefix}-{}", sub.get_name()) };
+            let name = if prefix.is_empty() {
+                sub.get_name().to_owned()
+            } else {
+                format!("{prefix}-{}", sub.get_name())
+            };
             if sub.has_subcommands() {
                 leaves(sub, &name, out);
             } else {
@@ -163,13 +180,22 @@ fn every_subcommand_has_a_page() {
     }
     let mut names = Vec::new();
     leaves(&privctl::cli::Cli::command(), "", &mut names);
-    let missing: Vec<&String> = names.iter().filter(|n| !pages_dir().join(format!("{n}.md")).is_file()).collect();
-    assert!(missing.is_empty(), "subcommands without a page in commands/: {missing:?}");
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !pages_dir().join(format!("{n}.md")).is_file())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "subcommands without a page in commands/: {missing:?}"
+    );
 }
 
 #[test]
 fn the_matcher_understands_wildcards() {
-    assert!(line_matches("token pct_[..] (expires [..]).", "token pct_ab12 (expires 2026)."));
+    assert!(line_matches(
+        "token pct_[..] (expires [..]).",
+        "token pct_ab12 (expires 2026)."
+    ));
     assert!(!line_matches("rows: 3", "rows: 4"));
     let expected = vec!["a".to_owned(), "...".to_owned(), "z".to_owned()];
     assert!(output_matches(&expected, &["a", "b", "c", "z"]));

@@ -4,8 +4,11 @@
 mod support;
 
 mod completions;
+mod confirm;
 mod docs;
+mod dsar;
 mod harness;
+mod map;
 
 /// A test file without a `mod` line here would silently never run.
 #[test]

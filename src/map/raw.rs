@@ -151,7 +151,12 @@ impl RawMap {
 
         let mut tables = BTreeMap::new();
         let mut ignored = BTreeMap::new();
-        let table_names: Vec<&String> = self.tables.keys().collect();
+        let table_names: Vec<&String> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| !t.ignore)
+            .map(|(n, _)| n)
+            .collect();
         for (name, raw) in &self.tables {
             let key = format!("tables.{}", quote_key(name));
             p.ident(&key, name);
@@ -291,15 +296,16 @@ impl RawMap {
         }
 
         let ttl = match self.confirm.ttl.as_deref().map(Duration::parse).transpose() {
+            Ok(Some(ttl)) if ttl.seconds() <= 0 => {
+                p.add("confirm.ttl", "must be longer than zero");
+                ttl
+            }
             Ok(ttl) => ttl.unwrap_or(Duration::from_seconds(15 * 60)),
             Err(message) => {
                 p.add("confirm.ttl", message);
                 Duration::from_seconds(0)
             }
         };
-        if ttl.seconds() < 0 || (self.confirm.ttl.is_some() && ttl.seconds() == 0) {
-            p.add("confirm.ttl", "must be longer than zero");
-        }
 
         if let Some(setting) = &self.database.tenant_setting {
             let ok = !setting.is_empty()
