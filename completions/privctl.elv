@@ -31,6 +31,9 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
             cand dsar 'dsar'
+            cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+            cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+            cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -133,6 +136,59 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;dsar;help;help'= {
         }
+        &'privctl;export-tenant'= {
+            cand --tenant 'The tenant to export'
+            cand --out 'Where to write: a file (json, ndjson) or a directory (csv)'
+            cand --output-format 'Bundle format'
+            cand --key-file 'File with a 32-byte key (raw, base64 or hex)'
+            cand --passphrase-env 'Environment variable holding a passphrase (stretched with argon2id)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --encrypt 'Encrypt the bundle (AES-256-GCM STREAM); needs --key-file or --passphrase-env'
+            cand --force 'Replace an existing file (or write into an existing directory)'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;delete-tenant'= {
+            cand --tenant 'The tenant to erase'
+            cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
+            cand --batch-size 'Rows per transaction'
+            cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;decrypt'= {
+            cand --key-file 'File with the 32-byte key (raw, base64 or hex)'
+            cand --passphrase-env 'Environment variable holding the passphrase'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --force 'Replace OUTPUT if it exists'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;completions'= {
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
@@ -164,6 +220,9 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help'= {
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
             cand dsar 'dsar'
+            cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+            cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+            cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -180,6 +239,12 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;dsar;export'= {
         }
         &'privctl;help;dsar;delete'= {
+        }
+        &'privctl;help;export-tenant'= {
+        }
+        &'privctl;help;delete-tenant'= {
+        }
+        &'privctl;help;decrypt'= {
         }
         &'privctl;help;completions'= {
         }

@@ -35,6 +35,9 @@ complete -c privctl -n "__fish_privctl_needs_command" -s h -l help -d 'Print hel
 complete -c privctl -n "__fish_privctl_needs_command" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -106,6 +109,49 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l tenant -d 'The tenant to export' -r
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l out -d 'Where to write: a file (json, ndjson) or a directory (csv)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l output-format -d 'Bundle format' -r -f -a "json\t'One JSON document (privctl-bundle/1)'
+ndjson\t'One `{"table": …, "row": {…}}` per line, then `{"manifest": {…}}`'
+csv\t'A directory: one CSV file per table and manifest.json'"
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l key-file -d 'File with a 32-byte key (raw, base64 or hex)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l passphrase-env -d 'Environment variable holding a passphrase (stretched with argon2id)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l encrypt -d 'Encrypt the bundle (AES-256-GCM STREAM); needs --key-file or --passphrase-env'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l force -d 'Replace an existing file (or write into an existing directory)'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l tenant -d 'The tenant to erase' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-size -d 'Rows per transaction' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l key-file -d 'File with the 32-byte key (raw, base64 or hex)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l passphrase-env -d 'Environment variable holding the passphrase' -r
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l force -d 'Replace OUTPUT if it exists'
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand completions" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand completions" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand completions" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -126,11 +172,14 @@ complete -c privctl -n "__fish_privctl_using_subcommand demo" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "dsar"
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{completions, demo, dsar, init};
+use crate::commands::{completions, decrypt, delete_tenant, demo, dsar, export_tenant, init};
 use crate::ui::Format;
 
 /// privctl: privacy operations for multi-tenant SaaS databases.
@@ -71,6 +71,9 @@ pub enum Command {
     Init(init::Args),
     #[command(subcommand)]
     Dsar(dsar::Command),
+    ExportTenant(export_tenant::Args),
+    DeleteTenant(delete_tenant::Args),
+    Decrypt(decrypt::Args),
     Completions(completions::Args),
     Demo(demo::Args),
 }

@@ -213,6 +213,25 @@ async fn anonymise(
     columns: &[(String, AnonymiseMode)],
     ledger: &Ledger,
 ) -> Result<u64> {
+    let node = selection.model().node(table);
+    anonymise_rows(tx, &node.key, &node.info, table, columns, ledger, |sql| {
+        selection.push_selected(sql, table, "t", &mut 0)
+    })
+    .await
+}
+
+/// Anonymises the rows of `table` (alias `t`) matching the condition `push_where` writes:
+/// `null` and `redact` columns in one statement, `hash` columns row by row (the database cannot
+/// compute an HMAC portably; keyed with the ledger key so equal inputs stay equal).
+pub async fn anonymise_rows(
+    tx: &mut Tx,
+    key: &[String],
+    info: &crate::db::TableInfo,
+    table: &str,
+    columns: &[(String, AnonymiseMode)],
+    ledger: &Ledger,
+    push_where: impl Fn(&mut Sql),
+) -> Result<u64> {
     let plain: Vec<&(String, AnonymiseMode)> = columns
         .iter()
         .filter(|(_, m)| *m != AnonymiseMode::Hash)
@@ -237,45 +256,33 @@ async fn anonymise(
             };
         }
         sql.push(" WHERE ");
-        selection.push_selected(&mut sql, table, "t", &mut 0);
+        push_where(&mut sql);
         affected = tx
             .execute(&sql)
             .await
             .with_context(|| format!("anonymising {table}"))?;
     }
-    if !hashed.is_empty() {
-        affected = affected.max(hash_columns(tx, selection, table, &hashed, ledger).await?);
+    if hashed.is_empty() {
+        return Ok(affected);
     }
-    Ok(affected)
-}
-
-/// Replaces each value by its keyed hash (the ledger key), row by row: the database cannot
-/// compute HMAC portably, and a subject's rows are few.
-async fn hash_columns(
-    tx: &mut Tx,
-    selection: &SubjectSelection<'_>,
-    table: &str,
-    columns: &[&String],
-    ledger: &Ledger,
-) -> Result<u64> {
-    let node = selection.model().node(table);
     let mut select = tx.sql();
     select.push("SELECT ");
-    crate::selection::push_key_json(&mut select, "t", &node.key);
-    for column in columns {
+    crate::selection::push_key_json(&mut select, "t", key);
+    for column in &hashed {
         select.push(", CAST(").column("t", column).push(" AS text)");
     }
     select.push(" FROM ").ident(table).push(" t WHERE ");
-    selection.push_selected(&mut select, table, "t", &mut 0);
+    push_where(&mut select);
     let rows = tx
         .fetch_rows(&select)
         .await
         .with_context(|| format!("reading {table} to hash"))?;
     for row in &rows {
-        let key: Vec<serde_json::Value> = serde_json::from_str(row[0].as_deref().unwrap_or("[]"))?;
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(row[0].as_deref().unwrap_or("[]"))?;
         let mut sql = tx.sql();
         sql.push("UPDATE ").ident(table).push(" SET ");
-        for (i, column) in columns.iter().enumerate() {
+        for (i, column) in hashed.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
@@ -288,7 +295,7 @@ async fn hash_columns(
             };
         }
         sql.push(" WHERE ");
-        for (i, (column, value)) in node.key.iter().zip(&key).enumerate() {
+        for (i, (column, value)) in key.iter().zip(&values).enumerate() {
             if i > 0 {
                 sql.push(" AND ");
             }
@@ -296,8 +303,7 @@ async fn hash_columns(
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let sql_type = node
-                .info
+            let sql_type = info
                 .column(column)
                 .map_or("text", |c| c.sql_type.as_str())
                 .to_owned();
@@ -307,5 +313,5 @@ async fn hash_columns(
             .await
             .with_context(|| format!("hashing columns of {table}"))?;
     }
-    Ok(rows.len() as u64)
+    Ok(affected.max(rows.len() as u64))
 }

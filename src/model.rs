@@ -52,6 +52,8 @@ pub struct Model {
     pub map_path: std::path::PathBuf,
     pub identities: BTreeMap<String, crate::map::IdentityKind>,
     pub tenant: Option<TenantNode>,
+    /// `[tenant] erase`: what delete-tenant does to the tenant's own row.
+    pub tenant_erase: crate::map::Erase,
     pub nodes: BTreeMap<String, Node>,
     /// Mapped tables, children before parents.
     pub erase_order: Vec<String>,
@@ -240,6 +242,10 @@ impl Model {
             dialect,
             map_path: map.path.clone(),
             identities: map.identities.clone(),
+            tenant_erase: map
+                .tenant
+                .as_ref()
+                .map_or(crate::map::Erase::Delete, |t| t.erase.clone()),
             tenant,
             nodes,
             erase_order: Vec::new(),

@@ -317,3 +317,135 @@ pub(crate) async fn count(tx: &mut Tx, sql: &crate::db::Sql) -> Result<u64> {
         .parse()
         .with_context(|| format!("count(*) returned {value:?}"))
 }
+
+/// The plan of a tenant erasure: per table the tenant's rows and their effect, the tenant's own
+/// row last; refuses when a kept row would have to lose a NOT NULL reference.
+pub async fn plan_tenant(
+    tx: &mut Tx,
+    selection: &crate::selection::TenantSelection<'_>,
+) -> Result<Plan> {
+    let model = selection.model();
+    let mut tables = Vec::new();
+    for name in selection.tables() {
+        let node = model.node(name);
+        let rows = count(tx, &selection.count(name))
+            .await
+            .with_context(|| format!("counting {name}"))?;
+        let effect = node.spec.erase.effect();
+        let blobs = match (&node.spec.blob, effect, rows) {
+            (Some(blob), Effect::Delete, 1..) => {
+                let mut sql = tx.sql();
+                sql.push("SELECT count(*) FROM ")
+                    .ident(name)
+                    .push(" t WHERE ");
+                selection.push_scope(&mut sql, name, "t");
+                sql.push(" AND ")
+                    .column("t", &blob.column)
+                    .push(" IS NOT NULL");
+                count(tx, &sql).await?
+            }
+            _ => 0,
+        };
+        tables.push(TablePlan {
+            table: name.to_owned(),
+            rows,
+            effect,
+            blobs,
+            shared: 0,
+            legal_basis: node
+                .spec
+                .legal_basis
+                .clone()
+                .filter(|_| effect != Effect::Delete),
+            keys_digest: String::new(),
+        });
+    }
+    let tenant = model
+        .tenant
+        .as_ref()
+        .expect("a tenant selection has a tenant");
+    let tenant_effect = selection.tenant_erase().effect();
+    tables.push(TablePlan {
+        table: tenant.name.clone(),
+        rows: 1,
+        effect: tenant_effect,
+        blobs: 0,
+        shared: 0,
+        legal_basis: None,
+        keys_digest: String::new(),
+    });
+    let mut plan = Plan {
+        tables,
+        cleared_references: Vec::new(),
+    };
+
+    // Kept rows (retained, anonymised) that point at deleted rows lose the reference.
+    let deleted = |t: &str| {
+        plan.table(t)
+            .is_some_and(|p| p.effect == Effect::Delete && p.rows > 0)
+    };
+    let mut cleared = Vec::new();
+    for name in selection.tables() {
+        let node = model.node(name);
+        let keeps = plan
+            .table(name)
+            .is_some_and(|p| p.effect != Effect::Delete && p.rows > 0);
+        if !keeps {
+            continue;
+        }
+        for link in node
+            .links
+            .iter()
+            .filter(|l| l.parent != node.name && deleted(&l.parent))
+        {
+            let mut sql = tx.sql();
+            sql.push("SELECT count(*) FROM ")
+                .ident(name)
+                .push(" t WHERE ");
+            push_references(&mut sql, selection, name, link);
+            let rows = count(tx, &sql).await?;
+            if rows == 0 {
+                continue;
+            }
+            if !link.nullable {
+                let hint = if link.parent == tenant.name {
+                    "keep the tenant's row as an anonymised stub: [tenant] erase = { anonymise = { name = \"redact\" } }".to_owned()
+                } else {
+                    format!("make `{name}` deleted with the tenant, or allow NULL in that column")
+                };
+                return Err(Failure::failed(format!(
+                    "deleting tenant `{}` would leave {rows} kept row(s) of `{name}` pointing at deleted `{}` rows, and `{name}`.`{}` cannot be NULL",
+                    selection.tenant(),
+                    link.parent,
+                    link.columns.join("`, `")
+                ))
+                .with_hint(hint)
+                .into());
+            }
+            cleared.push(ClearedReference {
+                table: name.to_owned(),
+                column: link.columns.join(","),
+                rows,
+            });
+        }
+    }
+    plan.cleared_references = cleared;
+    Ok(plan)
+}
+
+/// `t.<link columns> IN (the tenant's rows of the link's parent)`, within the tenant.
+pub fn push_references(
+    sql: &mut crate::db::Sql,
+    selection: &crate::selection::TenantSelection<'_>,
+    table: &str,
+    link: &Link,
+) {
+    selection.push_scope(sql, table, "t");
+    sql.push(" AND ")
+        .tuple("t", &link.columns)
+        .push(" IN (SELECT ")
+        .columns("p", &link.parent_columns);
+    sql.push(" FROM ").ident(&link.parent).push(" p WHERE ");
+    selection.push_parent_scope(sql, &link.parent, "p");
+    sql.push(")");
+}

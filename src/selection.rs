@@ -642,3 +642,101 @@ mod tests {
         );
     }
 }
+
+/// Every row of one tenant: rows whose tenant column is the tenant, plus rows that reach it
+/// through links, plus the tenant's own row.
+#[derive(Debug, Clone)]
+pub struct TenantSelection<'m> {
+    model: &'m Model,
+    tenant: String,
+}
+
+impl<'m> TenantSelection<'m> {
+    /// Refuses a map without `[tenant]`: there is no tenant to select.
+    pub fn new(model: &'m Model, tenant: &str) -> Result<Self, Failure> {
+        if model.tenant.is_none() {
+            return Err(Failure::failed(
+                "the map has no [tenant] section: this is a single-tenant database",
+            ));
+        }
+        Ok(Self {
+            model,
+            tenant: tenant.to_owned(),
+        })
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// What erasure does to the tenant's own row (`[tenant] erase`).
+    pub fn tenant_erase(&self) -> &'m crate::map::Erase {
+        &self.model.tenant_erase
+    }
+
+    /// The tenant condition for a link's parent: a mapped table, or the tenant table itself.
+    pub fn push_parent_scope(&self, sql: &mut Sql, table: &str, alias: &str) {
+        match &self.model.tenant {
+            Some(t) if t.name == table => {
+                sql.column(alias, &t.id)
+                    .push(" = ")
+                    .bind_as(&self.tenant, &t.id_type);
+            }
+            _ => self.push_scope(sql, table, alias),
+        }
+    }
+
+    /// Mapped tables, parents first (the reverse of the erasure order).
+    pub fn tables(&self) -> Vec<&'m str> {
+        self.model
+            .erase_order
+            .iter()
+            .rev()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The condition for `table`'s rows of this tenant under `alias`.
+    pub fn push_scope(&self, sql: &mut Sql, table: &str, alias: &str) {
+        push_tenant_scope(self.model, Some(&self.tenant), sql, table, alias, &mut 0);
+    }
+
+    /// `SELECT count(*)` of the tenant's rows in `table`.
+    pub fn count(&self, table: &str) -> Sql {
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ");
+        self.push_scope(&mut sql, table, "t");
+        sql
+    }
+
+    /// The tenant's rows of `table` as JSON objects, in key order.
+    pub fn select_rows(&self, table: &str) -> Sql {
+        let node = self.model.node(table);
+        let mut sql = Sql::new(self.model.dialect);
+        crate::db::open_json_rows(&mut sql, &node.info, "t");
+        sql.push(" FROM ").ident(table).push(" t WHERE ");
+        self.push_scope(&mut sql, table, "t");
+        sql.push(" ORDER BY ").columns("t", &node.key);
+        crate::db::close_json_rows(&mut sql);
+        sql
+    }
+
+    /// The tenant's own row as a JSON object.
+    pub fn select_tenant_row(&self) -> Sql {
+        let tenant = self.model.tenant.as_ref().expect("checked in new");
+        let mut sql = Sql::new(self.model.dialect);
+        crate::db::open_json_rows(&mut sql, &tenant.info, "t");
+        sql.push(" FROM ").ident(&tenant.name).push(" t WHERE ");
+        sql.column("t", &tenant.id)
+            .push(" = ")
+            .bind_as(&self.tenant, &tenant.id_type);
+        crate::db::close_json_rows(&mut sql);
+        sql
+    }
+}

@@ -2,7 +2,10 @@
 //! written as a stream, synced, and only then moved into place, never over an existing file
 //! unless `--force`.
 
+pub mod columns;
+pub mod crypto;
 mod json;
+pub mod sink;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -11,21 +14,29 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use sha2::{Digest as _, Sha256};
 
+pub use crypto::{EncryptingWriter, KeyMaterial, decrypt};
 pub use json::JsonBundle;
 
 use crate::error::Failure;
 
-/// A file being written: a temporary file in the destination's directory, hashed as it goes.
+/// A file being written: a temporary file in the destination's directory, hashed as it goes
+/// (the bytes on disk: ciphertext when encrypted), moved into place by [`OutputFile::finish`].
 pub struct OutputFile {
     temp: tempfile::NamedTempFile,
-    writer: BufWriter<HashingWriter<File>>,
+    layer: Layer,
     destination: PathBuf,
     force: bool,
 }
 
+enum Layer {
+    Plain(BufWriter<HashingWriter<File>>),
+    Encrypted(Box<EncryptingWriter<BufWriter<HashingWriter<File>>>>),
+}
+
 impl OutputFile {
     /// Starts writing `destination`; refuses at once if it exists and `force` is not given.
-    pub fn create(destination: &Path, force: bool) -> Result<Self> {
+    /// With a key, everything written is encrypted (see [`crypto`]).
+    pub fn create(destination: &Path, force: bool, key: Option<&KeyMaterial>) -> Result<Self> {
         if destination.exists() && !force {
             return Err(
                 Failure::failed(format!("{} already exists", destination.display()))
@@ -44,23 +55,27 @@ impl OutputFile {
             .tempfile_in(dir)
             .with_context(|| format!("creating a file in {}", dir.display()))?;
         let file = temp.reopen().context("opening the bundle for writing")?;
+        let plain = BufWriter::with_capacity(256 * 1024, HashingWriter::new(file));
+        let layer = match key {
+            None => Layer::Plain(plain),
+            Some(key) => Layer::Encrypted(Box::new(EncryptingWriter::new(plain, key)?)),
+        };
         Ok(Self {
             temp,
-            writer: BufWriter::with_capacity(256 * 1024, HashingWriter::new(file)),
+            layer,
             destination: destination.to_owned(),
             force,
         })
     }
 
-    pub fn writer(&mut self) -> &mut impl Write {
-        &mut self.writer
-    }
-
     /// Flushes, syncs and moves the file into place; returns its SHA-256 (hex) and size.
     pub fn finish(self) -> Result<(String, u64)> {
         let shown = self.destination.display().to_string();
-        let hashing = self
-            .writer
+        let buffered = match self.layer {
+            Layer::Plain(w) => w,
+            Layer::Encrypted(w) => (*w).finish().with_context(|| format!("writing {shown}"))?,
+        };
+        let hashing = buffered
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {shown}"))?;
@@ -76,6 +91,22 @@ impl OutputFile {
             .map_err(|e| e.error)
             .with_context(|| format!("moving the bundle into place at {shown}"))?;
         Ok((digest, size))
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.layer {
+            Layer::Plain(w) => w.write(buf),
+            Layer::Encrypted(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.layer {
+            Layer::Plain(w) => w.flush(),
+            Layer::Encrypted(w) => w.flush(),
+        }
     }
 }
 

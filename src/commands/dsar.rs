@@ -312,11 +312,11 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let (selection, _) = prepare(ctx, &session, &args.subject).await?;
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    let mut file = OutputFile::create(&args.out, args.force)?;
+    let mut file = OutputFile::create(&args.out, args.force, None)?;
 
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
     set_tenant(&session, &mut tx, tenant).await?;
-    let mut bundle = JsonBundle::begin(file.writer(), "subject", tenant, &ctx.now.to_rfc3339())?;
+    let mut bundle = JsonBundle::begin(&mut file, "subject", tenant, &ctx.now.to_rfc3339())?;
     let mut counts = serde_json::Map::new();
     let mut redacted = serde_json::Map::new();
     let mut retained = serde_json::Map::new();

@@ -1,8 +1,11 @@
 //! One module per subcommand; [`run`] dispatches.
 
 pub mod completions;
+pub mod decrypt;
+pub mod delete_tenant;
 pub mod demo;
 pub mod dsar;
+pub mod export_tenant;
 pub mod init;
 
 use std::path::PathBuf;
@@ -24,6 +27,9 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&ctx, args).await,
         Command::Dsar(command) => dsar::run(&ctx, command).await,
+        Command::ExportTenant(args) => export_tenant::run(&ctx, args).await,
+        Command::DeleteTenant(args) => delete_tenant::run(&ctx, args).await,
+        Command::Decrypt(args) => decrypt::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
     }

@@ -6,11 +6,24 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Duration {
     seconds: i64,
+    millis: i64,
 }
 
 impl Duration {
     pub const fn from_seconds(seconds: i64) -> Self {
-        Self { seconds }
+        Self { seconds, millis: 0 }
+    }
+
+    const fn with_millis(self, millis: i64) -> Self {
+        Self {
+            seconds: self.seconds + millis / 1000,
+            millis: millis % 1000,
+        }
+    }
+
+    /// As a standard duration (negative lengths become zero).
+    pub fn to_std(self) -> std::time::Duration {
+        std::time::Duration::from_millis((self.seconds * 1000 + self.millis).max(0) as u64)
     }
 
     pub const fn seconds(self) -> i64 {
@@ -27,6 +40,9 @@ impl Duration {
         let number: i64 = number
             .parse()
             .map_err(|_| format!("`{text}` does not start with a whole number (e.g. \"90d\")"))?;
+        if unit == "ms" {
+            return Ok(Self::from_seconds(0).with_millis(number));
+        }
         let unit_seconds = match unit {
             "s" => 1,
             "m" => 60,

@@ -1,0 +1,138 @@
+//! Deleting objects from blob stores through the outbox: rows name their objects in
+//! `privctl_blob_outbox` in the same transaction that deletes them; [`drain`] deletes the objects
+//! and marks the entries done. A failure stays in the outbox (with its error and attempt count)
+//! and is retried by the next run: never lost.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt as _};
+
+use crate::clock::Timestamp;
+use crate::db::{Db, Param, TxMode};
+use crate::map::DataMap;
+
+/// What one drain did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct DrainReport {
+    pub deleted: u64,
+    pub failed: u64,
+    /// `store: key: error` for failures (object keys are storage paths, not identifiers).
+    pub errors: Vec<String>,
+}
+
+/// Opens a store from its `[blobs.NAME] url`; relative `file://` paths are relative to the map.
+pub fn open_store(url: &str, map_dir: &Path) -> Result<Arc<dyn ObjectStore>> {
+    if let Some(path) = url.strip_prefix("file://") {
+        let path = PathBuf::from(path);
+        let path = if path.is_absolute() {
+            path
+        } else {
+            map_dir.join(path)
+        };
+        if !path.is_dir() {
+            // No directory, no objects: nothing to delete (and nothing is created here).
+            return Ok(Arc::new(object_store::memory::InMemory::new()));
+        }
+        let store = object_store::local::LocalFileSystem::new_with_prefix(&path)
+            .with_context(|| format!("opening blob store {url}"))?;
+        return Ok(Arc::new(store));
+    }
+    #[cfg(feature = "cloud")]
+    {
+        let parsed = url::Url::parse(url).with_context(|| format!("blob store url {url}"))?;
+        // Credentials come from the environment, as each cloud SDK documents (AWS_*, GOOGLE_*, AZURE_*).
+        let options: Vec<(String, String)> = std::env::vars().collect();
+        let (store, _) = object_store::parse_url_opts(&parsed, options)
+            .with_context(|| format!("opening blob store {url}"))?;
+        return Ok(Arc::from(store));
+    }
+    #[allow(unreachable_code)]
+    Err(anyhow::anyhow!(
+        "blob store {url}: this privctl was built without cloud storage; rebuild with `cargo build --features cloud`"
+    ))
+}
+
+/// Deletes the outbox's pending objects (of one tenant, or all) and marks them done.
+pub async fn drain(
+    db: &Db,
+    map: &DataMap,
+    tenant: Option<&str>,
+    now: Timestamp,
+) -> Result<DrainReport> {
+    let map_dir = map.path.parent().unwrap_or(Path::new(".")).to_owned();
+    let mut report = DrainReport::default();
+    let mut after = 0i64;
+    loop {
+        let mut sql = db.sql();
+        sql.push("SELECT CAST(id AS text), store, object_key FROM privctl_blob_outbox WHERE done_at IS NULL AND id > ")
+            .bind(Param::Int(after));
+        if let Some(tenant) = tenant {
+            sql.push(" AND tenant = ")
+                .bind(Param::Text(tenant.to_owned()));
+        }
+        sql.push(" ORDER BY id LIMIT 500");
+        let mut tx = db.begin(TxMode::Write).await?;
+        let rows = tx
+            .fetch_rows(&sql)
+            .await
+            .context("reading the blob outbox")?;
+        tx.commit().await?;
+        if rows.is_empty() {
+            return Ok(report);
+        }
+        for row in rows {
+            let id: i64 = row[0].as_deref().unwrap_or("0").parse()?;
+            after = id;
+            let (store_name, key) = (
+                row[1].clone().unwrap_or_default(),
+                row[2].clone().unwrap_or_default(),
+            );
+            let outcome = delete_object(map, &map_dir, &store_name, &key).await;
+            let mut update = db.sql();
+            match &outcome {
+                Ok(()) => {
+                    update
+                        .push("UPDATE privctl_blob_outbox SET done_at = ")
+                        .bind(Param::Text(now.to_canonical()));
+                    update.push(", attempts = attempts + 1, last_error = NULL");
+                    report.deleted += 1;
+                }
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    update
+                        .push(
+                            "UPDATE privctl_blob_outbox SET attempts = attempts + 1, last_error = ",
+                        )
+                        .bind(Param::Text(message.clone()));
+                    report.failed += 1;
+                    report
+                        .errors
+                        .push(format!("{store_name}: {key}: {message}"));
+                }
+            }
+            update.push(" WHERE id = ").bind(Param::Int(id));
+            let mut tx = db.begin(TxMode::Write).await?;
+            tx.execute(&update)
+                .await
+                .context("updating the blob outbox")?;
+            tx.commit().await?;
+        }
+    }
+}
+
+async fn delete_object(map: &DataMap, map_dir: &Path, store_name: &str, key: &str) -> Result<()> {
+    let store = map
+        .blobs
+        .get(store_name)
+        .with_context(|| format!("no [blobs.{store_name}] in the map"))?;
+    let store = open_store(&store.url, map_dir)?;
+    // `parse` refuses `..` and empty segments, so a hostile key cannot leave the store's prefix.
+    let path = ObjectPath::parse(key).map_err(|e| anyhow::anyhow!("invalid object key: {e}"))?;
+    match store.delete(&path).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,204 @@
+//! Where exported rows go: one JSON document, NDJSON lines, or a directory of CSV files, each
+//! file optionally encrypted.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde_json::{Map, Value, json};
+
+use super::{JsonBundle, KeyMaterial, OutputFile};
+use crate::error::Failure;
+
+/// `--output-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON document (privctl-bundle/1)
+    Json,
+    /// One `{"table": …, "row": {…}}` per line, then `{"manifest": {…}}`
+    Ndjson,
+    /// A directory: one CSV file per table and manifest.json
+    Csv,
+}
+
+/// What a finished export wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Written {
+    /// SHA-256 of the bundle file (json, ndjson) or of manifest.json (csv).
+    pub sha256: String,
+    pub bytes: u64,
+    /// csv: each file's SHA-256.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub files: Map<String, Value>,
+}
+
+/// A bundle being written.
+pub enum Sink {
+    Json(JsonBundle<OutputFile>),
+    Ndjson { file: OutputFile, table: String },
+    Csv(Box<CsvDirectory>),
+}
+
+impl Sink {
+    pub fn create(
+        format: OutputFormat,
+        out: &Path,
+        force: bool,
+        key: Option<&KeyMaterial>,
+        kind: &str,
+        tenant: Option<&str>,
+        generated_at: &str,
+    ) -> Result<Self> {
+        Ok(match format {
+            OutputFormat::Json => Sink::Json(JsonBundle::begin(
+                OutputFile::create(out, force, key)?,
+                kind,
+                tenant,
+                generated_at,
+            )?),
+            OutputFormat::Ndjson => Sink::Ndjson {
+                file: OutputFile::create(out, force, key)?,
+                table: String::new(),
+            },
+            OutputFormat::Csv => Sink::Csv(Box::new(CsvDirectory::create(out, force, key)?)),
+        })
+    }
+
+    /// Starts a table; `columns` are the columns its rows may have, in order.
+    pub fn begin_table(&mut self, name: &str, columns: &[String]) -> Result<()> {
+        match self {
+            Sink::Json(bundle) => bundle.begin_table(name),
+            Sink::Ndjson { table, .. } => {
+                *table = name.to_owned();
+                Ok(())
+            }
+            Sink::Csv(dir) => dir.begin_table(name, columns),
+        }
+    }
+
+    pub fn row(&mut self, row: &Map<String, Value>) -> Result<()> {
+        match self {
+            Sink::Json(bundle) => bundle.row(row),
+            Sink::Ndjson { file, table } => {
+                use std::io::Write as _;
+                serde_json::to_writer(&mut *file, &json!({"table": table, "row": row}))?;
+                file.write_all(b"\n")?;
+                Ok(())
+            }
+            Sink::Csv(dir) => dir.row(row),
+        }
+    }
+
+    pub fn end_table(&mut self) -> Result<()> {
+        match self {
+            Sink::Json(bundle) => bundle.end_table(),
+            Sink::Ndjson { .. } => Ok(()),
+            Sink::Csv(dir) => dir.end_table(),
+        }
+    }
+
+    pub fn finish(self, manifest: Value) -> Result<Written> {
+        match self {
+            Sink::Json(bundle) => {
+                let (sha256, bytes) = bundle.finish(&manifest)?.finish()?;
+                Ok(Written {
+                    sha256,
+                    bytes,
+                    files: Map::new(),
+                })
+            }
+            Sink::Ndjson { mut file, .. } => {
+                use std::io::Write as _;
+                serde_json::to_writer(&mut file, &json!({ "manifest": manifest }))?;
+                file.write_all(b"\n")?;
+                let (sha256, bytes) = file.finish()?;
+                Ok(Written {
+                    sha256,
+                    bytes,
+                    files: Map::new(),
+                })
+            }
+            Sink::Csv(dir) => (*dir).finish(manifest),
+        }
+    }
+}
+
+/// A directory of CSV files, one per table, plus manifest.json with each file's SHA-256.
+pub struct CsvDirectory {
+    dir: PathBuf,
+    key: Option<KeyMaterial>,
+    current: Option<(String, Vec<String>, csv::Writer<OutputFile>)>,
+    files: Map<String, Value>,
+}
+
+impl CsvDirectory {
+    fn create(dir: &Path, force: bool, key: Option<&KeyMaterial>) -> Result<Self> {
+        if dir.exists() && !force {
+            return Err(Failure::failed(format!("{} already exists", dir.display()))
+                .with_hint("choose another --out, or pass --force to write into it")
+                .into());
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            key: key.cloned(),
+            current: None,
+            files: Map::new(),
+        })
+    }
+
+    fn file_name(&self, base: &str) -> String {
+        if self.key.is_some() {
+            format!("{base}.enc")
+        } else {
+            base.to_owned()
+        }
+    }
+
+    fn begin_table(&mut self, name: &str, columns: &[String]) -> Result<()> {
+        let file_name = self.file_name(&format!("{name}.csv"));
+        let file = OutputFile::create(&self.dir.join(&file_name), true, self.key.as_ref())?;
+        let mut writer = csv::Writer::from_writer(file);
+        writer.write_record(columns)?;
+        self.current = Some((file_name, columns.to_vec(), writer));
+        Ok(())
+    }
+
+    fn row(&mut self, row: &Map<String, Value>) -> Result<()> {
+        let (_, columns, writer) = self.current.as_mut().expect("begin_table first");
+        let record = columns.iter().map(|c| match row.get(c) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+        writer.write_record(record)?;
+        Ok(())
+    }
+
+    fn end_table(&mut self) -> Result<()> {
+        let (file_name, _, writer) = self.current.take().expect("begin_table first");
+        let file = writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("writing {file_name}: {}", e.error()))?;
+        let (sha256, bytes) = file.finish()?;
+        self.files
+            .insert(file_name, json!({"sha256": sha256, "bytes": bytes}));
+        Ok(())
+    }
+
+    fn finish(self, mut manifest: Value) -> Result<Written> {
+        manifest["files"] = Value::Object(self.files.clone());
+        // The manifest stays readable (counts and digests, no personal data) so a recipient
+        // can check every file before decrypting it.
+        let mut file = OutputFile::create(&self.dir.join("manifest.json"), true, None)?;
+        serde_json::to_writer_pretty(&mut file, &manifest)?;
+        let (sha256, bytes) = file.finish()?;
+        Ok(Written {
+            sha256,
+            bytes,
+            files: self.files,
+        })
+    }
+}

@@ -1,0 +1,672 @@
+//! `privctl delete-tenant`: erase a whole tenant, two-step, in bounded batches, resumable.
+//!
+//! The confirmed run consumes the token and records a job in `privctl_jobs` in one transaction,
+//! then erases table by table, children before parents, each batch its own short transaction
+//! that also records the job's progress. Killed at any point, the same command with the same
+//! token resumes the job; the token authorises nothing else meanwhile. Blob keys of deleted rows
+//! go to the outbox with the rows; the objects are deleted after the last batch.
+
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use serde_json::{Map, Value, json};
+
+use super::{Context, Session};
+use crate::confirm::{self, Binding, Expected};
+use crate::db::{Param, Tx, TxMode};
+use crate::erase::anonymise_rows;
+use crate::error::Failure;
+use crate::ledger::{NewEntry, sha256_hex};
+use crate::map::{Duration, Erase};
+use crate::plan::{Plan, count, plan_tenant, push_references};
+use crate::selection::TenantSelection;
+
+/// Erase a whole tenant (delete or anonymise per the map); needs a token
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tenant to erase
+    #[arg(long, value_name = "ID")]
+    pub tenant: String,
+    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
+    #[arg(long, value_name = "TOKEN|-")]
+    pub confirm: Option<String>,
+    /// Rows per transaction
+    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Pause between batches to leave room for live traffic (e.g. 50ms)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub batch_pause: Option<Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    Duration::parse(text)
+}
+
+const ACTION: &str = "delete-tenant";
+
+pub async fn run(ctx: &Context, args: Args) -> Result<()> {
+    let session = ctx.session().await?;
+    let selection = TenantSelection::new(&session.model, &args.tenant)?;
+    let on_hold = session.check_tenant(Some(&args.tenant)).await?;
+    if on_hold {
+        return Err(Failure::failed(format!(
+            "tenant `{}` is under legal hold: it may not be deleted; no token was issued and nothing changed",
+            args.tenant
+        ))
+        .into());
+    }
+    match &args.confirm {
+        None => dry_run(ctx, &session, &selection).await,
+        Some(token) => {
+            execute(
+                ctx,
+                &session,
+                &selection,
+                &args,
+                &confirm::read_token(token)?,
+            )
+            .await
+        }
+    }
+}
+
+fn selector(tenant: &str) -> String {
+    sha256_hex(format!("privctl-tenant/1\0{tenant}").as_bytes())
+}
+
+async fn begin(session: &Session, tenant: &str) -> Result<Tx> {
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    if let Some(setting) = &session.map.tenant_setting {
+        tx.set_tenant(setting, tenant).await?;
+    }
+    Ok(tx)
+}
+
+async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'_>) -> Result<()> {
+    let tenant = selection.tenant();
+    let mut tx = begin(session, tenant).await?;
+    let plan = plan_tenant(&mut tx, selection).await?;
+    let binding = Binding {
+        action: ACTION.into(),
+        tenant: Some(tenant.to_owned()),
+        selector: selector(tenant),
+        plan_digest: plan.digest(),
+        plan: plan.summary(),
+    };
+    let issued = confirm::issue(
+        &mut tx,
+        &binding,
+        &ctx.actor,
+        ctx.now,
+        session.map.confirm.ttl,
+    )
+    .await?;
+    let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": binding.plan_digest, "token_ref": issued.token_ref});
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(ACTION, "planned", details).tenant(Some(tenant)),
+        )
+        .await?;
+    tx.commit().await?;
+    if ctx.ui.is_json() {
+        return Ok(ctx.ui.json(&json!({
+            "action": ACTION,
+            "tenant": tenant,
+            "token": issued.token,
+            "expires_at": issued.expires_at.to_rfc3339(),
+            "tables": plan.tables,
+            "total_rows": plan.total_rows(),
+            "cleared_references": plan.cleared_references,
+        }))?);
+    }
+    let rows = plan
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                t.table.clone(),
+                t.rows.to_string(),
+                t.effect.as_str().to_owned(),
+                t.blobs.to_string(),
+            ]
+        })
+        .collect();
+    ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
+    for t in plan.tables.iter().filter(|t| t.rows > 0) {
+        if let Some(basis) = &t.legal_basis {
+            ctx.ui
+                .line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
+        }
+    }
+    ctx.ui
+        .line(&format!("{} rows of tenant {tenant}", plan.total_rows()))?;
+    ctx.ui.line(&format!(
+        "To erase: privctl delete-tenant --tenant {tenant} --confirm {}\nThe token expires at {}.",
+        issued.token,
+        issued.expires_at.to_rfc3339()
+    ))?;
+    Ok(())
+}
+
+/// A job's state, as `privctl_jobs.progress` keeps it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Progress {
+    /// table → rows erased so far
+    tables: Map<String, Value>,
+    /// table → blobs queued so far
+    blobs: Map<String, Value>,
+    longest_batch_ms: u64,
+    batches: u64,
+}
+
+impl Progress {
+    fn add(&mut self, table: &str, rows: u64, blobs: u64) {
+        let entry = self.tables.entry(table.to_owned()).or_insert(json!(0));
+        *entry = json!(entry.as_u64().unwrap_or(0) + rows);
+        if blobs > 0 {
+            let entry = self.blobs.entry(table.to_owned()).or_insert(json!(0));
+            *entry = json!(entry.as_u64().unwrap_or(0) + blobs);
+        }
+    }
+}
+
+async fn execute(
+    ctx: &Context,
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    args: &Args,
+    token: &str,
+) -> Result<()> {
+    let tenant = selection.tenant();
+    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+    let mut tx = begin(session, tenant).await?;
+    let job = existing_job(&mut tx, token).await?;
+    let (mut progress, resumed) = match job {
+        Some((state, job_tenant, progress_text)) => {
+            tx.rollback().await?;
+            if job_tenant.as_deref() != Some(tenant) {
+                return Err(Failure::confirmation(format!(
+                    "the confirmation token belongs to the deletion of tenant `{}`, not `{tenant}`",
+                    job_tenant.unwrap_or_default()
+                ))
+                .into());
+            }
+            if state == "done" {
+                return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
+            }
+            ctx.ui.status(&format!(
+                "resuming the deletion of tenant {tenant} (job {job_id})"
+            ));
+            (
+                serde_json::from_str(&progress_text).unwrap_or_default(),
+                true,
+            )
+        }
+        None => {
+            let started = start(ctx, session, selection, &mut tx, token, &job_id).await;
+            if let Err(error) = started {
+                tx.rollback().await.ok();
+                record_refusal(ctx, session, tenant, &error).await;
+                return Err(error);
+            }
+            tx.commit().await.context("starting the deletion job")?;
+            (Progress::default(), false)
+        }
+    };
+
+    let model = selection.model();
+    let batch = i64::from(args.batch_size);
+    for name in &model.erase_order {
+        let node = model.node(name);
+        clear_references_into(session, selection, name, batch).await?;
+        match &node.spec.erase {
+            Erase::Delete => loop {
+                let began = Instant::now();
+                let mut tx = begin(session, tenant).await?;
+                let mut sql = tx.sql();
+                sql.push("DELETE FROM ")
+                    .ident(name)
+                    .push(" WHERE ")
+                    .tuple(&session.db.dialect().quote(name), &node.key);
+                sql.push(" IN (SELECT ")
+                    .columns("x", &node.key)
+                    .push(" FROM ")
+                    .ident(name)
+                    .push(" x WHERE ");
+                selection.push_scope(&mut sql, name, "x");
+                sql.push(" ORDER BY ")
+                    .columns("x", &node.key)
+                    .push(" LIMIT ")
+                    .bind(Param::Int(batch))
+                    .push(")");
+                let (rows, blobs) = match &node.spec.blob {
+                    Some(blob) => {
+                        sql.push(" RETURNING CAST(")
+                            .ident(&blob.column)
+                            .push(" AS text)");
+                        let keys = tx
+                            .fetch_column(&sql)
+                            .await
+                            .with_context(|| format!("deleting from {name}"))?;
+                        let objects: Vec<String> = keys.iter().flatten().cloned().collect();
+                        enqueue_blobs(&mut tx, &blob.store, name, tenant, &objects, ctx).await?;
+                        (keys.len() as u64, objects.len() as u64)
+                    }
+                    None => (
+                        tx.execute(&sql)
+                            .await
+                            .with_context(|| format!("deleting from {name}"))?,
+                        0,
+                    ),
+                };
+                if rows == 0 {
+                    tx.rollback().await?;
+                    break;
+                }
+                progress.add(name, rows, blobs);
+                progress.batches += 1;
+                save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                tx.commit()
+                    .await
+                    .with_context(|| format!("committing a batch of {name}"))?;
+                progress.longest_batch_ms = progress
+                    .longest_batch_ms
+                    .max(began.elapsed().as_millis() as u64);
+                if let Some(pause) = args.batch_pause {
+                    tokio::time::sleep(pause.to_std()).await;
+                }
+            },
+            Erase::Anonymise(columns) => {
+                if progress.tables.contains_key(name.as_str()) {
+                    continue; // anonymised before an interruption: hashing twice would change values
+                }
+                let mut tx = begin(session, tenant).await?;
+                let rows = anonymise_rows(
+                    &mut tx,
+                    &node.key,
+                    &node.info,
+                    name,
+                    columns,
+                    &session.ledger,
+                    |sql| selection.push_scope(sql, name, "t"),
+                )
+                .await?;
+                progress.add(name, rows, 0);
+                save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                tx.commit().await?;
+            }
+            Erase::Retain => {}
+        }
+    }
+    finish(ctx, session, selection, &job_id, &mut progress, resumed).await
+}
+
+async fn existing_job(
+    tx: &mut Tx,
+    token: &str,
+) -> Result<Option<(String, Option<String>, String)>> {
+    let mut sql = tx.sql();
+    sql.push("SELECT state, tenant, progress FROM privctl_jobs WHERE token_hash = ")
+        .bind(Param::Text(sha256_hex(token.trim().as_bytes())))
+        .push(" AND action = ")
+        .bind(Param::Text(ACTION.into()));
+    Ok(tx.fetch_optional(&sql).await?.map(|r| {
+        (
+            r[0].clone().unwrap_or_default(),
+            r[1].clone(),
+            r[2].clone().unwrap_or_default(),
+        )
+    }))
+}
+
+/// Checks the token and the plan, consumes the token, records the job and the start.
+async fn start(
+    ctx: &Context,
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    tx: &mut Tx,
+    token: &str,
+    job_id: &str,
+) -> Result<()> {
+    let tenant = selection.tenant();
+    let selector = selector(tenant);
+    let expected = Expected {
+        action: ACTION,
+        tenant: Some(tenant),
+        selector: &selector,
+    };
+    let confirmation = confirm::redeem(
+        tx,
+        token,
+        &expected,
+        &ctx.actor,
+        ctx.now,
+        session.map.confirm.require_distinct_actor,
+    )
+    .await?;
+    let plan = plan_tenant(tx, selection).await?;
+    confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
+    confirmation.consume(tx, &ctx.actor, ctx.now).await?;
+    let mut sql = tx.sql();
+    sql.push("INSERT INTO privctl_jobs (id, action, tenant, token_hash, state, progress, started_at, updated_at) VALUES (")
+        .bind(Param::Text(job_id.to_owned()))
+        .push(", ")
+        .bind(Param::Text(ACTION.into()))
+        .push(", ")
+        .bind(Param::Text(tenant.to_owned()))
+        .push(", ")
+        .bind(Param::Text(confirmation.token_hash.clone()))
+        .push(", 'running', '{}', ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(", ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(")");
+    tx.execute(&sql)
+        .await
+        .context("recording the deletion job")?;
+    let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": job_id, "issued_by": confirmation.issued_by});
+    session
+        .ledger
+        .append(
+            tx,
+            ctx.now,
+            NewEntry::new(ACTION, "started", details).tenant(Some(tenant)),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn record_refusal(ctx: &Context, session: &Session, tenant: &str, error: &anyhow::Error) {
+    let outcome = if crate::error::exit_code(error) == std::process::ExitCode::from(3) {
+        "rejected"
+    } else {
+        "failed"
+    };
+    let reason = error
+        .chain()
+        .next()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let recorded = async {
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        session
+            .ledger
+            .append(
+                &mut tx,
+                ctx.now,
+                NewEntry::new(ACTION, outcome, json!({"reason": reason})).tenant(Some(tenant)),
+            )
+            .await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = recorded {
+        ctx.ui.warn(&format!(
+            "could not record the {outcome} attempt in the ledger: {e:#}"
+        ));
+    }
+}
+
+/// Sets to NULL, in batches, the references from kept rows (retained, anonymised) into the
+/// tenant's rows of `parent`, before those rows are deleted.
+async fn clear_references_into(
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    parent: &str,
+    batch: i64,
+) -> Result<()> {
+    let model = selection.model();
+    if model.node(parent).spec.erase != Erase::Delete {
+        return Ok(());
+    }
+    for (child, link) in model.links_into(parent) {
+        if child.name == parent || child.spec.erase == Erase::Delete || !link.nullable {
+            continue;
+        }
+        loop {
+            let mut tx = begin(session, selection.tenant()).await?;
+            let mut sql = tx.sql();
+            sql.push("UPDATE ").ident(&child.name).push(" SET ");
+            for (i, column) in link.columns.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.ident(column).push(" = NULL");
+            }
+            sql.push(" WHERE ")
+                .tuple(&session.db.dialect().quote(&child.name), &child.key)
+                .push(" IN (SELECT ");
+            sql.columns("t", &child.key)
+                .push(" FROM ")
+                .ident(&child.name)
+                .push(" t WHERE ");
+            push_references(&mut sql, selection, &child.name, link);
+            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            let changed = tx
+                .execute(&sql)
+                .await
+                .with_context(|| format!("clearing {}.{}", child.name, link.columns.join(",")))?;
+            tx.commit().await?;
+            if changed == 0 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn enqueue_blobs(
+    tx: &mut Tx,
+    store: &str,
+    table: &str,
+    tenant: &str,
+    objects: &[String],
+    ctx: &Context,
+) -> Result<()> {
+    for chunk in objects.chunks(200) {
+        let mut sql = tx.sql();
+        sql.push("INSERT INTO privctl_blob_outbox (store, object_key, source_table, tenant, enqueued_at) VALUES ");
+        for (i, key) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(Param::Text(store.to_owned()))
+                .push(", ")
+                .bind(Param::Text(key.clone()));
+            sql.push(", ")
+                .bind(Param::Text(table.to_owned()))
+                .push(", ")
+                .bind(Param::Text(tenant.to_owned()));
+            sql.push(", ")
+                .bind(Param::Text(ctx.now.to_canonical()))
+                .push(")");
+        }
+        tx.execute(&sql).await.context("queueing blob deletions")?;
+    }
+    Ok(())
+}
+
+async fn save_progress(
+    tx: &mut Tx,
+    job_id: &str,
+    progress: &Progress,
+    ctx: &Context,
+) -> Result<()> {
+    let mut sql = tx.sql();
+    sql.push("UPDATE privctl_jobs SET progress = ")
+        .bind(Param::Text(serde_json::to_string(progress)?))
+        .push(", updated_at = ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(" WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    tx.execute(&sql)
+        .await
+        .context("recording the job's progress")?;
+    Ok(())
+}
+
+/// Erases the tenant's own row, checks nothing is left, closes the job and records the end, in
+/// one transaction; then deletes the queued blobs.
+async fn finish(
+    ctx: &Context,
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    job_id: &str,
+    progress: &mut Progress,
+    resumed: bool,
+) -> Result<()> {
+    let model = selection.model();
+    let tenant = selection.tenant();
+    let tenant_node = model.tenant.as_ref().expect("tenant selection");
+    let mut tx = begin(session, tenant).await?;
+
+    let mut remaining = 0;
+    let mut left = Vec::new();
+    for name in model
+        .erase_order
+        .iter()
+        .filter(|n| model.node(n).spec.erase == Erase::Delete)
+    {
+        let n = count(&mut tx, &selection.count(name)).await?;
+        if n > 0 {
+            remaining += n;
+            left.push(format!("{name} ({n} rows)"));
+        }
+    }
+    if remaining > 0 {
+        return Err(Failure::failed(format!(
+            "rows of tenant `{tenant}` appeared during the deletion in {}; run the same command again to finish",
+            left.join(", ")
+        ))
+        .into());
+    }
+
+    let push_id = |sql: &mut crate::db::Sql| {
+        sql.column("t", &tenant_node.id)
+            .push(" = ")
+            .bind_as(tenant, &tenant_node.id_type);
+    };
+    let tenant_rows = match selection.tenant_erase() {
+        Erase::Delete => {
+            let mut sql = tx.sql();
+            sql.push("DELETE FROM ")
+                .ident(&tenant_node.name)
+                .push(" AS t WHERE ");
+            push_id(&mut sql);
+            tx.execute(&sql)
+                .await
+                .context("deleting the tenant's row")?
+        }
+        Erase::Anonymise(columns) => {
+            let key = vec![tenant_node.id.clone()];
+            anonymise_rows(
+                &mut tx,
+                &key,
+                &tenant_node.info,
+                &tenant_node.name,
+                columns,
+                &session.ledger,
+                push_id,
+            )
+            .await?
+        }
+        Erase::Retain => 0,
+    };
+    progress.add(&tenant_node.name, tenant_rows, 0);
+
+    let mut sql = tx.sql();
+    sql.push("UPDATE privctl_jobs SET state = 'done', progress = ")
+        .bind(Param::Text(serde_json::to_string(&*progress)?))
+        .push(", updated_at = ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(", finished_at = ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(" WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    tx.execute(&sql).await?;
+    let details = json!({
+        "tables": progress.tables,
+        "blobs_queued": progress.blobs,
+        "remaining": remaining,
+        "job": job_id,
+        "resumed": resumed,
+        "batches": progress.batches,
+    });
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(ACTION, "done", details).tenant(Some(tenant)),
+        )
+        .await?;
+    tx.commit().await.context("finishing the deletion")?;
+
+    let blobs = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    let effects: Map<String, Value> = model
+        .nodes
+        .values()
+        .map(|n| (n.name.clone(), json!(n.spec.erase.effect())))
+        .chain(std::iter::once((
+            tenant_node.name.clone(),
+            json!(selection.tenant_erase().effect()),
+        )))
+        .collect();
+    let tables: Vec<Value> = progress
+        .tables
+        .iter()
+        .map(|(t, rows)| json!({"table": t, "rows": rows, "effect": effects.get(t), "blobs": progress.blobs.get(t).cloned().unwrap_or(json!(0))}))
+        .collect();
+    let total: u64 = progress.tables.values().filter_map(Value::as_u64).sum();
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": ACTION,
+            "tenant": tenant,
+            "executed": true,
+            "resumed": resumed,
+            "tables": tables,
+            "total_rows": total,
+            "remaining": remaining,
+            "batches": progress.batches,
+            "longest_batch_ms": progress.longest_batch_ms,
+            "blobs": blobs,
+        }))?;
+    } else {
+        let rows = tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t["table"].as_str().unwrap_or_default().to_owned(),
+                    t["rows"].to_string(),
+                    t["effect"].as_str().unwrap_or_default().to_owned(),
+                ]
+            })
+            .collect();
+        ctx.ui.table(&["table", "rows", "effect"], rows)?;
+        ctx.ui.status(&format!(
+            "tenant {tenant} erased: {total} rows in {} batches; {} blob(s) deleted, {} failed (retried on the next run)",
+            progress.batches, blobs.deleted, blobs.failed
+        ));
+    }
+    if blobs.failed > 0 {
+        return Err(Failure::failed(format!(
+            "{} blob(s) could not be deleted and stay in the outbox: {}",
+            blobs.failed,
+            blobs.errors.join("; ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn counts(plan: &Plan) -> Value {
+    plan.tables
+        .iter()
+        .map(|t| (t.table.clone(), json!({"rows": t.rows, "effect": t.effect})))
+        .collect::<Map<_, _>>()
+        .into()
+}

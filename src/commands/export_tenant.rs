@@ -1,0 +1,314 @@
+//! `privctl export-tenant`: every row of one tenant, from one snapshot, streamed into a bundle.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use futures_util::TryStreamExt as _;
+use serde_json::{Map, Value, json};
+
+use super::{Context, Session};
+use crate::bundle::columns::ColumnCipher;
+use crate::bundle::sink::{OutputFormat, Sink};
+use crate::bundle::{ColumnPolicy, KeyMaterial, export_columns, redact_row};
+use crate::db::TxMode;
+use crate::ledger::NewEntry;
+use crate::map::{Effect, ExportMode};
+use crate::model::Node;
+use crate::selection::TenantSelection;
+
+/// Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tenant to export
+    #[arg(long, value_name = "ID")]
+    pub tenant: String,
+    /// Where to write: a file (json, ndjson) or a directory (csv)
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Bundle format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub output_format: OutputFormat,
+    #[command(flatten)]
+    pub encryption: EncryptionArgs,
+    /// Replace an existing file (or write into an existing directory)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--encrypt` and where its key comes from (never the key itself on the command line).
+#[derive(Debug, Clone, clap::Args)]
+pub struct EncryptionArgs {
+    /// Encrypt the bundle (AES-256-GCM STREAM); needs --key-file or --passphrase-env
+    #[arg(long)]
+    pub encrypt: bool,
+    /// File with a 32-byte key (raw, base64 or hex)
+    #[arg(long, value_name = "F", conflicts_with = "passphrase_env")]
+    pub key_file: Option<PathBuf>,
+    /// Environment variable holding a passphrase (stretched with argon2id)
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+}
+
+impl EncryptionArgs {
+    /// The key, when `--encrypt` is given.
+    pub fn key(&self) -> Result<Option<KeyMaterial>> {
+        if !self.encrypt {
+            if self.key_file.is_some() || self.passphrase_env.is_some() {
+                return Err(crate::error::Failure::usage(
+                    "--key-file and --passphrase-env need --encrypt",
+                )
+                .into());
+            }
+            return Ok(None);
+        }
+        match (&self.key_file, &self.passphrase_env) {
+            (Some(file), None) => KeyMaterial::from_key_file(file).map(Some),
+            (None, Some(var)) => KeyMaterial::from_env(var).map(Some),
+            _ => Err(crate::error::Failure::usage(
+                "--encrypt needs --key-file F or --passphrase-env VAR",
+            )
+            .into()),
+        }
+    }
+}
+
+/// How one table's rows are turned into exported rows.
+struct RowShaping {
+    policy: ColumnPolicy,
+    /// Encrypted columns decrypted with `keys.columns` (none when the key is not configured).
+    decrypt: Vec<String>,
+    columns: Vec<String>,
+}
+
+impl RowShaping {
+    fn new(node: &Node, cipher: Option<&ColumnCipher>) -> Self {
+        let policy = export_columns(node);
+        let omitted = |c: &String| policy.mode == ExportMode::Omit && policy.columns.contains(c);
+        Self {
+            decrypt: if cipher.is_some() {
+                node.spec.encrypted.clone()
+            } else {
+                Vec::new()
+            },
+            columns: node
+                .info
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .filter(|c| !omitted(c))
+                .collect(),
+            policy,
+        }
+    }
+
+    fn apply(
+        &self,
+        table: &str,
+        row: &mut Map<String, Value>,
+        cipher: Option<&ColumnCipher>,
+    ) -> Result<()> {
+        if let Some(cipher) = cipher {
+            for column in &self.decrypt {
+                if let Some(Value::String(stored)) = row.get(column) {
+                    let plain = cipher.decrypt(stored).with_context(|| {
+                        format!("decrypting {table}.{column} with keys.columns")
+                    })?;
+                    row.insert(column.clone(), Value::String(plain));
+                }
+            }
+        }
+        redact_row(&self.policy, row);
+        Ok(())
+    }
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<()> {
+    let key = args.encryption.key()?;
+    let session = ctx.session().await?;
+    let selection = TenantSelection::new(&session.model, &args.tenant)?;
+    session.check_tenant(Some(&args.tenant)).await?;
+    let cipher = match &session.map.keys.columns {
+        Some(source) => Some(ColumnCipher::new(
+            &source.load().context("loading keys.columns")?,
+        )?),
+        None => None,
+    };
+    let mut sink = Sink::create(
+        args.output_format,
+        &args.out,
+        args.force,
+        key.as_ref(),
+        "tenant",
+        Some(&args.tenant),
+        &ctx.now.to_rfc3339(),
+    )?;
+    let progress = Progress::new(ctx);
+
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    if let Some(setting) = &session.map.tenant_setting {
+        tx.set_tenant(setting, &args.tenant).await?;
+    }
+    let mut counts = Map::new();
+    let mut redacted = Map::new();
+    let mut encrypted = Map::new();
+    let mut retained = Map::new();
+
+    let tenant_node = session
+        .model
+        .tenant
+        .as_ref()
+        .expect("TenantSelection checked");
+    let tenant_columns: Vec<String> = tenant_node
+        .info
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    sink.begin_table(&tenant_node.name, &tenant_columns)?;
+    let tenant_rows = tx
+        .fetch_json(&selection.select_tenant_row())
+        .await
+        .context("reading the tenant row")?;
+    for row in &tenant_rows {
+        sink.row(row)?;
+    }
+    sink.end_table()?;
+    counts.insert(tenant_node.name.clone(), json!(tenant_rows.len()));
+
+    for name in selection.tables() {
+        let node = session.model.node(name);
+        let shaping = RowShaping::new(node, cipher.as_ref());
+        progress.table(name);
+        sink.begin_table(name, &shaping.columns)?;
+        let sql = selection.select_rows(name);
+        let mut rows = tx.stream_json(&sql);
+        let mut n = 0u64;
+        while let Some(mut row) = rows
+            .try_next()
+            .await
+            .with_context(|| format!("reading {name}"))?
+        {
+            shaping.apply(name, &mut row, cipher.as_ref())?;
+            sink.row(&row)?;
+            n += 1;
+            progress.row();
+        }
+        drop(rows);
+        sink.end_table()?;
+        counts.insert(name.to_owned(), json!(n));
+        if !shaping.policy.columns.is_empty() {
+            redacted.insert(
+                name.to_owned(),
+                json!({"mode": shaping.policy.mode_name(), "columns": shaping.policy.columns}),
+            );
+        }
+        if !node.spec.encrypted.is_empty() {
+            encrypted.insert(
+                name.to_owned(),
+                json!({"columns": node.spec.encrypted, "decrypted": cipher.is_some(), "format": "base64(nonce || AES-256-GCM ciphertext || tag)"}),
+            );
+        }
+        if node.spec.erase.effect() != Effect::Delete {
+            retained.insert(
+                name.to_owned(),
+                json!({"effect": node.spec.erase.effect(), "legal_basis": node.spec.legal_basis}),
+            );
+        }
+    }
+    tx.rollback().await?;
+    progress.finish();
+    let total: u64 = counts.values().filter_map(Value::as_u64).sum();
+    let manifest = json!({
+        "row_counts": counts,
+        "retained": retained,
+        "redacted_columns": redacted,
+        "encrypted_columns": encrypted,
+        "encrypted_bundle": key.is_some(),
+    });
+    let written = sink.finish(manifest)?;
+
+    record(ctx, &session, &args, &counts, total, &written).await?;
+    let summary = json!({
+        "action": "export-tenant",
+        "tenant": args.tenant,
+        "out": args.out,
+        "output_format": format!("{:?}", args.output_format).to_lowercase(),
+        "encrypted": key.is_some(),
+        "sha256": written.sha256,
+        "bytes": written.bytes,
+        "row_counts": counts,
+        "total_rows": total,
+    });
+    if ctx.ui.is_json() {
+        ctx.ui.json(&summary)?;
+    } else {
+        ctx.ui.line(&format!(
+            "wrote {total} rows of tenant {} from {} tables to {} (sha256 {})",
+            args.tenant,
+            counts.len(),
+            args.out.display(),
+            written.sha256
+        ))?;
+    }
+    Ok(())
+}
+
+async fn record(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    counts: &Map<String, Value>,
+    total: u64,
+    written: &crate::bundle::sink::Written,
+) -> Result<()> {
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let details = json!({
+        "row_counts": counts,
+        "total_rows": total,
+        "sha256": written.sha256,
+        "bytes": written.bytes,
+        "files": written.files,
+        "encrypted": args.encryption.encrypt,
+    });
+    let entry = NewEntry::new("export-tenant", "done", details)
+        .tenant(Some(&args.tenant))
+        .resource(&format!("bundle:sha256:{}", written.sha256));
+    session.ledger.append(&mut tx, ctx.now, entry).await?;
+    tx.commit().await
+}
+
+/// A progress line on a terminal: tables and rows so far.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(ctx: &Context) -> Self {
+        if !ctx.ui.progress() {
+            return Self(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} rows, {per_sec} — {msg}")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Self(Some(bar))
+    }
+
+    fn table(&self, name: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(name.to_owned());
+        }
+    }
+
+    fn row(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
