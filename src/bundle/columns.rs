@@ -18,11 +18,16 @@ impl ColumnCipher {
         let bytes = if key.len() == 32 {
             key.to_vec()
         } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(text.trim())
-                .ok()
-                .or_else(|| hex::decode(text.trim()).ok())
-                .unwrap_or_default()
+            // Hex digits are valid base64 too: take whichever reading gives 32 bytes.
+            let text = text.trim();
+            [
+                hex::decode(text).ok(),
+                base64::engine::general_purpose::STANDARD.decode(text).ok(),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|k| k.len() == 32)
+            .unwrap_or_default()
         };
         let key: [u8; 32] = bytes.try_into().map_err(|_| {
             anyhow::anyhow!("keys.columns is not a 32-byte AES-256 key (raw, base64 or hex)")

@@ -54,11 +54,14 @@ impl KeyMaterial {
         }
         let text = String::from_utf8_lossy(&bytes);
         let text = text.trim();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .ok()
-            .or_else(|| hex::decode(text).ok())
-            .filter(|d| d.len() == 32);
+        // Hex digits are valid base64 too: take whichever reading gives 32 bytes.
+        let decoded = [
+            hex::decode(text).ok(),
+            base64::engine::general_purpose::STANDARD.decode(text).ok(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|d| d.len() == 32);
         match decoded {
             Some(d) => Ok(Self::Raw(d.try_into().expect("length checked"))),
             None => Err(Failure::usage(format!(
