@@ -715,14 +715,14 @@ impl<'m> TenantSelection<'m> {
         sql
     }
 
-    /// The tenant's rows of `table` as JSON objects, in key order.
+    /// The tenant's rows of `table` as JSON objects, in the order the database finds them:
+    /// sorting millions of rows by key would cost a third of an export's time.
     pub fn select_rows(&self, table: &str) -> Sql {
         let node = self.model.node(table);
         let mut sql = Sql::new(self.model.dialect);
         crate::db::open_json_rows(&mut sql, &node.info, "t");
         sql.push(" FROM ").ident(table).push(" t WHERE ");
         self.push_scope(&mut sql, table, "t");
-        sql.push(" ORDER BY ").columns("t", &node.key);
         crate::db::close_json_rows(&mut sql);
         sql
     }

@@ -49,6 +49,17 @@ impl<W: Write> JsonBundle<W> {
         Ok(())
     }
 
+    /// A row already rendered as a JSON object.
+    pub fn row_text(&mut self, row: &str) -> Result<()> {
+        if self.rows_in_table > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.out.write_all(b"\n")?;
+        self.out.write_all(row.as_bytes())?;
+        self.rows_in_table += 1;
+        Ok(())
+    }
+
     pub fn end_table(&mut self) -> Result<()> {
         self.out.write_all(b"]")?;
         Ok(())

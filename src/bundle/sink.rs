@@ -88,6 +88,24 @@ impl Sink {
         }
     }
 
+    /// Whether [`Sink::row_text`] can take rows as JSON text (CSV needs the values).
+    pub fn takes_text(&self) -> bool {
+        !matches!(self, Sink::Csv(_))
+    }
+
+    /// A row already rendered as a JSON object (see [`Sink::takes_text`]).
+    pub fn row_text(&mut self, row: &str) -> Result<()> {
+        match self {
+            Sink::Json(bundle) => bundle.row_text(row),
+            Sink::Ndjson { file, table } => {
+                use std::io::Write as _;
+                writeln!(file, "{{\"table\":{},\"row\":{row}}}", json!(table))?;
+                Ok(())
+            }
+            Sink::Csv(_) => unreachable!("CSV needs values; check takes_text"),
+        }
+    }
+
     pub fn end_table(&mut self) -> Result<()> {
         match self {
             Sink::Json(bundle) => bundle.end_table(),

@@ -237,11 +237,9 @@ async fn execute(
                     .ident(name)
                     .push(" x WHERE ");
                 selection.push_scope(&mut sql, name, "x");
-                sql.push(" ORDER BY ")
-                    .columns("x", &node.key)
-                    .push(" LIMIT ")
-                    .bind(Param::Int(batch))
-                    .push(")");
+                // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
+                // instead of finding and sorting every remaining row on each batch.
+                sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
                 let (rows, blobs) = match &node.spec.blob {
                     Some(blob) => {
                         sql.push(" RETURNING CAST(")
@@ -298,7 +296,16 @@ async fn execute(
                 save_progress(&mut tx, &job_id, &progress, ctx).await?;
                 tx.commit().await?;
             }
-            Erase::Retain => {}
+            Erase::Retain => {
+                // Reported like the plan reports them: kept, with their count.
+                if !progress.tables.contains_key(name.as_str()) {
+                    let mut tx = begin(session, tenant).await?;
+                    let rows = count(&mut tx, &selection.count(name)).await?;
+                    progress.add(name, rows, 0);
+                    save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                    tx.commit().await?;
+                }
+            }
         }
     }
     finish(ctx, session, selection, &job_id, &mut progress, resumed).await

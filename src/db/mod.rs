@@ -247,6 +247,21 @@ impl Tx {
         }
     }
 
+    /// Streams rows as JSON object text: on PostgreSQL the database's own rendering, passed
+    /// through untouched (no parse, no re-serialisation); on SQLite, as [`Tx::stream_json`].
+    pub fn stream_json_text<'a>(&'a mut self, sql: &'a Sql) -> BoxStream<'a, Result<String>> {
+        match self {
+            Tx::Postgres(tx) => bound!(sql)
+                .fetch(&mut **tx)
+                .map(|row| Ok(row?.try_get::<String, _>(0)?))
+                .boxed(),
+            Tx::Sqlite(tx) => bound!(sql)
+                .fetch(&mut **tx)
+                .map(|row| Ok(serde_json::to_string(&sqlite_json_row(&row?)?)?))
+                .boxed(),
+        }
+    }
+
     /// Collects [`Tx::stream_json`].
     pub async fn fetch_json(
         &mut self,

@@ -1,0 +1,1548 @@
+//! `privctl export-tenant`, `decrypt` and `delete-tenant` on the conversational-ai fixture: an
+//! export holds exactly the tenant's rows in every format, encrypted bundles round-trip and fail
+//! on any tampering without leaving plaintext behind, encrypted columns are decrypted (or
+//! redacted) only as the map says, and a tenant deletion erases the tenant and nothing else,
+//! refuses a tenant under legal hold, and survives `kill -9` by resuming where it stopped.
+//! The expected rows come from fixtures/conversational-ai/README.md.
+//!
+//! Every test works on a copy of the fixture's map in its own temporary directory: the map's
+//! `file://./blobs/…` stores resolve against the map's directory, so the blob objects the tests
+//! create (and delete-tenant removes) live there, never in the repository.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+
+/// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
+const LEDGER_KEY: &str = "tenant-tests-ledger-key-7d21e4";
+
+/// Every business table of the fixture (schema_migrations is ignored by the map).
+const TABLES: [&str; 13] = [
+    "organizations",
+    "members",
+    "addresses",
+    "contacts",
+    "conversations",
+    "messages",
+    "attachments",
+    "recordings",
+    "transcripts",
+    "agent_traces",
+    "orders",
+    "invoices",
+    "consent_records",
+];
+
+/// acme's rows per table (README, "Row counts", plus its organizations row).
+const ACME_ROWS: [(&str, i64); 13] = [
+    ("organizations", 1),
+    ("members", 4),
+    ("addresses", 3),
+    ("contacts", 7),
+    ("conversations", 8),
+    ("messages", 24),
+    ("attachments", 2),
+    ("recordings", 1),
+    ("transcripts", 1),
+    ("agent_traces", 7),
+    ("orders", 4),
+    ("invoices", 5),
+    ("consent_records", 6),
+];
+
+/// Bytes before the first segment of an encrypted bundle (`privctl-enc/1`: magic 12, key
+/// source 1, argon2 costs 12, salt 16, nonce prefix 7, segment size 4).
+const HEADER_LEN: usize = 52;
+/// One full segment on disk: 64 KiB of plaintext and its 16-byte tag.
+const SEGMENT_ON_DISK: usize = 65536 + 16;
+
+/// The map copy of a test: `<test dir>/privctl.toml`.
+fn map_path(db: &TestDb) -> PathBuf {
+    db.dir().join("privctl.toml")
+}
+
+/// A database of this dialect with the conversational-ai fixture loaded and `privctl init`
+/// run, the fixture's map copied into the test's directory, and a privctl runner for it.
+async fn seeded(dialect: Dialect) -> (TestDb, Privctl) {
+    let db = TestDb::new(dialect).await;
+    db.load_fixture("conversational-ai").await;
+    let map = map_path(&db);
+    std::fs::copy(fixture_path("conversational-ai").join("privctl.toml"), &map)
+        .expect("cannot copy the fixture's map");
+    let privctl = Privctl::new(&db)
+        .map(&map)
+        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
+    privctl.clone().arg("init").run().success();
+    (db, privctl)
+}
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// `privctl --format json export-tenant --tenant <tenant> --out <out> <extra…>`.
+fn export(privctl: &Privctl, tenant: &str, out: &Path, extra: &[&str]) -> RunOutput {
+    privctl
+        .clone()
+        .args(["--format", "json", "export-tenant", "--tenant", tenant])
+        .args(["--out", utf8(out)])
+        .args(extra)
+        .run()
+}
+
+/// `privctl --format json delete-tenant --tenant <tenant> <extra…>`.
+fn delete_tenant(privctl: &Privctl, tenant: &str, extra: &[&str]) -> RunOutput {
+    privctl
+        .clone()
+        .args(["--format", "json", "delete-tenant", "--tenant", tenant])
+        .args(extra)
+        .run()
+}
+
+/// `privctl decrypt <key…> <input> <output>`.
+fn decrypt(privctl: &Privctl, key: &[&str], input: &Path, output: &Path) -> RunOutput {
+    privctl
+        .clone()
+        .arg("decrypt")
+        .args(key)
+        .args([utf8(input), utf8(output)])
+        .run()
+}
+
+fn read_json(path: &Path) -> Value {
+    let bytes = std::fs::read(path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("cannot stat {}: {error}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// The condition that selects one tenant's rows of a fixture table (`=`) or every other
+/// tenant's (`<>`).
+fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
+    match table {
+        "organizations" => format!("id {operator} '{tenant}'"),
+        "messages" => format!(
+            "conversation_id IN (SELECT id FROM conversations WHERE org_id {operator} '{tenant}')"
+        ),
+        _ => format!("org_id {operator} '{tenant}'"),
+    }
+}
+
+/// acme's rows per table, counted with plain SQL.
+async fn acme_counts(db: &TestDb) -> BTreeMap<String, i64> {
+    let mut counts = BTreeMap::new();
+    for table in TABLES {
+        let n = db
+            .query_i64(&format!(
+                "SELECT count(*) FROM {table} WHERE {}",
+                tenant_condition(table, "=", "acme")
+            ))
+            .await;
+        counts.insert(table.to_owned(), n);
+    }
+    counts
+}
+
+/// The keys (`id`, as text) of acme's rows of one table.
+async fn acme_keys(db: &TestDb, table: &str) -> BTreeSet<String> {
+    db.query_strings(&format!(
+        "SELECT CAST(id AS TEXT) FROM {table} WHERE {}",
+        tenant_condition(table, "=", "acme")
+    ))
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// A row's `id` as text (organizations have text ids, the other tables integers).
+fn key_text(row: &Value) -> String {
+    match &row["id"] {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        other => panic!("a row without a usable id ({other}): {row}"),
+    }
+}
+
+/// The rows of one table of a JSON bundle.
+fn bundle_rows<'a>(bundle: &'a Value, table: &str) -> &'a [Value] {
+    bundle["tables"][table]
+        .as_array()
+        .unwrap_or_else(|| panic!("the bundle has no {table} array"))
+}
+
+/// Rows per table of a JSON bundle.
+fn bundle_counts(bundle: &Value) -> BTreeMap<String, i64> {
+    bundle["tables"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the bundle has no `tables` object: {bundle}"))
+        .iter()
+        .map(|(table, rows)| {
+            let rows = rows
+                .as_array()
+                .unwrap_or_else(|| panic!("bundle table {table} is not an array"));
+            (table.clone(), rows.len() as i64)
+        })
+        .collect()
+}
+
+/// A `row_counts` object as a map.
+fn count_map(counts: &Value) -> BTreeMap<String, i64> {
+    counts
+        .as_object()
+        .unwrap_or_else(|| panic!("row_counts is not an object: {counts}"))
+        .iter()
+        .map(|(table, n)| {
+            let n = n
+                .as_i64()
+                .unwrap_or_else(|| panic!("row count of {table} is not an integer: {n}"));
+            (table.clone(), n)
+        })
+        .collect()
+}
+
+/// The columns of a table, in order.
+async fn columns(db: &TestDb, table: &str) -> Vec<String> {
+    let sql = match db.dialect {
+        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+        Dialect::Postgres => format!(
+            "SELECT column_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = '{table}' \
+             ORDER BY ordinal_position"
+        ),
+    };
+    let columns = db.query_strings(&sql).await;
+    assert!(!columns.is_empty(), "table {table} has no columns");
+    columns
+}
+
+/// Every row matching `condition` in every table (and all of schema_migrations), each as the
+/// text of all its columns (NULL marked), ordered by id: compare two snapshots to prove that
+/// nothing in them changed.
+async fn snapshot(
+    db: &TestDb,
+    condition_for: impl Fn(&str) -> String,
+) -> BTreeMap<String, Vec<String>> {
+    let mut snapshot = BTreeMap::new();
+    for table in TABLES.iter().copied().chain(["schema_migrations"]) {
+        let row_text = columns(db, table)
+            .await
+            .iter()
+            .map(|column| format!("COALESCE(CAST(\"{column}\" AS TEXT), '<NULL>')"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let (condition, order) = if table == "schema_migrations" {
+            ("1 = 1".to_owned(), "version")
+        } else {
+            (condition_for(table), "id")
+        };
+        let rows = db
+            .query_strings(&format!(
+                "SELECT {row_text} FROM {table} WHERE {condition} ORDER BY {order}"
+            ))
+            .await;
+        snapshot.insert(table.to_owned(), rows);
+    }
+    snapshot
+}
+
+/// Every row of every tenant other than acme.
+async fn others(db: &TestDb) -> BTreeMap<String, Vec<String>> {
+    snapshot(db, |table| tenant_condition(table, "<>", "acme")).await
+}
+
+/// Every row of every table.
+async fn everything(db: &TestDb) -> BTreeMap<String, Vec<String>> {
+    snapshot(db, |_| "1 = 1".to_owned()).await
+}
+
+fn assert_same_rows(
+    after: &BTreeMap<String, Vec<String>>,
+    before: &BTreeMap<String, Vec<String>>,
+    what: &str,
+) {
+    for (table, rows) in before {
+        assert_eq!(&after[table], rows, "{what}: {table} changed");
+    }
+}
+
+/// Verifies the ledger's chain with the library, under the tests' key.
+async fn verify_ledger(db: &TestDb) -> privctl::ledger::Verification {
+    let pool = privctl::db::Db::connect(&db.url, false)
+        .await
+        .expect("cannot connect to the test database");
+    let mut tx = pool
+        .begin(privctl::db::TxMode::Snapshot)
+        .await
+        .expect("cannot open a snapshot");
+    let ledger =
+        privctl::ledger::Ledger::new(Some(LEDGER_KEY.as_bytes().to_vec()), "x".into(), "y".into());
+    let verification = ledger.verify(&mut tx).await.expect("verify failed to run");
+    drop(tx);
+    pool.close().await;
+    verification
+}
+
+/// Fails when a row references a missing parent, through a foreign key or the map's declared
+/// link attachments.message_id (which has no foreign key).
+async fn assert_no_orphans(db: &TestDb) {
+    if db.dialect == Dialect::Sqlite {
+        let broken = db
+            .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
+            .await;
+        assert!(broken.is_empty(), "PRAGMA foreign_key_check: {broken:?}");
+    }
+    let links = [
+        ("members", "org_id", "organizations"),
+        ("addresses", "org_id", "organizations"),
+        ("contacts", "org_id", "organizations"),
+        ("contacts", "address_id", "addresses"),
+        ("conversations", "org_id", "organizations"),
+        ("conversations", "contact_id", "contacts"),
+        ("conversations", "assigned_member_id", "members"),
+        ("messages", "conversation_id", "conversations"),
+        ("attachments", "message_id", "messages"),
+        ("recordings", "conversation_id", "conversations"),
+        ("transcripts", "recording_id", "recordings"),
+        ("agent_traces", "conversation_id", "conversations"),
+        ("orders", "contact_id", "contacts"),
+        ("orders", "shipping_address_id", "addresses"),
+        ("invoices", "org_id", "organizations"),
+        ("invoices", "contact_id", "contacts"),
+        ("consent_records", "org_id", "organizations"),
+        ("consent_records", "contact_id", "contacts"),
+    ];
+    for (child, column, parent) in links {
+        let orphans = db
+            .query_strings(&format!(
+                "SELECT CAST(id AS TEXT) FROM {child} WHERE {column} IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {child}.{column})"
+            ))
+            .await;
+        assert!(
+            orphans.is_empty(),
+            "{child}.{column} references missing {parent} rows: {child} ids {orphans:?}"
+        );
+    }
+}
+
+/// Adds `count` acme messages (ids from `first_id`) with 100-character bodies to acme's
+/// conversation 1.
+async fn insert_acme_messages(db: &TestDb, first_id: i64, count: i64) {
+    let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
+                incididunt ut labore.";
+    assert_eq!(body.len(), 100);
+    let last = first_id + count - 1;
+    let sql = match db.dialect {
+        Dialect::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT {first_id} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO messages (id, conversation_id, sender, body, created_at) \
+             SELECT i, 1, 'customer', '{body}', '2026-10-12T12:00:00Z' FROM n"
+        ),
+        Dialect::Postgres => format!(
+            "INSERT INTO messages (id, conversation_id, sender, body, created_at) \
+             SELECT i, 1, 'customer', '{body}', TIMESTAMPTZ '2026-10-12T12:00:00Z' \
+             FROM generate_series({first_id}, {last}) AS i"
+        ),
+    };
+    db.execute(&sql).await;
+    assert_eq!(
+        db.query_i64(&format!(
+            "SELECT count(*) FROM messages WHERE id BETWEEN {first_id} AND {last}"
+        ))
+        .await,
+        count
+    );
+}
+
+/// One blob object of the fixture, created in the test's file stores.
+struct Blob {
+    tenant: String,
+    path: PathBuf,
+}
+
+/// Creates `blobs/recordings/<key>` and `blobs/attachments/<key>` beside the map copy for
+/// every recording and attachment of every tenant.
+async fn create_blobs(db: &TestDb) -> Vec<Blob> {
+    let mut blobs = Vec::new();
+    for store in ["recordings", "attachments"] {
+        let rows = db
+            .query_strings(&format!(
+                "SELECT org_id || '|' || storage_key FROM {store} ORDER BY id"
+            ))
+            .await;
+        for row in rows {
+            let (tenant, key) = row.split_once('|').expect("org_id|storage_key");
+            let path = db.dir().join("blobs").join(store).join(key);
+            std::fs::create_dir_all(path.parent().expect("a parent folder"))
+                .expect("cannot create the blob's folder");
+            std::fs::write(&path, format!("object {store}/{key}")).expect("cannot write a blob");
+            blobs.push(Blob {
+                tenant: tenant.to_owned(),
+                path,
+            });
+        }
+    }
+    assert_eq!(blobs.len(), 12, "6 recordings and 6 attachments");
+    blobs
+}
+
+/// `table -> (rows, effect)` of a plan's or an execution's tables with rows.
+fn plan_counts(plan: &Value) -> BTreeMap<String, (u64, String)> {
+    plan["tables"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `tables` array: {plan}"))
+        .iter()
+        .filter_map(|entry| {
+            let rows = entry["rows"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no row count in {entry}"));
+            let table = entry["table"].as_str().expect("a table name").to_owned();
+            let effect = entry["effect"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no effect in {entry}"))
+                .to_owned();
+            (rows > 0).then_some((table, (rows, effect)))
+        })
+        .collect()
+}
+
+/// The effect delete-tenant has on each of acme's tables under the fixture's map.
+fn expected_effect(table: &str) -> &'static str {
+    match table {
+        "organizations" | "invoices" => "anonymise",
+        "consent_records" => "retain",
+        _ => "delete",
+    }
+}
+
+fn token_of(plan: &Value) -> String {
+    plan["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token in the plan: {plan}"))
+        .to_owned()
+}
+
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("no randomness");
+    key
+}
+
+/// Writes a key file (mode 0600) and returns its path.
+fn write_key_file(dir: &Path, name: &str, key: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, key).expect("cannot write the key file");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    path
+}
+
+/// The names in a folder, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Checks a decrypted (or plain) JSON bundle: format, kind, tenant, and rows per table.
+fn assert_bundle_counts(bundle: &Value, expected: &BTreeMap<String, i64>, what: &str) {
+    assert_eq!(bundle["format"], "privctl-bundle/1", "{what}");
+    assert_eq!(bundle["kind"], "tenant", "{what}");
+    assert_eq!(bundle["tenant"], "acme", "{what}");
+    assert_eq!(&bundle_counts(bundle), expected, "{what}: rows per table");
+    assert_eq!(
+        &count_map(&bundle["manifest"]["row_counts"]),
+        expected,
+        "{what}: manifest row_counts"
+    );
+}
+
+both_dialects! {
+    /// The JSON bundle holds every acme row of every table (messages through acme's
+    /// conversations) and no row of another tenant; its manifest, stdout and the database
+    /// agree on the counts; the file is private, its digest is on stdout and in the ledger.
+    async fn export_tenant_json_holds_exactly_the_tenants_rows(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let expected = acme_counts(&db).await;
+        let readme: BTreeMap<String, i64> = ACME_ROWS
+            .iter()
+            .map(|(table, n)| ((*table).to_owned(), *n))
+            .collect();
+        assert_eq!(expected, readme, "the fixture's acme rows per table");
+
+        let out = db.dir().join("acme.json");
+        let run = export(&privctl, "acme", &out, &[]);
+        let summary = run.success().json();
+        let bytes = std::fs::read(&out).expect("the bundle was written");
+        let bundle: Value = serde_json::from_slice(&bytes).expect("the bundle is JSON");
+
+        assert_eq!(summary["action"], "export-tenant", "{summary}");
+        assert_eq!(summary["tenant"], "acme", "{summary}");
+        assert_eq!(
+            summary["sha256"],
+            sha256_hex(&bytes),
+            "stdout's sha256 is not the file's"
+        );
+        assert_eq!(summary["bytes"], bytes.len() as u64, "{summary}");
+        assert_eq!(mode(&out), 0o600, "bundle file mode");
+        assert!(bundle["generated_at"].is_string(), "no generated_at");
+
+        assert_bundle_counts(&bundle, &expected, "the JSON bundle");
+        assert_eq!(
+            count_map(&summary["row_counts"]),
+            expected,
+            "stdout row_counts"
+        );
+        assert_eq!(
+            summary["total_rows"], 73,
+            "72 rows and the tenant row: {summary}"
+        );
+        let tables: BTreeSet<&str> = bundle["tables"]
+            .as_object()
+            .expect("tables")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            tables,
+            TABLES.into_iter().collect::<BTreeSet<_>>(),
+            "the bundle's tables (no ignored or privctl table)"
+        );
+
+        // Exactly acme's rows, key for key; nothing of another tenant.
+        for table in TABLES {
+            let rows = bundle_rows(&bundle, table);
+            let keys: BTreeSet<String> = rows.iter().map(key_text).collect();
+            assert_eq!(keys.len(), rows.len(), "{table}: a row exported twice");
+            assert_eq!(
+                keys,
+                acme_keys(&db, table).await,
+                "{table}: the exported rows"
+            );
+            for row in rows {
+                if let Some(org) = row.get("org_id") {
+                    assert_eq!(org, "acme", "a {table} row of another tenant: {row}");
+                }
+            }
+        }
+        assert_eq!(bundle_rows(&bundle, "organizations")[0]["id"], "acme");
+        let message_ids: BTreeSet<String> = bundle_rows(&bundle, "messages")
+            .iter()
+            .map(key_text)
+            .collect();
+        let globex_messages = db
+            .query_strings(
+                "SELECT CAST(id AS TEXT) FROM messages WHERE conversation_id IN \
+                 (SELECT id FROM conversations WHERE org_id <> 'acme')",
+            )
+            .await;
+        assert!(
+            globex_messages.iter().all(|id| !message_ids.contains(id)),
+            "messages of another tenant exported"
+        );
+
+        // Values keep their stored form and type.
+        let contact_1 = bundle_rows(&bundle, "contacts")
+            .iter()
+            .find(|row| row["id"] == 1)
+            .expect("contact 1");
+        assert_eq!(contact_1["email"], " Jane.Doe@Example.COM ", "{contact_1}");
+        assert!(
+            bundle_rows(&bundle, "invoices")
+                .iter()
+                .all(|row| row["amount_cents"].is_i64()),
+            "invoice amounts are integers"
+        );
+
+        // The ledger records the export with the file's digest.
+        let details = db
+            .query_strings(
+                "SELECT details FROM privctl_ledger WHERE action = 'export-tenant' \
+                 AND tenant = 'acme' ORDER BY seq",
+            )
+            .await;
+        assert_eq!(details.len(), 1, "one export-tenant entry: {details:?}");
+        let sha = summary["sha256"].as_str().expect("sha256");
+        assert!(
+            details[0].contains(sha),
+            "the entry has the digest: {}",
+            details[0]
+        );
+        let verification = verify_ledger(&db).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+
+        // An existing file is refused and left as it was.
+        std::fs::write(&out, b"precious").expect("cannot write");
+        export(&privctl, "acme", &out, &[]).code(1);
+        assert_eq!(std::fs::read(&out).expect("read"), b"precious");
+        db.cleanup().await;
+    }
+
+    /// NDJSON and CSV carry the same rows as the JSON bundle; the CSV directory is private, its
+    /// manifest counts the rows and its per-file digests are the files'.
+    async fn ndjson_and_csv_carry_the_same_rows(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let expected = acme_counts(&db).await;
+
+        let json_out = db.dir().join("acme.json");
+        export(&privctl, "acme", &json_out, &[]).success();
+        let bundle = read_json(&json_out);
+        let by_key = |table: &str| -> BTreeMap<String, Value> {
+            bundle_rows(&bundle, table)
+                .iter()
+                .map(|row| (key_text(row), row.clone()))
+                .collect()
+        };
+
+        // NDJSON: one {"table", "row"} per line, then {"manifest"}.
+        let ndjson_out = db.dir().join("acme.ndjson");
+        let run = export(
+            &privctl,
+            "acme",
+            &ndjson_out,
+            &["--output-format", "ndjson"],
+        );
+        let summary = run.success().json();
+        let bytes = std::fs::read(&ndjson_out).expect("the ndjson bundle was written");
+        assert_eq!(summary["sha256"], sha256_hex(&bytes), "ndjson sha256");
+        assert_eq!(mode(&ndjson_out), 0o600, "ndjson file mode");
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        let lines: Vec<Value> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}"))
+            })
+            .collect();
+        let (last, row_lines) = lines.split_last().expect("ndjson lines");
+        assert_eq!(
+            count_map(&last["manifest"]["row_counts"]),
+            expected,
+            "the ndjson manifest line: {last}"
+        );
+        let mut ndjson_rows: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+        for line in row_lines {
+            let table = line["table"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a line without a table: {line}"));
+            let row = &line["row"];
+            assert!(row.is_object(), "a line without a row: {line}");
+            let previous = ndjson_rows
+                .entry(table.to_owned())
+                .or_default()
+                .insert(key_text(row), row.clone());
+            assert!(previous.is_none(), "{table} row exported twice: {row}");
+        }
+        let ndjson_counts: BTreeMap<String, i64> = ndjson_rows
+            .iter()
+            .map(|(table, rows)| (table.clone(), rows.len() as i64))
+            .collect();
+        assert_eq!(ndjson_counts, expected, "ndjson rows per table");
+        for table in TABLES {
+            assert_eq!(ndjson_rows[table], by_key(table), "ndjson {table} rows");
+        }
+
+        // CSV: a private directory of <table>.csv and manifest.json.
+        let csv_out = db.dir().join("acme-csv");
+        export(&privctl, "acme", &csv_out, &["--output-format", "csv"]).success();
+        assert!(csv_out.is_dir(), "csv writes a directory");
+        assert_eq!(mode(&csv_out), 0o700, "csv directory mode");
+        let manifest = read_json(&csv_out.join("manifest.json"));
+        assert_eq!(
+            count_map(&manifest["row_counts"]),
+            expected,
+            "csv manifest row_counts"
+        );
+        let files = manifest["files"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no `files` in the csv manifest: {manifest}"));
+        let mut listed: Vec<String> = files.keys().cloned().collect();
+        listed.push("manifest.json".into());
+        listed.sort();
+        assert_eq!(
+            entries(&csv_out),
+            listed,
+            "the csv directory holds exactly its files"
+        );
+        for (name, file) in files {
+            let path = csv_out.join(name);
+            let bytes = std::fs::read(&path).expect("a listed csv file");
+            assert_eq!(
+                file["sha256"],
+                sha256_hex(&bytes),
+                "manifest sha256 of {name}"
+            );
+            assert_eq!(
+                file["bytes"],
+                bytes.len() as u64,
+                "manifest bytes of {name}"
+            );
+            assert_eq!(mode(&path), 0o600, "{name} mode");
+        }
+        assert_eq!(
+            mode(&csv_out.join("manifest.json")),
+            0o600,
+            "manifest.json mode"
+        );
+
+        for table in TABLES {
+            let name = format!("{table}.csv");
+            assert!(files.contains_key(&name), "no {name} in the manifest");
+            let mut reader = csv::Reader::from_path(csv_out.join(&name))
+                .unwrap_or_else(|error| panic!("cannot read {name}: {error}"));
+            let header: Vec<String> = reader
+                .headers()
+                .expect("a header row")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(header, columns(&db, table).await, "{name} header");
+            let json_rows = by_key(table);
+            let mut seen = BTreeSet::new();
+            for record in reader.records() {
+                let record = record.unwrap_or_else(|error| panic!("{name}: {error}"));
+                let cells: BTreeMap<&str, &str> = header
+                    .iter()
+                    .map(String::as_str)
+                    .zip(record.iter())
+                    .collect();
+                let key = cells["id"].to_owned();
+                let json_row = json_rows
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{name} row {key} is not in the json bundle"));
+                for (column, cell) in &cells {
+                    match &json_row[*column] {
+                        Value::String(text) => {
+                            assert_eq!(cell, text, "{name} row {key} column {column}");
+                        }
+                        Value::Number(number) if number.is_i64() => {
+                            assert_eq!(
+                                *cell,
+                                number.to_string(),
+                                "{name} row {key} column {column}"
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                assert!(seen.insert(key.clone()), "{name} row {key} twice");
+            }
+            assert_eq!(
+                seen,
+                json_rows.keys().cloned().collect::<BTreeSet<_>>(),
+                "{name} rows"
+            );
+        }
+        db.cleanup().await;
+    }
+
+    /// Encrypted bundles (key file or passphrase) decrypt to the same bundle; any flipped,
+    /// removed, reordered or cut byte, and a wrong key, fail with exit 1 and leave no
+    /// plaintext (not even a partial file).
+    async fn encrypted_bundle_round_trips_and_tampering_fails(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        // A bundle of several segments.
+        insert_acme_messages(&db, 10001, 3000).await;
+        let expected = acme_counts(&db).await;
+        assert_eq!(expected["messages"], 3024);
+        let key_file = write_key_file(db.dir(), "bundle.key", &random_key());
+        let key_args = ["--key-file", utf8(&key_file)];
+
+        let encrypted = db.dir().join("acme.json.enc");
+        let mut args = vec!["--encrypt"];
+        args.extend(key_args);
+        let summary = export(&privctl, "acme", &encrypted, &args).success().json();
+        let ciphertext = std::fs::read(&encrypted).expect("the encrypted bundle");
+        assert_eq!(
+            summary["sha256"],
+            sha256_hex(&ciphertext),
+            "stdout's sha256"
+        );
+        assert_eq!(mode(&encrypted), 0o600, "encrypted bundle mode");
+        assert!(
+            ciphertext.len() > HEADER_LEN + 2 * SEGMENT_ON_DISK,
+            "the bundle must span more than two segments: {} bytes",
+            ciphertext.len()
+        );
+        for plain in ["privctl-bundle/1", "Jane.Doe", "acme"] {
+            assert!(
+                !ciphertext
+                    .windows(plain.len())
+                    .any(|window| window == plain.as_bytes()),
+                "the encrypted bundle contains {plain:?}"
+            );
+        }
+
+        let decrypted = db.dir().join("acme.json");
+        decrypt(&privctl, &key_args, &encrypted, &decrypted).success();
+        assert_eq!(mode(&decrypted), 0o600, "decrypted file mode");
+        assert_bundle_counts(&read_json(&decrypted), &expected, "the decrypted bundle");
+
+        // An existing output is never overwritten without --force.
+        std::fs::write(&decrypted, b"precious").expect("cannot write");
+        decrypt(&privctl, &key_args, &encrypted, &decrypted).code(1);
+        assert_eq!(std::fs::read(&decrypted).expect("read"), b"precious");
+        let mut forced = key_args.to_vec();
+        forced.push("--force");
+        decrypt(&privctl, &forced, &encrypted, &decrypted).success();
+        assert_bundle_counts(&read_json(&decrypted), &expected, "decrypted with --force");
+        assert_eq!(
+            mode(&decrypted),
+            0o600,
+            "a file replaced with --force stays private"
+        );
+
+        // A passphrase instead of a key file.
+        let passphrase = privctl
+            .clone()
+            .env("BUNDLE_PASSPHRASE", "correct horse battery staple");
+        let by_passphrase = db.dir().join("acme-passphrase.json.enc");
+        export(
+            &passphrase,
+            "acme",
+            &by_passphrase,
+            &["--encrypt", "--passphrase-env", "BUNDLE_PASSPHRASE"],
+        )
+        .success();
+        let decrypted_passphrase = db.dir().join("acme-passphrase.json");
+        decrypt(
+            &passphrase,
+            &["--passphrase-env", "BUNDLE_PASSPHRASE"],
+            &by_passphrase,
+            &decrypted_passphrase,
+        )
+        .success();
+        assert_bundle_counts(
+            &read_json(&decrypted_passphrase),
+            &expected,
+            "the bundle decrypted with the passphrase",
+        );
+        let wrong_passphrase = privctl
+            .clone()
+            .env("BUNDLE_PASSPHRASE", "incorrect horse battery staple");
+        let refused = db.dir().join("refused");
+        std::fs::create_dir(&refused).expect("mkdir");
+        let run = decrypt(
+            &wrong_passphrase,
+            &["--passphrase-env", "BUNDLE_PASSPHRASE"],
+            &by_passphrase,
+            &refused.join("wrong-passphrase.json"),
+        );
+        run.code(1);
+        assert!(entries(&refused).is_empty(), "{:?}", entries(&refused));
+
+        // Tampered copies.
+        let flip = |at: usize| {
+            let mut bytes = ciphertext.clone();
+            bytes[at] ^= 0x01;
+            bytes
+        };
+        let len = ciphertext.len();
+        let mut removed = ciphertext.clone();
+        removed.remove(len / 2);
+        let mut swapped = ciphertext.clone();
+        let first = HEADER_LEN..HEADER_LEN + SEGMENT_ON_DISK;
+        let second = HEADER_LEN + SEGMENT_ON_DISK..HEADER_LEN + 2 * SEGMENT_ON_DISK;
+        swapped[first.clone()].copy_from_slice(&ciphertext[second.clone()]);
+        swapped[second].copy_from_slice(&ciphertext[first]);
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            // In the STREAM nonce prefix: the header is every segment's associated data.
+            ("a flipped header byte", flip(HEADER_LEN - 8)),
+            ("a flipped byte in the middle", flip(len / 2)),
+            ("a flipped last byte", flip(len - 1)),
+            ("a byte removed in the middle", removed),
+            ("truncated by one byte", ciphertext[..len - 1].to_vec()),
+            (
+                "truncated to the header and one segment",
+                ciphertext[..HEADER_LEN + SEGMENT_ON_DISK].to_vec(),
+            ),
+            ("truncated to the header", ciphertext[..HEADER_LEN].to_vec()),
+            ("two segments swapped", swapped),
+        ];
+        let outputs = db.dir().join("tampered-out");
+        std::fs::create_dir(&outputs).expect("mkdir");
+        for (i, (case, bytes)) in cases.iter().enumerate() {
+            assert_ne!(bytes, &ciphertext, "{case}: the copy is not altered");
+            let input = db.dir().join(format!("tampered-{i}.enc"));
+            std::fs::write(&input, bytes).expect("cannot write the tampered copy");
+            let output = outputs.join(format!("tampered-{i}.json"));
+            let run = decrypt(&privctl, &key_args, &input, &output);
+            assert_eq!(run.code, 1, "{case}: {run}");
+            let message = run.stderr.to_lowercase();
+            assert!(
+                message.contains("corrupt") || message.contains("altered"),
+                "{case}: the message does not say the bundle is corrupt or altered: {run}"
+            );
+            assert!(
+                !output.exists(),
+                "{case}: plaintext written to {}",
+                output.display()
+            );
+            assert!(
+                entries(&outputs).is_empty(),
+                "{case}: files left beside the output: {:?}",
+                entries(&outputs)
+            );
+        }
+
+        // The right file with the wrong key.
+        let wrong_key = write_key_file(db.dir(), "wrong.key", &random_key());
+        let output = outputs.join("wrong-key.json");
+        let run = decrypt(
+            &privctl,
+            &["--key-file", utf8(&wrong_key)],
+            &encrypted,
+            &output,
+        );
+        run.code(1);
+        assert!(!output.exists(), "plaintext written with a wrong key");
+        assert!(entries(&outputs).is_empty(), "{:?}", entries(&outputs));
+
+        // --encrypt needs a key source: a usage error, and no file.
+        let keyless = db.dir().join("keyless.json");
+        export(&privctl, "acme", &keyless, &["--encrypt"]).code(2);
+        assert!(!keyless.exists(), "--encrypt without a key wrote a file");
+
+        // CSV: each table encrypted on its own as <table>.csv.enc, the manifest in the clear.
+        let csv_out = db.dir().join("acme-csv");
+        let mut args = vec!["--output-format", "csv", "--encrypt"];
+        args.extend(key_args);
+        export(&privctl, "acme", &csv_out, &args).success();
+        let mut expected_files: Vec<String> = TABLES
+            .iter()
+            .map(|table| format!("{table}.csv.enc"))
+            .collect();
+        expected_files.push("manifest.json".into());
+        expected_files.sort();
+        assert_eq!(
+            entries(&csv_out),
+            expected_files,
+            "the encrypted csv directory"
+        );
+        let manifest = read_json(&csv_out.join("manifest.json"));
+        assert_eq!(count_map(&manifest["row_counts"]), expected);
+        for (name, file) in manifest["files"].as_object().expect("files") {
+            let bytes = std::fs::read(csv_out.join(name))
+                .unwrap_or_else(|error| panic!("manifest file {name}: {error}"));
+            assert_eq!(file["sha256"], sha256_hex(&bytes), "sha256 of {name}");
+        }
+        let messages_csv = db.dir().join("messages.csv");
+        decrypt(
+            &privctl,
+            &key_args,
+            &csv_out.join("messages.csv.enc"),
+            &messages_csv,
+        )
+        .success();
+        let mut reader = csv::Reader::from_path(&messages_csv).expect("a decrypted csv");
+        assert_eq!(
+            reader.headers().expect("header").iter().collect::<Vec<_>>(),
+            columns(&db, "messages").await
+        );
+        assert_eq!(
+            reader.records().count(),
+            3024,
+            "decrypted messages.csv rows"
+        );
+        db.cleanup().await;
+    }
+
+    /// A table's `encrypted` columns are exported decrypted with `keys.columns`, redacted to
+    /// their last four characters with `export = "redact"`, and as stored (and said so in the
+    /// manifest) without the key.
+    async fn encrypted_columns_follow_the_map(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let id_type = match dialect {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+        };
+        db.execute(&format!(
+            "CREATE TABLE integration_secrets (id {id_type} PRIMARY KEY, \
+             org_id TEXT NOT NULL REFERENCES organizations (id), provider TEXT, api_key TEXT)"
+        ))
+        .await;
+        let key = random_key();
+        let cipher =
+            privctl::bundle::columns::ColumnCipher::new(&key).expect("a 32-byte column key");
+        let secret = "sk_live_abcd1234";
+        let stored = [
+            cipher.encrypt(secret, [1; 12]),
+            cipher.encrypt(secret, [2; 12]),
+            cipher.encrypt("sk_live_globex9876", [3; 12]),
+        ];
+        db.execute(&format!(
+            "INSERT INTO integration_secrets (id, org_id, provider, api_key) VALUES \
+             (1, 'acme', 'stripe', '{}'), (2, 'acme', 'twilio', '{}'), \
+             (101, 'globex', 'stripe', '{}')",
+            stored[0], stored[1], stored[2]
+        ))
+        .await;
+
+        let fixture_map = std::fs::read_to_string(map_path(&db)).expect("the map copy");
+        assert!(
+            fixture_map.contains("\n[keys]\n"),
+            "the fixture's map has a [keys] table"
+        );
+        let section = "\n[tables.integration_secrets]\ntenant = \"org_id\"\n\
+                       category = \"secret\"\nencrypted = [\"api_key\"]\n";
+        let with_key = fixture_map.replace(
+            "\n[keys]\n",
+            "\n[keys]\ncolumns = \"env:PLATFORM_COLUMN_KEY\"\n",
+        );
+        let maps = [
+            ("decrypted", format!("{with_key}{section}")),
+            (
+                "redacted",
+                format!("{with_key}{section}export = \"redact\"\n"),
+            ),
+            ("keyless", format!("{fixture_map}{section}")),
+        ];
+        let column_key = base64::engine::general_purpose::STANDARD.encode(key);
+        let mut bundles = BTreeMap::new();
+        for (name, map) in &maps {
+            let path = db.dir().join(format!("{name}.toml"));
+            std::fs::write(&path, map).expect("cannot write the map");
+            let out = db.dir().join(format!("{name}.json"));
+            let run = export(
+                &privctl
+                    .clone()
+                    .map(&path)
+                    .env("PLATFORM_COLUMN_KEY", &column_key),
+                "acme",
+                &out,
+                &[],
+            );
+            run.success();
+            let text = std::fs::read_to_string(&out).expect("the bundle");
+            assert!(
+                !text.contains("sk_live_globex9876") && !text.contains(&stored[2]),
+                "{name}: globex's secret exported"
+            );
+            bundles.insert(*name, (text, read_json(&out)));
+        }
+
+        let api_keys = |bundle: &Value| -> Vec<(String, Value)> {
+            let mut rows: Vec<(String, Value)> = bundle_rows(bundle, "integration_secrets")
+                .iter()
+                .map(|row| (key_text(row), row["api_key"].clone()))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows
+        };
+
+        let (_, decrypted) = &bundles["decrypted"];
+        assert_eq!(
+            api_keys(decrypted),
+            [
+                ("1".to_owned(), Value::from(secret)),
+                ("2".to_owned(), Value::from(secret))
+            ],
+            "decrypted with keys.columns"
+        );
+        assert_eq!(
+            decrypted["manifest"]["row_counts"]["integration_secrets"],
+            2
+        );
+        assert_eq!(
+            decrypted["manifest"]["encrypted_columns"]["integration_secrets"]["decrypted"], true,
+            "{}",
+            decrypted["manifest"]
+        );
+
+        let (text, redacted) = &bundles["redacted"];
+        assert_eq!(
+            api_keys(redacted),
+            [
+                ("1".to_owned(), Value::from("****1234")),
+                ("2".to_owned(), Value::from("****1234"))
+            ],
+            "redacted"
+        );
+        assert!(
+            !text.contains(secret),
+            "the redacted bundle holds the secret"
+        );
+        assert!(
+            stored.iter().all(|value| !text.contains(value)),
+            "the redacted bundle holds the ciphertext"
+        );
+        assert!(
+            redacted["manifest"]["redacted_columns"]["integration_secrets"]
+                .to_string()
+                .contains("api_key"),
+            "the manifest names the redacted column: {}",
+            redacted["manifest"]
+        );
+
+        let (text, keyless) = &bundles["keyless"];
+        assert_eq!(
+            api_keys(keyless),
+            [
+                ("1".to_owned(), Value::from(stored[0].clone())),
+                ("2".to_owned(), Value::from(stored[1].clone()))
+            ],
+            "without keys.columns the stored ciphertext"
+        );
+        assert!(!text.contains(secret), "decrypted without a key?");
+        assert_eq!(
+            keyless["manifest"]["encrypted_columns"]["integration_secrets"]["decrypted"], false,
+            "{}",
+            keyless["manifest"]
+        );
+        db.cleanup().await;
+    }
+
+    /// Dry run, then confirm: every acme row is gone except the anonymised tenant stub, the
+    /// anonymised invoices and the retained consent records (which lose their references);
+    /// acme's blobs are deleted; other tenants are byte-for-byte unchanged; no reference
+    /// dangles; the ledger records planned, started and done and verifies; the token cannot be
+    /// replayed.
+    async fn delete_tenant_erases_the_tenant_and_nothing_else(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let blobs = create_blobs(&db).await;
+        let counts = acme_counts(&db).await;
+        let acme_messages = acme_keys(&db, "messages").await;
+        assert_eq!(acme_messages.len(), 24);
+        let others_before = others(&db).await;
+        let acme_before = snapshot(&db, |table| tenant_condition(table, "=", "acme")).await;
+        let amounts_before = db
+            .query_strings("SELECT amount_cents FROM invoices WHERE org_id = 'acme' ORDER BY id")
+            .await;
+
+        // Dry run: the plan, a token, and no change.
+        let dry = delete_tenant(&privctl, "acme", &[]);
+        let plan = dry.success().json();
+        assert_eq!(plan["action"], "delete-tenant", "{plan}");
+        assert_eq!(plan["tenant"], "acme", "{plan}");
+        assert!(plan["expires_at"].is_string(), "{plan}");
+        assert!(plan.get("cleared_references").is_some(), "{plan}");
+        let token = token_of(&plan);
+        let expected: BTreeMap<String, (u64, String)> = counts
+            .iter()
+            .map(|(table, n)| {
+                (
+                    table.clone(),
+                    (*n as u64, expected_effect(table).to_owned()),
+                )
+            })
+            .collect();
+        assert_eq!(plan_counts(&plan), expected, "the plan: {plan}");
+        assert_eq!(plan["total_rows"], 73, "{plan}");
+        let blob_counts: BTreeMap<String, u64> = plan["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .filter(|entry| entry["blobs"].as_u64().unwrap_or(0) > 0)
+            .map(|entry| {
+                (
+                    entry["table"].as_str().expect("table").to_owned(),
+                    entry["blobs"].as_u64().expect("blobs"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            blob_counts,
+            BTreeMap::from([("attachments".to_owned(), 2), ("recordings".to_owned(), 1)]),
+            "{plan}"
+        );
+        assert_eq!(
+            snapshot(&db, |table| tenant_condition(table, "=", "acme")).await,
+            acme_before,
+            "the dry run changed acme"
+        );
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_confirmations")
+                .await,
+            1
+        );
+
+        // Confirm.
+        let run = delete_tenant(&privctl, "acme", &["--confirm", &token]);
+        let result = run.success().json();
+        assert_eq!(result["executed"], true, "{result}");
+        assert_eq!(result["resumed"], false, "{result}");
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(
+            plan_counts(&result),
+            expected,
+            "rows affected per table: {result}"
+        );
+        assert_eq!(result["total_rows"], 73, "{result}");
+        assert!(
+            result["batches"].as_u64().is_some_and(|n| n >= 1),
+            "{result}"
+        );
+        assert!(result["longest_batch_ms"].is_u64(), "{result}");
+        assert_eq!(result["blobs"]["deleted"], 3, "{result}");
+        assert_eq!(result["blobs"]["failed"], 0, "{result}");
+        assert_eq!(
+            result["blobs"]["errors"].as_array().map(Vec::len),
+            Some(0),
+            "{result}"
+        );
+
+        // The tenant's row stays as an anonymised stub.
+        assert_eq!(
+            db.query_strings("SELECT name FROM organizations WHERE id = 'acme'")
+                .await,
+            ["[redacted]"]
+        );
+        // Invoices stay, anonymised, without their contact; consent records stay without theirs.
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM invoices WHERE org_id = 'acme' AND customer_email IS NULL \
+                 AND customer_name = '[redacted]' AND contact_id IS NULL"
+            )
+            .await,
+            5,
+            "all 5 acme invoices anonymised"
+        );
+        assert_eq!(
+            db.query_strings("SELECT amount_cents FROM invoices WHERE org_id = 'acme' ORDER BY id")
+                .await,
+            amounts_before,
+            "invoice amounts kept"
+        );
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM consent_records WHERE org_id = 'acme' AND contact_id IS NULL"
+            )
+            .await,
+            6,
+            "all 6 consent records kept, without contact"
+        );
+        // Every other acme table is empty.
+        for table in TABLES {
+            if ["organizations", "invoices", "consent_records", "messages"].contains(&table) {
+                continue;
+            }
+            assert_eq!(
+                db.query_i64(&format!(
+                    "SELECT count(*) FROM {table} WHERE org_id = 'acme'"
+                ))
+                .await,
+                0,
+                "acme {table} rows left"
+            );
+        }
+        let ids: Vec<&str> = acme_messages.iter().map(String::as_str).collect();
+        assert_eq!(
+            db.query_i64(&format!(
+                "SELECT count(*) FROM messages WHERE id IN ({})",
+                ids.join(", ")
+            ))
+            .await,
+            0,
+            "acme messages left"
+        );
+
+        // acme's objects are gone from the stores, the others' are not; the outbox is done.
+        for blob in &blobs {
+            assert_eq!(
+                blob.path.exists(),
+                blob.tenant != "acme",
+                "{} ({})",
+                blob.path.display(),
+                blob.tenant
+            );
+        }
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM privctl_blob_outbox WHERE tenant = 'acme' \
+                 AND done_at IS NOT NULL"
+            )
+            .await,
+            3
+        );
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL OR tenant <> 'acme'"
+            )
+            .await,
+            0
+        );
+
+        assert_same_rows(&others(&db).await, &others_before, "other tenants");
+        assert_no_orphans(&db).await;
+
+        assert_eq!(
+            db.query_strings(
+                "SELECT outcome FROM privctl_ledger WHERE action = 'delete-tenant' ORDER BY seq"
+            )
+            .await,
+            ["planned", "started", "done"]
+        );
+        let done = db
+            .query_strings(
+                "SELECT details FROM privctl_ledger WHERE action = 'delete-tenant' \
+                 AND outcome = 'done'",
+            )
+            .await;
+        let done: Value = serde_json::from_str(&done[0]).expect("details are JSON");
+        assert_eq!(done["remaining"], 0, "the done entry: {done}");
+        let verification = verify_ledger(&db).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'")
+                .await,
+            ["done"]
+        );
+
+        // The token is spent.
+        let after = everything(&db).await;
+        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
+        assert_same_rows(&everything(&db).await, &after, "a replayed token");
+        let verification = verify_ledger(&db).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+
+    /// A tenant under legal hold gets no token and loses nothing; a hold placed after the dry
+    /// run stops the confirmed run too.
+    async fn delete_tenant_refuses_a_tenant_under_legal_hold(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let blobs = create_blobs(&db).await;
+        let before = everything(&db).await;
+
+        let run = delete_tenant(&privctl, "umbrella", &[]);
+        run.code(1);
+        assert!(
+            run.stderr.to_lowercase().contains("legal hold"),
+            "the message says why: {run}"
+        );
+        assert!(!run.stdout.contains("pct_"), "a token was printed: {run}");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_confirmations")
+                .await,
+            0,
+            "a token was issued"
+        );
+        assert_same_rows(&everything(&db).await, &before, "umbrella on hold");
+
+        // acme is put on hold between the dry run and the confirmation.
+        let token = token_of(&delete_tenant(&privctl, "acme", &[]).success().json());
+        db.execute("UPDATE organizations SET legal_hold = TRUE WHERE id = 'acme'")
+            .await;
+        let held = everything(&db).await;
+        let run = delete_tenant(&privctl, "acme", &["--confirm", &token]);
+        assert!(
+            run.code == 1 || run.code == 3,
+            "a confirmed deletion of a tenant on hold must fail: {run}"
+        );
+        assert_same_rows(&everything(&db).await, &held, "acme on hold");
+        assert!(
+            blobs.iter().all(|blob| blob.path.exists()),
+            "a blob was deleted"
+        );
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_jobs WHERE state = 'done'")
+                .await,
+            0
+        );
+        db.cleanup().await;
+    }
+
+    /// `kill -9` in the middle of a batched deletion leaves a consistent database (no orphan,
+    /// no broken foreign key); meanwhile the token authorises nothing else; the same command
+    /// resumes and finishes, and the totals include what was deleted before the kill.
+    async fn delete_tenant_resumes_after_sigkill(dialect: Dialect) {
+        let (db, privctl) = seeded(dialect).await;
+        let blobs = create_blobs(&db).await;
+        insert_acme_messages(&db, 10001, 2000).await;
+        let counts = acme_counts(&db).await;
+        assert_eq!(counts["messages"], 2024);
+        let others_before = others(&db).await;
+
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let planned = plan_counts(&plan);
+        assert_eq!(planned["messages"], (2024, "delete".to_owned()), "{plan}");
+
+        let args = [
+            "--format",
+            "json",
+            "delete-tenant",
+            "--tenant",
+            "acme",
+            "--batch-size",
+            "50",
+            "--batch-pause",
+            "20ms",
+            "--confirm",
+            token.as_str(),
+        ];
+        let stdout_path = db.dir().join("killed.stdout");
+        let stderr_path = db.dir().join("killed.stderr");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_privctl"))
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", db.home())
+            .env("LANG", "C")
+            .env("TZ", "UTC")
+            .env("DATABASE_URL", &db.url)
+            .env("PRIVCTL_MAP", map_path(&db))
+            .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
+            .env("PRIVCTL_ACTOR", "tester@test")
+            .current_dir(db.home())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+            .spawn()
+            .expect("cannot start privctl");
+        let outputs = || {
+            format!(
+                "--- stdout ---\n{}\n--- stderr ---\n{}",
+                std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            )
+        };
+
+        // Wait until some messages are gone while the job still runs, then kill -9.
+        let remaining_messages = "SELECT count(*) FROM messages WHERE conversation_id IN \
+                                  (SELECT id FROM conversations WHERE org_id = 'acme')";
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().expect("cannot poll privctl") {
+                panic!(
+                    "privctl exited ({status}) before it could be killed mid-way: {}",
+                    outputs()
+                );
+            }
+            let running = db
+                .query_strings(
+                    "SELECT state FROM privctl_jobs WHERE action = 'delete-tenant' \
+                     AND tenant = 'acme'",
+                )
+                .await
+                == ["running"];
+            if running && db.query_i64(remaining_messages).await < 2024 {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no messages deleted within 120 s: {}", outputs());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        child.kill().expect("cannot kill privctl");
+        let status = child.wait().expect("cannot wait for privctl");
+        assert!(
+            !status.success(),
+            "privctl finished before the kill: {}",
+            outputs()
+        );
+
+        // Killed mid-way: some messages gone, some left, the job still running.
+        let left = db.query_i64(remaining_messages).await;
+        assert!(
+            left > 0 && left < 2024,
+            "the kill did not land mid-way ({left} messages left): {}",
+            outputs()
+        );
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'")
+                .await,
+            ["running"]
+        );
+        assert_no_orphans(&db).await;
+        assert_same_rows(
+            &others(&db).await,
+            &others_before,
+            "other tenants after the kill",
+        );
+
+        // Meanwhile the token authorises nothing else.
+        let misuse = delete_tenant(&privctl, "globex", &["--confirm", &token]);
+        misuse.code(3);
+        assert_same_rows(
+            &others(&db).await,
+            &others_before,
+            "the token used for globex",
+        );
+        assert_eq!(db.query_i64(remaining_messages).await, left);
+
+        // The same command resumes and finishes.
+        let run = privctl.clone().args(args).run();
+        let result = run.success().json();
+        assert_eq!(result["executed"], true, "{result}");
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(
+            plan_counts(&result),
+            planned,
+            "rows per table, counting those deleted before the kill: {result}"
+        );
+        assert_eq!(result["total_rows"], plan["total_rows"], "{result}");
+        assert_eq!(result["blobs"]["deleted"], 3, "{result}");
+
+        assert_eq!(db.query_i64(remaining_messages).await, 0);
+        for table in TABLES {
+            if ["organizations", "invoices", "consent_records", "messages"].contains(&table) {
+                continue;
+            }
+            assert_eq!(
+                db.query_i64(&format!(
+                    "SELECT count(*) FROM {table} WHERE org_id = 'acme'"
+                ))
+                .await,
+                0,
+                "acme {table} rows left"
+            );
+        }
+        assert_eq!(
+            db.query_strings("SELECT name FROM organizations WHERE id = 'acme'")
+                .await,
+            ["[redacted]"]
+        );
+        for blob in &blobs {
+            assert_eq!(
+                blob.path.exists(),
+                blob.tenant != "acme",
+                "{}",
+                blob.path.display()
+            );
+        }
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'")
+                .await,
+            ["done"]
+        );
+        assert_no_orphans(&db).await;
+        assert_same_rows(&others(&db).await, &others_before, "other tenants");
+        let verification = verify_ledger(&db).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
+        db.cleanup().await;
+    }
+}
