@@ -234,6 +234,8 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
     tx.commit().await.context("committing the erasure")?;
 
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
+    // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
+    let drained = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
     if ctx.ui.is_json() {
         ctx.ui.json(&json!({
             "action": "dsar-delete",
@@ -244,6 +246,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             "cleared_references": plan.cleared_references,
             "remaining": outcome.remaining,
             "blobs_queued": blobs,
+            "blobs": drained,
         }))?;
     } else {
         let rows = outcome
@@ -266,9 +269,17 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             }
         }
         ctx.ui.status(&format!(
-            "erased; a fresh selection finds {} rows left to erase; {blobs} blob(s) queued for deletion",
-            outcome.remaining
+            "erased; a fresh selection finds {} rows left to erase; {} of {blobs} blob(s) deleted",
+            outcome.remaining, drained.deleted
         ));
+    }
+    if drained.failed > 0 {
+        return Err(Failure::failed(format!(
+            "the erasure is committed, but {} blob(s) could not be deleted and stay in the outbox: {}",
+            drained.failed,
+            drained.errors.join("; ")
+        ))
+        .into());
     }
     Ok(())
 }
