@@ -6,11 +6,12 @@
 //! All tests run against the conversational-ai fixture: Jane Doe in acme (contacts 1–3, messages
 //! 1–12 with email and phone), John Roe in acme, and Jane again in globex.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::fixture::{
+    MIGRATIONS_TABLE, TABLES, row_counts, setup, token_of, write_map_copy,
+};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
 const LEDGER_KEY: &str = "confirm-tests-ledger-key-0123456789";
 const JANE_EMAIL: &str = "jane.doe@example.com";
@@ -23,39 +24,6 @@ const JANE: [&str; 4] = ["--tenant", "acme", "--email", JANE_EMAIL];
 const JANE_FULL: [&str; 6] = [
     "--tenant", "acme", "--email", JANE_EMAIL, "--phone", JANE_PHONE,
 ];
-
-/// Every table of the fixture, to prove that a refused run changed nothing.
-const FIXTURE_TABLES: [&str; 14] = [
-    "organizations",
-    "members",
-    "addresses",
-    "contacts",
-    "conversations",
-    "messages",
-    "attachments",
-    "recordings",
-    "transcripts",
-    "agent_traces",
-    "orders",
-    "invoices",
-    "consent_records",
-    "schema_migrations",
-];
-
-fn map_path() -> PathBuf {
-    fixture_path("conversational-ai").join("privctl.toml")
-}
-
-/// A database with the fixture loaded and `privctl init` run, and a `privctl` configured for it.
-async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture("conversational-ai").await;
-    let privctl = Privctl::new(&db)
-        .map(map_path())
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
-}
 
 /// `privctl --format json dsar preview SUBJECT`: the plan, with its token.
 #[track_caller]
@@ -79,14 +47,6 @@ fn confirm(privctl: &Privctl, subject: &[&str], confirm: &str) -> RunOutput {
         .run()
 }
 
-#[track_caller]
-fn token_of(plan: &Value) -> String {
-    plan["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("the plan has no \"token\" string: {plan}"))
-        .to_owned()
-}
-
 /// The rows a plan gives for `table`.
 #[track_caller]
 fn planned_rows(plan: &Value, table: &str) -> i64 {
@@ -102,11 +62,7 @@ fn planned_rows(plan: &Value, table: &str) -> i64 {
 /// Row counts of every fixture table, plus the ones an erasure would change in place, plus
 /// privctl's blob outbox: equal snapshots mean nothing was deleted, anonymised or queued.
 async fn snapshot(db: &TestDb) -> Vec<(String, i64)> {
-    let mut counts = Vec::new();
-    for table in FIXTURE_TABLES {
-        let count = db.query_i64(&format!("SELECT count(*) FROM {table}")).await;
-        counts.push((table.to_owned(), count));
-    }
+    let mut counts = row_counts(db, TABLES.into_iter().chain([MIGRATIONS_TABLE])).await;
     for (name, sql) in [
         (
             "acme contacts",
@@ -243,7 +199,7 @@ async fn occurrences(db: &TestDb, needle: &str) -> Vec<String> {
 
 both_dialects! {
     async fn an_unknown_token_is_refused_and_nothing_is_deleted(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         // The real token with its last character changed: well-formed, never issued.
         let mut unknown = token.clone();
@@ -263,7 +219,7 @@ both_dialects! {
     }
 
     async fn an_expired_token_is_refused_and_nothing_is_deleted(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let plan = preview(&privctl.clone().env("PRIVCTL_NOW", "2026-11-01T12:00:00Z"), &JANE);
         let token = token_of(&plan);
         let expires_at = plan["expires_at"].as_str().unwrap_or_default();
@@ -287,7 +243,7 @@ both_dialects! {
     }
 
     async fn a_token_confirmed_before_it_expires_is_accepted(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(
             &privctl.clone().env("PRIVCTL_NOW", "2026-11-01T12:00:00Z"),
             &JANE,
@@ -306,7 +262,7 @@ both_dialects! {
     }
 
     async fn a_token_lives_as_long_as_the_maps_confirm_ttl(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = write_map_copy(&db, "ttl.toml", "ttl = \"15m\"", "ttl = \"1h\"");
         let privctl = privctl.map(&map);
         let plan = preview(&privctl.clone().env("PRIVCTL_NOW", "2026-11-01T12:00:00Z"), &JANE);
@@ -329,7 +285,7 @@ both_dialects! {
     }
 
     async fn a_used_token_cannot_be_replayed(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         assert_executed(&confirm(&privctl, &JANE, &token));
         assert_eq!(acme_contacts(&db).await, 6);
@@ -354,7 +310,7 @@ both_dialects! {
     }
 
     async fn a_token_for_another_tenant_is_refused_and_nothing_is_deleted(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         let before = snapshot(&db).await;
         let globex_jane = ["--tenant", "globex", "--email", JANE_EMAIL];
@@ -379,7 +335,7 @@ both_dialects! {
     }
 
     async fn a_token_for_another_subject_is_refused_and_nothing_is_deleted(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         let before = snapshot(&db).await;
         let john = ["--tenant", "acme", "--email", JOHN_EMAIL];
@@ -407,7 +363,7 @@ both_dialects! {
     }
 
     async fn a_token_is_bound_to_every_identifier_of_the_subject(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         // Issued for email and phone (contacts 1-3), confirmed with the email alone (contact 1).
         let token = token_of(&preview(&privctl, &JANE_FULL));
         let before = snapshot(&db).await;
@@ -420,7 +376,7 @@ both_dialects! {
     }
 
     async fn a_token_binds_the_subject_not_the_spelling_of_its_identifiers(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE_FULL));
 
         // The same subject: identifiers in another order, spelt as the fixture stores them.
@@ -441,7 +397,7 @@ both_dialects! {
     }
 
     async fn two_runs_racing_with_one_token_execute_once(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
 
         let runs: Vec<RunOutput> = std::thread::scope(|scope| {
@@ -471,7 +427,7 @@ both_dialects! {
     }
 
     async fn a_token_for_another_action_is_refused_naming_the_action(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         assert_eq!(db.query_i64("SELECT count(*) FROM privctl_confirmations").await, 1);
         // The only token there is: make it a delete-tenant token.
@@ -488,7 +444,7 @@ both_dialects! {
     }
 
     async fn with_require_distinct_actor_only_another_actor_can_confirm(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = write_map_copy(
             &db,
             "four-eyes.toml",
@@ -526,7 +482,7 @@ both_dialects! {
     }
 
     async fn a_row_added_since_the_dry_run_is_refused_showing_the_counts(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let plan = preview(&privctl, &JANE_FULL);
         let token = token_of(&plan);
         let planned = planned_rows(&plan, "messages");
@@ -562,7 +518,7 @@ both_dialects! {
     }
 
     async fn a_row_swapped_for_another_since_the_dry_run_is_refused(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let plan = preview(&privctl, &JANE_FULL);
         let token = token_of(&plan);
         let planned = planned_rows(&plan, "messages");
@@ -600,7 +556,7 @@ both_dialects! {
     }
 
     async fn a_failed_run_leaves_the_token_usable(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         // The database refuses to delete messages: the erasure fails half-way.
         match dialect {
@@ -647,7 +603,7 @@ both_dialects! {
     }
 
     async fn the_dry_run_of_dsar_delete_issues_a_token_and_changes_nothing(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;
 
         let dry_run = privctl
@@ -665,7 +621,7 @@ both_dialects! {
     }
 
     async fn confirm_dash_reads_a_bare_token_from_stdin(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
 
         let output = confirm(&privctl.clone().stdin(format!("{token}\n")), &JANE, "-");
@@ -677,7 +633,7 @@ both_dialects! {
     }
 
     async fn confirm_dash_reads_the_dry_runs_json_from_stdin(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let preview_output = privctl
             .clone()
             .args(["--format", "json", "dsar", "preview"])
@@ -698,7 +654,7 @@ both_dialects! {
     }
 
     async fn confirm_dash_with_nothing_on_stdin_is_refused(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let token = token_of(&preview(&privctl, &JANE));
         let before = snapshot(&db).await;
 
@@ -710,7 +666,7 @@ both_dialects! {
     }
 
     async fn the_plain_token_never_appears_in_the_database(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let first = token_of(&preview(&privctl, &JANE));
         let dry_run = privctl
             .clone()
@@ -753,7 +709,7 @@ both_dialects! {
     }
 
     async fn tokens_carry_at_least_128_random_bits(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let tokens: Vec<String> = (0..3).map(|_| token_of(&preview(&privctl, &JANE))).collect();
 
         for token in &tokens {
@@ -774,19 +730,4 @@ both_dialects! {
         }
         db.cleanup().await;
     }
-}
-
-/// A copy of the fixture map in the test's directory with `from` replaced by `to` (exactly one
-/// occurrence). The map's relative `file://` blob URLs stay relative to the working directory.
-#[track_caller]
-fn write_map_copy(db: &TestDb, name: &str, from: &str, to: &str) -> PathBuf {
-    let text = std::fs::read_to_string(map_path()).expect("cannot read the fixture map");
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "the fixture map should contain {from:?} exactly once"
-    );
-    let path = db.dir().join(name);
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("cannot write the map copy");
-    path
 }

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::Path;
 
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::fixture::{
+    assert_no_subject_orphans, plan_counts, setup, snapshot, tenant_condition, verify_ledger,
+};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, mode, sha256_hex};
 
 /// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
 const LEDGER_KEY: &str = "dsar-tests-ledger-key-0f3a9c";
@@ -28,36 +29,7 @@ const JANE: [&str; 6] = [
 /// Text that names Jane: it must never reach the ledger or stderr.
 const JANE_IDENTIFIERS: [&str; 3] = ["jane", "1234567", "example.com"];
 
-/// Every business table of the fixture (schema_migrations is ignored by the map).
-const TABLES: [&str; 13] = [
-    "organizations",
-    "members",
-    "addresses",
-    "contacts",
-    "conversations",
-    "messages",
-    "attachments",
-    "recordings",
-    "transcripts",
-    "agent_traces",
-    "orders",
-    "invoices",
-    "consent_records",
-];
-
 type Ids = BTreeMap<String, Vec<i64>>;
-
-/// A database of this dialect with the conversational-ai fixture loaded and `privctl init`
-/// run, and a privctl runner for it (map and ledger key set).
-async fn seeded(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture("conversational-ai").await;
-    let privctl = Privctl::new(&db)
-        .map(fixture_path("conversational-ai").join("privctl.toml"))
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
-}
 
 /// `privctl --format json dsar <verb> --tenant <tenant> <subject…> <extra…>`.
 fn dsar(
@@ -173,23 +145,6 @@ fn bundle_ids(bundle: &Value) -> Ids {
         .collect()
 }
 
-/// The per-table row counts of a plan or execution, tables with no rows left out.
-fn plan_counts(plan: &Value) -> BTreeMap<String, (u64, String)> {
-    plan["tables"]
-        .as_array()
-        .unwrap_or_else(|| panic!("the plan has no `tables` array: {plan}"))
-        .iter()
-        .filter_map(|entry| {
-            let rows = entry["rows"]
-                .as_u64()
-                .unwrap_or_else(|| panic!("no row count in {entry}"));
-            let table = entry["table"].as_str().expect("a table name").to_owned();
-            let effect = entry["effect"].as_str().expect("an effect").to_owned();
-            (rows > 0).then_some((table, (rows, effect)))
-        })
-        .collect()
-}
-
 fn counts_of(ids: &Ids) -> BTreeMap<String, u64> {
     ids.iter()
         .map(|(table, ids)| (table.clone(), ids.len() as u64))
@@ -242,63 +197,6 @@ async fn count_ids(db: &TestDb, table: &str, ids: &[i64]) -> i64 {
     .await
 }
 
-/// The columns of a table, in order.
-async fn columns(db: &TestDb, table: &str) -> Vec<String> {
-    let sql = match db.dialect {
-        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
-        Dialect::Postgres => format!(
-            "SELECT column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = '{table}' \
-             ORDER BY ordinal_position"
-        ),
-    };
-    let columns = db.query_strings(&sql).await;
-    assert!(!columns.is_empty(), "table {table} has no columns");
-    columns
-}
-
-/// Every row matching `condition` in every table (and all of schema_migrations), each as the
-/// text of all its columns (NULL marked), ordered by id: compare two snapshots to prove that
-/// nothing in them changed.
-async fn snapshot(
-    db: &TestDb,
-    condition_for: impl Fn(&str) -> String,
-) -> BTreeMap<String, Vec<String>> {
-    let mut snapshot = BTreeMap::new();
-    for table in TABLES.iter().copied().chain(["schema_migrations"]) {
-        let row_text = columns(db, table)
-            .await
-            .iter()
-            .map(|column| format!("COALESCE(CAST(\"{column}\" AS TEXT), '<NULL>')"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let (condition, order) = if table == "schema_migrations" {
-            ("1 = 1".to_owned(), "version")
-        } else {
-            (condition_for(table), "id")
-        };
-        let rows = db
-            .query_strings(&format!(
-                "SELECT {row_text} FROM {table} WHERE {condition} ORDER BY {order}"
-            ))
-            .await;
-        snapshot.insert(table.to_owned(), rows);
-    }
-    snapshot
-}
-
-/// The condition that selects one tenant's rows of a fixture table (`=`) or every other
-/// tenant's (`<>`).
-fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
-    match table {
-        "organizations" => format!("id {operator} '{tenant}'"),
-        "messages" => format!(
-            "conversation_id IN (SELECT id FROM conversations WHERE org_id {operator} '{tenant}')"
-        ),
-        _ => format!("org_id {operator} '{tenant}'"),
-    }
-}
-
 /// Every row of the ledger, all columns as text.
 async fn ledger_rows(db: &TestDb) -> Vec<String> {
     db.query_strings(
@@ -316,23 +214,6 @@ async fn ledger_actions(db: &TestDb) -> Vec<String> {
         .await
 }
 
-/// Verifies the ledger's chain with the library, under the tests' key.
-async fn verify_ledger(db: &TestDb) -> privctl::ledger::Verification {
-    let pool = privctl::db::Db::connect(&db.url, false)
-        .await
-        .expect("cannot connect to the test database");
-    let mut tx = pool
-        .begin(privctl::db::TxMode::Snapshot)
-        .await
-        .expect("cannot open a snapshot");
-    let ledger =
-        privctl::ledger::Ledger::new(Some(LEDGER_KEY.as_bytes().to_vec()), "x".into(), "y".into());
-    let verification = ledger.verify(&mut tx).await.expect("verify failed to run");
-    drop(tx);
-    pool.close().await;
-    verification
-}
-
 /// Fails when any of the outputs' stderr names Jane.
 fn assert_stderr_names_nobody(outputs: &[&RunOutput]) {
     for output in outputs {
@@ -343,44 +224,6 @@ fn assert_stderr_names_nobody(outputs: &[&RunOutput]) {
                 "stderr contains {identifier:?}: {output}"
             );
         }
-    }
-}
-
-/// Fails when a row references a missing parent, through a foreign key or the map's declared
-/// link attachments.message_id (which has no foreign key).
-async fn assert_no_orphans(db: &TestDb) {
-    if db.dialect == Dialect::Sqlite {
-        let broken = db
-            .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
-            .await;
-        assert!(broken.is_empty(), "PRAGMA foreign_key_check: {broken:?}");
-    }
-    let links = [
-        ("members", "org_id", "organizations"),
-        ("contacts", "address_id", "addresses"),
-        ("conversations", "contact_id", "contacts"),
-        ("conversations", "assigned_member_id", "members"),
-        ("messages", "conversation_id", "conversations"),
-        ("attachments", "message_id", "messages"),
-        ("recordings", "conversation_id", "conversations"),
-        ("transcripts", "recording_id", "recordings"),
-        ("agent_traces", "conversation_id", "conversations"),
-        ("orders", "contact_id", "contacts"),
-        ("orders", "shipping_address_id", "addresses"),
-        ("invoices", "contact_id", "contacts"),
-        ("consent_records", "contact_id", "contacts"),
-    ];
-    for (child, column, parent) in links {
-        let orphans = db
-            .query_strings(&format!(
-                "SELECT CAST(id AS TEXT) FROM {child} WHERE {column} IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {child}.{column})"
-            ))
-            .await;
-        assert!(
-            orphans.is_empty(),
-            "{child}.{column} references missing {parent} rows: {child} ids {orphans:?}"
-        );
     }
 }
 
@@ -395,23 +238,11 @@ fn preview_and_delete(privctl: &Privctl, subject: &[&str]) -> (RunOutput, RunOut
     (preview, delete)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .unwrap_or_else(|error| panic!("cannot stat {}: {error}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
-}
-
 both_dialects! {
     /// All three identifiers select exactly Jane's acme rows: not John's, not the namesake
     /// contact 6 (a near miss on every identifier), not Jane's own rows in globex.
     async fn preview_finds_every_row_of_the_subject_and_nothing_else(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
 
         let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
         let plan = preview.success().json();
@@ -475,7 +306,7 @@ both_dialects! {
 
     /// Each identifier alone finds only the contacts it names and what hangs off them.
     async fn each_identifier_alone_finds_only_its_part_of_the_subject(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let cases: [(&str, [&str; 2], Ids); 3] = [
             (
                 "email",
@@ -511,7 +342,7 @@ both_dialects! {
     /// Emails are trimmed and lower-cased, phones normalised to E.164 (national numbers read
     /// as German): every spelling finds the same rows.
     async fn identifiers_are_normalised_before_matching(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
 
         let (_, bundle) = export(
             &db,
@@ -549,7 +380,7 @@ both_dialects! {
     /// The bundle holds exactly the selected rows, its manifest counts them, the digest on
     /// stdout is the file's, and the file is private and never silently overwritten.
     async fn export_round_trips_the_subjects_rows_into_a_private_file(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let out = db.dir().join("subject.json");
         let out_arg = out.to_str().expect("a UTF-8 path").to_owned();
 
@@ -671,7 +502,7 @@ both_dialects! {
     /// without her, the shared address and all of John's rows stay, blobs are queued, and no
     /// reference dangles.
     async fn delete_erases_the_subject_and_keeps_everything_else(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let amounts_before = db
             .query_strings("SELECT amount_cents FROM invoices WHERE id IN (1, 2) ORDER BY id")
             .await;
@@ -808,14 +639,14 @@ both_dialects! {
             ]
         );
 
-        assert_no_orphans(&db).await;
+        assert_no_subject_orphans(&db).await;
         db.cleanup().await;
     }
 
     /// Jane also lives in globex (and the other tenants hold their own data): an acme DSAR
     /// leaves every row outside acme exactly as it was.
     async fn delete_in_one_tenant_leaves_every_other_tenant_untouched(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let globex_before = snapshot(&db, |table| tenant_condition(table, "=", "globex")).await;
         let globex_rows: usize = globex_before
             .iter()
@@ -867,7 +698,7 @@ both_dialects! {
     /// Preview, export and delete each append a ledger entry; the chain verifies, the entries
     /// name the subject only by one keyed hash, and no output on stderr names her.
     async fn ledger_records_each_step_without_naming_the_subject(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let out = db.dir().join("subject.json");
 
         let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
@@ -889,7 +720,7 @@ both_dialects! {
         let delete = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
         delete.success();
 
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(
             verification.ok(),
             "the chain does not verify: {:?}",
@@ -956,7 +787,7 @@ both_dialects! {
     /// deletion that fails half-way, and a replayed token change nothing and log no `done`;
     /// the failed run leaves the token usable, the finished one consumes it.
     async fn only_a_committed_delete_is_ledgered_as_done(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let acme = |table: &str| tenant_condition(table, "=", "acme");
         let before = snapshot(&db, acme).await;
 
@@ -1059,7 +890,7 @@ both_dialects! {
             2
         );
 
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(
             verification.ok(),
             "the chain does not verify: {:?}",
@@ -1080,7 +911,7 @@ both_dialects! {
 
     /// `privctl init` can run again: it succeeds and keeps the ledger it already holds.
     async fn init_is_idempotent(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         dsar(&privctl, "preview", "acme", &JANE, &[]).success();
         let ledger = ledger_rows(&db).await;
         assert_eq!(ledger.len(), 1);
@@ -1089,19 +920,19 @@ both_dialects! {
         privctl.clone().arg("init").run().success();
 
         assert_eq!(ledger_rows(&db).await, ledger, "init changed the ledger");
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
         assert_eq!(verification.entries, 1);
         // Still usable after a second init.
         dsar(&privctl, "preview", "acme", &JANE, &[]).success();
-        assert_eq!(verify_ledger(&db).await.entries, 2);
+        assert_eq!(verify_ledger(&db, LEDGER_KEY).await.entries, 2);
         db.cleanup().await;
     }
 
     /// An operator is a subject too: their member row only, and the conversations assigned to
     /// them (a `follow = false` link) stay, unassigned.
     async fn member_subject_is_deleted_and_their_conversations_are_unassigned(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let member = ["--email", "agent@acme.example"];
 
         let preview = dsar(&privctl, "preview", "acme", &member, &[]);
@@ -1154,7 +985,7 @@ both_dialects! {
             "globex's agent untouched"
         );
         assert_eq!(acme_ids(&db, "messages").await, range(1, 24));
-        assert_no_orphans(&db).await;
+        assert_no_subject_orphans(&db).await;
         db.cleanup().await;
     }
 }

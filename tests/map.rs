@@ -8,55 +8,23 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::fixture::{
+    MIGRATIONS_TABLE, PRIVCTL_TABLES, TABLES, map_path, row_counts, setup, write_map_copy,
+};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
 const LEDGER_KEY: &str = "map-tests-ledger-key-0123456789";
 const JANE_EMAIL: &str = "jane.doe@example.com";
 const JANE: [&str; 4] = ["--tenant", "acme", "--email", JANE_EMAIL];
 
-/// Every table of the fixture and privctl's own: equal snapshots mean nothing changed.
-const TABLES: [&str; 18] = [
-    "organizations",
-    "members",
-    "addresses",
-    "contacts",
-    "conversations",
-    "messages",
-    "attachments",
-    "recordings",
-    "transcripts",
-    "agent_traces",
-    "orders",
-    "invoices",
-    "consent_records",
-    "schema_migrations",
-    "privctl_ledger",
-    "privctl_confirmations",
-    "privctl_jobs",
-    "privctl_blob_outbox",
-];
-
-fn map_path() -> PathBuf {
-    fixture_path("conversational-ai").join("privctl.toml")
-}
-
-/// A database with the fixture loaded and `privctl init` run, and a `privctl` with the good map.
-async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture("conversational-ai").await;
-    let privctl = Privctl::new(&db)
-        .map(map_path())
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
-}
-
+/// Row counts of every table of the fixture and privctl's own, plus consumed confirmations and
+/// anonymised invoices: equal snapshots mean nothing changed.
 async fn snapshot(db: &TestDb) -> Vec<(String, i64)> {
-    let mut counts = Vec::new();
-    for table in TABLES {
-        let count = db.query_i64(&format!("SELECT count(*) FROM {table}")).await;
-        counts.push((table.to_owned(), count));
-    }
+    let tables = TABLES
+        .into_iter()
+        .chain([MIGRATIONS_TABLE])
+        .chain(PRIVCTL_TABLES);
+    let mut counts = row_counts(db, tables).await;
     counts.push((
         "consumed confirmations".to_owned(),
         db.query_i64("SELECT count(*) FROM privctl_confirmations WHERE consumed_at IS NOT NULL")
@@ -74,15 +42,7 @@ async fn snapshot(db: &TestDb) -> Vec<(String, i64)> {
 /// occurrence).
 #[track_caller]
 fn broken_map(db: &TestDb, from: &str, to: &str) -> PathBuf {
-    let text = std::fs::read_to_string(map_path()).expect("cannot read the fixture map");
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "the fixture map should contain {from:?} exactly once"
-    );
-    let path = db.dir().join("broken-privctl.toml");
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("cannot write the broken map");
-    path
+    write_map_copy(db, "broken-privctl.toml", from, to)
 }
 
 #[track_caller]
@@ -161,7 +121,7 @@ async fn assert_nothing_done(db: &TestDb, before: &[(String, i64)], output: &Run
 
 both_dialects! {
     async fn an_unknown_key_is_refused_naming_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(
             &db,
             "[tables.contacts]\ntenant = \"org_id\"",
@@ -172,7 +132,7 @@ both_dialects! {
     }
 
     async fn a_link_to_an_unknown_table_is_refused_naming_the_key_path(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(
             &db,
             "[tables.messages]\n",
@@ -189,14 +149,14 @@ both_dialects! {
     }
 
     async fn a_bad_duration_is_refused_naming_confirm_ttl(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(&db, "ttl = \"15m\"", "ttl = \"15x\"");
         assert_map_refused(&db, &privctl, &map, &["confirm.ttl", "15x"]).await;
         db.cleanup().await;
     }
 
     async fn an_empty_column_name_is_refused_naming_the_key(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(
             &db,
             "identities = { email = \"email\" }",
@@ -207,7 +167,7 @@ both_dialects! {
     }
 
     async fn a_column_name_with_a_control_character_is_refused_and_shown_escaped(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         // A TOML escape: the column name holds a raw U+0001.
         let map = broken_map(
             &db,
@@ -229,7 +189,7 @@ both_dialects! {
     }
 
     async fn a_mapped_table_missing_from_the_database_is_refused_naming_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(
             &db,
             "[tables.schema_migrations]\n",
@@ -241,14 +201,14 @@ both_dialects! {
     }
 
     async fn a_mapped_column_missing_from_the_database_is_refused_naming_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(&db, "timestamp = \"issued_at\"", "timestamp = \"issued_on\"");
         assert_map_refused(&db, &privctl, &map, &["invoices", "issued_on"]).await;
         db.cleanup().await;
     }
 
     async fn a_missing_tenant_is_a_usage_error(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;
 
         let output = privctl
@@ -263,7 +223,7 @@ both_dialects! {
     }
 
     async fn an_unknown_tenant_fails_naming_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;
 
         let output = privctl
@@ -278,7 +238,7 @@ both_dialects! {
     }
 
     async fn an_invalid_phone_is_a_usage_error_that_does_not_repeat_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;
 
         let output = privctl
@@ -297,7 +257,7 @@ both_dialects! {
     }
 
     async fn an_identity_the_map_lacks_is_a_usage_error_naming_it(dialect: Dialect) {
-        let (db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;
 
         let output = privctl

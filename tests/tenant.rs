@@ -17,29 +17,15 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::fixture::{
+    TABLES, assert_no_orphans, columns, map_copy_path, plan_counts, setup_with_map_copy, snapshot,
+    tenant_condition, token_of, verify_ledger,
+};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, mode, sha256_hex};
 
 /// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
 const LEDGER_KEY: &str = "tenant-tests-ledger-key-7d21e4";
-
-/// Every business table of the fixture (schema_migrations is ignored by the map).
-const TABLES: [&str; 13] = [
-    "organizations",
-    "members",
-    "addresses",
-    "contacts",
-    "conversations",
-    "messages",
-    "attachments",
-    "recordings",
-    "transcripts",
-    "agent_traces",
-    "orders",
-    "invoices",
-    "consent_records",
-];
 
 /// acme's rows per table (README, "Row counts", plus its organizations row).
 const ACME_ROWS: [(&str, i64); 13] = [
@@ -63,26 +49,6 @@ const ACME_ROWS: [(&str, i64); 13] = [
 const HEADER_LEN: usize = 52;
 /// One full segment on disk: 64 KiB of plaintext and its 16-byte tag.
 const SEGMENT_ON_DISK: usize = 65536 + 16;
-
-/// The map copy of a test: `<test dir>/privctl.toml`.
-fn map_path(db: &TestDb) -> PathBuf {
-    db.dir().join("privctl.toml")
-}
-
-/// A database of this dialect with the conversational-ai fixture loaded and `privctl init`
-/// run, the fixture's map copied into the test's directory, and a privctl runner for it.
-async fn seeded(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture("conversational-ai").await;
-    let map = map_path(&db);
-    std::fs::copy(fixture_path("conversational-ai").join("privctl.toml"), &map)
-        .expect("cannot copy the fixture's map");
-    let privctl = Privctl::new(&db)
-        .map(&map)
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
-}
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
@@ -122,30 +88,6 @@ fn read_json(path: &Path) -> Value {
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     serde_json::from_slice(&bytes)
         .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .unwrap_or_else(|error| panic!("cannot stat {}: {error}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
-}
-
-/// The condition that selects one tenant's rows of a fixture table (`=`) or every other
-/// tenant's (`<>`).
-fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
-    match table {
-        "organizations" => format!("id {operator} '{tenant}'"),
-        "messages" => format!(
-            "conversation_id IN (SELECT id FROM conversations WHERE org_id {operator} '{tenant}')"
-        ),
-        _ => format!("org_id {operator} '{tenant}'"),
-    }
 }
 
 /// acme's rows per table, counted with plain SQL.
@@ -220,51 +162,6 @@ fn count_map(counts: &Value) -> BTreeMap<String, i64> {
         .collect()
 }
 
-/// The columns of a table, in order.
-async fn columns(db: &TestDb, table: &str) -> Vec<String> {
-    let sql = match db.dialect {
-        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
-        Dialect::Postgres => format!(
-            "SELECT column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = '{table}' \
-             ORDER BY ordinal_position"
-        ),
-    };
-    let columns = db.query_strings(&sql).await;
-    assert!(!columns.is_empty(), "table {table} has no columns");
-    columns
-}
-
-/// Every row matching `condition` in every table (and all of schema_migrations), each as the
-/// text of all its columns (NULL marked), ordered by id: compare two snapshots to prove that
-/// nothing in them changed.
-async fn snapshot(
-    db: &TestDb,
-    condition_for: impl Fn(&str) -> String,
-) -> BTreeMap<String, Vec<String>> {
-    let mut snapshot = BTreeMap::new();
-    for table in TABLES.iter().copied().chain(["schema_migrations"]) {
-        let row_text = columns(db, table)
-            .await
-            .iter()
-            .map(|column| format!("COALESCE(CAST(\"{column}\" AS TEXT), '<NULL>')"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let (condition, order) = if table == "schema_migrations" {
-            ("1 = 1".to_owned(), "version")
-        } else {
-            (condition_for(table), "id")
-        };
-        let rows = db
-            .query_strings(&format!(
-                "SELECT {row_text} FROM {table} WHERE {condition} ORDER BY {order}"
-            ))
-            .await;
-        snapshot.insert(table.to_owned(), rows);
-    }
-    snapshot
-}
-
 /// Every row of every tenant other than acme.
 async fn others(db: &TestDb) -> BTreeMap<String, Vec<String>> {
     snapshot(db, |table| tenant_condition(table, "<>", "acme")).await
@@ -282,66 +179,6 @@ fn assert_same_rows(
 ) {
     for (table, rows) in before {
         assert_eq!(&after[table], rows, "{what}: {table} changed");
-    }
-}
-
-/// Verifies the ledger's chain with the library, under the tests' key.
-async fn verify_ledger(db: &TestDb) -> privctl::ledger::Verification {
-    let pool = privctl::db::Db::connect(&db.url, false)
-        .await
-        .expect("cannot connect to the test database");
-    let mut tx = pool
-        .begin(privctl::db::TxMode::Snapshot)
-        .await
-        .expect("cannot open a snapshot");
-    let ledger =
-        privctl::ledger::Ledger::new(Some(LEDGER_KEY.as_bytes().to_vec()), "x".into(), "y".into());
-    let verification = ledger.verify(&mut tx).await.expect("verify failed to run");
-    drop(tx);
-    pool.close().await;
-    verification
-}
-
-/// Fails when a row references a missing parent, through a foreign key or the map's declared
-/// link attachments.message_id (which has no foreign key).
-async fn assert_no_orphans(db: &TestDb) {
-    if db.dialect == Dialect::Sqlite {
-        let broken = db
-            .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
-            .await;
-        assert!(broken.is_empty(), "PRAGMA foreign_key_check: {broken:?}");
-    }
-    let links = [
-        ("members", "org_id", "organizations"),
-        ("addresses", "org_id", "organizations"),
-        ("contacts", "org_id", "organizations"),
-        ("contacts", "address_id", "addresses"),
-        ("conversations", "org_id", "organizations"),
-        ("conversations", "contact_id", "contacts"),
-        ("conversations", "assigned_member_id", "members"),
-        ("messages", "conversation_id", "conversations"),
-        ("attachments", "message_id", "messages"),
-        ("recordings", "conversation_id", "conversations"),
-        ("transcripts", "recording_id", "recordings"),
-        ("agent_traces", "conversation_id", "conversations"),
-        ("orders", "contact_id", "contacts"),
-        ("orders", "shipping_address_id", "addresses"),
-        ("invoices", "org_id", "organizations"),
-        ("invoices", "contact_id", "contacts"),
-        ("consent_records", "org_id", "organizations"),
-        ("consent_records", "contact_id", "contacts"),
-    ];
-    for (child, column, parent) in links {
-        let orphans = db
-            .query_strings(&format!(
-                "SELECT CAST(id AS TEXT) FROM {child} WHERE {column} IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {child}.{column})"
-            ))
-            .await;
-        assert!(
-            orphans.is_empty(),
-            "{child}.{column} references missing {parent} rows: {child} ids {orphans:?}"
-        );
     }
 }
 
@@ -406,26 +243,6 @@ async fn create_blobs(db: &TestDb) -> Vec<Blob> {
     blobs
 }
 
-/// `table -> (rows, effect)` of a plan's or an execution's tables with rows.
-fn plan_counts(plan: &Value) -> BTreeMap<String, (u64, String)> {
-    plan["tables"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no `tables` array: {plan}"))
-        .iter()
-        .filter_map(|entry| {
-            let rows = entry["rows"]
-                .as_u64()
-                .unwrap_or_else(|| panic!("no row count in {entry}"));
-            let table = entry["table"].as_str().expect("a table name").to_owned();
-            let effect = entry["effect"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no effect in {entry}"))
-                .to_owned();
-            (rows > 0).then_some((table, (rows, effect)))
-        })
-        .collect()
-}
-
 /// The effect delete-tenant has on each of acme's tables under the fixture's map.
 fn expected_effect(table: &str) -> &'static str {
     match table {
@@ -433,13 +250,6 @@ fn expected_effect(table: &str) -> &'static str {
         "consent_records" => "retain",
         _ => "delete",
     }
-}
-
-fn token_of(plan: &Value) -> String {
-    plan["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token in the plan: {plan}"))
-        .to_owned()
 }
 
 fn random_key() -> [u8; 32] {
@@ -490,7 +300,7 @@ both_dialects! {
     /// conversations) and no row of another tenant; its manifest, stdout and the database
     /// agree on the counts; the file is private, its digest is on stdout and in the ledger.
     async fn export_tenant_json_holds_exactly_the_tenants_rows(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let expected = acme_counts(&db).await;
         let readme: BTreeMap<String, i64> = ACME_ROWS
             .iter()
@@ -596,7 +406,7 @@ both_dialects! {
             "the entry has the digest: {}",
             details[0]
         );
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
 
         // An existing file is refused and left as it was.
@@ -609,7 +419,7 @@ both_dialects! {
     /// NDJSON and CSV carry the same rows as the JSON bundle; the CSV directory is private, its
     /// manifest counts the rows and its per-file digests are the files'.
     async fn ndjson_and_csv_carry_the_same_rows(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let expected = acme_counts(&db).await;
 
         let json_out = db.dir().join("acme.json");
@@ -769,7 +579,7 @@ both_dialects! {
     /// removed, reordered or cut byte, and a wrong key, fail with exit 1 and leave no
     /// plaintext (not even a partial file).
     async fn encrypted_bundle_round_trips_and_tampering_fails(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         // A bundle of several segments.
         insert_acme_messages(&db, 10001, 3000).await;
         let expected = acme_counts(&db).await;
@@ -980,7 +790,7 @@ both_dialects! {
     /// their last four characters with `export = "redact"`, and as stored (and said so in the
     /// manifest) without the key.
     async fn encrypted_columns_follow_the_map(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let id_type = match dialect {
             Dialect::Sqlite => "INTEGER",
             Dialect::Postgres => "BIGINT",
@@ -1007,7 +817,7 @@ both_dialects! {
         ))
         .await;
 
-        let fixture_map = std::fs::read_to_string(map_path(&db)).expect("the map copy");
+        let fixture_map = std::fs::read_to_string(map_copy_path(&db)).expect("the map copy");
         assert!(
             fixture_map.contains("\n[keys]\n"),
             "the fixture's map has a [keys] table"
@@ -1127,7 +937,7 @@ both_dialects! {
     /// dangles; the ledger records planned, started and done and verifies; the token cannot be
     /// replayed.
     async fn delete_tenant_erases_the_tenant_and_nothing_else(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let blobs = create_blobs(&db).await;
         let counts = acme_counts(&db).await;
         let acme_messages = acme_keys(&db, "messages").await;
@@ -1309,7 +1119,7 @@ both_dialects! {
             .await;
         let done: Value = serde_json::from_str(&done[0]).expect("details are JSON");
         assert_eq!(done["remaining"], 0, "the done entry: {done}");
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
         assert_eq!(
             db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'")
@@ -1321,7 +1131,7 @@ both_dialects! {
         let after = everything(&db).await;
         delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
         assert_same_rows(&everything(&db).await, &after, "a replayed token");
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
         db.cleanup().await;
     }
@@ -1329,7 +1139,7 @@ both_dialects! {
     /// A tenant under legal hold gets no token and loses nothing; a hold placed after the dry
     /// run stops the confirmed run too.
     async fn delete_tenant_refuses_a_tenant_under_legal_hold(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let blobs = create_blobs(&db).await;
         let before = everything(&db).await;
 
@@ -1375,7 +1185,7 @@ both_dialects! {
     /// no broken foreign key); meanwhile the token authorises nothing else; the same command
     /// resumes and finishes, and the totals include what was deleted before the kill.
     async fn delete_tenant_resumes_after_sigkill(dialect: Dialect) {
-        let (db, privctl) = seeded(dialect).await;
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let blobs = create_blobs(&db).await;
         insert_acme_messages(&db, 10001, 2000).await;
         let counts = acme_counts(&db).await;
@@ -1410,7 +1220,7 @@ both_dialects! {
             .env("LANG", "C")
             .env("TZ", "UTC")
             .env("DATABASE_URL", &db.url)
-            .env("PRIVCTL_MAP", map_path(&db))
+            .env("PRIVCTL_MAP", map_copy_path(&db))
             .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
             .env("PRIVCTL_ACTOR", "tester@test")
             .current_dir(db.home())
@@ -1540,7 +1350,7 @@ both_dialects! {
         );
         assert_no_orphans(&db).await;
         assert_same_rows(&others(&db).await, &others_before, "other tenants");
-        let verification = verify_ledger(&db).await;
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
         delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
         db.cleanup().await;

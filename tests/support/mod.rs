@@ -22,6 +22,7 @@
 // Shared helpers: not every test module uses every one of them.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod postgres;
 
 use std::ffi::OsString;
@@ -57,6 +58,22 @@ impl Dialect {
             Dialect::Postgres => "postgres",
         }
     }
+}
+
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The permission bits (`0o777` part) of a file or folder.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("cannot stat {}: {error}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// The repository's `fixtures/<name>` folder.
