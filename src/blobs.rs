@@ -11,7 +11,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _};
 
 use crate::clock::Timestamp;
-use crate::db::{Db, Param, TxMode};
+use crate::db::{Db, Param, Tx, TxMode};
 use crate::map::DataMap;
 
 /// What one drain did.
@@ -53,6 +53,39 @@ pub fn open_store(url: &str, map_dir: &Path) -> Result<Arc<dyn ObjectStore>> {
     Err(anyhow::anyhow!(
         "blob store {url}: this privctl was built without cloud storage; rebuild with `cargo build --features cloud`"
     ))
+}
+
+/// Queues objects for deletion, in the transaction that deletes the rows naming them.
+pub async fn enqueue(
+    tx: &mut Tx,
+    store: &str,
+    table: &str,
+    tenant: Option<&str>,
+    objects: &[String],
+    now: Timestamp,
+) -> Result<()> {
+    for chunk in objects.chunks(200) {
+        let mut sql = tx.sql();
+        sql.push("INSERT INTO privctl_blob_outbox (store, object_key, source_table, tenant, enqueued_at) VALUES ");
+        for (i, key) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(Param::Text(store.to_owned()))
+                .push(", ")
+                .bind(Param::Text(key.clone()));
+            sql.push(", ")
+                .bind(Param::Text(table.to_owned()))
+                .push(", ")
+                .bind(tenant.map_or(Param::Null, |t| Param::Text(t.to_owned())));
+            sql.push(", ")
+                .bind(Param::Text(now.to_canonical()))
+                .push(")");
+        }
+        tx.execute(&sql).await.context("queueing blob deletions")?;
+    }
+    Ok(())
 }
 
 /// Deletes the outbox's pending objects (of one tenant, or all) and marks them done.

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{completions, decrypt, delete_tenant, demo, dsar, export_tenant, init};
+use crate::commands::{
+    completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, purge,
+};
 use crate::ui::Format;
 
 /// privctl: privacy operations for multi-tenant SaaS databases.
@@ -73,6 +75,7 @@ pub enum Command {
     Dsar(dsar::Command),
     ExportTenant(export_tenant::Args),
     DeleteTenant(delete_tenant::Args),
+    PurgeRetention(purge::Args),
     Decrypt(decrypt::Args),
     Completions(completions::Args),
     Demo(demo::Args),

@@ -45,6 +45,11 @@ impl Timestamp {
         Self(self.0 + time::Duration::seconds(seconds))
     }
 
+    /// Seconds since the Unix epoch (the database's `EXTRACT(EPOCH …)`); `None` out of range.
+    pub fn from_unix(seconds: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
     pub fn unix(self) -> i64 {
         self.0.unix_timestamp()
     }

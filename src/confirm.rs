@@ -44,6 +44,8 @@ pub struct Confirmation {
     pub token_ref: String,
     pub binding: Binding,
     pub issued_by: String,
+    /// When the dry run issued it: purges recompute their cutoffs from this instant.
+    pub issued_at: Timestamp,
 }
 
 /// Issues a token for `binding`, valid for `ttl`.
@@ -110,7 +112,7 @@ pub async fn redeem(
 ) -> Result<Confirmation> {
     let token_hash = sha256_hex(token.trim().as_bytes());
     let mut sql = tx.sql();
-    sql.push("SELECT action, tenant, selector, plan_digest, plan, issued_by, expires_at, consumed_at, consumed_by FROM privctl_confirmations WHERE token_hash = ")
+    sql.push("SELECT action, tenant, selector, plan_digest, plan, issued_by, expires_at, consumed_at, consumed_by, issued_at FROM privctl_confirmations WHERE token_hash = ")
         .bind(Param::Text(token_hash.clone()));
     if tx.dialect() == Dialect::Postgres {
         sql.push(" FOR UPDATE");
@@ -168,6 +170,12 @@ pub async fn redeem(
         .into());
     }
     let plan = serde_json::from_str(&field(4)).unwrap_or(Value::Null);
+    let issued_at = Timestamp::parse(&field(9)).with_context(|| {
+        format!(
+            "the stored token has an unreadable issued_at {:?}",
+            field(9)
+        )
+    })?;
     Ok(Confirmation {
         token_ref: token_hash[..16].to_owned(),
         token_hash,
@@ -179,6 +187,7 @@ pub async fn redeem(
             plan,
         },
         issued_by,
+        issued_at,
     })
 }
 

@@ -17,5 +17,6 @@ pub mod ledger;
 pub mod map;
 pub mod model;
 pub mod plan;
+pub mod retention;
 pub mod selection;
 pub mod ui;

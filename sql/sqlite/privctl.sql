@@ -59,3 +59,13 @@ CREATE TABLE IF NOT EXISTS privctl_blob_outbox (
     done_at      TEXT
 );
 CREATE INDEX IF NOT EXISTS privctl_blob_outbox_pending ON privctl_blob_outbox (id) WHERE done_at IS NULL;
+
+-- One run at a time (purge-retention): the process holding the lock. PostgreSQL uses a session
+-- advisory lock instead, which a killed process cannot leave behind.
+CREATE TABLE IF NOT EXISTS privctl_locks (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    acquired_at TEXT NOT NULL
+);

@@ -250,7 +250,15 @@ async fn execute(
                             .await
                             .with_context(|| format!("deleting from {name}"))?;
                         let objects: Vec<String> = keys.iter().flatten().cloned().collect();
-                        enqueue_blobs(&mut tx, &blob.store, name, tenant, &objects, ctx).await?;
+                        crate::blobs::enqueue(
+                            &mut tx,
+                            &blob.store,
+                            name,
+                            Some(tenant),
+                            &objects,
+                            ctx.now,
+                        )
+                        .await?;
                         (keys.len() as u64, objects.len() as u64)
                     }
                     None => (
@@ -461,38 +469,6 @@ async fn clear_references_into(
                 break;
             }
         }
-    }
-    Ok(())
-}
-
-async fn enqueue_blobs(
-    tx: &mut Tx,
-    store: &str,
-    table: &str,
-    tenant: &str,
-    objects: &[String],
-    ctx: &Context,
-) -> Result<()> {
-    for chunk in objects.chunks(200) {
-        let mut sql = tx.sql();
-        sql.push("INSERT INTO privctl_blob_outbox (store, object_key, source_table, tenant, enqueued_at) VALUES ");
-        for (i, key) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(Param::Text(store.to_owned()))
-                .push(", ")
-                .bind(Param::Text(key.clone()));
-            sql.push(", ")
-                .bind(Param::Text(table.to_owned()))
-                .push(", ")
-                .bind(Param::Text(tenant.to_owned()));
-            sql.push(", ")
-                .bind(Param::Text(ctx.now.to_canonical()))
-                .push(")");
-        }
-        tx.execute(&sql).await.context("queueing blob deletions")?;
     }
     Ok(())
 }

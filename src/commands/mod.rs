@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dsar;
 pub mod export_tenant;
 pub mod init;
+pub mod purge;
 
 use std::path::PathBuf;
 
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dsar(command) => dsar::run(&ctx, command).await,
         Command::ExportTenant(args) => export_tenant::run(&ctx, args).await,
         Command::DeleteTenant(args) => delete_tenant::run(&ctx, args).await,
+        Command::PurgeRetention(args) => purge::run(&ctx, args).await,
         Command::Decrypt(args) => decrypt::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,

@@ -3,6 +3,7 @@
 //! how a row becomes JSON.
 
 mod introspect;
+mod lock;
 mod sql;
 
 use std::str::FromStr;
@@ -15,6 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRo
 use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 
 pub use introspect::{ColumnInfo, ForeignKey, Schema, TableInfo};
+pub use lock::{Holder, RunLock};
 pub use sql::{Param, Sql};
 
 use crate::error::Failure;

@@ -114,6 +114,88 @@ impl Sql {
     }
 }
 
+/// How a timestamp column stores time, from its catalog type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeStorage {
+    /// Seconds since the Unix epoch.
+    Epoch,
+    /// A native timestamp or date type (PostgreSQL).
+    Native,
+    /// ISO 8601 text (SQLite's usual choice; text columns on PostgreSQL).
+    Text,
+}
+
+fn time_storage(dialect: Dialect, sql_type: &str) -> TimeStorage {
+    let t = sql_type.to_ascii_lowercase();
+    if t.contains("int") || t == "numeric" || t.starts_with("numeric(") {
+        TimeStorage::Epoch
+    } else if dialect == Dialect::Postgres && (t.starts_with("timestamp") || t == "date") {
+        TimeStorage::Native
+    } else {
+        TimeStorage::Text
+    }
+}
+
+impl Sql {
+    /// Appends a timestamp column as whole seconds since the Unix epoch (NULL stays NULL).
+    pub fn epoch(&mut self, alias: &str, column: &str, sql_type: &str) -> &mut Self {
+        let col = format!("{alias}.{}", self.dialect.quote(column));
+        let expr = match (self.dialect, time_storage(self.dialect, sql_type)) {
+            (Dialect::Postgres, TimeStorage::Epoch) => format!("CAST({col} AS bigint)"),
+            (Dialect::Postgres, TimeStorage::Native) => {
+                format!("CAST(floor(EXTRACT(EPOCH FROM {col})) AS bigint)")
+            }
+            (Dialect::Postgres, TimeStorage::Text) => {
+                format!("CAST(floor(EXTRACT(EPOCH FROM CAST({col} AS timestamptz))) AS bigint)")
+            }
+            (Dialect::Sqlite, TimeStorage::Epoch) => format!("CAST({col} AS INTEGER)"),
+            (Dialect::Sqlite, _) => format!("CAST(strftime('%s', {col}) AS INTEGER)"),
+        };
+        self.push(&expr)
+    }
+
+    /// Appends `<column> is before <at>`, whatever the column's time type; NULL is never
+    /// before anything. Native PostgreSQL types compare directly, so an index on the column
+    /// serves the comparison.
+    pub fn before(
+        &mut self,
+        alias: &str,
+        column: &str,
+        sql_type: &str,
+        at: crate::clock::Timestamp,
+    ) -> &mut Self {
+        let storage = time_storage(self.dialect, sql_type);
+        match (self.dialect, storage) {
+            (_, TimeStorage::Epoch) => {
+                self.column(alias, column)
+                    .push(" < ")
+                    .bind(Param::Int(at.unix()));
+            }
+            (Dialect::Postgres, TimeStorage::Native) => {
+                self.column(alias, column)
+                    .push(" < ")
+                    .bind_as(&at.to_canonical(), sql_type);
+            }
+            (Dialect::Postgres, TimeStorage::Text) => {
+                self.push("CAST(")
+                    .column(alias, column)
+                    .push(" AS timestamptz) < ")
+                    .bind_as(&at.to_canonical(), "timestamptz");
+            }
+            (Dialect::Sqlite, _) => {
+                // julianday reads every ISO 8601 form SQLite knows ('T' or space, 'Z',
+                // fractions), so text that sorts differently still compares as time.
+                self.push("julianday(")
+                    .column(alias, column)
+                    .push(") < julianday(")
+                    .bind(Param::Text(at.to_canonical()))
+                    .push(")");
+            }
+        }
+        self
+    }
+}
+
 fn is_text_type(sql_type: &str) -> bool {
     let t = sql_type.to_ascii_lowercase();
     t == "text" || t.starts_with("character varying") || t.starts_with("varchar") || t == "citext"

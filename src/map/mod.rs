@@ -31,6 +31,7 @@ pub struct DataMap {
     pub blobs: BTreeMap<String, BlobStore>,
     pub keys: Keys,
     pub confirm: ConfirmPolicy,
+    pub purge: PurgePolicy,
 }
 
 /// `[tenant]`: the table with one row per tenant.
@@ -258,6 +259,15 @@ impl std::fmt::Display for KeySource {
 pub struct ConfirmPolicy {
     pub ttl: Duration,
     pub require_distinct_actor: bool,
+}
+
+/// `[purge]`: the blast-radius guard of purge-retention.
+#[derive(Debug, Clone)]
+pub struct PurgePolicy {
+    /// Refuse a plan deleting more rows than this (`--max-rows` overrides).
+    pub max_rows: Option<u64>,
+    /// Refuse a plan deleting more than this fraction of a table's rows (default 0.5).
+    pub max_fraction: f64,
 }
 
 impl DataMap {

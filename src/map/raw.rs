@@ -26,6 +26,8 @@ pub(super) struct RawMap {
     keys: RawKeys,
     #[serde(default)]
     confirm: RawConfirm,
+    #[serde(default)]
+    purge: RawPurge,
 }
 
 #[derive(Deserialize, Default)]
@@ -116,6 +118,13 @@ struct RawKeys {
 struct RawConfirm {
     ttl: Option<String>,
     require_distinct_actor: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPurge {
+    max_rows: Option<u64>,
+    max_fraction: Option<f64>,
 }
 
 /// Collects problems as `key: what is wrong`.
@@ -320,6 +329,14 @@ impl RawMap {
             }
         }
 
+        let max_fraction = self.purge.max_fraction.unwrap_or(0.5);
+        if !(max_fraction > 0.0 && max_fraction <= 1.0) {
+            p.add(
+                "purge.max_fraction",
+                format!("{max_fraction} is not a fraction above 0 and at most 1 (e.g. 0.5)"),
+            );
+        }
+
         if !p.0.is_empty() {
             return Err(p.0);
         }
@@ -336,6 +353,10 @@ impl RawMap {
             confirm: ConfirmPolicy {
                 ttl,
                 require_distinct_actor: self.confirm.require_distinct_actor.unwrap_or(false),
+            },
+            purge: PurgePolicy {
+                max_rows: self.purge.max_rows,
+                max_fraction,
             },
         })
     }
@@ -447,7 +468,32 @@ impl RawMap {
                 out.insert(category.clone(), rule);
             }
         }
-        let _ = tables;
+        for (name, table) in tables {
+            let rule = table.category.as_ref().and_then(|c| out.get(c));
+            if matches!(
+                rule,
+                Some(RetentionRule::Flat(_) | RetentionRule::ByPlan(_))
+            ) && table.timestamp.is_none()
+            {
+                p.add(
+                    format!("tables.{name}.timestamp"),
+                    format!(
+                        "missing: category `{}` has a retention window, which is counted from this column",
+                        table.category.as_deref().unwrap_or_default()
+                    ),
+                );
+            }
+        }
+        if let Some(t) = &self.tenant {
+            for category in t.retention_overrides.keys() {
+                if !out.contains_key(category) && !self.retention.contains_key(category) {
+                    p.add(
+                        format!("tenant.retention_overrides.{category}"),
+                        format!("[retention] has no `{category}` window to override"),
+                    );
+                }
+            }
+        }
         out
     }
 }

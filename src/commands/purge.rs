@@ -1,0 +1,1079 @@
+//! `privctl purge-retention`: delete rows past their retention window, every night, from cron.
+//!
+//! The dry run turns every tenant's windows into absolute cutoffs, counts what they expire
+//! (with the rows that go with them), refuses a plan that would delete too much, and issues a
+//! token bound to the cutoffs. The confirmed run recomputes the cutoffs from the token's issue
+//! time, so it deletes exactly what was planned: rows that age past a cutoff in between wait
+//! for the next night. It walks each table's expired rows in key order, in bounded batches,
+//! each its own transaction (rows locked by live traffic are skipped on PostgreSQL), and only
+//! one run holds the lock at a time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use serde_json::{Value, json};
+
+use super::{Context, Session};
+use crate::confirm::{self, Binding, Confirmation, Expected};
+use crate::db::{Param, Tx, TxMode};
+use crate::error::Failure;
+use crate::ledger::{NewEntry, sha256_hex};
+use crate::map::{Duration, Effect};
+use crate::plan::{ClearedReference, TablePlan, count};
+use crate::retention::{self, Batch, TenantPurge, Windows};
+
+/// Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this tenant [default: every tenant]
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
+    #[arg(long, value_name = "TOKEN|-")]
+    pub confirm: Option<String>,
+    /// Rows of a table per transaction (their descendants go in the same transaction)
+    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+    /// Accept a plan over --max-rows or over purge.max_fraction of a table
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Stop cleanly between batches after this long (e.g. 2h); the same token resumes
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+    /// Pause between batches to leave room for live traffic (e.g. 50ms)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub batch_pause: Option<Duration>,
+    /// Only delete the objects waiting in the blob outbox (their rows are already gone; no token)
+    #[arg(long, conflicts_with_all = ["confirm", "max_rows", "allow_large"])]
+    pub blobs_only: bool,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    Duration::parse(text)
+}
+
+const ACTION: &str = "purge-retention";
+
+pub async fn run(ctx: &Context, args: Args) -> Result<()> {
+    let session = ctx.session().await?;
+    if args.tenant.is_some() {
+        // An unknown tenant is an error here; a tenant on hold is reported by the plan.
+        session.check_tenant(args.tenant.as_deref()).await?;
+    }
+    if args.blobs_only {
+        return with_lock(ctx, &session, blobs_only(ctx, &session, &args)).await;
+    }
+    match &args.confirm {
+        None => dry_run(ctx, &session, &args).await,
+        Some(token) => {
+            let token = confirm::read_token(token)?;
+            with_lock(ctx, &session, execute(ctx, &session, &args, &token)).await
+        }
+    }
+}
+
+/// Runs `work` holding the purge lock; another run holding it is exit 75 at once.
+async fn with_lock(
+    ctx: &Context,
+    session: &Session,
+    work: impl Future<Output = Result<()>>,
+) -> Result<()> {
+    let lock = match session.db.try_lock(ACTION, ctx.now).await? {
+        Ok(lock) => lock,
+        Err(holder) => {
+            return Err(Failure::locked(format!(
+                "another purge-retention run holds the lock: {}",
+                holder.0
+            ))
+            .with_hint("try again later; nothing was done")
+            .into());
+        }
+    };
+    let result = work.await;
+    if let Err(e) = lock.release().await {
+        ctx.ui
+            .warn(&format!("could not release the purge lock: {e:#}"));
+    }
+    result
+}
+
+fn selector(tenant: Option<&str>) -> String {
+    sha256_hex(format!("privctl-purge/1\0{}", tenant.unwrap_or("*")).as_bytes())
+}
+
+async fn set_tenant(tx: &mut Tx, session: &Session, tenant: Option<&str>) -> Result<()> {
+    if let (Some(setting), Some(tenant)) = (&session.map.tenant_setting, tenant) {
+        tx.set_tenant(setting, tenant).await?;
+    }
+    Ok(())
+}
+
+/// What the dry run found: per table the rows that go (own window or with a parent).
+struct Planned {
+    tables: Vec<TablePlan>,
+    cleared: Vec<ClearedReference>,
+}
+
+impl Planned {
+    fn total(&self) -> u64 {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+
+    fn counts(&self) -> BTreeMap<String, u64> {
+        self.tables
+            .iter()
+            .map(|t| (t.table.clone(), t.rows))
+            .collect()
+    }
+}
+
+/// Counts every tenant's expired rows into `windows` and per table.
+async fn plan(tx: &mut Tx, session: &Session, windows: &mut Windows) -> Result<Planned> {
+    let model = &session.model;
+    let mut rows: BTreeMap<String, u64> = BTreeMap::new();
+    let mut blobs: BTreeMap<String, u64> = BTreeMap::new();
+    let mut cleared: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let purges = windows.purges(model);
+    for purge in &purges {
+        let tenant = purge.tenant.as_deref();
+        set_tenant(tx, session, tenant).await?;
+        for c in windows
+            .cutoffs
+            .iter_mut()
+            .filter(|c| c.tenant.as_deref() == tenant && c.cutoff.is_some())
+        {
+            let mut sql = tx.sql();
+            sql.push("SELECT count(*) FROM ")
+                .ident(&c.table)
+                .push(" t WHERE ");
+            purge.push_own(&mut sql, &c.table, "t", &mut 0);
+            c.rows = count(tx, &sql)
+                .await
+                .with_context(|| format!("counting expired rows of {}", c.table))?;
+        }
+        for name in model.erase_order.iter().filter(|t| purge.expires(t)) {
+            let node = model.node(name);
+            let mut sql = tx.sql();
+            sql.push("SELECT count(*)");
+            if let Some(blob) = &node.spec.blob {
+                sql.push(", count(").column("t", &blob.column).push(")");
+            }
+            sql.push(" FROM ").ident(name).push(" t WHERE ");
+            purge.push_expired(&mut sql, name, "t", &mut 0);
+            let row = tx
+                .fetch_optional(&sql)
+                .await
+                .with_context(|| format!("counting the rows of {name} to purge"))?
+                .unwrap_or_default();
+            let number = |i: usize| -> u64 {
+                row.get(i)
+                    .cloned()
+                    .flatten()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            *rows.entry(name.clone()).or_default() += number(0);
+            *blobs.entry(name.clone()).or_default() += number(1);
+            if number(0) == 0 {
+                continue;
+            }
+            for (child, link) in retention::cleared_links(model, name) {
+                let mut sql = tx.sql();
+                sql.push("SELECT count(*) FROM ")
+                    .ident(&child.name)
+                    .push(" c WHERE ")
+                    .tuple("c", &link.columns)
+                    .push(" IN (SELECT ")
+                    .columns("x", &link.parent_columns)
+                    .push(" FROM ")
+                    .ident(name)
+                    .push(" x WHERE ");
+                purge.push_expired(&mut sql, name, "x", &mut 0);
+                sql.push(")");
+                let n = count(tx, &sql).await?;
+                if n == 0 {
+                    continue;
+                }
+                if !link.nullable {
+                    return Err(Failure::failed(format!(
+                        "purging `{name}` would leave {n} row(s) of `{}` pointing at deleted rows, and `{}`.`{}` cannot be NULL",
+                        child.name,
+                        child.name,
+                        link.columns.join("`, `")
+                    ))
+                    .with_hint(format!(
+                        "let `{}` go with its parent (erase = \"delete\" and a followed link), or allow NULL in that column",
+                        child.name
+                    ))
+                    .into());
+                }
+                *cleared
+                    .entry((child.name.clone(), link.columns.join(",")))
+                    .or_default() += n;
+            }
+        }
+    }
+    let tables = model
+        .erase_order
+        .iter()
+        .filter_map(|name| {
+            rows.get(name).map(|&n| TablePlan {
+                table: name.clone(),
+                rows: n,
+                effect: Effect::Delete,
+                blobs: blobs.get(name).copied().unwrap_or(0),
+                shared: 0,
+                legal_basis: None,
+                keys_digest: String::new(),
+            })
+        })
+        .collect();
+    let cleared = cleared
+        .into_iter()
+        .map(|((table, column), rows)| ClearedReference {
+            table,
+            column,
+            rows,
+        })
+        .collect();
+    Ok(Planned { tables, cleared })
+}
+
+/// The blast-radius guard: refuses more than `--max-rows` rows, or more than
+/// `purge.max_fraction` of any table, unless `--allow-large`.
+async fn guard(tx: &mut Tx, session: &Session, args: &Args, planned: &Planned) -> Result<()> {
+    if args.allow_large {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    let max_rows = args.max_rows.or(session.map.purge.max_rows);
+    if let Some(max) = max_rows
+        && planned.total() > max
+    {
+        problems.push(format!(
+            "{} rows in all, more than the limit of {max} (--max-rows or purge.max_rows)",
+            planned.total()
+        ));
+    }
+    let fraction = session.map.purge.max_fraction;
+    for t in planned.tables.iter().filter(|t| t.rows > 0) {
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ").ident(&t.table);
+        let total = count(tx, &sql).await?;
+        if total > 0 && t.rows as f64 > fraction * total as f64 {
+            problems.push(format!(
+                "{} of the {total} rows of `{}` ({:.0}%), more than purge.max_fraction = {fraction}",
+                t.rows,
+                t.table,
+                100.0 * t.rows as f64 / total as f64
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::failed(format!(
+        "the purge would delete too much; no token was issued and nothing changed:\n  {}",
+        problems.join("\n  ")
+    ))
+    .with_hint("check the windows in [retention] (9d where 90d was meant?); if this is intended, run the dry run again with --allow-large")
+    .into())
+}
+
+async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
+    let tenant = args.tenant.as_deref();
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let mut windows =
+        retention::windows(&mut tx, &session.map, &session.model, tenant, ctx.now).await?;
+    let planned = plan(&mut tx, session, &mut windows).await?;
+    if let Err(refusal) = guard(&mut tx, session, args, &planned).await {
+        tx.rollback().await?;
+        record(
+            ctx,
+            session,
+            tenant,
+            "refused",
+            json!({"reason": format!("{refusal}"), "tables": planned.counts(), "total_rows": planned.total()}),
+        )
+        .await;
+        return Err(refusal);
+    }
+    let binding = Binding {
+        action: ACTION.into(),
+        tenant: tenant.map(str::to_owned),
+        selector: selector(tenant),
+        plan_digest: windows.digest(),
+        plan: windows.summary(&planned.counts()),
+    };
+    let issued = confirm::issue(
+        &mut tx,
+        &binding,
+        &ctx.actor,
+        ctx.now,
+        session.map.confirm.ttl,
+    )
+    .await?;
+    let details = json!({
+        "cutoffs": cutoffs_detail(&windows),
+        "skipped": windows.skipped,
+        "tables": planned.counts(),
+        "total_rows": planned.total(),
+        "plan_digest": binding.plan_digest,
+        "token_ref": issued.token_ref,
+    });
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(ACTION, "planned", details).tenant(tenant),
+        )
+        .await?;
+    tx.commit().await?;
+
+    if ctx.ui.is_json() {
+        return Ok(ctx.ui.json(&json!({
+            "action": ACTION,
+            "tenant": tenant,
+            "token": issued.token,
+            "expires_at": issued.expires_at.to_rfc3339(),
+            "cutoffs": windows.cutoffs.iter().map(retention::Cutoff::to_json).collect::<Vec<_>>(),
+            "skipped": windows.skipped,
+            "tables": planned.tables,
+            "total_rows": planned.total(),
+            "cleared_references": planned.cleared,
+        }))?);
+    }
+    // Per table and tier: the window, its absolute cutoff, how many tenants, how many rows.
+    let mut groups: BTreeMap<(usize, String, String, String), (usize, u64)> = BTreeMap::new();
+    for c in &windows.cutoffs {
+        let order = session
+            .model
+            .erase_order
+            .iter()
+            .rev()
+            .position(|t| *t == c.table)
+            .unwrap_or(0);
+        let cutoff = match (c.cutoff, &c.note) {
+            (Some(t), _) => t.to_rfc3339(),
+            (None, Some(note)) => format!("none ({note})"),
+            (None, None) => "none".to_owned(),
+        };
+        let tier = c.plan.clone().unwrap_or_else(|| "-".into());
+        let entry = groups
+            .entry((
+                order,
+                c.table.clone(),
+                tier,
+                format!("{}\0{cutoff}", c.window),
+            ))
+            .or_default();
+        entry.0 += 1;
+        entry.1 += c.rows;
+    }
+    let rows = groups
+        .into_iter()
+        .map(|((_, table, tier, window_cutoff), (tenants, rows))| {
+            let (window, cutoff) = window_cutoff.split_once('\0').unwrap_or_default();
+            vec![
+                table,
+                tier,
+                window.to_owned(),
+                cutoff.to_owned(),
+                tenants.to_string(),
+                rows.to_string(),
+            ]
+        })
+        .collect();
+    ctx.ui.table(
+        &[
+            "table",
+            "tier",
+            "window",
+            "cutoff",
+            "tenants",
+            "expired rows",
+        ],
+        rows,
+    )?;
+    let rows = planned
+        .tables
+        .iter()
+        .map(|t| vec![t.table.clone(), t.rows.to_string(), t.blobs.to_string()])
+        .collect();
+    ctx.ui.table(
+        &["table", "rows to delete (with descendants)", "blobs"],
+        rows,
+    )?;
+    for s in &windows.skipped {
+        ctx.ui
+            .line(&format!("skipped: tenant {} ({})", s.tenant, s.reason))?;
+    }
+    for c in &planned.cleared {
+        ctx.ui.line(&format!(
+            "{}.{}: {} reference(s) set to NULL",
+            c.table, c.column, c.rows
+        ))?;
+    }
+    let again = match tenant {
+        Some(t) => format!("privctl purge-retention --tenant {t}"),
+        None => "privctl purge-retention".to_owned(),
+    };
+    ctx.ui.line(&format!(
+        "{} rows to delete.\nTo purge: {again} --confirm {}\nThe token expires at {}.",
+        planned.total(),
+        issued.token,
+        issued.expires_at.to_rfc3339()
+    ))?;
+    Ok(())
+}
+
+fn cutoffs_detail(windows: &Windows) -> Value {
+    windows
+        .cutoffs
+        .iter()
+        .filter(|c| c.cutoff.is_some())
+        .map(|c| {
+            json!([
+                c.tenant,
+                c.table,
+                c.cutoff.map(crate::clock::Timestamp::to_canonical)
+            ])
+        })
+        .collect()
+}
+
+/// A run's state, as `privctl_jobs.progress` keeps it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Progress {
+    tables: BTreeMap<String, TableProgress>,
+    /// `tenant/table` pairs whose expired rows are all gone.
+    done: BTreeSet<String>,
+    longest_batch_ms: u64,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+struct TableProgress {
+    deleted: u64,
+    blobs: u64,
+    batches: u64,
+    seconds: f64,
+}
+
+impl Progress {
+    fn total(&self) -> u64 {
+        self.tables.values().map(|t| t.deleted).sum()
+    }
+}
+
+async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> Result<()> {
+    let tenant = args.tenant.as_deref();
+    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let started = start(ctx, session, args, &mut tx, token, &job_id).await;
+    let (confirmation, windows, mut progress, resumed) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            tx.rollback().await.ok();
+            let outcome = if crate::error::exit_code(&error) == std::process::ExitCode::from(3) {
+                "rejected"
+            } else {
+                "failed"
+            };
+            record(
+                ctx,
+                session,
+                tenant,
+                outcome,
+                json!({"reason": format!("{error}")}),
+            )
+            .await;
+            return Err(error);
+        }
+    };
+    tx.commit().await.context("starting the purge")?;
+    let planned: BTreeMap<String, u64> = confirmation
+        .binding
+        .plan
+        .get("tables")
+        .and_then(Value::as_object)
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if resumed {
+        ctx.ui.status(&format!(
+            "resuming purge job {job_id}: {} rows deleted before",
+            progress.total()
+        ));
+    }
+
+    let bar = ctx.ui.progress().then(|| {
+        let bar = indicatif::ProgressBar::new(planned.values().sum());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} rows, {per_sec} — {msg}")
+                .expect("a valid template"),
+        );
+        bar.set_position(progress.total());
+        bar
+    });
+    let deadline = args.max_duration.map(|d| Instant::now() + d.to_std());
+    let mut stopped = false;
+    let mut failures: Vec<Value> = Vec::new();
+    let purges = windows.purges(&session.model);
+    'tenants: for purge in &purges {
+        for root in session
+            .model
+            .erase_order
+            .iter()
+            .filter(|t| purge.cutoffs.contains_key(*t))
+        {
+            let pair = format!("{}/{root}", purge.tenant.as_deref().unwrap_or("(all)"));
+            if progress.done.contains(&pair) {
+                continue;
+            }
+            if let Some(bar) = &bar {
+                bar.set_message(pair.clone());
+            }
+            let walked = purge_table(
+                ctx,
+                session,
+                args,
+                purge,
+                root,
+                &job_id,
+                &mut progress,
+                deadline,
+                &bar,
+            )
+            .await;
+            match walked {
+                Ok(true) => {
+                    progress.done.insert(pair);
+                }
+                Ok(false) => {
+                    stopped = true;
+                    break 'tenants;
+                }
+                Err(error) => {
+                    ctx.ui.warn(&format!("{pair}: {error:#}"));
+                    failures.push(json!({"tenant": purge.tenant, "table": root, "error": format!("{error:#}")}));
+                }
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    finish(
+        ctx,
+        session,
+        args,
+        &confirmation,
+        &windows,
+        &job_id,
+        &progress,
+        &planned,
+        Outcome {
+            stopped,
+            resumed,
+            failures,
+        },
+    )
+    .await
+}
+
+/// Checks the token and the cutoffs, and records (or finds) the job.
+async fn start(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    tx: &mut Tx,
+    token: &str,
+    job_id: &str,
+) -> Result<(Confirmation, Windows, Progress, bool)> {
+    let tenant = args.tenant.as_deref();
+    let selector = selector(tenant);
+    let expected = Expected {
+        action: ACTION,
+        tenant,
+        selector: &selector,
+    };
+    let confirmation = confirm::redeem(
+        tx,
+        token,
+        &expected,
+        &ctx.actor,
+        ctx.now,
+        session.map.confirm.require_distinct_actor,
+    )
+    .await?;
+    // The cutoffs of the dry run, recomputed from its instant: the map, the tenants' plans
+    // and holds must not have changed since.
+    let windows = retention::windows(
+        tx,
+        &session.map,
+        &session.model,
+        tenant,
+        confirmation.issued_at,
+    )
+    .await?;
+    confirmation.check_plan(&windows.digest(), |issued| {
+        windows.explain_difference(issued)
+    })?;
+
+    let mut sql = tx.sql();
+    sql.push("SELECT progress FROM privctl_jobs WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    let existing = tx.fetch_optional(&sql).await?;
+    let (progress, resumed) = match existing {
+        Some(row) => (
+            serde_json::from_str(row[0].as_deref().unwrap_or("{}")).unwrap_or_default(),
+            true,
+        ),
+        None => {
+            let mut sql = tx.sql();
+            sql.push("INSERT INTO privctl_jobs (id, action, tenant, token_hash, state, progress, started_at, updated_at) VALUES (")
+                .bind(Param::Text(job_id.to_owned()))
+                .push(", ")
+                .bind(Param::Text(ACTION.into()))
+                .push(", ")
+                .bind(tenant.map_or(Param::Null, |t| Param::Text(t.to_owned())))
+                .push(", ")
+                .bind(Param::Text(confirmation.token_hash.clone()))
+                .push(", 'running', '{}', ")
+                .bind(Param::Text(ctx.now.to_canonical()))
+                .push(", ")
+                .bind(Param::Text(ctx.now.to_canonical()))
+                .push(")");
+            tx.execute(&sql).await.context("recording the purge job")?;
+            (Progress::default(), false)
+        }
+    };
+    let details = json!({
+        "cutoffs": cutoffs_detail(&windows),
+        "skipped": windows.skipped,
+        "plan_digest": confirmation.binding.plan_digest,
+        "token_ref": confirmation.token_ref,
+        "issued_by": confirmation.issued_by,
+        "job": job_id,
+        "resumed": resumed,
+    });
+    session
+        .ledger
+        .append(
+            tx,
+            ctx.now,
+            NewEntry::new(ACTION, "started", details).tenant(tenant),
+        )
+        .await?;
+    Ok((confirmation, windows, progress, resumed))
+}
+
+/// Deletes one tenant's expired rows of `root` (with their descendants) batch by batch.
+/// `Ok(false)` when `--max-duration` ran out first.
+#[allow(clippy::too_many_arguments)]
+async fn purge_table(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    purge: &TenantPurge<'_>,
+    root: &str,
+    job_id: &str,
+    progress: &mut Progress,
+    deadline: Option<Instant>,
+    bar: &Option<indicatif::ProgressBar>,
+) -> Result<bool> {
+    let model = purge.model();
+    let descendants = retention::descendants(model, root);
+    let limit = i64::from(args.batch_size);
+    let mut after: Option<String> = None;
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
+        }
+        let began = Instant::now();
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        set_tenant(&mut tx, session, purge.tenant.as_deref()).await?;
+        let keys = tx
+            .fetch_column(&purge.select_batch(root, after.as_deref(), limit))
+            .await
+            .with_context(|| format!("selecting expired rows of {root}"))?;
+        let keys: Vec<String> = keys.into_iter().flatten().collect();
+        if keys.is_empty() {
+            tx.rollback().await?;
+            return Ok(true);
+        }
+        after = keys.last().cloned();
+        let batch = Batch {
+            root,
+            descendants: &descendants,
+            keys_json: format!("[{}]", keys.join(",")),
+        };
+        let mut deleted_here = 0;
+        for table in descendants.iter().map(String::as_str).chain([root]) {
+            for (child, link) in retention::cleared_links(model, table) {
+                let mut sql = tx.sql();
+                sql.push("UPDATE ").ident(&child.name).push(" SET ");
+                for (i, column) in link.columns.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.ident(column).push(" = NULL");
+                }
+                let quoted = session.db.dialect().quote(&child.name);
+                sql.push(" WHERE ")
+                    .tuple(&quoted, &link.columns)
+                    .push(" IN (SELECT ")
+                    .columns("x", &link.parent_columns)
+                    .push(" FROM ")
+                    .ident(table)
+                    .push(" x WHERE ");
+                purge.push_member(&mut sql, &batch, table, "x", &mut 0);
+                sql.push(")");
+                tx.execute(&sql).await.with_context(|| {
+                    format!("clearing {}.{}", child.name, link.columns.join(","))
+                })?;
+            }
+            let node = model.node(table);
+            let mut sql = tx.sql();
+            sql.push("DELETE FROM ").ident(table).push(" AS d WHERE ");
+            purge.push_member(&mut sql, &batch, table, "d", &mut 0);
+            let (rows, blobs) = match &node.spec.blob {
+                Some(blob) => {
+                    sql.push(" RETURNING CAST(")
+                        .ident(&blob.column)
+                        .push(" AS text)");
+                    let objects = tx
+                        .fetch_column(&sql)
+                        .await
+                        .with_context(|| format!("deleting from {table}"))?;
+                    let rows = objects.len() as u64;
+                    let objects: Vec<String> = objects.into_iter().flatten().collect();
+                    crate::blobs::enqueue(
+                        &mut tx,
+                        &blob.store,
+                        table,
+                        purge.tenant.as_deref(),
+                        &objects,
+                        ctx.now,
+                    )
+                    .await?;
+                    (rows, objects.len() as u64)
+                }
+                None => (
+                    tx.execute(&sql)
+                        .await
+                        .with_context(|| format!("deleting from {table}"))?,
+                    0,
+                ),
+            };
+            let entry = progress.tables.entry(table.to_owned()).or_default();
+            entry.deleted += rows;
+            entry.blobs += blobs;
+            deleted_here += rows;
+        }
+        let entry = progress.tables.entry(root.to_owned()).or_default();
+        entry.batches += 1;
+        entry.seconds += began.elapsed().as_secs_f64();
+        save_progress(&mut tx, job_id, progress, ctx).await?;
+        tx.commit()
+            .await
+            .with_context(|| format!("committing a batch of {root}"))?;
+        progress.longest_batch_ms = progress
+            .longest_batch_ms
+            .max(began.elapsed().as_millis() as u64);
+        if let Some(bar) = bar {
+            bar.inc(deleted_here);
+        }
+        if let Some(pause) = args.batch_pause {
+            tokio::time::sleep(pause.to_std()).await;
+        }
+    }
+}
+
+async fn save_progress(
+    tx: &mut Tx,
+    job_id: &str,
+    progress: &Progress,
+    ctx: &Context,
+) -> Result<()> {
+    let mut sql = tx.sql();
+    sql.push("UPDATE privctl_jobs SET progress = ")
+        .bind(Param::Text(serde_json::to_string(progress)?))
+        .push(", updated_at = ")
+        .bind(Param::Text(ctx.now.to_canonical()))
+        .push(" WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    tx.execute(&sql)
+        .await
+        .context("recording the purge's progress")?;
+    Ok(())
+}
+
+struct Outcome {
+    stopped: bool,
+    resumed: bool,
+    failures: Vec<Value>,
+}
+
+/// Records the run's end: consumes the token when everything was purged, closes the job,
+/// appends the ledger entry, deletes the queued blobs and prints the summary.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    confirmation: &Confirmation,
+    windows: &Windows,
+    job_id: &str,
+    progress: &Progress,
+    planned: &BTreeMap<String, u64>,
+    outcome: Outcome,
+) -> Result<()> {
+    let tenant = args.tenant.as_deref();
+    let complete = !outcome.stopped && outcome.failures.is_empty();
+    let mut tx = session.db.begin(TxMode::Write).await?;
+
+    // What is still past its cutoff: rows that live traffic held locked, or that arrived
+    // with an old timestamp. They wait for the next run.
+    let mut remaining: BTreeMap<String, u64> = BTreeMap::new();
+    if complete {
+        for purge in windows.purges(&session.model) {
+            set_tenant(&mut tx, session, purge.tenant.as_deref()).await?;
+            for table in purge.cutoffs.keys() {
+                let mut sql = tx.sql();
+                sql.push("SELECT count(*) FROM ")
+                    .ident(table)
+                    .push(" t WHERE ");
+                purge.push_own(&mut sql, table, "t", &mut 0);
+                let n = count(&mut tx, &sql).await?;
+                if n > 0 {
+                    *remaining.entry(table.clone()).or_default() += n;
+                }
+            }
+        }
+        confirmation.consume(&mut tx, &ctx.actor, ctx.now).await?;
+    }
+    let state = match (complete, outcome.stopped) {
+        (true, _) => "done",
+        (false, true) => "stopped",
+        (false, false) => "failed",
+    };
+    let mut sql = tx.sql();
+    sql.push("UPDATE privctl_jobs SET state = ")
+        .bind(Param::Text(state.into()))
+        .push(", progress = ")
+        .bind(Param::Text(serde_json::to_string(progress)?))
+        .push(", updated_at = ")
+        .bind(Param::Text(ctx.now.to_canonical()));
+    if complete {
+        sql.push(", finished_at = ")
+            .bind(Param::Text(ctx.now.to_canonical()));
+    }
+    sql.push(" WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    tx.execute(&sql).await?;
+    let ledger_outcome = match state {
+        "stopped" => "partial",
+        other => other,
+    };
+    let counts: BTreeMap<&String, u64> = progress
+        .tables
+        .iter()
+        .map(|(t, p)| (t, p.deleted))
+        .collect();
+    let details = json!({
+        "tables": counts,
+        "total_rows": progress.total(),
+        "cutoffs": cutoffs_detail(windows),
+        "remaining": remaining,
+        "job": job_id,
+        "resumed": outcome.resumed,
+        "failures": outcome.failures,
+    });
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(ACTION, ledger_outcome, details).tenant(tenant),
+        )
+        .await?;
+    tx.commit().await.context("finishing the purge")?;
+
+    let blobs = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    let mut failures = outcome.failures;
+    if blobs.failed > 0 {
+        failures.push(json!({"table": null, "error": format!("{} blob(s) could not be deleted and stay in the outbox: {}", blobs.failed, blobs.errors.join("; "))}));
+    }
+
+    let mut names: Vec<&String> = planned.keys().collect();
+    names.extend(progress.tables.keys());
+    let order = |t: &str| {
+        session
+            .model
+            .erase_order
+            .iter()
+            .position(|n| n == t)
+            .unwrap_or(usize::MAX)
+    };
+    names.sort_by_key(|t| order(t));
+    names.dedup();
+    let tables: Vec<Value> = names
+        .iter()
+        .map(|t| {
+            let p = progress.tables.get(*t).cloned().unwrap_or_default();
+            json!({
+                "table": t,
+                "planned": planned.get(*t).copied().unwrap_or(0),
+                "deleted": p.deleted,
+                "rows": p.deleted,
+                "effect": "delete",
+                "blobs": p.blobs,
+                "batches": p.batches,
+                "seconds": (p.seconds * 1000.0).round() / 1000.0,
+            })
+        })
+        .collect();
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": ACTION,
+            "tenant": tenant,
+            "executed": true,
+            "complete": complete,
+            "stopped": outcome.stopped.then_some("max-duration"),
+            "resumed": outcome.resumed,
+            "tables": tables,
+            "total_rows": progress.total(),
+            "remaining": remaining,
+            "skipped": windows.skipped,
+            "longest_batch_ms": progress.longest_batch_ms,
+            "blobs": blobs,
+            "failures": failures,
+        }))?;
+    } else {
+        let rows = tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t["table"].as_str().unwrap_or_default().to_owned(),
+                    t["planned"].to_string(),
+                    t["deleted"].to_string(),
+                    t["batches"].to_string(),
+                    t["seconds"].to_string(),
+                ]
+            })
+            .collect();
+        ctx.ui
+            .table(&["table", "planned", "deleted", "batches", "seconds"], rows)?;
+        for (table, n) in &remaining {
+            ctx.ui.line(&format!(
+                "{table}: {n} row(s) past the cutoff remain (locked by live traffic, or arrived late); the next run takes them"
+            ))?;
+        }
+        ctx.ui.status(&format!(
+            "{} rows purged; {} blob(s) deleted, {} failed",
+            progress.total(),
+            blobs.deleted,
+            blobs.failed
+        ));
+    }
+    if outcome.stopped {
+        ctx.ui.warn(
+            "stopped after --max-duration; run the same command with the same token (until it expires) to resume, or the next dry run starts over",
+        );
+    }
+    if !failures.is_empty() {
+        return Err(Failure::failed(format!(
+            "the purge did not complete: {}",
+            failures
+                .iter()
+                .map(|f| match f["table"].as_str() {
+                    Some(t) => format!("{t}: {}", f["error"].as_str().unwrap_or_default()),
+                    None => f["error"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .with_hint("the same token resumes the purge; what was deleted is recorded in the ledger")
+        .into());
+    }
+    Ok(())
+}
+
+/// `--blobs-only`: deletes the objects waiting in the outbox.
+async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
+    let tenant = args.tenant.as_deref();
+    let report = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    record(
+        ctx,
+        session,
+        tenant,
+        if report.failed == 0 {
+            "blobs"
+        } else {
+            "failed"
+        },
+        json!({"blobs_deleted": report.deleted, "blobs_failed": report.failed}),
+    )
+    .await;
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": ACTION,
+            "tenant": tenant,
+            "blobs_only": true,
+            "blobs": report,
+        }))?;
+    } else {
+        ctx.ui.line(&format!(
+            "{} blob(s) deleted, {} failed",
+            report.deleted, report.failed
+        ))?;
+    }
+    if report.failed > 0 {
+        return Err(Failure::failed(format!(
+            "{} blob(s) could not be deleted and stay in the outbox: {}",
+            report.failed,
+            report.errors.join("; ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Appends a ledger entry in its own transaction; a failure to record is a warning (the
+/// command is already failing, or has nothing else to record).
+async fn record(
+    ctx: &Context,
+    session: &Session,
+    tenant: Option<&str>,
+    outcome: &str,
+    details: Value,
+) {
+    let recorded = async {
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        session
+            .ledger
+            .append(
+                &mut tx,
+                ctx.now,
+                NewEntry::new(ACTION, outcome, details).tenant(tenant),
+            )
+            .await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = recorded {
+        ctx.ui.warn(&format!(
+            "could not record the {outcome} run in the ledger: {e:#}"
+        ));
+    }
+}

@@ -1,0 +1,159 @@
+//! One run at a time: a session advisory lock on PostgreSQL, a lock row on SQLite.
+//!
+//! PostgreSQL releases an advisory lock when its session ends, so a killed run never leaves one
+//! behind. SQLite has no sessions: the lock is a row in `privctl_locks` naming the process that
+//! holds it, and a row whose process no longer runs on this host is taken over.
+
+use anyhow::{Context as _, Result};
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{Db, Param, TxMode};
+use crate::clock::Timestamp;
+use crate::ledger::sha256_hex;
+
+/// A held lock; [`RunLock::release`] gives it back. On PostgreSQL dropping it also does: the
+/// session closes.
+pub struct RunLock {
+    inner: Held,
+}
+
+enum Held {
+    Postgres {
+        conn: PoolConnection<sqlx::Postgres>,
+        key: i64,
+    },
+    Sqlite {
+        db: Db,
+        name: String,
+        holder: String,
+    },
+}
+
+/// Who holds a lock that could not be taken.
+#[derive(Debug, Clone)]
+pub struct Holder(pub String);
+
+impl Db {
+    /// Takes the lock `name` without waiting; `Err(Holder)` inside `Ok` when another run has it.
+    pub async fn try_lock(&self, name: &str, now: Timestamp) -> Result<Result<RunLock, Holder>> {
+        match self {
+            Db::Postgres(pool) => {
+                let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());
+                let key = i64::from_str_radix(&digest[..15], 16).expect("hex digits");
+                let mut conn = pool.acquire().await?;
+                // Back in the pool, the session (and the lock) would outlive the run.
+                conn.close_on_drop();
+                let taken: bool = sqlx::query("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .context("taking the advisory lock")?
+                    .try_get(0)?;
+                if !taken {
+                    let holder: Option<String> = sqlx::query(
+                        "SELECT a.application_name || ' pid ' || a.pid || ' since ' || a.backend_start::text \
+                         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                         WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = $1 LIMIT 1",
+                    )
+                    .bind(key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|row| row.try_get(0).ok());
+                    return Ok(Err(Holder(
+                        holder.unwrap_or_else(|| "another PostgreSQL session".into()),
+                    )));
+                }
+                Ok(Ok(RunLock {
+                    inner: Held::Postgres { conn, key },
+                }))
+            }
+            Db::Sqlite(_) => {
+                let host = gethostname::gethostname().to_string_lossy().into_owned();
+                let pid = std::process::id();
+                let holder = format!("pid {pid} on {host}");
+                let mut tx = self.begin(TxMode::Write).await?;
+                let mut sql = self.sql();
+                sql.push("SELECT holder, pid, host, acquired_at FROM privctl_locks WHERE name = ")
+                    .bind(Param::Text(name.to_owned()));
+                let row = tx.fetch_optional(&sql).await.context(
+                    "reading privctl_locks (run `privctl init` again to create privctl's newer tables)",
+                )?;
+                if let Some(row) = row {
+                    let field = |i: usize| row[i].clone().unwrap_or_default();
+                    let alive = field(2) != host || process_runs(&field(1));
+                    if alive {
+                        tx.rollback().await?;
+                        return Ok(Err(Holder(format!(
+                            "{} since {} (if no such run is active, remove the row: DELETE FROM privctl_locks WHERE name = '{name}')",
+                            field(0),
+                            field(3)
+                        ))));
+                    }
+                    let mut sql = self.sql();
+                    sql.push("DELETE FROM privctl_locks WHERE name = ")
+                        .bind(Param::Text(name.to_owned()));
+                    tx.execute(&sql).await?;
+                }
+                let mut sql = self.sql();
+                sql.push(
+                    "INSERT INTO privctl_locks (name, holder, pid, host, acquired_at) VALUES (",
+                )
+                .bind(Param::Text(name.to_owned()))
+                .push(", ")
+                .bind(Param::Text(holder.clone()))
+                .push(", ")
+                .bind(Param::Int(i64::from(pid)))
+                .push(", ")
+                .bind(Param::Text(host))
+                .push(", ")
+                .bind(Param::Text(now.to_canonical()))
+                .push(")");
+                tx.execute(&sql).await?;
+                tx.commit().await?;
+                Ok(Ok(RunLock {
+                    inner: Held::Sqlite {
+                        db: self.clone(),
+                        name: name.to_owned(),
+                        holder,
+                    },
+                }))
+            }
+        }
+    }
+}
+
+impl RunLock {
+    pub async fn release(self) -> Result<()> {
+        match self.inner {
+            Held::Postgres { mut conn, key } => {
+                sqlx::query(AssertSqlSafe("SELECT pg_advisory_unlock($1)".to_owned()))
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Held::Sqlite { db, name, holder } => {
+                let mut tx = db.begin(TxMode::Write).await?;
+                let mut sql = db.sql();
+                sql.push("DELETE FROM privctl_locks WHERE name = ")
+                    .bind(Param::Text(name))
+                    .push(" AND holder = ")
+                    .bind(Param::Text(holder));
+                tx.execute(&sql).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether process `pid` runs on this host (Linux `/proc`; elsewhere assume it does).
+fn process_runs(pid: &str) -> bool {
+    let proc = std::path::Path::new("/proc");
+    if !proc.is_dir() {
+        return true;
+    }
+    !pid.is_empty() && proc.join(pid).exists()
+}

@@ -1,0 +1,701 @@
+//! Retention: which rows are past their window, and the statements that purge them.
+//!
+//! `[retention]` gives each category a flat window, a window per plan tier, or a time after the
+//! tenant's `ended_at`; `[tenant.retention_overrides]` replaces a category's window for one
+//! tenant. Every window becomes an absolute cutoff, fixed once at plan time (the confirmed run
+//! recomputes them from the token's issue time), so a purge never chases a moving "now".
+//!
+//! A row goes when its timestamp is before its table's cutoff, or when a parent it belongs to
+//! goes: a purged conversation takes its messages, recordings and transcripts, whatever their
+//! own windows. "Belongs to" is a followed link (`follow = true`, not `owned`) from a table whose
+//! rows are deleted on erasure; kept tables (`retain`, `anonymise`), `owned` and `follow = false`
+//! links only lose the reference (set to NULL).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context as _, Result};
+use serde_json::{Value, json};
+
+use crate::clock::Timestamp;
+use crate::db::{Dialect, Param, Sql, Tx};
+use crate::error::Failure;
+use crate::ledger::sha256_hex;
+use crate::map::{DataMap, Erase, RetentionRule, Window};
+use crate::model::{Link, Model};
+use crate::selection::push_tenant_scope;
+
+/// One tenant's window for one table, as an absolute cutoff.
+#[derive(Debug, Clone)]
+pub struct Cutoff {
+    pub tenant: Option<String>,
+    pub plan: Option<String>,
+    pub table: String,
+    pub category: String,
+    /// The window as the map (or the tenant's override) gives it: `90d`, `unlimited`, …
+    pub window: String,
+    /// Rows whose timestamp is before this go; `None`: nothing expires.
+    pub cutoff: Option<Timestamp>,
+    /// Why there is no cutoff, or where the window came from.
+    pub note: Option<String>,
+    /// Rows past the cutoff (filled in by the plan).
+    pub rows: u64,
+}
+
+impl Cutoff {
+    pub fn to_json(&self) -> Value {
+        let mut value = json!({
+            "tenant": self.tenant,
+            "plan": self.plan,
+            "table": self.table,
+            "category": self.category,
+            "window": self.window,
+            "cutoff": self.cutoff.map(Timestamp::to_rfc3339),
+            "rows": self.rows,
+        });
+        if let Some(note) = &self.note {
+            value["note"] = json!(note);
+        }
+        value
+    }
+
+    fn key(&self) -> String {
+        format!(
+            "{}/{}",
+            self.tenant.as_deref().unwrap_or("(all)"),
+            self.table
+        )
+    }
+}
+
+/// A tenant left out of the purge, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub tenant: String,
+    pub reason: String,
+}
+
+/// Every tenant's cutoffs at one instant.
+#[derive(Debug, Clone)]
+pub struct Windows {
+    pub now: Timestamp,
+    pub cutoffs: Vec<Cutoff>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Windows {
+    /// What a purge token binds: every (tenant, table) cutoff and every skipped tenant.
+    pub fn digest(&self) -> String {
+        let mut text = String::from("privctl-purge/1\n");
+        for c in &self.cutoffs {
+            text.push_str(&format!(
+                "{}\0{}\0{}\n",
+                c.tenant.as_deref().unwrap_or(""),
+                c.table,
+                c.cutoff.map(Timestamp::to_canonical).unwrap_or_default()
+            ));
+        }
+        for s in &self.skipped {
+            text.push_str(&format!("skip\0{}\0{}\n", s.tenant, s.reason));
+        }
+        sha256_hex(text.as_bytes())
+    }
+
+    /// What the token stores to explain a later difference.
+    pub fn summary(&self, tables: &BTreeMap<String, u64>) -> Value {
+        let cutoffs: BTreeMap<String, Value> = self
+            .cutoffs
+            .iter()
+            .map(|c| (c.key(), json!(c.cutoff.map(Timestamp::to_rfc3339))))
+            .collect();
+        let skipped: Vec<&str> = self.skipped.iter().map(|s| s.tenant.as_str()).collect();
+        json!({"cutoffs": cutoffs, "skipped": skipped, "tables": tables})
+    }
+
+    /// Lines saying how these windows differ from `issued` (a [`Windows::summary`]).
+    pub fn explain_difference(&self, issued: &Value) -> String {
+        let empty = serde_json::Map::new();
+        let before = issued
+            .get("cutoffs")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let now: BTreeMap<String, Value> = self
+            .cutoffs
+            .iter()
+            .map(|c| (c.key(), json!(c.cutoff.map(Timestamp::to_rfc3339))))
+            .collect();
+        let mut keys: BTreeSet<&String> = before.keys().collect();
+        keys.extend(now.keys());
+        let show = |v: Option<&Value>| match v {
+            None => "not purged".to_owned(),
+            Some(Value::Null) => "no cutoff".to_owned(),
+            Some(v) => format!("cutoff {}", v.as_str().unwrap_or_default()),
+        };
+        let mut lines: Vec<String> = keys
+            .into_iter()
+            .filter(|k| before.get(*k) != now.get(*k))
+            .map(|k| {
+                format!(
+                    "  {k}: {} at the dry run, {} now",
+                    show(before.get(k)),
+                    show(now.get(k))
+                )
+            })
+            .collect();
+        let skipped_before: BTreeSet<&str> = issued
+            .get("skipped")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for s in &self.skipped {
+            if !skipped_before.contains(s.tenant.as_str()) {
+                lines.push(format!("  {}: now skipped ({})", s.tenant, s.reason));
+            }
+        }
+        for t in skipped_before {
+            if !self.skipped.iter().any(|s| s.tenant == t) {
+                lines.push(format!("  {t}: skipped at the dry run, not now"));
+            }
+        }
+        if lines.is_empty() {
+            lines.push("  the windows' digest differs (the map changed)".into());
+        }
+        lines.join("\n")
+    }
+
+    /// The purges to run, one per tenant with at least one cutoff.
+    pub fn purges<'m>(&self, model: &'m Model) -> Vec<TenantPurge<'m>> {
+        let mut by_tenant: BTreeMap<Option<String>, BTreeMap<String, Timestamp>> = BTreeMap::new();
+        for c in &self.cutoffs {
+            if let Some(cutoff) = c.cutoff {
+                by_tenant
+                    .entry(c.tenant.clone())
+                    .or_default()
+                    .insert(c.table.clone(), cutoff);
+            }
+        }
+        by_tenant
+            .into_iter()
+            .map(|(tenant, cutoffs)| TenantPurge {
+                model,
+                tenant,
+                cutoffs,
+            })
+            .collect()
+    }
+}
+
+/// A tenant as retention sees it.
+#[derive(Debug, Clone)]
+struct TenantRow {
+    id: Option<String>,
+    plan: Option<String>,
+    legal_hold: bool,
+    ended_at: Option<Timestamp>,
+    /// category → days from `[tenant.retention_overrides]` (NULL: the map's window).
+    overrides: BTreeMap<String, Option<i64>>,
+}
+
+/// Computes every tenant's cutoffs (or only `only`'s) at `now`. A tenant whose plan has no
+/// window in a per-plan rule is an error, never a silent skip.
+pub async fn windows(
+    tx: &mut Tx,
+    map: &DataMap,
+    model: &Model,
+    only: Option<&str>,
+    now: Timestamp,
+) -> Result<Windows> {
+    let tenants = tenants(tx, map, model, only).await?;
+    let mut out = Windows {
+        now,
+        cutoffs: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut problems = Vec::new();
+    for tenant in &tenants {
+        if tenant.legal_hold {
+            out.skipped.push(Skipped {
+                tenant: tenant.id.clone().unwrap_or_default(),
+                reason: "legal hold".into(),
+            });
+            continue;
+        }
+        for name in &model.erase_order {
+            let node = model.node(name);
+            let Some(category) = &node.spec.category else {
+                continue;
+            };
+            let Some(rule) = map.retention.get(category) else {
+                continue;
+            };
+            match cutoff(map, tenant, category, rule, now) {
+                Ok((window, cutoff, note)) => out.cutoffs.push(Cutoff {
+                    tenant: tenant.id.clone(),
+                    plan: tenant.plan.clone(),
+                    table: name.clone(),
+                    category: category.clone(),
+                    window,
+                    cutoff,
+                    note,
+                    rows: 0,
+                }),
+                Err(problem) => {
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::failed(format!(
+            "the retention plan is incomplete; nothing was purged and no token was issued:\n  {}",
+            problems.join("\n  ")
+        ))
+        .with_hint("give every plan tier a window in [retention] (\"unlimited\" keeps forever), or fix the tenant's plan")
+        .into());
+    }
+    Ok(out)
+}
+
+/// One tenant's window for `category`: (window as shown, cutoff, note).
+fn cutoff(
+    map: &DataMap,
+    tenant: &TenantRow,
+    category: &str,
+    rule: &RetentionRule,
+    now: Timestamp,
+) -> Result<(String, Option<Timestamp>, Option<String>), String> {
+    let who = tenant.id.as_deref().unwrap_or("the database");
+    let days = tenant.overrides.get(category).copied().flatten();
+    if let Some(days) = days
+        && days < 0
+    {
+        let column = map
+            .tenant
+            .as_ref()
+            .and_then(|t| t.retention_overrides.get(category))
+            .map_or("?", String::as_str);
+        return Err(format!(
+            "tenant `{who}`: {column} = {days} is not a number of days"
+        ));
+    }
+    let overridden = days.map(|d| Window::Keep(crate::map::Duration::from_seconds(d * 86_400)));
+    let show = |w: &Window| match w {
+        Window::Unlimited => "unlimited".to_owned(),
+        Window::Keep(d) => d.to_string(),
+    };
+    let note = overridden.map(|_| "tenant override".to_owned());
+    match rule {
+        RetentionRule::Flat(_) | RetentionRule::ByPlan(_) => {
+            let window = match (overridden, rule) {
+                (Some(w), _) => w,
+                (None, RetentionRule::Flat(w)) => *w,
+                (None, RetentionRule::ByPlan(tiers)) => {
+                    let Some(plan) = &tenant.plan else {
+                        return Err(format!(
+                            "tenant `{who}` has no plan, and [retention].{category} has a window per plan"
+                        ));
+                    };
+                    *tiers.get(plan).ok_or_else(|| {
+                        format!(
+                            "tenant `{who}` is on plan `{plan}`, which [retention].{category} has no window for"
+                        )
+                    })?
+                }
+                (None, RetentionRule::AfterEnd(_)) => unreachable!("matched above"),
+            };
+            let cutoff = match window {
+                Window::Unlimited => None,
+                Window::Keep(d) => Some(now.plus_seconds(-d.seconds())),
+            };
+            Ok((show(&window), cutoff, note))
+        }
+        RetentionRule::AfterEnd(keep) => {
+            let keep = overridden.unwrap_or(*keep);
+            let shown = format!("{} after ended_at", show(&keep));
+            let Window::Keep(keep) = keep else {
+                return Ok((shown, None, note));
+            };
+            match tenant.ended_at {
+                None => Ok((shown, None, Some("the subscription has not ended".into()))),
+                Some(ended) => {
+                    let expires = ended.plus_seconds(keep.seconds());
+                    if now >= expires {
+                        // Everything the tenant left, up to the plan's instant.
+                        Ok((shown, Some(now), note))
+                    } else {
+                        Ok((
+                            shown,
+                            None,
+                            Some(format!("expires at {}", expires.to_rfc3339())),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn tenants(
+    tx: &mut Tx,
+    map: &DataMap,
+    model: &Model,
+    only: Option<&str>,
+) -> Result<Vec<TenantRow>> {
+    let (Some(spec), Some(node)) = (&map.tenant, &model.tenant) else {
+        return Ok(vec![TenantRow {
+            id: None,
+            plan: None,
+            legal_hold: false,
+            ended_at: None,
+            overrides: BTreeMap::new(),
+        }]);
+    };
+    let column_type = |name: &str| {
+        node.info
+            .column(name)
+            .map_or("text", |c| c.sql_type.as_str())
+            .to_owned()
+    };
+    let mut sql = tx.sql();
+    sql.push("SELECT CAST(")
+        .column("t", &node.id)
+        .push(" AS text), ");
+    for column in [&spec.plan, &spec.legal_hold] {
+        match column {
+            Some(c) => sql.push("CAST(").column("t", c).push(" AS text), "),
+            None => sql.push("NULL, "),
+        };
+    }
+    match &spec.ended_at {
+        Some(c) => sql.epoch("t", c, &column_type(c)),
+        None => sql.push("NULL"),
+    };
+    for column in spec.retention_overrides.values() {
+        sql.push(", CAST(").column("t", column).push(" AS text)");
+    }
+    sql.push(" FROM ").ident(&node.name).push(" t");
+    if let Some(id) = only {
+        sql.push(" WHERE ")
+            .column("t", &node.id)
+            .push(" = ")
+            .bind_as(id, &node.id_type);
+    }
+    sql.push(" ORDER BY 1");
+    let rows = tx
+        .fetch_rows(&sql)
+        .await
+        .with_context(|| format!("reading the tenants from {}", node.name))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let id = row[0].clone();
+        let who = id.as_deref().unwrap_or_default();
+        let ended_at = match &row[3] {
+            None => None,
+            Some(text) => Some(
+                text.parse::<i64>()
+                    .ok()
+                    .and_then(Timestamp::from_unix)
+                    .ok_or_else(|| {
+                        Failure::failed(format!(
+                            "tenant `{who}`: {}.{} holds {text:?}, not a time",
+                            node.name,
+                            spec.ended_at.as_deref().unwrap_or_default()
+                        ))
+                    })?,
+            ),
+        };
+        let mut overrides = BTreeMap::new();
+        for (i, (category, column)) in spec.retention_overrides.iter().enumerate() {
+            let days = match &row[4 + i] {
+                None => None,
+                Some(text) => Some(text.trim().parse::<i64>().map_err(|_| {
+                    Failure::failed(format!(
+                        "tenant `{who}`: {}.{column} holds {text:?}, not a number of days",
+                        node.name
+                    ))
+                })?),
+            };
+            overrides.insert(category.clone(), days);
+        }
+        out.push(TenantRow {
+            id,
+            plan: row[1].clone(),
+            legal_hold: row[2]
+                .as_deref()
+                .is_some_and(|v| matches!(v.trim(), "true" | "t" | "1" | "TRUE" | "yes")),
+            ended_at,
+            overrides,
+        });
+    }
+    Ok(out)
+}
+
+/// One tenant's purge: its cutoffs by table, and the statements that carry them out.
+pub struct TenantPurge<'m> {
+    model: &'m Model,
+    pub tenant: Option<String>,
+    pub cutoffs: BTreeMap<String, Timestamp>,
+}
+
+impl<'m> TenantPurge<'m> {
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    fn push_scope(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        push_tenant_scope(
+            self.model,
+            self.tenant.as_deref(),
+            sql,
+            table,
+            alias,
+            counter,
+        );
+    }
+
+    /// Whether any row of `table` can go: its own window, or a parent it goes with.
+    pub fn expires(&self, table: &str) -> bool {
+        self.cutoffs.contains_key(table) || self.carrying_links(table).next().is_some()
+    }
+
+    /// Links along which rows of `table` go with their parent.
+    fn carrying_links<'s>(&'s self, table: &'s str) -> impl Iterator<Item = &'m Link> + 's {
+        let node = self.model.node(table);
+        let deletes = node.spec.erase == Erase::Delete;
+        node.links.iter().filter(move |l| {
+            deletes
+                && carries(l, table)
+                && self.model.nodes.contains_key(&l.parent)
+                && self.expires(&l.parent)
+        })
+    }
+
+    /// `table`'s own expired rows: the tenant's, with a timestamp before the cutoff.
+    pub fn push_own(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        let node = self.model.node(table);
+        sql.push("(");
+        self.push_scope(sql, table, alias, counter);
+        if let (Some(cutoff), Some(column)) = (self.cutoffs.get(table), &node.spec.timestamp) {
+            let sql_type = node
+                .info
+                .column(column)
+                .map_or("text", |c| c.sql_type.as_str())
+                .to_owned();
+            sql.push(" AND ").before(alias, column, &sql_type, *cutoff);
+        }
+        sql.push(")");
+    }
+
+    /// Every row of `table` this purge deletes: its own expired rows, or rows whose parent goes.
+    /// Call only when [`TenantPurge::expires`].
+    pub fn push_expired(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        sql.push("(");
+        let mut first = true;
+        if self.cutoffs.contains_key(table) {
+            self.push_own(sql, table, alias, counter);
+            first = false;
+        }
+        for link in self.carrying_links(table) {
+            if !first {
+                sql.push(" OR ");
+            }
+            first = false;
+            *counter += 1;
+            let inner = format!("p{counter}");
+            sql.tuple(alias, &link.columns)
+                .push(" IN (SELECT ")
+                .columns(&inner, &link.parent_columns)
+                .push(" FROM ")
+                .ident(&link.parent)
+                .push(" ")
+                .push(&inner)
+                .push(" WHERE ");
+            self.push_expired(sql, &link.parent, &inner, counter);
+            sql.push(")");
+        }
+        if first {
+            sql.push("1 = 0");
+        }
+        sql.push(")");
+    }
+}
+
+/// Whether rows of `table` go with the parent of `link`.
+fn carries(link: &Link, table: &str) -> bool {
+    link.follow && !link.owned && link.parent != table
+}
+
+/// Tables whose rows go with a purged row of `root`, children before parents.
+pub fn descendants(model: &Model, root: &str) -> Vec<String> {
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    let mut queue = vec![root.to_owned()];
+    while let Some(parent) = queue.pop() {
+        for (child, link) in model.links_into(&parent) {
+            if child.spec.erase == Erase::Delete
+                && carries(link, &child.name)
+                && child.name != root
+                && found.insert(child.name.clone())
+            {
+                queue.push(child.name.clone());
+            }
+        }
+    }
+    model
+        .erase_order
+        .iter()
+        .filter(|t| found.contains(*t))
+        .cloned()
+        .collect()
+}
+
+/// References into `table` that a purge sets to NULL instead of deleting the referencing row:
+/// from kept tables, along `owned` or `follow = false` links, and self-references.
+pub fn cleared_links<'m>(
+    model: &'m Model,
+    table: &'m str,
+) -> impl Iterator<Item = (&'m crate::model::Node, &'m Link)> + 'm {
+    model.links_into(table).filter(move |(child, link)| {
+        !(child.spec.erase == Erase::Delete && carries(link, &child.name))
+    })
+}
+
+/// One batch of a root table's expired rows, as a JSON array of keys bound to each statement.
+pub struct Batch<'a> {
+    pub root: &'a str,
+    pub descendants: &'a [String],
+    /// `[[1],[2]]`: each key as the JSON array of its columns.
+    pub keys_json: String,
+}
+
+impl TenantPurge<'_> {
+    /// `SELECT key_json FROM root WHERE own expired AND key > after ORDER BY key LIMIT n`, rows
+    /// locked and locked rows skipped on PostgreSQL, so live traffic is never waited for.
+    pub fn select_batch(&self, root: &str, after: Option<&str>, limit: i64) -> Sql {
+        let node = self.model.node(root);
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT ");
+        crate::selection::push_key_json(&mut sql, "r", &node.key);
+        sql.push(" FROM ").ident(root).push(" r WHERE ");
+        self.push_own(&mut sql, root, "r", &mut 0);
+        if let Some(after) = after {
+            sql.push(" AND ").tuple("r", &node.key).push(" > ");
+            if node.key.len() > 1 {
+                sql.push("(");
+            }
+            for i in 0..node.key.len() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                push_json_element(&mut sql, after, i, &key_type(self.model, root, i));
+            }
+            if node.key.len() > 1 {
+                sql.push(")");
+            }
+        }
+        sql.push(" ORDER BY ").columns("r", &node.key);
+        sql.push(" LIMIT ").bind(Param::Int(limit));
+        if self.model.dialect == Dialect::Postgres {
+            sql.push(" FOR UPDATE OF r SKIP LOCKED");
+        }
+        sql
+    }
+
+    /// Rows of `table` in the batch: the root's keys, or rows whose carrying parent is in it.
+    pub fn push_member(
+        &self,
+        sql: &mut Sql,
+        batch: &Batch<'_>,
+        table: &str,
+        alias: &str,
+        counter: &mut usize,
+    ) {
+        let node = self.model.node(table);
+        if table == batch.root {
+            sql.push("(");
+            self.push_scope(sql, table, alias, counter);
+            sql.push(" AND ")
+                .tuple(alias, &node.key)
+                .push(" IN (SELECT ");
+            let dialect = self.model.dialect;
+            for i in 0..node.key.len() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let ty = key_type(self.model, table, i);
+                match dialect {
+                    Dialect::Postgres => {
+                        sql.push(&format!("CAST(j.e->>{i} AS {ty})"));
+                    }
+                    Dialect::Sqlite => {
+                        sql.push(&format!("json_extract(j.value, '$[{i}]')"));
+                    }
+                }
+            }
+            match dialect {
+                Dialect::Postgres => sql
+                    .push(" FROM json_array_elements(CAST(")
+                    .bind(Param::Text(batch.keys_json.clone()))
+                    .push(" AS json)) AS j(e)))"),
+                Dialect::Sqlite => sql
+                    .push(" FROM json_each(")
+                    .bind(Param::Text(batch.keys_json.clone()))
+                    .push(") AS j))"),
+            };
+            return;
+        }
+        sql.push("(");
+        let mut first = true;
+        for link in node.links.iter().filter(|l| {
+            carries(l, table) && (l.parent == batch.root || batch.descendants.contains(&l.parent))
+        }) {
+            if !first {
+                sql.push(" OR ");
+            }
+            first = false;
+            *counter += 1;
+            let inner = format!("p{counter}");
+            sql.tuple(alias, &link.columns)
+                .push(" IN (SELECT ")
+                .columns(&inner, &link.parent_columns)
+                .push(" FROM ")
+                .ident(&link.parent)
+                .push(" ")
+                .push(&inner)
+                .push(" WHERE ");
+            self.push_member(sql, batch, &link.parent, &inner, counter);
+            sql.push(")");
+        }
+        if first {
+            sql.push("1 = 0");
+        }
+        sql.push(")");
+    }
+}
+
+/// The SQL type of a key column, for casts of values read back from JSON.
+fn key_type(model: &Model, table: &str, i: usize) -> String {
+    let node = model.node(table);
+    node.info
+        .column(&node.key[i])
+        .map_or("text", |c| c.sql_type.as_str())
+        .to_owned()
+}
+
+/// Element `i` of a bound JSON array, converted to `sql_type` on PostgreSQL.
+fn push_json_element(sql: &mut Sql, json_text: &str, i: usize, sql_type: &str) {
+    match sql.dialect() {
+        Dialect::Postgres => {
+            sql.push("CAST(CAST(")
+                .bind(Param::Text(json_text.to_owned()))
+                .push(&format!(" AS json)->>{i} AS {sql_type})"));
+        }
+        Dialect::Sqlite => {
+            sql.push("json_extract(")
+                .bind(Param::Text(json_text.to_owned()))
+                .push(&format!(", '$[{i}]')"));
+        }
+    }
+}
