@@ -50,6 +50,11 @@ impl Timestamp {
         OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
     }
 
+    /// Microseconds since the Unix epoch.
+    pub fn unix_micros(self) -> i128 {
+        self.0.unix_timestamp_nanos() / 1000
+    }
+
     pub fn unix(self) -> i64 {
         self.0.unix_timestamp()
     }

@@ -699,3 +699,155 @@ fn push_json_element(sql: &mut Sql, json_text: &str, i: usize, sql_type: &str) {
         }
     }
 }
+
+/// A leaf partition of a range-partitioned table whose every row is past its tenant's cutoff:
+/// dropped whole instead of deleted row by row.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Partition {
+    pub table: String,
+    pub partition: String,
+    /// The partition's upper bound (exclusive), as PostgreSQL prints it.
+    pub upper_bound: String,
+    pub rows: u64,
+}
+
+/// Leaf partitions of `table` (PostgreSQL, range-partitioned on its timestamp column) whose
+/// upper bound is at or before the cutoff of every tenant they hold rows of, and that hold no
+/// row of a tenant this run does not purge. Only for tables that nothing references, without
+/// blobs, and with their own tenant column (or no tenants): dropping such a partition deletes
+/// exactly the rows the batches would.
+pub async fn droppable_partitions(
+    tx: &mut Tx,
+    model: &Model,
+    purges: &[TenantPurge<'_>],
+    table: &str,
+    only: Option<&str>,
+) -> Result<Vec<Partition>> {
+    let node = model.node(table);
+    let Some(timestamp) = &node.spec.timestamp else {
+        return Ok(Vec::new());
+    };
+    let tenant_column = match (&model.tenant, &node.tenant) {
+        (None, _) => None,
+        (Some(_), Some((column, sql_type))) => Some((column.clone(), sql_type.clone())),
+        (Some(_), None) => return Ok(Vec::new()),
+    };
+    if model.dialect != Dialect::Postgres
+        || !node.info.partitioned
+        || node.spec.blob.is_some()
+        || model.links_into(table).next().is_some()
+    {
+        return Ok(Vec::new());
+    }
+    // Leaf partitions whose key is exactly the timestamp column, with their upper bounds.
+    let mut sql = Sql::new(Dialect::Postgres);
+    sql.push(
+        "SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) \
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(",
+    )
+    .bind(Param::Text(table.to_owned()))
+    .push(")) AND c.relkind = 'r' AND pg_get_partkeydef(i.inhparent) = 'RANGE (' || quote_ident(")
+    .bind(Param::Text(timestamp.clone()))
+    .push(") || ')' ORDER BY 1");
+    let leaves = tx
+        .fetch_rows(&sql)
+        .await
+        .with_context(|| format!("listing the partitions of {table}"))?;
+    let mut out = Vec::new();
+    for leaf in leaves {
+        let (Some(name), Some(bound)) = (leaf[0].clone(), leaf[1].clone()) else {
+            continue;
+        };
+        if only.is_some_and(|only| only != name) {
+            continue;
+        }
+        let Some(upper) = upper_bound(&bound) else {
+            continue; // DEFAULT, MAXVALUE, or a bound this code does not read: rows go one by one
+        };
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push("SELECT CAST(floor(EXTRACT(EPOCH FROM CAST(")
+            .bind(Param::Text(upper.clone()))
+            .push(" AS timestamptz)) * 1000000) AS bigint)");
+        let Some(Some(micros)) = tx
+            .fetch_column(&sql)
+            .await
+            .ok()
+            .and_then(|r| r.into_iter().next())
+        else {
+            continue;
+        };
+        let Ok(upper_micros) = micros.parse::<i128>() else {
+            continue;
+        };
+        let allowed: Vec<&str> = purges
+            .iter()
+            .filter(|p| {
+                p.cutoffs
+                    .get(table)
+                    .is_some_and(|c| upper_micros <= c.unix_micros())
+            })
+            .map(|p| p.tenant.as_deref().unwrap_or_default())
+            .collect();
+        if allowed.is_empty() {
+            continue;
+        }
+        if let Some((column, sql_type)) = &tenant_column {
+            let list = serde_json::to_string(&allowed)?;
+            let mut sql = Sql::new(Dialect::Postgres);
+            sql.push("SELECT 1 FROM ")
+                .ident(&name)
+                .push(" t WHERE t.")
+                .ident(column)
+                .push(" IS NULL OR t.")
+                .ident(column)
+                .push(&format!(
+                    " NOT IN (SELECT CAST(x AS {sql_type}) FROM json_array_elements_text(CAST("
+                ))
+                .bind(Param::Text(list))
+                .push(" AS json)) AS j(x)) LIMIT 1");
+            if tx.fetch_optional(&sql).await?.is_some() {
+                continue; // a row of a tenant kept longer (or on hold) lives here
+            }
+        }
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push("SELECT count(*) FROM ").ident(&name);
+        let rows = crate::plan::count(tx, &sql).await?;
+        out.push(Partition {
+            table: table.to_owned(),
+            partition: name,
+            upper_bound: upper,
+            rows,
+        });
+    }
+    Ok(out)
+}
+
+/// The upper bound of `FOR VALUES FROM (…) TO ('…')`, unquoted.
+fn upper_bound(bound: &str) -> Option<String> {
+    let to = bound.rfind(" TO (")?;
+    let inner = bound[to + 5..].strip_suffix(')')?.trim();
+    let quoted = inner.strip_prefix('\'')?.strip_suffix('\'')?;
+    if quoted.contains('\'') && !quoted.contains("''") {
+        return None;
+    }
+    Some(quoted.replace("''", "'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_bound;
+
+    #[test]
+    fn reads_the_upper_bound_of_a_range_partition() {
+        assert_eq!(
+            upper_bound("FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00')"),
+            Some("2026-02-01 00:00:00+00".into())
+        );
+        assert_eq!(
+            upper_bound("FOR VALUES FROM ('2026-01-01') TO (MAXVALUE)"),
+            None
+        );
+        assert_eq!(upper_bound("DEFAULT"), None);
+    }
+}

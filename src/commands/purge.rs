@@ -116,6 +116,8 @@ async fn set_tenant(tx: &mut Tx, session: &Session, tenant: Option<&str>) -> Res
 struct Planned {
     tables: Vec<TablePlan>,
     cleared: Vec<ClearedReference>,
+    /// Partitions that go whole (PostgreSQL range partitions past every cutoff).
+    partitions: Vec<retention::Partition>,
 }
 
 impl Planned {
@@ -240,7 +242,27 @@ async fn plan(tx: &mut Tx, session: &Session, windows: &mut Windows) -> Result<P
             rows,
         })
         .collect();
-    Ok(Planned { tables, cleared })
+    let mut partitions = Vec::new();
+    for table in partitioned_roots(session, &purges) {
+        partitions.extend(retention::droppable_partitions(tx, model, &purges, table, None).await?);
+    }
+    Ok(Planned {
+        tables,
+        cleared,
+        partitions,
+    })
+}
+
+/// Tables with a cutoff that are partitioned (the candidates for dropping whole partitions).
+fn partitioned_roots<'s>(session: &'s Session, purges: &[TenantPurge<'_>]) -> Vec<&'s str> {
+    session
+        .model
+        .erase_order
+        .iter()
+        .filter(|t| session.model.node(t).info.partitioned)
+        .filter(|t| purges.iter().any(|p| p.cutoffs.contains_key(*t)))
+        .map(String::as_str)
+        .collect()
 }
 
 /// The blast-radius guard: refuses more than `--max-rows` rows, or more than
@@ -346,6 +368,7 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
             "tables": planned.tables,
             "total_rows": planned.total(),
             "cleared_references": planned.cleared,
+            "partitions": planned.partitions,
         }))?);
     }
     // Per table and tier: the window, its absolute cutoff, how many tenants, how many rows.
@@ -413,6 +436,12 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
         ctx.ui
             .line(&format!("skipped: tenant {} ({})", s.tenant, s.reason))?;
     }
+    for p in &planned.partitions {
+        ctx.ui.line(&format!(
+            "{}: partition {} (before {}, {} rows) is dropped whole",
+            p.table, p.partition, p.upper_bound, p.rows
+        ))?;
+    }
     for c in &planned.cleared {
         ctx.ui.line(&format!(
             "{}.{}: {} reference(s) set to NULL",
@@ -454,6 +483,9 @@ struct Progress {
     /// `tenant/table` pairs whose expired rows are all gone.
     done: BTreeSet<String>,
     longest_batch_ms: u64,
+    /// Partitions detached and dropped whole.
+    #[serde(default)]
+    partitions: Vec<retention::Partition>,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
@@ -528,6 +560,16 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     let mut stopped = false;
     let mut failures: Vec<Value> = Vec::new();
     let purges = windows.purges(&session.model);
+    for table in partitioned_roots(session, &purges) {
+        if let Err(error) =
+            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress).await
+        {
+            // Not a failure: the batches below delete the same rows one by one.
+            ctx.ui.warn(&format!(
+                "{table}: partitions not dropped ({error:#}); deleting their rows instead"
+            ));
+        }
+    }
     'tenants: for purge in &purges {
         for root in session
             .model
@@ -799,6 +841,68 @@ async fn purge_table(
     }
 }
 
+/// Detaches and drops each partition of `table` whose rows are all past their cutoffs: the
+/// partition is locked against writes, checked again, detached (a brief ACCESS EXCLUSIVE on the
+/// parent, bounded by lock_timeout) and dropped, in one transaction.
+async fn drop_partitions(
+    ctx: &Context,
+    session: &Session,
+    purges: &[TenantPurge<'_>],
+    table: &str,
+    job_id: &str,
+    progress: &mut Progress,
+) -> Result<()> {
+    let model = &session.model;
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let candidates = retention::droppable_partitions(&mut tx, model, purges, table, None).await?;
+    tx.rollback().await?;
+    for candidate in candidates {
+        let began = Instant::now();
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        let mut sql = tx.sql();
+        sql.push("LOCK TABLE ")
+            .ident(&candidate.partition)
+            .push(" IN SHARE MODE");
+        tx.execute(&sql).await?;
+        let again = retention::droppable_partitions(
+            &mut tx,
+            model,
+            purges,
+            table,
+            Some(&candidate.partition),
+        )
+        .await?;
+        let Some(partition) = again.into_iter().next() else {
+            tx.rollback().await?;
+            continue;
+        };
+        let mut sql = tx.sql();
+        sql.push("ALTER TABLE ")
+            .ident(table)
+            .push(" DETACH PARTITION ")
+            .ident(&partition.partition);
+        tx.execute(&sql)
+            .await
+            .with_context(|| format!("detaching partition {}", partition.partition))?;
+        let mut sql = tx.sql();
+        sql.push("DROP TABLE ").ident(&partition.partition);
+        tx.execute(&sql)
+            .await
+            .with_context(|| format!("dropping partition {}", partition.partition))?;
+        let entry = progress.tables.entry(table.to_owned()).or_default();
+        entry.deleted += partition.rows;
+        entry.batches += 1;
+        entry.seconds += began.elapsed().as_secs_f64();
+        progress.partitions.push(partition);
+        save_progress(&mut tx, job_id, progress, ctx).await?;
+        tx.commit().await?;
+        progress.longest_batch_ms = progress
+            .longest_batch_ms
+            .max(began.elapsed().as_millis() as u64);
+    }
+    Ok(())
+}
+
 async fn save_progress(
     tx: &mut Tx,
     job_id: &str,
@@ -895,6 +999,7 @@ async fn finish(
         "total_rows": progress.total(),
         "cutoffs": cutoffs_detail(windows),
         "remaining": remaining,
+        "partitions_dropped": progress.partitions,
         "job": job_id,
         "resumed": outcome.resumed,
         "failures": outcome.failures,
@@ -954,6 +1059,7 @@ async fn finish(
             "tables": tables,
             "total_rows": progress.total(),
             "remaining": remaining,
+            "partitions_dropped": progress.partitions,
             "skipped": windows.skipped,
             "longest_batch_ms": progress.longest_batch_ms,
             "blobs": blobs,
