@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a bundle written with --encrypt')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it')
@@ -189,6 +190,28 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'privctl;purge-retention' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only this tenant [default: every tenant]')
+            [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows of a table per transaction (their descendants go in the same transaction)')
+            [CompletionResult]::new('--max-rows', '--max-rows', [CompletionResultType]::ParameterName, 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]')
+            [CompletionResult]::new('--max-duration', '--max-duration', [CompletionResultType]::ParameterName, 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes')
+            [CompletionResult]::new('--batch-pause', '--batch-pause', [CompletionResultType]::ParameterName, 'Pause between batches to leave room for live traffic (e.g. 50ms)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--allow-large', '--allow-large', [CompletionResultType]::ParameterName, 'Accept a plan over --max-rows or over purge.max_fraction of a table')
+            [CompletionResult]::new('--blobs-only', '--blobs-only', [CompletionResultType]::ParameterName, 'Only delete the objects waiting in the blob outbox (their rows are already gone; no token)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'privctl;decrypt' {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'File with the 32-byte key (raw, base64 or hex)')
             [CompletionResult]::new('--passphrase-env', '--passphrase-env', [CompletionResultType]::ParameterName, 'Environment variable holding the passphrase')
@@ -241,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a bundle written with --encrypt')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it')
@@ -269,6 +293,9 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;help;delete-tenant' {
+            break
+        }
+        'privctl;help;purge-retention' {
             break
         }
         'privctl;help;decrypt' {

@@ -40,6 +40,9 @@ _privctl() {
             privctl,init)
                 cmd="privctl__subcmd__init"
                 ;;
+            privctl,purge-retention)
+                cmd="privctl__subcmd__purge__subcmd__retention"
+                ;;
             privctl__subcmd__dsar,delete)
                 cmd="privctl__subcmd__dsar__subcmd__delete"
                 ;;
@@ -88,6 +91,9 @@ _privctl() {
             privctl__subcmd__help,init)
                 cmd="privctl__subcmd__help__subcmd__init"
                 ;;
+            privctl__subcmd__help,purge-retention)
+                cmd="privctl__subcmd__help__subcmd__purge__subcmd__retention"
+                ;;
             privctl__subcmd__help__subcmd__dsar,delete)
                 cmd="privctl__subcmd__help__subcmd__dsar__subcmd__delete"
                 ;;
@@ -104,7 +110,7 @@ _privctl() {
 
     case "${cmd}" in
         privctl)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init dsar export-tenant delete-tenant decrypt completions demo help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init dsar export-tenant delete-tenant purge-retention decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,7 +584,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help)
-            opts="init dsar export-tenant delete-tenant decrypt completions demo help"
+            opts="init dsar export-tenant delete-tenant purge-retention decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +751,20 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__purge__subcmd__retention)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__init)
             opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -752,6 +772,60 @@ _privctl() {
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__purge__subcmd__retention)
+            opts="-q -h -V --tenant --confirm --batch-size --max-rows --allow-large --max-duration --batch-pause --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-pause)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

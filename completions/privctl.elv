@@ -33,6 +33,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand dsar 'dsar'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+            cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -173,6 +174,27 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;purge-retention'= {
+            cand --tenant 'Only this tenant [default: every tenant]'
+            cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
+            cand --batch-size 'Rows of a table per transaction (their descendants go in the same transaction)'
+            cand --max-rows 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]'
+            cand --max-duration 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes'
+            cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --allow-large 'Accept a plan over --max-rows or over purge.max_fraction of a table'
+            cand --blobs-only 'Only delete the objects waiting in the blob outbox (their rows are already gone; no token)'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;decrypt'= {
             cand --key-file 'File with the 32-byte key (raw, base64 or hex)'
             cand --passphrase-env 'Environment variable holding the passphrase'
@@ -222,6 +244,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand dsar 'dsar'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+            cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -243,6 +266,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;export-tenant'= {
         }
         &'privctl;help;delete-tenant'= {
+        }
+        &'privctl;help;purge-retention'= {
         }
         &'privctl;help;decrypt'= {
         }

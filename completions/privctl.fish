@@ -37,6 +37,7 @@ complete -c privctl -n "__fish_privctl_needs_command" -f -a "init" -d 'Create pr
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -140,6 +141,23 @@ complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s q -l q
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l tenant -d 'Only this tenant [default: every tenant]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-size -d 'Rows of a table per transaction (their descendants go in the same transaction)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-rows -d 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-duration -d 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l allow-large -d 'Accept a plan over --max-rows or over purge.max_fraction of a table'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l blobs-only -d 'Only delete the objects waiting in the blob outbox (their rows are already gone; no token)'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l key-file -d 'File with the 32-byte key (raw, base64 or hex)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l passphrase-env -d 'Environment variable holding the passphrase' -r
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l database-url -d 'Database: postgres://… or sqlite://path' -r
@@ -172,14 +190,15 @@ complete -c privctl -n "__fish_privctl_using_subcommand demo" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "dsar"
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'

@@ -219,9 +219,11 @@ async fn plan(tx: &mut Tx, session: &Session, windows: &mut Windows) -> Result<P
             }
         }
     }
+    // Parents first, as the windows are shown.
     let tables = model
         .erase_order
         .iter()
+        .rev()
         .filter_map(|name| {
             rows.get(name).map(|&n| TablePlan {
                 table: name.clone(),
@@ -412,26 +414,26 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
             ]
         })
         .collect();
-    ctx.ui.table(
-        &[
+    if !windows.cutoffs.is_empty() {
+        let header = [
             "table",
             "tier",
             "window",
             "cutoff",
             "tenants",
             "expired rows",
-        ],
-        rows,
-    )?;
+        ];
+        ctx.ui.table(&header, rows)?;
+    }
     let rows = planned
         .tables
         .iter()
         .map(|t| vec![t.table.clone(), t.rows.to_string(), t.blobs.to_string()])
         .collect();
-    ctx.ui.table(
-        &["table", "rows to delete (with descendants)", "blobs"],
-        rows,
-    )?;
+    if !planned.tables.is_empty() {
+        let header = ["table", "rows to delete (with descendants)", "blobs"];
+        ctx.ui.table(&header, rows)?;
+    }
     for s in &windows.skipped {
         ctx.ui
             .line(&format!("skipped: tenant {} ({})", s.tenant, s.reason))?;
@@ -1030,7 +1032,7 @@ async fn finish(
             .position(|n| n == t)
             .unwrap_or(usize::MAX)
     };
-    names.sort_by_key(|t| order(t));
+    names.sort_by_key(|t| std::cmp::Reverse(order(t)));
     names.dedup();
     let tables: Vec<Value> = names
         .iter()
