@@ -581,19 +581,7 @@ impl TenantPurge<'_> {
         sql.push(" FROM ").ident(root).push(" r WHERE ");
         self.push_own(&mut sql, root, "r", &mut 0);
         if let Some(after) = after {
-            sql.push(" AND ").tuple("r", &node.key).push(" > ");
-            if node.key.len() > 1 {
-                sql.push("(");
-            }
-            for i in 0..node.key.len() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                push_json_element(&mut sql, after, i, &key_type(self.model, root, i));
-            }
-            if node.key.len() > 1 {
-                sql.push(")");
-            }
+            push_after(&mut sql, self.model, root, after);
         }
         sql.push(" ORDER BY ").columns("r", &node.key);
         sql.push(" LIMIT ").bind(Param::Int(limit));
@@ -601,6 +589,57 @@ impl TenantPurge<'_> {
             sql.push(" FOR UPDATE OF r SKIP LOCKED");
         }
         sql
+    }
+
+    /// On PostgreSQL, for a table nothing references and that is not partitioned: one batch in
+    /// one statement. The batch's rows are picked in key order and locked (skipping rows live
+    /// traffic holds), then deleted by their physical address (a TID scan, no second index
+    /// lookup). Returns `('n', count, last key)` and one `('b', NULL, object)` per blob.
+    pub fn delete_batch_in_place(
+        &self,
+        root: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Option<Sql> {
+        let model = self.model;
+        let node = model.node(root);
+        if model.dialect != Dialect::Postgres
+            || node.info.partitioned
+            || model.links_into(root).next().is_some()
+        {
+            return None;
+        }
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push("WITH batch AS MATERIALIZED (SELECT r.ctid AS row_id, ");
+        crate::selection::push_key_json(&mut sql, "r", &node.key);
+        sql.push(" AS key_json");
+        for (i, column) in node.key.iter().enumerate() {
+            sql.push(&format!(", r.{} AS k{i}", model.dialect.quote(column)));
+        }
+        sql.push(" FROM ").ident(root).push(" r WHERE ");
+        self.push_own(&mut sql, root, "r", &mut 0);
+        if let Some(after) = after {
+            push_after(&mut sql, model, root, after);
+        }
+        sql.push(" ORDER BY ").columns("r", &node.key);
+        sql.push(" LIMIT ").bind(Param::Int(limit));
+        sql.push(" FOR UPDATE OF r SKIP LOCKED), gone AS (DELETE FROM ")
+            .ident(root)
+            .push(" WHERE ctid = ANY(ARRAY(SELECT row_id FROM batch)) RETURNING ");
+        match &node.spec.blob {
+            Some(blob) => sql
+                .push("CAST(")
+                .ident(&blob.column)
+                .push(" AS text) AS object"),
+            None => sql.push("CAST(NULL AS text) AS object"),
+        };
+        let descending: Vec<String> = (0..node.key.len()).map(|i| format!("k{i} DESC")).collect();
+        sql.push(&format!(
+            ") SELECT 'n', CAST((SELECT count(*) FROM gone) AS text), (SELECT key_json FROM batch ORDER BY {} LIMIT 1) \
+             UNION ALL SELECT 'b', NULL, object FROM gone WHERE object IS NOT NULL",
+            descending.join(", ")
+        ));
+        Some(sql)
     }
 
     /// Rows of `table` in the batch: the root's keys, or rows whose carrying parent is in it.
@@ -675,6 +714,24 @@ impl TenantPurge<'_> {
     }
 }
 
+/// ` AND <key of r> > <the key in after>`: where the previous batch stopped.
+fn push_after(sql: &mut Sql, model: &Model, root: &str, after: &str) {
+    let node = model.node(root);
+    sql.push(" AND ").tuple("r", &node.key).push(" > ");
+    if node.key.len() > 1 {
+        sql.push("(");
+    }
+    for i in 0..node.key.len() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        push_json_element(sql, after, i, &key_type(model, root, i));
+    }
+    if node.key.len() > 1 {
+        sql.push(")");
+    }
+}
+
 /// The SQL type of a key column, for casts of values read back from JSON.
 fn key_type(model: &Model, table: &str, i: usize) -> String {
     let node = model.node(table);
@@ -715,13 +772,15 @@ pub struct Partition {
 /// upper bound is at or before the cutoff of every tenant they hold rows of, and that hold no
 /// row of a tenant this run does not purge. Only for tables that nothing references, without
 /// blobs, and with their own tenant column (or no tenants): dropping such a partition deletes
-/// exactly the rows the batches would.
+/// exactly the rows the batches would. Without `verify`, candidates by their bounds only (no
+/// partition is read).
 pub async fn droppable_partitions(
     tx: &mut Tx,
     model: &Model,
     purges: &[TenantPurge<'_>],
     table: &str,
     only: Option<&str>,
+    verify: bool,
 ) -> Result<Vec<Partition>> {
     let node = model.node(table);
     let Some(timestamp) = &node.spec.timestamp else {
@@ -792,20 +851,61 @@ pub async fn droppable_partitions(
         if allowed.is_empty() {
             continue;
         }
+        if !verify {
+            // Candidates by their bounds only; the caller verifies each under a lock.
+            out.push(Partition {
+                table: table.to_owned(),
+                partition: name,
+                upper_bound: upper,
+                rows: 0,
+            });
+            continue;
+        }
         if let Some((column, sql_type)) = &tenant_column {
             let list = serde_json::to_string(&allowed)?;
+            let allowed_sql =
+                format!("(SELECT CAST(x AS {sql_type}) FROM json_array_elements_text(CAST(");
+            let tenant_table = model.tenant.as_ref().expect("checked above");
+            let checked_by_key = node.info.foreign_keys.iter().any(|fk| {
+                fk.columns == [column.clone()]
+                    && fk.references == tenant_table.name
+                    && fk.referenced_columns == [tenant_table.id.clone()]
+            });
             let mut sql = Sql::new(Dialect::Postgres);
-            sql.push("SELECT 1 FROM ")
-                .ident(&name)
-                .push(" t WHERE t.")
-                .ident(column)
-                .push(" IS NULL OR t.")
-                .ident(column)
-                .push(&format!(
-                    " NOT IN (SELECT CAST(x AS {sql_type}) FROM json_array_elements_text(CAST("
-                ))
-                .bind(Param::Text(list))
-                .push(" AS json)) AS j(x)) LIMIT 1");
+            if checked_by_key {
+                // Every value is a tenant id (a foreign key says so): probe the partition for
+                // each tenant this run does not purge that far, through its tenant index,
+                // instead of reading the whole partition.
+                sql.push("SELECT 1 FROM ")
+                    .ident(&tenant_table.name)
+                    .push(" o WHERE o.")
+                    .ident(&tenant_table.id)
+                    .push(" NOT IN ")
+                    .push(&allowed_sql)
+                    .bind(Param::Text(list))
+                    .push(" AS json)) AS j(x)) AND EXISTS (SELECT 1 FROM ")
+                    .ident(&name)
+                    .push(" t WHERE t.")
+                    .ident(column)
+                    .push(" = o.")
+                    .ident(&tenant_table.id)
+                    .push(") UNION ALL SELECT 1 FROM ")
+                    .ident(&name)
+                    .push(" t WHERE t.")
+                    .ident(column)
+                    .push(" IS NULL LIMIT 1");
+            } else {
+                sql.push("SELECT 1 FROM ")
+                    .ident(&name)
+                    .push(" t WHERE t.")
+                    .ident(column)
+                    .push(" IS NULL OR t.")
+                    .ident(column)
+                    .push(" NOT IN ")
+                    .push(&allowed_sql)
+                    .bind(Param::Text(list))
+                    .push(" AS json)) AS j(x)) LIMIT 1");
+            }
             if tx.fetch_optional(&sql).await?.is_some() {
                 continue; // a row of a tenant kept longer (or on hold) lives here
             }
@@ -832,6 +932,137 @@ fn upper_bound(bound: &str) -> Option<String> {
         return None;
     }
     Some(quoted.replace("''", "'"))
+}
+
+/// A physical walk of one table for every tenant at once (PostgreSQL 14 and later): batches are
+/// ranges of heap pages, read in order (a TID range scan, no index), and each batch deletes the
+/// rows in its pages that are past their own tenant's cutoff, locked with `SKIP LOCKED`. One pass
+/// over the table, like a plain `DELETE … WHERE created_at < cutoff`, however many tenants.
+/// Only for tables nothing references, not partitioned, with their own tenant column.
+pub struct TableWalk {
+    pub table: String,
+    /// `[["acme", "2026-08-27T10:00:00.000000Z"], …]`
+    cutoffs_json: String,
+    tenant: Option<(String, String)>,
+    cutoff: Option<Timestamp>,
+}
+
+impl TableWalk {
+    pub fn new(model: &Model, purges: &[TenantPurge<'_>], table: &str) -> Option<Self> {
+        let node = model.node(table);
+        if model.dialect != Dialect::Postgres
+            || node.info.partitioned
+            || model.links_into(table).next().is_some()
+            || node.spec.timestamp.is_none()
+        {
+            return None;
+        }
+        let cutoffs: Vec<(Option<&str>, Timestamp)> = purges
+            .iter()
+            .filter_map(|p| p.cutoffs.get(table).map(|c| (p.tenant.as_deref(), *c)))
+            .collect();
+        if cutoffs.is_empty() {
+            return None;
+        }
+        let (tenant, cutoff) = match (&model.tenant, &node.tenant) {
+            (None, _) => (None, Some(cutoffs[0].1)),
+            (Some(_), Some(column)) => (Some(column.clone()), None),
+            (Some(_), None) => return None,
+        };
+        let list: Vec<Value> = cutoffs
+            .iter()
+            .map(|(t, c)| json!([t, c.to_canonical()]))
+            .collect();
+        Some(Self {
+            table: table.to_owned(),
+            cutoffs_json: Value::Array(list).to_string(),
+            tenant,
+            cutoff,
+        })
+    }
+
+    /// Deletes the expired rows in heap pages `[from, to)`; for a table with blobs, returns
+    /// the tenant (as text, or NULL) and the object key of each deleted row.
+    /// With `skip_locked`, rows are picked with `FOR UPDATE SKIP LOCKED` first; without, they
+    /// are deleted directly (the caller bounds the wait for a locked row with lock_timeout).
+    pub fn delete_pages(&self, model: &Model, from: i64, to: i64, skip_locked: bool) -> Sql {
+        let node = model.node(&self.table);
+        let timestamp = node.spec.timestamp.as_deref().unwrap_or_default();
+        let ts_type = node
+            .info
+            .column(timestamp)
+            .map_or("text", |c| c.sql_type.as_str())
+            .to_owned();
+        let mut sql = Sql::new(Dialect::Postgres);
+        if let Some((_, sql_type)) = &self.tenant {
+            // Typed once, not parsed again for every row the join looks at.
+            sql.push(&format!(
+                "WITH w AS MATERIALIZED (SELECT CAST(c.x->>0 AS {sql_type}) AS tenant, CAST(c.x->>1 AS timestamptz) AS cutoff FROM json_array_elements(CAST("
+            ))
+            .bind(Param::Text(self.cutoffs_json.clone()))
+            .push(" AS json)) AS c(x)) ");
+        }
+        sql.push("DELETE FROM ").ident(&self.table);
+        match (skip_locked, &self.tenant) {
+            (true, tenant) => {
+                sql.push(" WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM ")
+                    .ident(&self.table)
+                    .push(" r");
+                if let Some((column, _)) = tenant {
+                    sql.push(" JOIN w ON r.").ident(column).push(" = w.tenant");
+                }
+                sql.push(" WHERE ");
+            }
+            (false, Some((column, _))) => {
+                sql.push(" r USING w WHERE r.")
+                    .ident(column)
+                    .push(" = w.tenant AND ");
+            }
+            (false, None) => {
+                sql.push(" r WHERE ");
+            }
+        }
+        sql.push("r.ctid >= CAST(")
+            .bind(Param::Text(format!("({from},0)")))
+            .push(" AS tid) AND r.ctid < CAST(")
+            .bind(Param::Text(format!("({to},0)")))
+            .push(" AS tid) AND ");
+        match self.cutoff {
+            Some(cutoff) => {
+                sql.before("r", timestamp, &ts_type, cutoff);
+            }
+            None => {
+                let column = format!("r.{}", Dialect::Postgres.quote(timestamp));
+                let t = ts_type.to_ascii_lowercase();
+                if t.contains("int") || t.starts_with("numeric") {
+                    sql.push(&format!("{column} < EXTRACT(EPOCH FROM w.cutoff)"));
+                } else if t.starts_with("timestamp") || t == "date" {
+                    sql.push(&format!("{column} < w.cutoff"));
+                } else {
+                    sql.push(&format!("CAST({column} AS timestamptz) < w.cutoff"));
+                }
+            }
+        }
+        if skip_locked {
+            sql.push(" FOR UPDATE OF r SKIP LOCKED))");
+        }
+        if let Some(blob) = &node.spec.blob {
+            let alias = if skip_locked {
+                Dialect::Postgres.quote(&self.table)
+            } else {
+                "r".to_owned()
+            };
+            sql.push(" RETURNING ");
+            match &self.tenant {
+                Some((column, _)) => sql.push("CAST(").column(&alias, column).push(" AS text)"),
+                None => sql.push("CAST(NULL AS text)"),
+            };
+            sql.push(", CAST(")
+                .column(&alias, &blob.column)
+                .push(" AS text)");
+        }
+        sql
+    }
 }
 
 #[cfg(test)]

@@ -356,6 +356,17 @@ fn sqlite_json_row(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json
     Ok(out)
 }
 
+/// Whether `error` is PostgreSQL giving up on a lock (`lock_timeout`, SQLSTATE 55P03).
+pub fn is_lock_timeout(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(|e| e.as_database_error())
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "55P03")
+    })
+}
+
 /// A database URL with any password replaced, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
