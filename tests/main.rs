@@ -9,6 +9,7 @@ mod docs;
 mod dsar;
 mod harness;
 mod map;
+mod purge;
 mod tenant;
 
 /// A test file without a `mod` line here would silently never run.

@@ -1,0 +1,1464 @@
+//! `privctl purge-retention` on the conversational-ai fixture: every tenant's plan-tier window
+//! becomes an absolute cutoff, rows past it go with their descendants and nothing else does,
+//! per-tenant overrides, `ended_at` windows and legal holds are honoured, a bad or too-large plan
+//! issues no token, the token is bound to the cutoffs, the tenant and one use, only one run works
+//! at a time, a killed or time-boxed run resumes with the same token, blobs go with their rows,
+//! and the ledger records the run without naming anyone.
+//!
+//! The clock is fixed (`PRIVCTL_NOW`) at 2026-11-25T10:00:00Z, where the fixture README's
+//! "Timestamps" section gives these windows: acme (growth) 90d, globex (free) 30d, initech
+//! (scale) 365d, umbrella (enterprise, on legal hold) unlimited, hooli (starter) 30d with
+//! recordings overridden to 30d and transcripts expired (ended 2026-06-15 + 30d).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::support::fixture::{
+    TABLES, assert_no_orphans, map_path, plan_counts, setup, setup_with_map_copy, snapshot,
+    tenant_condition, token_of, verify_ledger, write_map_copy,
+};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
+
+/// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
+const LEDGER_KEY: &str = "purge-tests-ledger-key-3b9e51";
+
+/// The fixed "now" of every run unless a test says otherwise.
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+const DAY: i64 = 86_400;
+
+/// Rows by table: ids.
+type Ids = BTreeMap<&'static str, Vec<i64>>;
+
+/// Every row of every fixture table (and schema_migrations), as text.
+type Snapshot = BTreeMap<String, Vec<String>>;
+
+/// What a purge at [`NOW`] deletes from the unchanged fixture (README, "Timestamps"):
+/// conversations acme {3,5,6,7}, globex {102,104}, initech {201}, hooli {401..404}, with their
+/// messages, attachments, recordings (acme 1 also by its own 90d window), the transcripts of
+/// those recordings, and their traces. Umbrella is on hold. 47 rows.
+fn fixture_purged() -> Ids {
+    BTreeMap::from([
+        (
+            "conversations",
+            vec![3, 5, 6, 7, 102, 104, 201, 401, 402, 403, 404],
+        ),
+        (
+            "messages",
+            vec![
+                10, 11, 12, 16, 17, 18, 19, 20, 21, 22, // acme 3, 5, 6, 7
+                104, 105, 108, 109, // globex 102, 104
+                201, 202, // initech 201
+                401, 402, 403, 404, 405, 406, 407, // hooli
+            ],
+        ),
+        ("attachments", vec![401]),
+        ("recordings", vec![1, 401, 402]),
+        ("transcripts", vec![1, 401, 402]),
+        ("agent_traces", vec![4, 6, 102, 201, 401, 402]),
+    ])
+}
+
+/// `base` plus more ids per table.
+fn with(mut base: Ids, more: &[(&'static str, &[i64])]) -> Ids {
+    for (table, ids) in more {
+        let entry = base.entry(table).or_default();
+        entry.extend_from_slice(ids);
+        entry.sort_unstable();
+    }
+    base
+}
+
+/// Only these tables' ids.
+fn ids(pairs: &[(&'static str, &[i64])]) -> Ids {
+    with(BTreeMap::new(), pairs)
+}
+
+/// Rows per table of an id map (tables with rows only).
+fn counts(ids: &Ids) -> BTreeMap<String, u64> {
+    ids.iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(table, ids)| ((*table).to_owned(), ids.len() as u64))
+        .collect()
+}
+
+fn total(ids: &Ids) -> u64 {
+    ids.values().map(|ids| ids.len() as u64).sum()
+}
+
+/// [`NOW`] minus `seconds`, as RFC 3339 (`2026-10-27T10:00:00Z`): valid text for a SQLite
+/// timestamp column and a PostgreSQL TIMESTAMPTZ literal alike.
+fn before_now(seconds: i64) -> String {
+    shift(NOW, -seconds)
+}
+
+fn shift(at: &str, seconds: i64) -> String {
+    let at = OffsetDateTime::parse(at, &Rfc3339).expect("an RFC 3339 time");
+    (at + time::Duration::seconds(seconds))
+        .format(&Rfc3339)
+        .expect("formats")
+}
+
+/// The fixture database with `privctl init` run, and a runner whose clock is [`NOW`].
+async fn fixture(dialect: Dialect) -> (TestDb, Privctl) {
+    let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+    (db, privctl.env("PRIVCTL_NOW", NOW))
+}
+
+/// `privctl --format json purge-retention <extra…>`.
+fn purge(privctl: &Privctl, extra: &[&str]) -> RunOutput {
+    privctl
+        .clone()
+        .args(["--format", "json", "purge-retention"])
+        .args(extra)
+        .run()
+}
+
+/// A dry run that must succeed: its plan.
+#[track_caller]
+fn dry_run(privctl: &Privctl, extra: &[&str]) -> Value {
+    let plan = purge(privctl, extra).success().json();
+    assert_eq!(plan["action"], "purge-retention", "{plan}");
+    plan
+}
+
+/// Runs the plan's token with the same `extra` flags; must succeed: the execution's JSON.
+#[track_caller]
+fn confirm(privctl: &Privctl, plan: &Value, extra: &[&str]) -> Value {
+    let token = token_of(plan);
+    let result = purge(
+        privctl,
+        &[extra, &["--confirm", token.as_str()][..]].concat(),
+    )
+    .success()
+    .json();
+    assert_eq!(result["executed"], true, "{result}");
+    result
+}
+
+/// Every row of every table.
+async fn everything(db: &TestDb) -> Snapshot {
+    snapshot(db, |_| "1 = 1".to_owned()).await
+}
+
+/// The `id` of a snapshot row (its first column).
+fn row_id(row: &str) -> &str {
+    row.split('|').next().unwrap_or_default()
+}
+
+/// `after` is `before` without exactly the rows `purged` names: nothing else went, nothing
+/// changed in the rows that stayed (no reference cleared, no value rewritten), nothing appeared.
+#[track_caller]
+fn assert_purged_exactly(before: &Snapshot, after: &Snapshot, purged: &Ids, what: &str) {
+    for (table, rows) in before {
+        let mut expected_ids: Vec<i64> = purged.get(table.as_str()).cloned().unwrap_or_default();
+        expected_ids.sort_unstable();
+        let expected_ids: Vec<String> = expected_ids.iter().map(i64::to_string).collect();
+        let after_ids: BTreeSet<&str> = after[table].iter().map(|r| row_id(r)).collect();
+        let removed: Vec<String> = rows
+            .iter()
+            .map(|r| row_id(r))
+            .filter(|id| !after_ids.contains(id))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(removed, expected_ids, "{what}: the {table} rows purged");
+        let kept: Vec<String> = rows
+            .iter()
+            .filter(|r| !expected_ids.iter().any(|id| id == row_id(r)))
+            .cloned()
+            .collect();
+        assert_eq!(
+            after[table], kept,
+            "{what}: the {table} rows that stay must be unchanged"
+        );
+    }
+}
+
+/// The cutoff entry of one tenant and table in a plan's `cutoffs`.
+#[track_caller]
+fn cutoff<'a>(plan: &'a Value, tenant: &str, table: &str) -> &'a Value {
+    plan["cutoffs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the plan has no `cutoffs` array: {plan}"))
+        .iter()
+        .find(|c| c["tenant"] == tenant && c["table"] == table)
+        .unwrap_or_else(|| panic!("no cutoff for {tenant}/{table}: {plan}"))
+}
+
+/// `table -> deleted` of an execution's tables with rows deleted.
+fn deleted_counts(result: &Value) -> BTreeMap<String, u64> {
+    result["tables"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `tables` array: {result}"))
+        .iter()
+        .filter_map(|entry| {
+            let deleted = entry["deleted"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no `deleted` count in {entry}"));
+            let table = entry["table"].as_str().expect("a table name").to_owned();
+            (deleted > 0).then_some((table, deleted))
+        })
+        .collect()
+}
+
+/// `table -> rows` of a plan's tables with rows (every effect must be `delete`).
+#[track_caller]
+fn planned_counts(plan: &Value) -> BTreeMap<String, u64> {
+    plan_counts(plan)
+        .into_iter()
+        .map(|(table, (rows, effect))| {
+            assert_eq!(effect, "delete", "{table}: {plan}");
+            (table, rows)
+        })
+        .collect()
+}
+
+async fn confirmations(db: &TestDb) -> i64 {
+    db.query_i64("SELECT count(*) FROM privctl_confirmations")
+        .await
+}
+
+/// The outcomes of the ledger's purge-retention entries, in order.
+async fn purge_outcomes(db: &TestDb) -> Vec<String> {
+    db.query_strings(
+        "SELECT outcome FROM privctl_ledger WHERE action = 'purge-retention' ORDER BY seq",
+    )
+    .await
+}
+
+/// Adds a conversation of `tenant` created at `at`, with one message and one agent trace (all
+/// with `id`), and with `recording`, a recording and its transcript (also `id`), all at `at`.
+async fn insert_conversation(
+    db: &TestDb,
+    tenant: &str,
+    id: i64,
+    contact: i64,
+    at: &str,
+    recording: bool,
+) {
+    db.execute(&format!(
+        "INSERT INTO conversations (id, org_id, contact_id, channel, language, assigned_member_id, started_at, created_at) \
+         VALUES ({id}, '{tenant}', {contact}, 'voice', 'en', NULL, '{at}', '{at}');
+         INSERT INTO messages (id, conversation_id, sender, body, created_at) \
+         VALUES ({id}, {id}, 'customer', 'extra message {id}', '{at}');
+         INSERT INTO agent_traces (id, org_id, conversation_id, intent, tools_called, model, latency_ms, tokens, created_at) \
+         VALUES ({id}, '{tenant}', {id}, 'extra', '[]', 'test-model', 100, 10, '{at}');"
+    ))
+    .await;
+    if recording {
+        insert_recording(db, tenant, id, id, at).await;
+    }
+}
+
+/// Adds a recording `id` of `conversation` and its transcript `id`, both created at `at`.
+async fn insert_recording(db: &TestDb, tenant: &str, id: i64, conversation: i64, at: &str) {
+    db.execute(&format!(
+        "INSERT INTO recordings (id, org_id, conversation_id, storage_key, duration_seconds, created_at) \
+         VALUES ({id}, '{tenant}', {conversation}, '{tenant}/extra/rec-{id}.wav', 60, '{at}');
+         INSERT INTO transcripts (id, org_id, recording_id, body, language, created_at) \
+         VALUES ({id}, '{tenant}', {id}, 'extra transcript {id}', 'en', '{at}');"
+    ))
+    .await;
+}
+
+/// A copy of the fixture's map in the test's directory with each `from` (exactly one
+/// occurrence each) replaced by its `to`.
+#[track_caller]
+fn map_copy_with(db: &TestDb, name: &str, replacements: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(map_path()).expect("cannot read the fixture map");
+    for (from, to) in replacements {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "the fixture map should contain {from:?} exactly once"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    let path = db.dir().join(name);
+    std::fs::write(&path, text).expect("cannot write the map copy");
+    path
+}
+
+/// A privctl run in the background (for kills and concurrent runs), in the same sealed
+/// environment as [`Privctl`], its output in files.
+struct Background {
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Background {
+    fn start(db: &TestDb, map: &Path, args: &[&str], name: &str) -> Background {
+        let stdout = db.dir().join(format!("{name}.stdout"));
+        let stderr = db.dir().join(format!("{name}.stderr"));
+        let child = Command::new(env!("CARGO_BIN_EXE_privctl"))
+            .args(["--format", "json", "purge-retention"])
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", db.home())
+            .env("LANG", "C")
+            .env("TZ", "UTC")
+            .env("DATABASE_URL", &db.url)
+            .env("PRIVCTL_MAP", map)
+            .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
+            .env("PRIVCTL_ACTOR", "tester@test")
+            .env("PRIVCTL_NOW", NOW)
+            .current_dir(db.home())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("cannot start privctl");
+        Background {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    fn outputs(&self) -> String {
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            std::fs::read_to_string(&self.stdout).unwrap_or_default(),
+            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        )
+    }
+
+    fn running(&mut self) -> bool {
+        self.child
+            .try_wait()
+            .expect("cannot poll privctl")
+            .is_none()
+    }
+
+    /// Waits until the purge job has committed at least one batch while the run goes on.
+    async fn wait_for_progress(&mut self, db: &TestDb) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("cannot poll privctl") {
+                panic!(
+                    "privctl exited ({status}) before its job made progress: {}",
+                    self.outputs()
+                );
+            }
+            let progressed = db
+                .query_i64(
+                    "SELECT count(*) FROM privctl_jobs WHERE action = 'purge-retention' \
+                     AND state = 'running' AND progress <> '{}'",
+                )
+                .await;
+            if progressed > 0 {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                panic!("no batch committed within 60 s: {}", self.outputs());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// SIGKILL (`Child::kill`), reaped.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the run to end (at most 120 s): its exit code and stdout.
+    fn finish(mut self) -> (i32, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("cannot poll privctl") {
+                return (
+                    status.code().unwrap_or(-1),
+                    std::fs::read_to_string(&self.stdout).unwrap_or_default(),
+                    self.outputs(),
+                );
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                panic!("privctl did not finish within 120 s: {}", self.outputs());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// One blob object of the fixture, created in the test's file stores.
+struct Blob {
+    table: &'static str,
+    id: i64,
+    path: PathBuf,
+}
+
+/// Creates `blobs/recordings/<key>` and `blobs/attachments/<key>` beside the map copy for
+/// every recording and attachment.
+async fn create_blobs(db: &TestDb) -> Vec<Blob> {
+    let mut blobs = Vec::new();
+    for table in ["recordings", "attachments"] {
+        let rows = db
+            .query_strings(&format!(
+                "SELECT CAST(id AS TEXT) || '|' || storage_key FROM {table} ORDER BY id"
+            ))
+            .await;
+        for row in rows {
+            let (id, key) = row.split_once('|').expect("id|storage_key");
+            let path = db.dir().join("blobs").join(table).join(key);
+            std::fs::create_dir_all(path.parent().expect("a parent folder"))
+                .expect("cannot create the blob's folder");
+            std::fs::write(&path, format!("object {table}/{key}")).expect("cannot write a blob");
+            blobs.push(Blob {
+                table,
+                id: id.parse().expect("an integer id"),
+                path,
+            });
+        }
+    }
+    assert_eq!(blobs.len(), 12, "6 recordings and 6 attachments");
+    blobs
+}
+
+/// Writes an object into a store of the map copy's directory.
+fn write_blob(db: &TestDb, store: &str, key: &str) -> PathBuf {
+    let path = db.dir().join("blobs").join(store).join(key);
+    std::fs::create_dir_all(path.parent().expect("a parent folder")).expect("blob folder");
+    std::fs::write(&path, "object").expect("cannot write a blob");
+    path
+}
+
+both_dialects! {
+    /// At 2026-11-25T10:00Z the dry run plans exactly the fixture's expired rows (47: the
+    /// conversations past each tier's window with their messages, attachments, recordings,
+    /// the transcript that hangs on acme's recording 1, traces, and hooli's expired
+    /// transcripts), skips umbrella for its legal hold, and changes nothing; the confirmed run
+    /// deletes exactly those rows, and every other row (tables without a retention rule, and
+    /// the rows inside their windows) is byte-for-byte unchanged.
+    async fn a_purge_deletes_exactly_the_rows_past_each_tenants_window(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let expected = fixture_purged();
+
+        let plan = dry_run(&privctl, &[]);
+        assert_eq!(plan["tenant"], Value::Null, "{plan}");
+        assert!(plan["expires_at"].is_string(), "{plan}");
+        assert_eq!(planned_counts(&plan), counts(&expected), "planned rows: {plan}");
+        assert_eq!(plan["total_rows"], 47, "{plan}");
+        assert_eq!(
+            plan["skipped"],
+            json!([{"tenant": "umbrella", "reason": "legal hold"}]),
+            "{plan}"
+        );
+        assert!(
+            plan["cutoffs"]
+                .as_array()
+                .expect("cutoffs")
+                .iter()
+                .all(|c| c["tenant"] != "umbrella"),
+            "umbrella is on hold: no cutoff of its own: {plan}"
+        );
+        // Each tier's window as an absolute cutoff.
+        for (tenant, window, at) in [
+            ("acme", "90d", "2026-08-27T10:00:00Z"),
+            ("globex", "30d", "2026-10-26T10:00:00Z"),
+            // The map's "365d", shown normalised.
+            ("initech", "1y", "2025-11-25T10:00:00Z"),
+            ("hooli", "30d", "2026-10-26T10:00:00Z"),
+        ] {
+            for table in ["conversations", "messages", "attachments", "agent_traces"] {
+                let c = cutoff(&plan, tenant, table);
+                assert_eq!(c["cutoff"], at, "{tenant}/{table}: {c}");
+                assert_eq!(c["window"], window, "{tenant}/{table}: {c}");
+            }
+        }
+        assert_eq!(cutoff(&plan, "acme", "recordings")["cutoff"], "2026-08-27T10:00:00Z");
+        assert_eq!(cutoff(&plan, "initech", "recordings")["cutoff"], "2026-08-27T10:00:00Z");
+        assert_eq!(cutoff(&plan, "hooli", "recordings")["cutoff"], "2026-10-26T10:00:00Z");
+        // Transcripts: only hooli's subscription has ended (2026-06-15 + 30d is past).
+        assert_eq!(cutoff(&plan, "hooli", "transcripts")["cutoff"], NOW);
+        for tenant in ["acme", "globex", "initech"] {
+            assert_eq!(
+                cutoff(&plan, tenant, "transcripts")["cutoff"],
+                Value::Null,
+                "{tenant}: the subscription runs: {plan}"
+            );
+        }
+        assert_eq!(everything(&db).await, before, "the dry run changed rows");
+        assert_eq!(confirmations(&db).await, 1);
+
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(result["resumed"], false, "{result}");
+        assert_eq!(result["stopped"], Value::Null, "{result}");
+        assert_eq!(
+            deleted_counts(&result),
+            planned_counts(&plan),
+            "deleted equals planned, per table: {result}"
+        );
+        assert_eq!(result["total_rows"], 47, "{result}");
+        assert_eq!(result["remaining"], json!({}), "{result}");
+        assert_eq!(
+            result["skipped"],
+            json!([{"tenant": "umbrella", "reason": "legal hold"}]),
+            "{result}"
+        );
+
+        let after = everything(&db).await;
+        assert_purged_exactly(&before, &after, &expected, "the purge");
+        for table in [
+            "organizations", "members", "addresses", "contacts", "orders", "invoices",
+            "consent_records", "schema_migrations",
+        ] {
+            assert_eq!(after[table], before[table], "{table} has no retention rule");
+        }
+        assert_no_orphans(&db).await;
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE action = 'purge-retention'")
+                .await,
+            ["done"]
+        );
+
+        // A second plan at the same instant finds nothing left.
+        let again = dry_run(&privctl, &[]);
+        assert_eq!(again["total_rows"], 0, "{again}");
+        db.cleanup().await;
+    }
+
+    /// Rows a day inside each tier's window stay and rows a day outside go, with their
+    /// message, trace, recording and transcript: globex (free, 30d) at now-29d / now-31d,
+    /// acme (growth, 90d) at now-89d / now-91d, initech (scale, 365d) at now-364d / now-366d.
+    /// Enterprise is unlimited: even with umbrella's hold lifted, its 5-year-old conversation
+    /// stays (no cutoff, window "unlimited"), while its recording (a flat 90d for everyone)
+    /// goes with its transcript.
+    async fn rows_just_outside_a_window_go_and_rows_just_inside_stay(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        insert_conversation(&db, "globex", 150, 101, &before_now(29 * DAY), true).await;
+        insert_conversation(&db, "globex", 151, 101, &before_now(31 * DAY), true).await;
+        insert_conversation(&db, "acme", 50, 1, &before_now(89 * DAY), false).await;
+        insert_conversation(&db, "acme", 51, 1, &before_now(91 * DAY), false).await;
+        insert_conversation(&db, "initech", 250, 201, &before_now(364 * DAY), false).await;
+        insert_conversation(&db, "initech", 251, 201, &before_now(366 * DAY), false).await;
+        insert_conversation(&db, "umbrella", 350, 301, &before_now(5 * 365 * DAY), false).await;
+        let before = everything(&db).await;
+        let expected = with(
+            fixture_purged(),
+            &[
+                ("conversations", &[51, 151, 251]),
+                ("messages", &[51, 151, 251]),
+                ("agent_traces", &[51, 151, 251]),
+                // Inside its own 90d window, but its conversation goes.
+                ("recordings", &[151]),
+                ("transcripts", &[151]),
+            ],
+        );
+
+        let plan = dry_run(&privctl, &[]);
+        assert_eq!(planned_counts(&plan), counts(&expected), "{plan}");
+        assert_eq!(plan["total_rows"], total(&expected), "{plan}");
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(deleted_counts(&result), counts(&expected), "{result}");
+        let after = everything(&db).await;
+        assert_purged_exactly(&before, &after, &expected, "the purge");
+        assert_no_orphans(&db).await;
+
+        // Lift umbrella's hold: enterprise keeps conversations and traces without limit.
+        db.execute("UPDATE organizations SET legal_hold = FALSE WHERE id = 'umbrella'")
+            .await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        assert_eq!(plan["skipped"], json!([]), "{plan}");
+        for table in ["conversations", "messages", "attachments", "agent_traces"] {
+            let c = cutoff(&plan, "umbrella", table);
+            assert_eq!(c["window"], "unlimited", "{c}");
+            assert_eq!(c["cutoff"], Value::Null, "{c}");
+            assert_eq!(c["plan"], "enterprise", "{c}");
+        }
+        assert_eq!(cutoff(&plan, "umbrella", "recordings")["window"], "90d", "{plan}");
+        let expected = ids(&[("recordings", &[301]), ("transcripts", &[301])]);
+        assert_eq!(planned_counts(&plan), counts(&expected), "{plan}");
+        confirm(&privctl, &plan, &[]);
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "umbrella off hold");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM conversations WHERE id IN (301, 302, 350)")
+                .await,
+            3,
+            "umbrella's old conversations stay"
+        );
+        db.cleanup().await;
+    }
+
+    /// `organizations.recording_retention_days` replaces the 90d recording window for that
+    /// tenant only: acme's recording of 2026-10-12 stays under the default, and goes (with its
+    /// transcript, not with its conversation) once acme keeps recordings 1 day.
+    async fn a_tenants_recording_override_replaces_the_recording_window(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        insert_recording(&db, "acme", 50, 1, "2026-10-12T09:30:00Z").await;
+        let before = everything(&db).await;
+
+        let plan = dry_run(&privctl, &[]);
+        let acme = cutoff(&plan, "acme", "recordings");
+        assert_eq!(acme["window"], "90d", "{acme}");
+        assert_eq!(acme["cutoff"], "2026-08-27T10:00:00Z", "{acme}");
+        assert_eq!(acme.get("note"), None, "no override for acme: {acme}");
+        let hooli = cutoff(&plan, "hooli", "recordings");
+        assert_eq!(hooli["window"], "30d", "{hooli}");
+        assert_eq!(hooli["note"], "tenant override", "{hooli}");
+        confirm(&privctl, &plan, &[]);
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "default window");
+
+        db.execute("UPDATE organizations SET recording_retention_days = 1 WHERE id = 'acme'")
+            .await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let acme = cutoff(&plan, "acme", "recordings");
+        assert_eq!(acme["window"], "1d", "{acme}");
+        assert_eq!(acme["cutoff"], before_now(DAY), "{acme}");
+        assert_eq!(acme["note"], "tenant override", "{acme}");
+        assert_eq!(
+            cutoff(&plan, "globex", "recordings")["cutoff"],
+            "2026-08-27T10:00:00Z",
+            "other tenants keep the default: {plan}"
+        );
+        let expected = ids(&[("recordings", &[50]), ("transcripts", &[50])]);
+        assert_eq!(planned_counts(&plan), counts(&expected), "{plan}");
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(deleted_counts(&result), counts(&expected), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "1-day override");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM conversations WHERE id = 1").await,
+            1,
+            "the conversation stays"
+        );
+        db.cleanup().await;
+    }
+
+    /// Transcripts are kept until `ended_at` + 30d: with hooli's subscription ended 10 days
+    /// ago they have no cutoff (the note says when they expire) and a recent hooli transcript
+    /// stays, though the transcripts of hooli's purged recordings still go with them; once the
+    /// end is far enough back, that transcript goes by its own rule and its recording stays.
+    async fn transcripts_wait_for_ended_at_plus_their_window_unless_their_recording_goes(
+        dialect: Dialect
+    ) {
+        let (db, privctl) = fixture(dialect).await;
+        insert_conversation(&db, "hooli", 450, 401, &before_now(5 * DAY), true).await;
+        db.execute(&format!(
+            "UPDATE organizations SET subscription_ended_at = '{}' WHERE id = 'hooli'",
+            before_now(10 * DAY)
+        ))
+        .await;
+        let before = everything(&db).await;
+
+        let plan = dry_run(&privctl, &[]);
+        let c = cutoff(&plan, "hooli", "transcripts");
+        assert_eq!(c["cutoff"], Value::Null, "{c}");
+        let note = c["note"].as_str().unwrap_or_default();
+        assert!(
+            note.contains("expires at") && note.contains("2026-12-15T10:00:00Z"),
+            "the note says when hooli's transcripts expire: {c}"
+        );
+        // The fixture's purge: hooli transcripts 401 and 402 go with recordings 401 and 402.
+        let expected = fixture_purged();
+        assert_eq!(planned_counts(&plan), counts(&expected), "{plan}");
+        confirm(&privctl, &plan, &[]);
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "ended 10 days ago");
+        assert_eq!(
+            db.query_strings("SELECT CAST(id AS TEXT) FROM transcripts WHERE org_id = 'hooli'")
+                .await,
+            ["450"]
+        );
+
+        // Ended long ago: every hooli transcript is past its window; its recording is not.
+        db.execute(
+            "UPDATE organizations SET subscription_ended_at = '2026-06-15T00:00:00Z' \
+             WHERE id = 'hooli'",
+        )
+        .await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        assert_eq!(cutoff(&plan, "hooli", "transcripts")["cutoff"], NOW, "{plan}");
+        let expected = ids(&[("transcripts", &[450])]);
+        assert_eq!(planned_counts(&plan), counts(&expected), "{plan}");
+        confirm(&privctl, &plan, &[]);
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "ended in June");
+        db.cleanup().await;
+    }
+
+    /// A tenant whose plan tier has no window in a per-plan rule makes the dry run fail
+    /// (exit 1) naming the tenant and the plan; no token is issued and nothing changes. A
+    /// tenant whose plan has a window can still be purged on its own.
+    async fn a_plan_tier_without_a_window_is_an_error_not_a_skip(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let map = write_map_copy(
+            &db,
+            "no-scale.toml",
+            "conversation = { free = \"30d\", starter = \"30d\", growth = \"90d\", scale = \"365d\", ",
+            "conversation = { free = \"30d\", starter = \"30d\", growth = \"90d\", ",
+        );
+        let privctl = privctl.map(&map);
+        let before = everything(&db).await;
+
+        let run = purge(&privctl, &[]);
+        run.code(1);
+        assert!(run.stderr.contains("initech"), "names the tenant: {run}");
+        assert!(run.stderr.contains("scale"), "names the plan: {run}");
+        assert!(run.stderr.contains("conversation"), "names the rule: {run}");
+        assert!(!run.stdout.contains("pct_"), "a token was printed: {run}");
+        assert_eq!(confirmations(&db).await, 0, "a token was stored");
+        assert_eq!(everything(&db).await, before);
+
+        let acme = dry_run(&privctl, &["--tenant", "acme"]);
+        assert_eq!(acme["total_rows"], 18, "{acme}");
+        assert_eq!(confirmations(&db).await, 1);
+        db.cleanup().await;
+    }
+
+    /// A plan deleting more than purge.max_fraction (0.5) of a table (growth = "9d" for
+    /// "90d") is refused with exit 1 naming the table and the limit, issues no token and is
+    /// recorded as refused; with --allow-large it is planned, and the token deletes exactly
+    /// that plan without the flag being given again.
+    async fn the_blast_radius_guard_refuses_large_plans_unless_allowed(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let map = map_copy_with(
+            &db,
+            "growth-9d.toml",
+            &[
+                (
+                    "conversation = { free = \"30d\", starter = \"30d\", growth = \"90d\"",
+                    "conversation = { free = \"30d\", starter = \"30d\", growth = \"9d\"",
+                ),
+                (
+                    "trace = { free = \"30d\", starter = \"30d\", growth = \"90d\"",
+                    "trace = { free = \"30d\", starter = \"30d\", growth = \"9d\"",
+                ),
+            ],
+        );
+        let typo = privctl.clone().map(&map);
+        let before = everything(&db).await;
+
+        let run = purge(&typo, &[]);
+        run.code(1);
+        assert!(run.stderr.contains("conversations"), "names the table: {run}");
+        assert!(run.stderr.contains("max_fraction"), "names the limit: {run}");
+        assert!(!run.stdout.contains("pct_"), "a token was printed: {run}");
+        assert_eq!(confirmations(&db).await, 0, "a token was stored");
+        assert_eq!(everything(&db).await, before);
+        assert_eq!(purge_outcomes(&db).await, ["refused"]);
+
+        // --allow-large: acme's whole conversation history (all before 2026-11-16) goes.
+        let large = dry_run(&typo, &["--allow-large"]);
+        let expected = with(
+            fixture_purged(),
+            &[
+                ("conversations", &[1, 2, 4, 8]),
+                ("messages", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 23, 24]),
+                ("attachments", &[1, 2]),
+                ("agent_traces", &[1, 2, 3, 5, 7]),
+            ],
+        );
+        assert_eq!(large["total_rows"], 72, "{large}");
+        assert_eq!(planned_counts(&large), counts(&expected), "{large}");
+        // The confirmation is the printed command: no guard flag needed again.
+        let result = confirm(&typo, &large, &[]);
+        assert_eq!(deleted_counts(&result), counts(&expected), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "allowed");
+        db.cleanup().await;
+    }
+
+    /// `--max-rows N` refuses a plan of more than N rows (exit 1, no token) and accepts one of
+    /// N rows or fewer.
+    async fn max_rows_refuses_a_plan_of_more_rows(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        for limit in ["10", "46"] {
+            let run = purge(&privctl, &["--max-rows", limit]);
+            run.code(1);
+            assert!(run.stderr.contains("47"), "says how many: {run}");
+            assert!(run.stderr.contains("--max-rows"), "names the limit: {run}");
+            assert!(!run.stdout.contains("pct_"), "a token was printed: {run}");
+        }
+        assert_eq!(confirmations(&db).await, 0);
+        for limit in ["47", "1000"] {
+            let plan = dry_run(&privctl, &["--max-rows", limit]);
+            assert_eq!(plan["total_rows"], 47, "{plan}");
+        }
+        assert_eq!(confirmations(&db).await, 2);
+        db.cleanup().await;
+    }
+
+    /// A token works only for its tenant selector: acme's token is refused (exit 3, nothing
+    /// deleted) without --tenant and for hooli, still works for acme afterwards (a rejection
+    /// does not use it up), deletes exactly acme's expired rows, and cannot be replayed.
+    async fn a_token_works_once_and_only_for_its_tenant(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+
+        let acme_plan = dry_run(&privctl, &["--tenant", "acme"]);
+        let token = token_of(&acme_plan);
+        for tenant_args in [&[][..], &["--tenant", "hooli"][..]] {
+            let run = purge(&privctl, &[tenant_args, &["--confirm", token.as_str()][..]].concat());
+            run.code(3);
+            assert_eq!(everything(&db).await, before, "{run}");
+        }
+        let result = confirm(&privctl, &acme_plan, &["--tenant", "acme"]);
+        assert_eq!(result["total_rows"], 18, "{result}");
+        let acme = ids(&[
+            ("conversations", &[3, 5, 6, 7]),
+            ("messages", &[10, 11, 12, 16, 17, 18, 19, 20, 21, 22]),
+            ("recordings", &[1]),
+            ("transcripts", &[1]),
+            ("agent_traces", &[4, 6]),
+        ]);
+        let after_acme = everything(&db).await;
+        assert_purged_exactly(&before, &after_acme, &acme, "acme's token");
+
+        let run = purge(&privctl, &["--tenant", "acme", "--confirm", token.as_str()]);
+        run.code(3);
+        assert!(run.stderr.contains("used"), "{run}");
+        assert_eq!(everything(&db).await, after_acme, "a replayed token");
+        db.cleanup().await;
+    }
+
+    /// A token is bound to its plan's cutoffs and holds, and expires: acme moved to another
+    /// tier, or hooli put on hold, between the steps is exit 3 naming the tenant, as is a
+    /// confirmation after the 15 minutes; nothing is deleted and no job starts. With the
+    /// plan's state restored and in time, the same token deletes exactly the plan.
+    async fn a_token_is_refused_when_cutoffs_or_holds_changed_or_it_expired(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+
+        // acme changes tier between the dry run and the confirmation.
+        db.execute("UPDATE organizations SET plan = 'scale' WHERE id = 'acme'")
+            .await;
+        let changed = everything(&db).await;
+        let run = purge(&privctl, &["--confirm", token.as_str()]);
+        run.code(3);
+        assert!(run.stderr.contains("acme"), "says what changed: {run}");
+        assert_eq!(everything(&db).await, changed, "nothing deleted");
+
+        // Back on its tier, but hooli is put on legal hold.
+        db.execute(
+            "UPDATE organizations SET plan = 'growth' WHERE id = 'acme'; \
+             UPDATE organizations SET legal_hold = TRUE WHERE id = 'hooli'",
+        )
+        .await;
+        let held = everything(&db).await;
+        let run = purge(&privctl, &["--confirm", token.as_str()]);
+        run.code(3);
+        assert!(run.stderr.contains("hooli"), "says what changed: {run}");
+        assert_eq!(everything(&db).await, held, "nothing deleted");
+
+        // The hold lifted, but 16 minutes later: expired.
+        db.execute("UPDATE organizations SET legal_hold = FALSE WHERE id = 'hooli'")
+            .await;
+        let late = privctl.clone().env("PRIVCTL_NOW", shift(NOW, 16 * 60));
+        let run = purge(&late, &["--confirm", token.as_str()]);
+        run.code(3);
+        assert!(run.stderr.contains("expired"), "{run}");
+        assert_eq!(everything(&db).await, before, "nothing deleted");
+        assert_eq!(db.query_i64("SELECT count(*) FROM privctl_jobs").await, 0);
+
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "in time");
+        db.cleanup().await;
+    }
+
+    /// The confirmed run purges by the dry run's cutoffs: a row that ages past acme's 90d
+    /// cutoff in the 10 minutes between the steps stays, and the next plan takes it.
+    async fn rows_that_age_past_a_cutoff_after_the_dry_run_wait_for_the_next_plan(
+        dialect: Dialect
+    ) {
+        let (db, privctl) = fixture(dialect).await;
+        let later = shift(NOW, 600);
+        // At NOW it is 5 minutes inside acme's window; at NOW + 10 min, 5 minutes outside.
+        insert_conversation(&db, "acme", 60, 1, &shift(&before_now(90 * DAY), 300), false).await;
+        let before = everything(&db).await;
+
+        let first = dry_run(&privctl, &[]);
+        assert_eq!(first["total_rows"], 47, "{first}");
+        let result = confirm(&privctl.clone().env("PRIVCTL_NOW", &later), &first, &[]);
+        assert_eq!(result["total_rows"], 47, "{result}");
+        assert_eq!(result["remaining"], json!({}), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "first run");
+
+        let later_privctl = privctl.clone().env("PRIVCTL_NOW", &later);
+        let before = everything(&db).await;
+        let second = dry_run(&later_privctl, &[]);
+        assert_eq!(
+            cutoff(&second, "acme", "conversations")["cutoff"],
+            "2026-08-27T10:10:00Z",
+            "{second}"
+        );
+        let expected = ids(&[
+            ("conversations", &[60]),
+            ("messages", &[60]),
+            ("agent_traces", &[60]),
+        ]);
+        assert_eq!(planned_counts(&second), counts(&expected), "{second}");
+        confirm(&later_privctl, &second, &[]);
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "the next plan");
+        db.cleanup().await;
+    }
+
+    /// `--tenant hooli` plans and purges hooli's expired rows and nothing of the others;
+    /// `--tenant umbrella` plans nothing and reports the hold; an unknown tenant is exit 1.
+    async fn tenant_flag_purges_that_tenant_only(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+
+        let hooli = dry_run(&privctl, &["--tenant", "hooli"]);
+        assert_eq!(hooli["tenant"], "hooli", "{hooli}");
+        assert!(
+            hooli["cutoffs"]
+                .as_array()
+                .expect("cutoffs")
+                .iter()
+                .all(|c| c["tenant"] == "hooli"),
+            "{hooli}"
+        );
+        let expected = ids(&[
+            ("conversations", &[401, 402, 403, 404]),
+            ("messages", &[401, 402, 403, 404, 405, 406, 407]),
+            ("attachments", &[401]),
+            ("recordings", &[401, 402]),
+            ("transcripts", &[401, 402]),
+            ("agent_traces", &[401, 402]),
+        ]);
+        assert_eq!(planned_counts(&hooli), counts(&expected), "{hooli}");
+        assert_eq!(hooli["total_rows"], 18, "{hooli}");
+        // Confirmed the way a cron job does: the dry run's JSON on standard input.
+        let result = privctl
+            .clone()
+            .args(["--format", "json", "purge-retention", "--tenant", "hooli", "--confirm", "-"])
+            .stdin(serde_json::to_vec(&hooli).expect("JSON"))
+            .run()
+            .success()
+            .json();
+        assert_eq!(result["executed"], true, "{result}");
+        assert_eq!(deleted_counts(&result), counts(&expected), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &expected, "--tenant hooli");
+
+        let umbrella = dry_run(&privctl, &["--tenant", "umbrella"]);
+        assert_eq!(umbrella["total_rows"], 0, "{umbrella}");
+        assert_eq!(
+            umbrella["skipped"],
+            json!([{"tenant": "umbrella", "reason": "legal hold"}]),
+            "{umbrella}"
+        );
+
+        let unknown = purge(&privctl, &["--tenant", "nosuch"]);
+        unknown.code(1);
+        assert!(!unknown.stdout.contains("pct_"), "{unknown}");
+        assert_eq!(confirmations(&db).await, 2, "tokens for hooli and umbrella only");
+        db.cleanup().await;
+    }
+
+    /// While one confirmed run works (slowly: one row per batch, 300 ms apart), a second
+    /// confirmed run exits 75 at once about the lock, without touching its token or starting a
+    /// job; the first finishes with exit 0 and the second's token then does the rest.
+    async fn a_second_run_while_one_holds_the_lock_exits_75(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let first = dry_run(&privctl, &["--tenant", "hooli"]);
+        let second = dry_run(&privctl, &[]);
+
+        let token = token_of(&first);
+        let mut running = Background::start(
+            &db,
+            &map_path(),
+            &[
+                "--tenant", "hooli", "--batch-size", "1", "--batch-pause", "300ms",
+                "--confirm", token.as_str(),
+            ],
+            "first",
+        );
+        running.wait_for_progress(&db).await;
+
+        let started = Instant::now();
+        let blocked = purge(&privctl, &["--confirm", token_of(&second).as_str()]);
+        let took = started.elapsed();
+        assert!(
+            running.running(),
+            "the first run ended before the second tried: {}",
+            running.outputs()
+        );
+        blocked.code(75);
+        assert!(blocked.stderr.contains("lock"), "{blocked}");
+        assert!(took < Duration::from_secs(10), "took {took:?}: {blocked}");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_jobs").await,
+            1,
+            "the blocked run started a job"
+        );
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM privctl_confirmations WHERE consumed_at IS NOT NULL"
+            )
+            .await,
+            0
+        );
+
+        let (code, stdout, outputs) = running.finish();
+        assert_eq!(code, 0, "{outputs}");
+        let result: Value = serde_json::from_str(&stdout).expect("JSON");
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(result["total_rows"], 18, "{result}");
+
+        // The lock is free again: the second token does the rest.
+        let result = confirm(&privctl, &second, &[]);
+        assert_eq!(result["total_rows"], 47 - 18, "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "both runs");
+        db.cleanup().await;
+    }
+
+    /// A tenant put on legal hold while a long confirmed run is under way (before the run has
+    /// reached that tenant) is not purged: "a tenant on hold is never purged".
+    #[ignore = "BUG: purge-retention reads legal holds only when the run starts; a hold placed during the run does not stop it"]
+    async fn a_hold_placed_during_a_run_stops_the_purge_of_that_tenant(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        // hooli's rows, without its organizations row (where the hold goes).
+        let hooli_rows = async || {
+            let mut rows = snapshot(&db, |table| tenant_condition(table, "=", "hooli")).await;
+            rows.remove("organizations");
+            rows
+        };
+        let before = hooli_rows().await;
+
+        // Tenants go in order (acme first, hooli after globex): about 25 batches before hooli.
+        let mut running = Background::start(
+            &db,
+            &map_path(),
+            &["--batch-size", "1", "--batch-pause", "100ms", "--confirm", token.as_str()],
+            "held",
+        );
+        running.wait_for_progress(&db).await;
+        db.execute("UPDATE organizations SET legal_hold = TRUE WHERE id = 'hooli'")
+            .await;
+        assert_eq!(hooli_rows().await, before, "the run reached hooli before the hold");
+        assert!(running.running(), "the run ended too early: {}", running.outputs());
+        let (_, _, outputs) = running.finish();
+        assert_eq!(hooli_rows().await, before, "hooli was purged while on hold: {outputs}");
+        db.cleanup().await;
+    }
+
+    /// `kill -9` in the middle of a confirmed run leaves a consistent database; on SQLite the
+    /// dead run's lock row does not block the next run. The same command with the same token
+    /// resumes ("resumed": true), the end state is the single run's, the deleted counts add up
+    /// to the plan, and the ledger verifies.
+    async fn a_killed_run_resumes_with_the_same_token_and_ends_like_one_run(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        let args = [
+            "--batch-size", "1", "--batch-pause", "200ms", "--confirm", token.as_str(),
+        ];
+        let mut running = Background::start(&db, &map_path(), &args, "killed");
+        running.wait_for_progress(&db).await;
+        let pid = running.child.id();
+        running.kill();
+
+        // Killed mid-way: some expired rows gone, not all; nothing dangles.
+        let after_kill = everything(&db).await;
+        let gone: usize = TABLES
+            .iter()
+            .map(|t| before[*t].len() - after_kill[*t].len())
+            .sum();
+        assert!(
+            gone > 0 && gone < 47,
+            "the kill did not land mid-way ({gone} rows gone): {}",
+            running.outputs()
+        );
+        assert_no_orphans(&db).await;
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs").await,
+            ["running"]
+        );
+        if dialect == Dialect::Sqlite {
+            assert_eq!(
+                db.query_strings("SELECT CAST(pid AS TEXT) FROM privctl_locks").await,
+                [pid.to_string()],
+                "the dead run's lock row is still there"
+            );
+        }
+
+        // The same token and batch size; without the pause, which only made the first run
+        // slow enough to be killed mid-way.
+        let resume = ["--batch-size", "1", "--confirm", token.as_str()];
+        let result = purge(&privctl, &resume).success().json();
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
+        assert_eq!(result["total_rows"], 47, "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "resumed");
+        assert_no_orphans(&db).await;
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs").await,
+            ["done"]
+        );
+        assert_eq!(
+            purge_outcomes(&db).await,
+            ["planned", "started", "started", "done"]
+        );
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        purge(&privctl, &resume).code(3);
+        db.cleanup().await;
+    }
+
+    /// `--max-duration` stops between batches with exit 0, "complete": false and "stopped":
+    /// "max-duration", leaving the token usable; the same token then finishes the plan.
+    async fn max_duration_stops_cleanly_and_the_same_token_finishes(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+
+        let partial = confirm(
+            &privctl,
+            &plan,
+            &["--batch-size", "1", "--batch-pause", "200ms", "--max-duration", "700ms"],
+        );
+        assert_eq!(partial["complete"], false, "{partial}");
+        assert_eq!(partial["stopped"], "max-duration", "{partial}");
+        let done_before = partial["total_rows"].as_u64().expect("total_rows");
+        assert!(done_before > 0 && done_before < 47, "{partial}");
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM privctl_confirmations WHERE consumed_at IS NOT NULL"
+            )
+            .await,
+            0,
+            "the token was consumed by a partial run"
+        );
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs").await,
+            ["stopped"]
+        );
+        assert_no_orphans(&db).await;
+
+        let result = purge(&privctl, &["--confirm", token.as_str()]).success().json();
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "finished");
+        assert_eq!(
+            purge_outcomes(&db).await,
+            ["planned", "started", "partial", "started", "done"]
+        );
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+
+    /// With fresh planner statistics, PostgreSQL walks the tables where a good share expires
+    /// (agent_traces, attachments, transcripts: nothing references them) in physical page
+    /// order for every tenant at once, instead of by key per tenant. That path must delete
+    /// exactly the same rows and blobs (umbrella's old rows on hold stay), stop cleanly at
+    /// --max-duration and resume to the same end state, with deleted equal to planned.
+    async fn analyzed_tables_purge_the_same_rows_and_blobs_and_resume(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let privctl = privctl.env("PRIVCTL_NOW", NOW);
+        let blobs = create_blobs(&db).await;
+        db.execute("ANALYZE").await;
+        if dialect == Dialect::Postgres {
+            assert_eq!(
+                db.query_i64(
+                    "SELECT CAST(reltuples AS bigint) FROM pg_class WHERE relname = 'agent_traces'"
+                )
+                .await,
+                17,
+                "the statistics that pick the physical walk"
+            );
+        }
+        let before = everything(&db).await;
+
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        assert_eq!(planned_counts(&plan), counts(&fixture_purged()), "{plan}");
+        let partial = confirm(
+            &privctl,
+            &plan,
+            &["--batch-size", "1", "--batch-pause", "200ms", "--max-duration", "500ms"],
+        );
+        assert_eq!(partial["complete"], false, "{partial}");
+        assert_no_orphans(&db).await;
+
+        let result = purge(&privctl, &["--confirm", token.as_str()]).success().json();
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "analyzed");
+        assert_no_orphans(&db).await;
+        let purged = fixture_purged();
+        for blob in &blobs {
+            assert_eq!(
+                blob.path.exists(),
+                !purged[blob.table].contains(&blob.id),
+                "{} ({} {})",
+                blob.path.display(),
+                blob.table,
+                blob.id
+            );
+        }
+        assert_eq!(
+            db.query_strings(
+                "SELECT COALESCE(tenant, '-') || ':' || store || ':' || object_key \
+                 FROM privctl_blob_outbox WHERE done_at IS NOT NULL ORDER BY store, object_key"
+            )
+            .await,
+            [
+                "hooli:attachments:hooli/2026/03/att-401-contract.pdf",
+                "acme:recordings:acme/2026/06/rec-1.wav",
+                "hooli:recordings:hooli/2026/05/rec-401.wav",
+                "hooli:recordings:hooli/2026/06/rec-402.wav",
+            ]
+        );
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+
+    /// The objects of exactly the purged recordings and attachments leave the stores (through
+    /// the outbox, marked done); every other object stays. `--blobs-only` needs no token,
+    /// deletes what waits in the outbox (of one tenant with --tenant), marks it done and
+    /// changes no row.
+    async fn purged_rows_take_their_blobs_and_blobs_only_drains_the_outbox(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let privctl = privctl.env("PRIVCTL_NOW", NOW);
+        let blobs = create_blobs(&db).await;
+
+        let plan = dry_run(&privctl, &[]);
+        let blob_counts: BTreeMap<String, u64> = plan["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .filter(|t| t["blobs"].as_u64().unwrap_or(0) > 0)
+            .map(|t| (t["table"].as_str().expect("table").to_owned(), t["blobs"].as_u64().expect("blobs")))
+            .collect();
+        assert_eq!(
+            blob_counts,
+            BTreeMap::from([("attachments".to_owned(), 1), ("recordings".to_owned(), 3)]),
+            "{plan}"
+        );
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(result["blobs"]["deleted"], 4, "{result}");
+        assert_eq!(result["blobs"]["failed"], 0, "{result}");
+        let purged = fixture_purged();
+        for blob in &blobs {
+            assert_eq!(
+                blob.path.exists(),
+                !purged[blob.table].contains(&blob.id),
+                "{} ({} {})",
+                blob.path.display(),
+                blob.table,
+                blob.id
+            );
+        }
+        assert_eq!(
+            db.query_strings(
+                "SELECT store || ':' || object_key FROM privctl_blob_outbox \
+                 WHERE done_at IS NOT NULL ORDER BY store, object_key"
+            )
+            .await,
+            [
+                "attachments:hooli/2026/03/att-401-contract.pdf",
+                "recordings:acme/2026/06/rec-1.wav",
+                "recordings:hooli/2026/05/rec-401.wav",
+                "recordings:hooli/2026/06/rec-402.wav",
+            ]
+        );
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL").await,
+            0
+        );
+
+        // Objects left in the outbox by an earlier run whose deletion failed.
+        let queued = [
+            ("recordings", "globex/old/rec-900.wav", "globex"),
+            ("attachments", "acme/old/att-900.pdf", "acme"),
+            ("recordings", "hooli/old/rec-901.wav", "hooli"),
+        ];
+        let mut paths = BTreeMap::new();
+        for (store, key, tenant) in queued {
+            paths.insert(tenant, write_blob(&db, store, key));
+            db.execute(&format!(
+                "INSERT INTO privctl_blob_outbox (store, object_key, source_table, tenant, enqueued_at) \
+                 VALUES ('{store}', '{key}', '{store}', '{tenant}', '2026-11-24T10:00:00.000000Z')"
+            ))
+            .await;
+        }
+        let rows = everything(&db).await;
+        let tokens = confirmations(&db).await;
+
+        let globex = purge(&privctl, &["--blobs-only", "--tenant", "globex"]).success().json();
+        assert_eq!(globex["blobs_only"], true, "{globex}");
+        assert_eq!(globex["blobs"]["deleted"], 1, "{globex}");
+        assert!(!paths["globex"].exists());
+        assert!(paths["acme"].exists() && paths["hooli"].exists());
+
+        let all = purge(&privctl, &["--blobs-only"]).success().json();
+        assert_eq!(all["blobs_only"], true, "{all}");
+        assert_eq!(all["blobs"]["deleted"], 2, "{all}");
+        assert_eq!(all["blobs"]["failed"], 0, "{all}");
+        assert!(paths.values().all(|path| !path.exists()));
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL").await,
+            0
+        );
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NOT NULL")
+                .await,
+            7
+        );
+        assert_eq!(everything(&db).await, rows, "--blobs-only changed rows");
+        assert_eq!(confirmations(&db).await, tokens, "--blobs-only issued a token");
+        // The objects of rows that stay are still there.
+        for blob in blobs.iter().filter(|b| !purged[b.table].contains(&b.id)) {
+            assert!(blob.path.exists(), "{}", blob.path.display());
+        }
+        db.cleanup().await;
+    }
+
+    /// A dry run and its confirmation add exactly three purge-retention entries (planned,
+    /// started, done) whose details carry per-table counts and the cutoffs, never a row, an
+    /// email, a phone number or a name; the chain verifies.
+    async fn the_ledger_records_planned_started_done_with_counts_and_cutoffs(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let entries_before = db.query_i64("SELECT count(*) FROM privctl_ledger").await;
+        let mut identifiers: Vec<String> = Vec::new();
+        for sql in [
+            "SELECT email FROM contacts WHERE email IS NOT NULL",
+            "SELECT phone FROM contacts WHERE phone IS NOT NULL",
+            "SELECT name FROM contacts WHERE name IS NOT NULL",
+            "SELECT email FROM members",
+            "SELECT customer_email FROM invoices",
+        ] {
+            identifiers.extend(db.query_strings(sql).await.iter().map(|v| v.trim().to_lowercase()));
+        }
+        // Normalised phones too (digits after the country code).
+        identifiers.extend(["+49301234567".to_owned(), "301234567".to_owned()]);
+
+        let plan = dry_run(&privctl, &[]);
+        let expected = counts(&fixture_purged());
+        confirm(&privctl, &plan, &[]);
+
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_ledger").await,
+            entries_before + 3,
+            "one entry per step, none per row"
+        );
+        assert_eq!(purge_outcomes(&db).await, ["planned", "started", "done"]);
+        let details: Vec<Value> = db
+            .query_strings(
+                "SELECT details FROM privctl_ledger WHERE action = 'purge-retention' ORDER BY seq",
+            )
+            .await
+            .iter()
+            .map(|text| serde_json::from_str(text).expect("details are JSON"))
+            .collect();
+        let [planned, started, done] = details.as_slice() else {
+            panic!("three entries: {details:?}");
+        };
+        let table_counts = |v: &Value| -> BTreeMap<String, u64> {
+            v["tables"]
+                .as_object()
+                .unwrap_or_else(|| panic!("no tables object: {v}"))
+                .iter()
+                .map(|(t, n)| (t.clone(), n.as_u64().expect("a count")))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        };
+        assert_eq!(table_counts(planned), expected, "{planned}");
+        assert_eq!(planned["total_rows"], 47, "{planned}");
+        assert_eq!(table_counts(done), expected, "{done}");
+        assert_eq!(done["total_rows"], 47, "{done}");
+        assert_eq!(done["remaining"], json!({}), "{done}");
+        assert_eq!(
+            planned["skipped"],
+            json!([{"tenant": "umbrella", "reason": "legal hold"}]),
+            "{planned}"
+        );
+        for entry in [planned, started, done] {
+            let cutoffs = entry["cutoffs"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no cutoffs: {entry}"));
+            let find = |tenant: &str, table: &str| {
+                cutoffs
+                    .iter()
+                    .find(|c| c[0] == tenant && c[1] == table)
+                    .and_then(|c| c[2].as_str())
+                    .unwrap_or_else(|| panic!("no {tenant}/{table} cutoff: {entry}"))
+                    .to_owned()
+            };
+            assert!(find("acme", "conversations").starts_with("2026-08-27T10:00:00"), "{entry}");
+            assert!(find("globex", "agent_traces").starts_with("2026-10-26T10:00:00"), "{entry}");
+            assert!(find("initech", "messages").starts_with("2025-11-25T10:00:00"), "{entry}");
+            assert!(find("hooli", "transcripts").starts_with("2026-11-25T10:00:00"), "{entry}");
+            assert!(cutoffs.iter().all(|c| c[0] != "umbrella"), "{entry}");
+            assert_eq!(cutoffs, planned["cutoffs"].as_array().expect("cutoffs"), "{entry}");
+        }
+        let ledger_text = db
+            .query_strings(
+                "SELECT COALESCE(tenant, '') || '|' || COALESCE(subject_ref, '') || '|' || \
+                 COALESCE(resource, '') || '|' || details FROM privctl_ledger",
+            )
+            .await
+            .join("\n")
+            .to_lowercase();
+        for identifier in &identifiers {
+            assert!(
+                !ledger_text.contains(identifier.as_str()),
+                "the ledger names {identifier:?}: {ledger_text}"
+            );
+        }
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+}
+
+/// The ledger keeps appending past ten entries (eleven dry runs, each one entry) and the chain
+/// verifies. Outside `both_dialects!` so that only the PostgreSQL case is ignored: there the
+/// ledger head is read with `SELECT CAST(seq AS text), hash … ORDER BY seq DESC LIMIT 1`, whose
+/// `seq` names the text output column; "9" sorts after "10", so the eleventh append reuses
+/// seq 10 and fails on the primary key.
+async fn the_ledger_takes_more_than_ten_entries(dialect: Dialect) {
+    let (db, privctl) = fixture(dialect).await;
+    assert_eq!(db.query_i64("SELECT count(*) FROM privctl_ledger").await, 0);
+    for _ in 0..11 {
+        dry_run(&privctl, &["--tenant", "globex"]);
+    }
+    assert_eq!(
+        db.query_strings("SELECT CAST(seq AS TEXT) FROM privctl_ledger ORDER BY 1 + seq")
+            .await,
+        (1..=11).map(|n| n.to_string()).collect::<Vec<_>>()
+    );
+    let verification = verify_ledger(&db, LEDGER_KEY).await;
+    assert!(verification.ok(), "{:?}", verification.problems);
+    db.cleanup().await;
+}
+
+mod the_ledger_takes_more_than_ten_entries {
+    use crate::support::Dialect;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::the_ledger_takes_more_than_ten_entries(Dialect::Sqlite).await
+    }
+
+    #[ignore = "BUG (PostgreSQL): src/ledger.rs orders the ledger head by the text cast of seq; the 11th entry fails with a duplicate key"]
+    #[tokio::test]
+    async fn postgres() {
+        super::the_ledger_takes_more_than_ten_entries(Dialect::Postgres).await
+    }
+}
