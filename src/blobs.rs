@@ -106,7 +106,7 @@ pub async fn drain(
             sql.push(" AND tenant = ")
                 .bind(Param::Text(tenant.to_owned()));
         }
-        sql.push(" ORDER BY id LIMIT 500");
+        sql.push(" ORDER BY privctl_blob_outbox.id LIMIT 500");
         let mut tx = db.begin(TxMode::Write).await?;
         let rows = tx
             .fetch_rows(&sql)

@@ -160,7 +160,7 @@ impl Ledger {
                 .context("waiting for the ledger lock")?;
         }
         let mut head = tx.sql();
-        head.push("SELECT CAST(seq AS text), hash FROM privctl_ledger ORDER BY seq DESC LIMIT 1");
+        head.push("SELECT CAST(seq AS text), hash FROM privctl_ledger ORDER BY privctl_ledger.seq DESC LIMIT 1");
         let (seq, prev_hash) = match tx
             .fetch_optional(&head)
             .await
@@ -236,7 +236,7 @@ impl Ledger {
         let mut sql = tx.sql();
         sql.push("SELECT CAST(seq AS text), ")
             .push(&COLUMNS["seq, ".len()..])
-            .push(" FROM privctl_ledger ORDER BY seq");
+            .push(" FROM privctl_ledger ORDER BY privctl_ledger.seq");
         let mut report = Verification::default();
         let mut previous: Option<(i64, String)> = None;
         for row in tx.fetch_rows(&sql).await? {

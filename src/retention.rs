@@ -423,14 +423,66 @@ async fn tenants(
         out.push(TenantRow {
             id,
             plan: row[1].clone(),
-            legal_hold: row[2]
-                .as_deref()
-                .is_some_and(|v| matches!(v.trim(), "true" | "t" | "1" | "TRUE" | "yes")),
+            legal_hold: row[2].as_deref().is_some_and(is_true),
             ended_at,
             overrides,
         });
     }
     Ok(out)
+}
+
+/// A boolean column read as text: `true`/`t` on PostgreSQL, `1` on SQLite.
+fn is_true(text: &str) -> bool {
+    matches!(text.trim(), "true" | "t" | "1" | "TRUE" | "yes")
+}
+
+/// Which of `tenants` are under legal hold now. On PostgreSQL their rows are locked FOR SHARE
+/// until the transaction ends, so a hold cannot be set while a batch of theirs is deleted.
+pub async fn held_now(
+    tx: &mut Tx,
+    map: &DataMap,
+    model: &Model,
+    tenants: &[String],
+) -> Result<BTreeSet<String>> {
+    let (Some(column), Some(node)) = (
+        map.tenant.as_ref().and_then(|t| t.legal_hold.as_ref()),
+        &model.tenant,
+    ) else {
+        return Ok(BTreeSet::new());
+    };
+    if tenants.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let list = serde_json::to_string(tenants)?;
+    let mut sql = tx.sql();
+    sql.push("SELECT CAST(t.")
+        .ident(&node.id)
+        .push(" AS text), CAST(t.")
+        .ident(column)
+        .push(" AS text) FROM ")
+        .ident(&node.name)
+        .push(" t WHERE CAST(t.")
+        .ident(&node.id)
+        .push(" AS text) IN ");
+    match model.dialect {
+        Dialect::Postgres => sql
+            .push("(SELECT x FROM json_array_elements_text(CAST(")
+            .bind(Param::Text(list))
+            .push(" AS json)) AS j(x)) FOR SHARE OF t"),
+        Dialect::Sqlite => sql
+            .push("(SELECT value FROM json_each(")
+            .bind(Param::Text(list))
+            .push("))"),
+    };
+    let rows = tx
+        .fetch_rows(&sql)
+        .await
+        .context("reading the tenants' legal holds")?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r[1].as_deref().is_some_and(is_true))
+        .filter_map(|r| r[0].clone())
+        .collect())
 }
 
 /// One tenant's purge: its cutoffs by table, and the statements that carry them out.
@@ -941,8 +993,8 @@ fn upper_bound(bound: &str) -> Option<String> {
 /// Only for tables nothing references, not partitioned, with their own tenant column.
 pub struct TableWalk {
     pub table: String,
-    /// `[["acme", "2026-08-27T10:00:00.000000Z"], …]`
-    cutoffs_json: String,
+    /// Each tenant's cutoff for the table.
+    cutoffs: Vec<(Option<String>, Timestamp)>,
     tenant: Option<(String, String)>,
     cutoff: Option<Timestamp>,
 }
@@ -969,13 +1021,12 @@ impl TableWalk {
             (Some(_), Some(column)) => (Some(column.clone()), None),
             (Some(_), None) => return None,
         };
-        let list: Vec<Value> = cutoffs
-            .iter()
-            .map(|(t, c)| json!([t, c.to_canonical()]))
-            .collect();
         Some(Self {
             table: table.to_owned(),
-            cutoffs_json: Value::Array(list).to_string(),
+            cutoffs: cutoffs
+                .into_iter()
+                .map(|(t, c)| (t.map(str::to_owned), c))
+                .collect(),
             tenant,
             cutoff,
         })
@@ -983,6 +1034,28 @@ impl TableWalk {
 
     /// Deletes the expired rows in heap pages `[from, to)`; for a table with blobs, returns
     /// the tenant (as text, or NULL) and the object key of each deleted row.
+    /// The tenants this walk purges (none for a database without tenants).
+    pub fn tenants(&self) -> Vec<String> {
+        self.cutoffs.iter().filter_map(|(t, _)| t.clone()).collect()
+    }
+
+    /// Leaves tenants out (a legal hold placed during the run); false when none is left.
+    pub fn without(&mut self, tenants: &BTreeSet<String>) -> bool {
+        self.cutoffs
+            .retain(|(t, _)| t.as_ref().is_none_or(|t| !tenants.contains(t)));
+        !self.cutoffs.is_empty()
+    }
+
+    /// `[["acme", "2026-08-27T10:00:00.000000Z"], …]`
+    fn cutoffs_json(&self) -> String {
+        let list: Vec<Value> = self
+            .cutoffs
+            .iter()
+            .map(|(t, c)| json!([t, c.to_canonical()]))
+            .collect();
+        Value::Array(list).to_string()
+    }
+
     /// With `skip_locked`, rows are picked with `FOR UPDATE SKIP LOCKED` first; without, they
     /// are deleted directly (the caller bounds the wait for a locked row with lock_timeout).
     pub fn delete_pages(&self, model: &Model, from: i64, to: i64, skip_locked: bool) -> Sql {
@@ -999,7 +1072,7 @@ impl TableWalk {
             sql.push(&format!(
                 "WITH w AS MATERIALIZED (SELECT CAST(c.x->>0 AS {sql_type}) AS tenant, CAST(c.x->>1 AS timestamptz) AS cutoff FROM json_array_elements(CAST("
             ))
-            .bind(Param::Text(self.cutoffs_json.clone()))
+            .bind(Param::Text(self.cutoffs_json()))
             .push(" AS json)) AS c(x)) ");
         }
         sql.push("DELETE FROM ").ident(&self.table);

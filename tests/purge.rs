@@ -1020,7 +1020,6 @@ both_dialects! {
 
     /// A tenant put on legal hold while a long confirmed run is under way (before the run has
     /// reached that tenant) is not purged: "a tenant on hold is never purged".
-    #[ignore = "BUG: purge-retention reads legal holds only when the run starts; a hold placed during the run does not stop it"]
     async fn a_hold_placed_during_a_run_stops_the_purge_of_that_tenant(dialect: Dialect) {
         let (db, privctl) = fixture(dialect).await;
         let plan = dry_run(&privctl, &[]);
@@ -1428,10 +1427,9 @@ both_dialects! {
 }
 
 /// The ledger keeps appending past ten entries (eleven dry runs, each one entry) and the chain
-/// verifies. Outside `both_dialects!` so that only the PostgreSQL case is ignored: there the
-/// ledger head is read with `SELECT CAST(seq AS text), hash … ORDER BY seq DESC LIMIT 1`, whose
-/// `seq` names the text output column; "9" sorts after "10", so the eleventh append reuses
-/// seq 10 and fails on the primary key.
+/// verifies. A regression test: the head was once read with `… ORDER BY seq DESC` where `seq`
+/// named the text cast in the select list, so on PostgreSQL "9" sorted after "10" and the
+/// eleventh append reused seq 10.
 async fn the_ledger_takes_more_than_ten_entries(dialect: Dialect) {
     let (db, privctl) = fixture(dialect).await;
     assert_eq!(db.query_i64("SELECT count(*) FROM privctl_ledger").await, 0);
@@ -1456,7 +1454,6 @@ mod the_ledger_takes_more_than_ten_entries {
         super::the_ledger_takes_more_than_ten_entries(Dialect::Sqlite).await
     }
 
-    #[ignore = "BUG (PostgreSQL): src/ledger.rs orders the ledger head by the text cast of seq; the 11th entry fails with a duplicate key"]
     #[tokio::test]
     async fn postgres() {
         super::the_ledger_takes_more_than_ten_entries(Dialect::Postgres).await

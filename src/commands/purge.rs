@@ -565,6 +565,8 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     let deadline = args.max_duration.map(|d| Instant::now() + d.to_std());
     let mut stopped = false;
     let mut failures: Vec<Value> = Vec::new();
+    // Tenants put under legal hold while this run was under way: left alone from then on.
+    let mut held: BTreeSet<String> = BTreeSet::new();
     let purges = windows.purges(&session.model);
     for table in partitioned_roots(session, &purges) {
         if let Err(error) =
@@ -585,6 +587,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             &planned,
             &job_id,
             &mut progress,
+            &mut held,
             deadline,
             &bar,
         )
@@ -601,6 +604,9 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     'tenants: for purge in &purges {
         if stopped || !failures.is_empty() {
             break;
+        }
+        if purge.tenant.as_ref().is_some_and(|t| held.contains(t)) {
+            continue;
         }
         for root in session
             .model
@@ -628,12 +634,16 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             )
             .await;
             match walked {
-                Ok(true) => {
+                Ok(Walked::Done) => {
                     progress.done.insert(pair);
                 }
-                Ok(false) => {
+                Ok(Walked::Stopped) => {
                     stopped = true;
                     break 'tenants;
+                }
+                Ok(Walked::Held) => {
+                    held.extend(purge.tenant.clone());
+                    continue 'tenants;
                 }
                 Err(error) => {
                     ctx.ui.warn(&format!("{pair}: {error:#}"));
@@ -658,6 +668,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             stopped,
             resumed,
             failures,
+            held,
         },
     )
     .await
@@ -750,8 +761,17 @@ async fn start(
     Ok((confirmation, windows, progress, resumed))
 }
 
+/// How a walk over a table ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walked {
+    Done,
+    /// `--max-duration` ran out.
+    Stopped,
+    /// The tenant was put under legal hold during the run.
+    Held,
+}
+
 /// Deletes one tenant's expired rows of `root` (with their descendants) batch by batch.
-/// `Ok(false)` when `--max-duration` ran out first.
 #[allow(clippy::too_many_arguments)]
 async fn purge_table(
     ctx: &Context,
@@ -763,18 +783,27 @@ async fn purge_table(
     progress: &mut Progress,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
-) -> Result<bool> {
+) -> Result<Walked> {
     let model = purge.model();
     let descendants = retention::descendants(model, root);
     let limit = i64::from(args.batch_size);
     let mut after: Option<String> = None;
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(false);
+            return Ok(Walked::Stopped);
         }
         let began = Instant::now();
         let mut tx = session.db.begin(TxMode::Write).await?;
         set_tenant(&mut tx, session, purge.tenant.as_deref()).await?;
+        if let Some(tenant) = &purge.tenant {
+            let held =
+                retention::held_now(&mut tx, &session.map, model, std::slice::from_ref(tenant))
+                    .await?;
+            if !held.is_empty() {
+                tx.rollback().await?;
+                return Ok(Walked::Held);
+            }
+        }
         let deleted_here = match purge.delete_batch_in_place(root, after.as_deref(), limit) {
             Some(sql) => {
                 let rows = tx
@@ -796,7 +825,7 @@ async fn purge_table(
                 }
                 if deleted == 0 {
                     tx.rollback().await?;
-                    return Ok(true);
+                    return Ok(Walked::Done);
                 }
                 if let Some(blob) = &model.node(root).spec.blob {
                     crate::blobs::enqueue(
@@ -822,7 +851,7 @@ async fn purge_table(
                 let keys: Vec<String> = keys.into_iter().flatten().collect();
                 if keys.is_empty() {
                     tx.rollback().await?;
-                    return Ok(true);
+                    return Ok(Walked::Done);
                 }
                 after = keys.last().cloned();
                 delete_with_descendants(
@@ -869,6 +898,7 @@ async fn walk_tables(
     planned: &BTreeMap<String, u64>,
     job_id: &str,
     progress: &mut Progress,
+    held: &mut BTreeSet<String>,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
 ) -> Result<bool> {
@@ -886,7 +916,7 @@ async fn walk_tables(
         return Ok(true); // no TID range scans: the per-tenant key walk does the work
     }
     for table in &model.erase_order {
-        let Some(walk) = retention::TableWalk::new(model, purges, table) else {
+        let Some(mut walk) = retention::TableWalk::new(model, purges, table) else {
             continue;
         };
         let pairs: Vec<String> = purges
@@ -936,6 +966,14 @@ async fn walk_tables(
             let mut skip_locked = false;
             let (mut tx, rows) = loop {
                 let mut tx = session.db.begin(TxMode::Write).await?;
+                let now_held =
+                    retention::held_now(&mut tx, &session.map, model, &walk.tenants()).await?;
+                if !now_held.is_empty() {
+                    held.extend(now_held.iter().cloned());
+                    if !walk.without(&now_held) {
+                        break (tx, None);
+                    }
+                }
                 if !skip_locked {
                     let mut set = tx.sql();
                     set.push("SET LOCAL lock_timeout = '50ms'");
@@ -948,7 +986,7 @@ async fn walk_tables(
                     tx.execute(&sql).await.map(|n| vec![Vec::new(); n as usize])
                 };
                 match result {
-                    Ok(rows) => break (tx, rows),
+                    Ok(rows) => break (tx, Some(rows)),
                     Err(error) if !skip_locked && crate::db::is_lock_timeout(&error) => {
                         tx.rollback().await?;
                         skip_locked = true;
@@ -957,6 +995,11 @@ async fn walk_tables(
                         return Err(error.context(format!("deleting expired rows of {table}")));
                     }
                 }
+            };
+            let Some(rows) = rows else {
+                // Every tenant of this walk went under legal hold.
+                tx.rollback().await?;
+                break;
             };
             let node = model.node(table);
             let (deleted, blobs) = match &node.spec.blob {
@@ -995,7 +1038,8 @@ async fn walk_tables(
             entry.seconds += began.elapsed().as_secs_f64();
             progress.walks.insert(table.clone(), page);
             if page >= pages {
-                progress.done.extend(pairs.iter().cloned());
+                let finished = pairs.iter().filter(|p| !held_pair(held, p));
+                progress.done.extend(finished.cloned());
             }
             save_progress(&mut tx, job_id, progress, ctx).await?;
             tx.commit()
@@ -1011,9 +1055,17 @@ async fn walk_tables(
                 tokio::time::sleep(pause.to_std()).await;
             }
         }
-        progress.done.extend(pairs);
+        progress
+            .done
+            .extend(pairs.into_iter().filter(|p| !held_pair(held, p)));
     }
     Ok(true)
+}
+
+/// Whether a `tenant/table` pair belongs to a tenant in `held`.
+fn held_pair(held: &BTreeSet<String>, pair: &str) -> bool {
+    pair.rsplit_once('/')
+        .is_some_and(|(tenant, _)| held.contains(tenant))
 }
 
 /// Detaches and drops each partition of `table` whose rows are all past their cutoffs: the
@@ -1188,6 +1240,8 @@ struct Outcome {
     stopped: bool,
     resumed: bool,
     failures: Vec<Value>,
+    /// Tenants put under legal hold during the run (their remaining rows were left alone).
+    held: BTreeSet<String>,
 }
 
 /// Records the run's end: consumes the token when everything was purged, closes the job,
@@ -1215,6 +1269,13 @@ async fn finish(
     let mut remaining: BTreeMap<String, u64> = BTreeMap::new();
     if complete {
         for purge in windows.purges(&session.model) {
+            if purge
+                .tenant
+                .as_ref()
+                .is_some_and(|t| outcome.held.contains(t))
+            {
+                continue;
+            }
             set_tenant(&mut tx, session, purge.tenant.as_deref()).await?;
             for table in purge
                 .cutoffs
@@ -1271,6 +1332,7 @@ async fn finish(
         "job": job_id,
         "resumed": outcome.resumed,
         "failures": outcome.failures,
+        "held_during_run": outcome.held,
     });
     session
         .ledger
@@ -1329,6 +1391,7 @@ async fn finish(
             "remaining": remaining,
             "partitions_dropped": progress.partitions,
             "skipped": windows.skipped,
+            "held_during_run": outcome.held,
             "longest_batch_ms": progress.longest_batch_ms,
             "blobs": blobs,
             "failures": failures,
@@ -1358,6 +1421,11 @@ async fn finish(
             progress.total(),
             blobs.deleted,
             blobs.failed
+        ));
+    }
+    for tenant in &outcome.held {
+        ctx.ui.warn(&format!(
+            "tenant {tenant} was put under legal hold during the run: its remaining rows were left alone"
         ));
     }
     if outcome.stopped {
