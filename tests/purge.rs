@@ -1459,3 +1459,96 @@ mod the_ledger_takes_more_than_ten_entries {
         super::the_ledger_takes_more_than_ten_entries(Dialect::Postgres).await
     }
 }
+
+/// A range-partitioned table (PostgreSQL declarative partitioning, as pg_partman creates) loses
+/// the partitions whose every row is past its tenant's cutoff, dropped whole and recorded in the
+/// ledger; a partition that also holds a row of a tenant kept longer (initech, 365 days) or on
+/// hold (umbrella) stays and only its expired rows go; the current partition stays whole.
+#[tokio::test]
+async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
+    let (db, privctl) = fixture(Dialect::Postgres).await;
+    db.execute(
+        "CREATE TABLE events (id bigint, org_id text NOT NULL REFERENCES organizations (id), kind text, \
+         created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
+    )
+    .await;
+    for (name, from, to) in [
+        ("events_2026_01", "2026-01-01", "2026-02-01"),
+        ("events_2026_02", "2026-02-01", "2026-03-01"),
+        ("events_2026_06", "2026-06-01", "2026-07-01"),
+        ("events_2026_11", "2026-11-01", "2026-12-01"),
+    ] {
+        db.execute(&format!(
+            "CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ('{from}') TO ('{to}')"
+        ))
+        .await;
+    }
+    // January: acme and globex only, both past their windows (90 and 30 days): dropped.
+    // February: acme, and one umbrella row (legal hold): stays, acme's rows deleted.
+    // June: acme, and initech (365 days, not expired): stays, acme's rows deleted.
+    // November: recent rows of acme: untouched.
+    db.execute(
+        "INSERT INTO events VALUES \
+         (1, 'acme', 'x', '2026-01-05T10:00:00Z'), (2, 'globex', 'x', '2026-01-20T10:00:00Z'), \
+         (3, 'acme', 'x', '2026-01-31T23:00:00Z'), \
+         (10, 'acme', 'x', '2026-02-03T10:00:00Z'), (11, 'umbrella', 'x', '2026-02-04T10:00:00Z'), \
+         (20, 'acme', 'x', '2026-06-03T10:00:00Z'), (21, 'initech', 'x', '2026-06-04T10:00:00Z'), \
+         (30, 'acme', 'x', '2026-11-20T10:00:00Z')",
+    )
+    .await;
+    let map = map_copy_with(
+        &db,
+        "events.toml",
+        &[(
+            "[tables.schema_migrations]",
+            "[tables.events]\ntenant = \"org_id\"\ncategory = \"trace\"\ntimestamp = \"created_at\"\n\n[tables.schema_migrations]",
+        )],
+    );
+    let privctl = privctl.map(&map);
+    // 5 of the table's 8 rows go: more than purge.max_fraction, so the guard wants a yes.
+    let plan = dry_run(&privctl, &["--allow-large"]);
+    let partitions: Vec<&str> = plan["partitions"]
+        .as_array()
+        .expect("partitions in the plan")
+        .iter()
+        .map(|p| p["partition"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(partitions, ["events_2026_01"], "{plan}");
+    let result = confirm(&privctl, &plan, &[]);
+    assert_eq!(
+        result["partitions_dropped"][0]["partition"], "events_2026_01",
+        "{result}"
+    );
+    assert_eq!(result["partitions_dropped"][0]["rows"], 3, "{result}");
+    assert_eq!(
+        db.query_strings(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = 'events'::regclass ORDER BY 1"
+        )
+        .await,
+        ["events_2026_02", "events_2026_06", "events_2026_11"]
+    );
+    assert_eq!(
+        db.query_optional_strings("SELECT to_regclass('events_2026_01')::text")
+            .await,
+        [None],
+        "the detached partition is dropped, not left behind"
+    );
+    assert_eq!(
+        db.query_strings("SELECT CAST(id AS text) FROM events ORDER BY id")
+            .await,
+        ["11", "21", "30"]
+    );
+    let deleted: BTreeMap<String, u64> = deleted_counts(&result);
+    assert_eq!(deleted.get("events"), Some(&5), "{result}");
+    let details = db
+        .query_strings(
+            "SELECT details FROM privctl_ledger WHERE action = 'purge-retention' AND outcome = 'done'",
+        )
+        .await;
+    assert!(
+        details.len() == 1 && details[0].contains("events_2026_01"),
+        "the ledger names the dropped partition: {details:?}"
+    );
+    db.cleanup().await;
+}
