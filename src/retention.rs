@@ -555,24 +555,38 @@ impl<'m> TenantPurge<'m> {
                 sql.push(" OR ");
             }
             first = false;
-            *counter += 1;
-            let inner = format!("p{counter}");
-            sql.tuple(alias, &link.columns)
-                .push(" IN (SELECT ")
-                .columns(&inner, &link.parent_columns)
-                .push(" FROM ")
-                .ident(&link.parent)
-                .push(" ")
-                .push(&inner)
-                .push(" WHERE ");
-            self.push_expired(sql, &link.parent, &inner, counter);
-            sql.push(")");
+            push_through_link(sql, alias, link, counter, |sql, inner, counter| {
+                self.push_expired(sql, &link.parent, inner, counter)
+            });
         }
         if first {
             sql.push("1 = 0");
         }
         sql.push(")");
     }
+}
+
+/// `alias.<link columns> IN (SELECT <parent columns> FROM parent pN WHERE <condition>)`, the
+/// condition on the parent's rows pushed by `condition` under the alias `pN`.
+fn push_through_link(
+    sql: &mut Sql,
+    alias: &str,
+    link: &Link,
+    counter: &mut usize,
+    condition: impl FnOnce(&mut Sql, &str, &mut usize),
+) {
+    *counter += 1;
+    let inner = format!("p{counter}");
+    sql.tuple(alias, &link.columns)
+        .push(" IN (SELECT ")
+        .columns(&inner, &link.parent_columns)
+        .push(" FROM ")
+        .ident(&link.parent)
+        .push(" ")
+        .push(&inner)
+        .push(" WHERE ");
+    condition(sql, &inner, counter);
+    sql.push(")");
 }
 
 /// Whether rows of `table` go with the parent of `link`.
@@ -746,18 +760,9 @@ impl TenantPurge<'_> {
                 sql.push(" OR ");
             }
             first = false;
-            *counter += 1;
-            let inner = format!("p{counter}");
-            sql.tuple(alias, &link.columns)
-                .push(" IN (SELECT ")
-                .columns(&inner, &link.parent_columns)
-                .push(" FROM ")
-                .ident(&link.parent)
-                .push(" ")
-                .push(&inner)
-                .push(" WHERE ");
-            self.push_member(sql, batch, &link.parent, &inner, counter);
-            sql.push(")");
+            push_through_link(sql, alias, link, counter, |sql, inner, counter| {
+                self.push_member(sql, batch, &link.parent, inner, counter)
+            });
         }
         if first {
             sql.push("1 = 0");

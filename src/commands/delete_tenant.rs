@@ -274,7 +274,7 @@ async fn execute(
                 }
                 progress.add(name, rows, blobs);
                 progress.batches += 1;
-                save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit()
                     .await
                     .with_context(|| format!("committing a batch of {name}"))?;
@@ -301,7 +301,7 @@ async fn execute(
                 )
                 .await?;
                 progress.add(name, rows, 0);
-                save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit().await?;
             }
             Erase::Retain => {
@@ -310,7 +310,7 @@ async fn execute(
                     let mut tx = begin(session, tenant).await?;
                     let rows = count(&mut tx, &selection.count(name)).await?;
                     progress.add(name, rows, 0);
-                    save_progress(&mut tx, &job_id, &progress, ctx).await?;
+                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                     tx.commit().await?;
                 }
             }
@@ -470,25 +470,6 @@ async fn clear_references_into(
             }
         }
     }
-    Ok(())
-}
-
-async fn save_progress(
-    tx: &mut Tx,
-    job_id: &str,
-    progress: &Progress,
-    ctx: &Context,
-) -> Result<()> {
-    let mut sql = tx.sql();
-    sql.push("UPDATE privctl_jobs SET progress = ")
-        .bind(Param::Text(serde_json::to_string(progress)?))
-        .push(", updated_at = ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(" WHERE id = ")
-        .bind(Param::Text(job_id.to_owned()));
-    tx.execute(&sql)
-        .await
-        .context("recording the job's progress")?;
     Ok(())
 }
 

@@ -167,3 +167,24 @@ impl Session {
         }
     }
 }
+
+/// Records a long run's progress in `privctl_jobs`, inside the batch that made it.
+pub(crate) async fn save_job_progress(
+    tx: &mut crate::db::Tx,
+    job_id: &str,
+    progress: &impl serde::Serialize,
+    now: crate::clock::Timestamp,
+) -> Result<()> {
+    use crate::db::Param;
+    let mut sql = tx.sql();
+    sql.push("UPDATE privctl_jobs SET progress = ")
+        .bind(Param::Text(serde_json::to_string(progress)?))
+        .push(", updated_at = ")
+        .bind(Param::Text(now.to_canonical()))
+        .push(" WHERE id = ")
+        .bind(Param::Text(job_id.to_owned()));
+    tx.execute(&sql)
+        .await
+        .context("recording the job's progress")?;
+    Ok(())
+}

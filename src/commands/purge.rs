@@ -870,7 +870,7 @@ async fn purge_table(
         let entry = progress.tables.entry(root.to_owned()).or_default();
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
-        save_progress(&mut tx, job_id, progress, ctx).await?;
+        super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit()
             .await
             .with_context(|| format!("committing a batch of {root}"))?;
@@ -1041,7 +1041,7 @@ async fn walk_tables(
                 let finished = pairs.iter().filter(|p| !held_pair(held, p));
                 progress.done.extend(finished.cloned());
             }
-            save_progress(&mut tx, job_id, progress, ctx).await?;
+            super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
             tx.commit()
                 .await
                 .with_context(|| format!("committing a batch of {table}"))?;
@@ -1123,7 +1123,7 @@ async fn drop_partitions(
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
         progress.partitions.push(partition);
-        save_progress(&mut tx, job_id, progress, ctx).await?;
+        super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit().await?;
         progress.longest_batch_ms = progress
             .longest_batch_ms
@@ -1215,25 +1215,6 @@ async fn delete_with_descendants(
         deleted_here += rows;
     }
     Ok(deleted_here)
-}
-
-async fn save_progress(
-    tx: &mut Tx,
-    job_id: &str,
-    progress: &Progress,
-    ctx: &Context,
-) -> Result<()> {
-    let mut sql = tx.sql();
-    sql.push("UPDATE privctl_jobs SET progress = ")
-        .bind(Param::Text(serde_json::to_string(progress)?))
-        .push(", updated_at = ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(" WHERE id = ")
-        .bind(Param::Text(job_id.to_owned()));
-    tx.execute(&sql)
-        .await
-        .context("recording the purge's progress")?;
-    Ok(())
 }
 
 struct Outcome {
