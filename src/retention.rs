@@ -282,59 +282,63 @@ fn cutoff(
         ));
     }
     let overridden = days.map(|d| Window::Keep(crate::map::Duration::from_seconds(d * 86_400)));
-    let show = |w: &Window| match w {
-        Window::Unlimited => "unlimited".to_owned(),
-        Window::Keep(d) => d.to_string(),
-    };
     let note = overridden.map(|_| "tenant override".to_owned());
-    match rule {
-        RetentionRule::Flat(_) | RetentionRule::ByPlan(_) => {
-            let window = match (overridden, rule) {
-                (Some(w), _) => w,
-                (None, RetentionRule::Flat(w)) => *w,
-                (None, RetentionRule::ByPlan(tiers)) => {
-                    let Some(plan) = &tenant.plan else {
-                        return Err(format!(
-                            "tenant `{who}` has no plan, and [retention].{category} has a window per plan"
-                        ));
-                    };
-                    *tiers.get(plan).ok_or_else(|| {
-                        format!(
-                            "tenant `{who}` is on plan `{plan}`, which [retention].{category} has no window for"
-                        )
-                    })?
-                }
-                (None, RetentionRule::AfterEnd(_)) => unreachable!("matched above"),
-            };
-            let cutoff = match window {
-                Window::Unlimited => None,
-                Window::Keep(d) => Some(now.plus_seconds(-d.seconds())),
-            };
-            Ok((show(&window), cutoff, note))
+    let window = match (overridden, rule) {
+        (_, RetentionRule::AfterEnd(keep)) => {
+            return Ok(after_end(tenant, overridden.unwrap_or(*keep), note, now));
         }
-        RetentionRule::AfterEnd(keep) => {
-            let keep = overridden.unwrap_or(*keep);
-            let shown = format!("{} after ended_at", show(&keep));
-            let Window::Keep(keep) = keep else {
-                return Ok((shown, None, note));
+        (Some(w), _) => w,
+        (None, RetentionRule::Flat(w)) => *w,
+        (None, RetentionRule::ByPlan(tiers)) => {
+            let Some(plan) = &tenant.plan else {
+                return Err(format!(
+                    "tenant `{who}` has no plan, and [retention].{category} has a window per plan"
+                ));
             };
-            match tenant.ended_at {
-                None => Ok((shown, None, Some("the subscription has not ended".into()))),
-                Some(ended) => {
-                    let expires = ended.plus_seconds(keep.seconds());
-                    if now >= expires {
-                        // Everything the tenant left, up to the plan's instant.
-                        Ok((shown, Some(now), note))
-                    } else {
-                        Ok((
-                            shown,
-                            None,
-                            Some(format!("expires at {}", expires.to_rfc3339())),
-                        ))
-                    }
-                }
+            *tiers.get(plan).ok_or_else(|| {
+                format!(
+                    "tenant `{who}` is on plan `{plan}`, which [retention].{category} has no window for"
+                )
+            })?
+        }
+    };
+    let cutoff = match window {
+        Window::Unlimited => None,
+        Window::Keep(d) => Some(now.plus_seconds(-d.seconds())),
+    };
+    Ok((show_window(&window), cutoff, note))
+}
+
+/// A window counted from the tenant's `ended_at`: once it has passed, everything the tenant
+/// left (up to the plan's instant) goes; before, nothing.
+fn after_end(
+    tenant: &TenantRow,
+    keep: Window,
+    note: Option<String>,
+    now: Timestamp,
+) -> (String, Option<Timestamp>, Option<String>) {
+    let shown = format!("{} after ended_at", show_window(&keep));
+    let Window::Keep(keep) = keep else {
+        return (shown, None, note);
+    };
+    match tenant.ended_at {
+        None => (shown, None, Some("the subscription has not ended".into())),
+        Some(ended) => {
+            let expires = ended.plus_seconds(keep.seconds());
+            if now >= expires {
+                (shown, Some(now), note)
+            } else {
+                let note = format!("expires at {}", expires.to_rfc3339());
+                (shown, None, Some(note))
             }
         }
+    }
+}
+
+fn show_window(window: &Window) -> String {
+    match window {
+        Window::Unlimited => "unlimited".to_owned(),
+        Window::Keep(d) => d.to_string(),
     }
 }
 

@@ -209,7 +209,12 @@ async fn execute(
             let started = start(ctx, session, selection, &mut tx, token, &job_id).await;
             if let Err(error) = started {
                 tx.rollback().await.ok();
-                record_refusal(ctx, session, tenant, &error).await;
+                session
+                    .record(
+                        ctx,
+                        super::refusal_entry(ACTION, &error).tenant(Some(tenant)),
+                    )
+                    .await;
                 return Err(error);
             }
             tx.commit().await.context("starting the deletion job")?;
@@ -365,23 +370,15 @@ async fn start(
     let plan = plan_tenant(tx, selection).await?;
     confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
     confirmation.consume(tx, &ctx.actor, ctx.now).await?;
-    let mut sql = tx.sql();
-    sql.push("INSERT INTO privctl_jobs (id, action, tenant, token_hash, state, progress, started_at, updated_at) VALUES (")
-        .bind(Param::Text(job_id.to_owned()))
-        .push(", ")
-        .bind(Param::Text(ACTION.into()))
-        .push(", ")
-        .bind(Param::Text(tenant.to_owned()))
-        .push(", ")
-        .bind(Param::Text(confirmation.token_hash.clone()))
-        .push(", 'running', '{}', ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(", ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(")");
-    tx.execute(&sql)
-        .await
-        .context("recording the deletion job")?;
+    super::insert_job(
+        tx,
+        job_id,
+        ACTION,
+        Some(tenant),
+        &confirmation.token_hash,
+        ctx.now,
+    )
+    .await?;
     let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": job_id, "issued_by": confirmation.issued_by});
     session
         .ledger
@@ -392,37 +389,6 @@ async fn start(
         )
         .await?;
     Ok(())
-}
-
-async fn record_refusal(ctx: &Context, session: &Session, tenant: &str, error: &anyhow::Error) {
-    let outcome = if crate::error::exit_code(error) == std::process::ExitCode::from(3) {
-        "rejected"
-    } else {
-        "failed"
-    };
-    let reason = error
-        .chain()
-        .next()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    let recorded = async {
-        let mut tx = session.db.begin(TxMode::Write).await?;
-        session
-            .ledger
-            .append(
-                &mut tx,
-                ctx.now,
-                NewEntry::new(ACTION, outcome, json!({"reason": reason})).tenant(Some(tenant)),
-            )
-            .await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = recorded {
-        ctx.ui.warn(&format!(
-            "could not record the {outcome} attempt in the ledger: {e:#}"
-        ));
-    }
 }
 
 /// Sets to NULL, in batches, the references from kept rows (retained, anonymised) into the

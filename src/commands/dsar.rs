@@ -227,7 +227,14 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         Ok(done) => done,
         Err(error) => {
             tx.rollback().await.ok();
-            record_failure(ctx, &session, tenant, &subject_ref, &error).await;
+            session
+                .record(
+                    ctx,
+                    super::refusal_entry("dsar-delete", &error)
+                        .tenant(tenant)
+                        .subject(&subject_ref),
+                )
+                .await;
             return Err(error);
         }
     };
@@ -282,39 +289,6 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-/// Records a refused or failed confirmation (its transaction was rolled back).
-async fn record_failure(
-    ctx: &Context,
-    session: &Session,
-    tenant: Option<&str>,
-    subject_ref: &str,
-    error: &anyhow::Error,
-) {
-    let outcome = match crate::error::exit_code(error) {
-        code if code == std::process::ExitCode::from(3) => "rejected",
-        _ => "failed",
-    };
-    let reason = error
-        .chain()
-        .next()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    let entry = NewEntry::new("dsar-delete", outcome, json!({"reason": reason}))
-        .tenant(tenant)
-        .subject(subject_ref);
-    let recorded = async {
-        let mut tx = session.db.begin(TxMode::Write).await?;
-        session.ledger.append(&mut tx, ctx.now, entry).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = recorded {
-        ctx.ui.warn(&format!(
-            "could not record the {outcome} attempt in the ledger: {e:#}"
-        ));
-    }
 }
 
 /// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.

@@ -188,3 +188,67 @@ pub(crate) async fn save_job_progress(
         .context("recording the job's progress")?;
     Ok(())
 }
+
+/// Records a long run in `privctl_jobs` (state `running`), keyed by its token.
+pub(crate) async fn insert_job(
+    tx: &mut crate::db::Tx,
+    job_id: &str,
+    action: &str,
+    tenant: Option<&str>,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<()> {
+    use crate::db::Param;
+    let mut sql = tx.sql();
+    sql.push("INSERT INTO privctl_jobs (id, action, tenant, token_hash, state, progress, started_at, updated_at) VALUES (")
+        .bind(Param::Text(job_id.to_owned()))
+        .push(", ")
+        .bind(Param::Text(action.to_owned()))
+        .push(", ")
+        .bind(tenant.map_or(Param::Null, |t| Param::Text(t.to_owned())))
+        .push(", ")
+        .bind(Param::Text(token_hash.to_owned()))
+        .push(", 'running', '{}', ")
+        .bind(Param::Text(now.to_canonical()))
+        .push(", ")
+        .bind(Param::Text(now.to_canonical()))
+        .push(")");
+    tx.execute(&sql)
+        .await
+        .with_context(|| format!("recording the {action} job"))?;
+    Ok(())
+}
+
+/// The ledger entry of a confirmed run that was refused (exit 3: `rejected`) or failed before
+/// it changed anything (its transaction was rolled back).
+pub(crate) fn refusal_entry(action: &str, error: &anyhow::Error) -> crate::ledger::NewEntry {
+    let outcome = if crate::error::exit_code(error) == std::process::ExitCode::from(3) {
+        "rejected"
+    } else {
+        "failed"
+    };
+    crate::ledger::NewEntry::new(
+        action,
+        outcome,
+        serde_json::json!({"reason": error.to_string()}),
+    )
+}
+
+impl Session {
+    /// Appends `entry` to the ledger in its own transaction. Failing to record is a warning:
+    /// the command is already failing, or has nothing else to record.
+    pub(crate) async fn record(&self, ctx: &Context, entry: crate::ledger::NewEntry) {
+        let outcome = entry.outcome.clone();
+        let recorded = async {
+            let mut tx = self.db.begin(crate::db::TxMode::Write).await?;
+            self.ledger.append(&mut tx, ctx.now, entry).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = recorded {
+            ctx.ui.warn(&format!(
+                "could not record the {outcome} run in the ledger: {e:#}"
+            ));
+        }
+    }
+}

@@ -317,14 +317,13 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let planned = plan(&mut tx, session, &mut windows).await?;
     if let Err(refusal) = guard(&mut tx, session, args, &planned).await {
         tx.rollback().await?;
-        record(
-            ctx,
-            session,
-            tenant,
-            "refused",
-            json!({"reason": format!("{refusal}"), "tables": planned.counts(), "total_rows": planned.total()}),
-        )
-        .await;
+        let details = json!({
+            "reason": refusal.to_string(),
+            "tables": planned.counts(),
+            "total_rows": planned.total(),
+        });
+        let entry = NewEntry::new(ACTION, "refused", details).tenant(tenant);
+        session.record(ctx, entry).await;
         return Err(refusal);
     }
     let binding = Binding {
@@ -518,19 +517,9 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
         Ok(started) => started,
         Err(error) => {
             tx.rollback().await.ok();
-            let outcome = if crate::error::exit_code(&error) == std::process::ExitCode::from(3) {
-                "rejected"
-            } else {
-                "failed"
-            };
-            record(
-                ctx,
-                session,
-                tenant,
-                outcome,
-                json!({"reason": format!("{error}")}),
-            )
-            .await;
+            session
+                .record(ctx, super::refusal_entry(ACTION, &error).tenant(tenant))
+                .await;
             return Err(error);
         }
     };
@@ -723,21 +712,15 @@ async fn start(
             true,
         ),
         None => {
-            let mut sql = tx.sql();
-            sql.push("INSERT INTO privctl_jobs (id, action, tenant, token_hash, state, progress, started_at, updated_at) VALUES (")
-                .bind(Param::Text(job_id.to_owned()))
-                .push(", ")
-                .bind(Param::Text(ACTION.into()))
-                .push(", ")
-                .bind(tenant.map_or(Param::Null, |t| Param::Text(t.to_owned())))
-                .push(", ")
-                .bind(Param::Text(confirmation.token_hash.clone()))
-                .push(", 'running', '{}', ")
-                .bind(Param::Text(ctx.now.to_canonical()))
-                .push(", ")
-                .bind(Param::Text(ctx.now.to_canonical()))
-                .push(")");
-            tx.execute(&sql).await.context("recording the purge job")?;
+            super::insert_job(
+                tx,
+                job_id,
+                ACTION,
+                tenant,
+                &confirmation.token_hash,
+                ctx.now,
+            )
+            .await?;
             (Progress::default(), false)
         }
     };
@@ -980,10 +963,13 @@ async fn walk_tables(
                     tx.execute(&set).await?;
                 }
                 let sql = walk.delete_pages(model, page, page + step, skip_locked);
+                // (rows deleted, and for a table with blobs each row's tenant and object)
                 let result = if model.node(table).spec.blob.is_some() {
-                    tx.fetch_rows(&sql).await
+                    tx.fetch_rows(&sql)
+                        .await
+                        .map(|rows| (rows.len() as u64, rows))
                 } else {
-                    tx.execute(&sql).await.map(|n| vec![Vec::new(); n as usize])
+                    tx.execute(&sql).await.map(|n| (n, Vec::new()))
                 };
                 match result {
                     Ok(rows) => break (tx, Some(rows)),
@@ -996,13 +982,13 @@ async fn walk_tables(
                     }
                 }
             };
-            let Some(rows) = rows else {
+            let Some((deleted, rows)) = rows else {
                 // Every tenant of this walk went under legal hold.
                 tx.rollback().await?;
                 break;
             };
             let node = model.node(table);
-            let (deleted, blobs) = match &node.spec.blob {
+            let blobs = match &node.spec.blob {
                 Some(blob) => {
                     let mut by_tenant: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
                     for row in &rows {
@@ -1026,9 +1012,9 @@ async fn walk_tables(
                         )
                         .await?;
                     }
-                    (rows.len() as u64, blobs)
+                    blobs
                 }
-                None => (rows.len() as u64, 0),
+                None => 0,
             };
             page += step;
             let entry = progress.tables.entry(table.clone()).or_default();
@@ -1436,18 +1422,14 @@ async fn finish(
 async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let tenant = args.tenant.as_deref();
     let report = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
-    record(
-        ctx,
-        session,
-        tenant,
-        if report.failed == 0 {
-            "blobs"
-        } else {
-            "failed"
-        },
-        json!({"blobs_deleted": report.deleted, "blobs_failed": report.failed}),
-    )
-    .await;
+    let outcome = if report.failed == 0 {
+        "blobs"
+    } else {
+        "failed"
+    };
+    let details = json!({"blobs_deleted": report.deleted, "blobs_failed": report.failed});
+    let entry = NewEntry::new(ACTION, outcome, details).tenant(tenant);
+    session.record(ctx, entry).await;
     if ctx.ui.is_json() {
         ctx.ui.json(&json!({
             "action": ACTION,
@@ -1470,33 +1452,4 @@ async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()>
         .into());
     }
     Ok(())
-}
-
-/// Appends a ledger entry in its own transaction; a failure to record is a warning (the
-/// command is already failing, or has nothing else to record).
-async fn record(
-    ctx: &Context,
-    session: &Session,
-    tenant: Option<&str>,
-    outcome: &str,
-    details: Value,
-) {
-    let recorded = async {
-        let mut tx = session.db.begin(TxMode::Write).await?;
-        session
-            .ledger
-            .append(
-                &mut tx,
-                ctx.now,
-                NewEntry::new(ACTION, outcome, details).tenant(tenant),
-            )
-            .await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = recorded {
-        ctx.ui.warn(&format!(
-            "could not record the {outcome} run in the ledger: {e:#}"
-        ));
-    }
 }
