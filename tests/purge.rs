@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::support::fixture::{
-    TABLES, assert_no_orphans, map_path, plan_counts, setup, setup_with_map_copy, snapshot,
-    tenant_condition, token_of, verify_ledger, write_map_copy,
+    TABLES, assert_no_orphans, create_blobs, map_path, plan_counts, setup, setup_with_map_copy,
+    snapshot, tenant_condition, token_of, verify_ledger, write_map_copy,
 };
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
@@ -389,40 +389,6 @@ impl Background {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-}
-
-/// One blob object of the fixture, created in the test's file stores.
-struct Blob {
-    table: &'static str,
-    id: i64,
-    path: PathBuf,
-}
-
-/// Creates `blobs/recordings/<key>` and `blobs/attachments/<key>` beside the map copy for
-/// every recording and attachment.
-async fn create_blobs(db: &TestDb) -> Vec<Blob> {
-    let mut blobs = Vec::new();
-    for table in ["recordings", "attachments"] {
-        let rows = db
-            .query_strings(&format!(
-                "SELECT CAST(id AS TEXT) || '|' || storage_key FROM {table} ORDER BY id"
-            ))
-            .await;
-        for row in rows {
-            let (id, key) = row.split_once('|').expect("id|storage_key");
-            let path = db.dir().join("blobs").join(table).join(key);
-            std::fs::create_dir_all(path.parent().expect("a parent folder"))
-                .expect("cannot create the blob's folder");
-            std::fs::write(&path, format!("object {table}/{key}")).expect("cannot write a blob");
-            blobs.push(Blob {
-                table,
-                id: id.parse().expect("an integer id"),
-                path,
-            });
-        }
-    }
-    assert_eq!(blobs.len(), 12, "6 recordings and 6 attachments");
-    blobs
 }
 
 /// Writes an object into a store of the map copy's directory.

@@ -19,8 +19,8 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::support::fixture::{
-    TABLES, assert_no_orphans, columns, map_copy_path, plan_counts, setup_with_map_copy, snapshot,
-    tenant_condition, token_of, verify_ledger,
+    TABLES, assert_no_orphans, columns, create_blobs, map_copy_path, plan_counts,
+    setup_with_map_copy, snapshot, tenant_condition, token_of, verify_ledger,
 };
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, mode, sha256_hex};
 
@@ -209,38 +209,6 @@ async fn insert_acme_messages(db: &TestDb, first_id: i64, count: i64) {
         .await,
         count
     );
-}
-
-/// One blob object of the fixture, created in the test's file stores.
-struct Blob {
-    tenant: String,
-    path: PathBuf,
-}
-
-/// Creates `blobs/recordings/<key>` and `blobs/attachments/<key>` beside the map copy for
-/// every recording and attachment of every tenant.
-async fn create_blobs(db: &TestDb) -> Vec<Blob> {
-    let mut blobs = Vec::new();
-    for store in ["recordings", "attachments"] {
-        let rows = db
-            .query_strings(&format!(
-                "SELECT org_id || '|' || storage_key FROM {store} ORDER BY id"
-            ))
-            .await;
-        for row in rows {
-            let (tenant, key) = row.split_once('|').expect("org_id|storage_key");
-            let path = db.dir().join("blobs").join(store).join(key);
-            std::fs::create_dir_all(path.parent().expect("a parent folder"))
-                .expect("cannot create the blob's folder");
-            std::fs::write(&path, format!("object {store}/{key}")).expect("cannot write a blob");
-            blobs.push(Blob {
-                tenant: tenant.to_owned(),
-                path,
-            });
-        }
-    }
-    assert_eq!(blobs.len(), 12, "6 recordings and 6 attachments");
-    blobs
 }
 
 /// The effect delete-tenant has on each of acme's tables under the fixture's map.

@@ -286,3 +286,43 @@ pub fn plan_counts(plan: &Value) -> BTreeMap<String, (u64, String)> {
         })
         .collect()
 }
+
+/// One blob object of the fixture, created in the test's file stores.
+pub struct Blob {
+    pub table: &'static str,
+    pub id: i64,
+    pub tenant: String,
+    pub path: PathBuf,
+}
+
+/// Creates `blobs/recordings/<key>` and `blobs/attachments/<key>` beside the map copy for
+/// every recording and attachment of every tenant.
+pub async fn create_blobs(db: &TestDb) -> Vec<Blob> {
+    let mut blobs = Vec::new();
+    for table in ["recordings", "attachments"] {
+        let rows = db
+            .query_strings(&format!(
+                "SELECT CAST(id AS TEXT) || '|' || org_id || '|' || storage_key FROM {table} ORDER BY id"
+            ))
+            .await;
+        for row in rows {
+            let mut fields = row.splitn(3, '|');
+            let (Some(id), Some(tenant), Some(key)) = (fields.next(), fields.next(), fields.next())
+            else {
+                panic!("id|org_id|storage_key: {row}");
+            };
+            let path = db.dir().join("blobs").join(table).join(key);
+            std::fs::create_dir_all(path.parent().expect("a parent folder"))
+                .expect("cannot create the blob's folder");
+            std::fs::write(&path, format!("object {table}/{key}")).expect("cannot write a blob");
+            blobs.push(Blob {
+                table,
+                id: id.parse().expect("an integer id"),
+                tenant: tenant.to_owned(),
+                path,
+            });
+        }
+    }
+    assert_eq!(blobs.len(), 12, "6 recordings and 6 attachments");
+    blobs
+}
