@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, purge,
+    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, purge,
 };
 use crate::ui::Format;
 
@@ -76,6 +76,9 @@ pub enum Command {
     ExportTenant(export_tenant::Args),
     DeleteTenant(delete_tenant::Args),
     PurgeRetention(purge::Args),
+    AuditVerify(audit::VerifyArgs),
+    #[command(subcommand)]
+    Audit(audit::Command),
     Decrypt(decrypt::Args),
     Completions(completions::Args),
     Demo(demo::Args),

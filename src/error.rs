@@ -68,6 +68,10 @@ impl Failure {
         Self::new(Kind::Confirmation, message)
     }
 
+    pub fn ledger_altered(message: impl Into<String>) -> Self {
+        Self::new(Kind::LedgerAltered, message)
+    }
+
     pub fn locked(message: impl Into<String>) -> Self {
         Self::new(Kind::Locked, message)
     }

@@ -18,6 +18,18 @@ CREATE TABLE IF NOT EXISTS privctl_ledger (
 );
 CREATE INDEX IF NOT EXISTS privctl_ledger_tenant ON privctl_ledger (tenant, seq);
 
+-- Retention checkpoints: the seq, hash and time of the last entry a ledger purge removed, signed
+-- under keys.ledger, so the remaining entries verify from it (see README, "The ledger").
+CREATE TABLE IF NOT EXISTS privctl_ledger_checkpoints (
+    seq         INTEGER PRIMARY KEY,
+    hash        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    purged      INTEGER NOT NULL,
+    alg         TEXT NOT NULL,
+    signature   TEXT NOT NULL
+);
+
 -- Two-step tokens, stored only as SHA-256 hashes.
 CREATE TABLE IF NOT EXISTS privctl_confirmations (
     token_hash  TEXT PRIMARY KEY,

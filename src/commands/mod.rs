@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] dispatches.
 
+pub mod audit;
 pub mod completions;
 pub mod decrypt;
 pub mod delete_tenant;
@@ -31,6 +32,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::ExportTenant(args) => export_tenant::run(&ctx, args).await,
         Command::DeleteTenant(args) => delete_tenant::run(&ctx, args).await,
         Command::PurgeRetention(args) => purge::run(&ctx, args).await,
+        Command::AuditVerify(args) => audit::verify(&ctx, args).await,
+        Command::Audit(command) => audit::run(&ctx, command).await,
         Command::Decrypt(args) => decrypt::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,

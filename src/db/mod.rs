@@ -228,6 +228,41 @@ impl Tx {
         Ok(self.fetch_rows(sql).await?.into_iter().next())
     }
 
+    /// Streams every row, each column as text (as [`Tx::fetch_rows`], one row at a time).
+    pub fn stream_rows<'a>(
+        &'a mut self,
+        sql: &'a Sql,
+    ) -> BoxStream<'a, Result<Vec<Option<String>>>> {
+        match self {
+            Tx::Postgres(tx) => bound!(sql)
+                .fetch(&mut **tx)
+                .map(|row| pg_text_row(&row?))
+                .boxed(),
+            Tx::Sqlite(tx) => bound!(sql)
+                .fetch(&mut **tx)
+                .map(|row| sqlite_text_row(&row?))
+                .boxed(),
+        }
+    }
+
+    /// Whether a table exists (PostgreSQL: on the search path).
+    pub async fn table_exists(&mut self, name: &str) -> Result<bool> {
+        let mut sql = self.sql();
+        match self.dialect() {
+            Dialect::Postgres => sql
+                .push("SELECT CAST(to_regclass(")
+                .bind(Param::Text(name.to_owned()))
+                .push(") AS text)"),
+            Dialect::Sqlite => sql
+                .push("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ")
+                .bind(Param::Text(name.to_owned())),
+        };
+        Ok(self
+            .fetch_optional(&sql)
+            .await?
+            .is_some_and(|row| row.first().is_some_and(Option::is_some)))
+    }
+
     /// Streams rows as JSON objects. On PostgreSQL the statement must return one JSON text
     /// column (see [`Sql::row_json`]); on SQLite every column is converted by its runtime type.
     pub fn stream_json<'a>(

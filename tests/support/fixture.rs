@@ -252,7 +252,10 @@ pub async fn verify_ledger(db: &TestDb, ledger_key: &str) -> privctl::ledger::Ve
         .expect("cannot open a snapshot");
     let ledger =
         privctl::ledger::Ledger::new(Some(ledger_key.as_bytes().to_vec()), "x".into(), "y".into());
-    let verification = ledger.verify(&mut tx).await.expect("verify failed to run");
+    let verification = ledger
+        .verify(&mut tx, None)
+        .await
+        .expect("verify failed to run");
     drop(tx);
     pool.close().await;
     verification

@@ -1,0 +1,289 @@
+//! `privctl audit-verify`, `privctl audit head` and `privctl audit log`: the ledger, read back.
+//!
+//! None of them appends to the ledger: reading it back touches no personal data, and a verify
+//! that wrote an entry would move the head it was asked to check.
+
+use anyhow::{Context as _, Result};
+use serde_json::{Value, json};
+
+use super::Context;
+use crate::clock::Timestamp;
+use crate::db::{Db, TxMode};
+use crate::error::Failure;
+use crate::ledger::{self, Anchor, Ledger, LogFilter, Verification};
+use crate::map::{DataMap, Duration};
+
+/// Verify the ledger's hash chain: altered, removed, reordered, forged or cut-off entries
+///
+/// Streams the ledger in seq order, recomputes every hash under keys.ledger and names the first
+/// bad entry. Exit 4 when anything is wrong.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten
+    #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
+    pub anchor: Option<Anchor>,
+}
+
+fn parse_anchor(text: &str) -> Result<Anchor, String> {
+    text.parse()
+}
+
+/// Read the ledger: its head, or its recent entries
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Head(HeadArgs),
+    Log(LogArgs),
+}
+
+/// Print the ledger's head (SEQ:HASH), to keep outside the database as an anchor
+#[derive(Debug, clap::Args)]
+pub struct HeadArgs {}
+
+/// Show recent ledger entries, newest first (never a subject's identifier)
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// Only entries for this tenant
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+
+    /// Only entries of this action (dsar-delete, delete-tenant, purge-retention, …)
+    #[arg(long, value_name = "NAME")]
+    pub action: Option<String>,
+
+    /// Only entries since this time: RFC 3339, or a duration ago such as 7d or 12h
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// At most this many entries
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// The map (for keys.ledger), the database and the ledger: what reading the ledger needs. The
+/// map's tables are not resolved, so a map that has drifted from the schema does not stop an
+/// audit.
+async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
+    let map = DataMap::load(&ctx.map_path)?;
+    let db = ctx.connect().await?;
+    let key = map
+        .keys
+        .ledger
+        .as_ref()
+        .map(|k| k.load())
+        .transpose()
+        .context("loading keys.ledger")?;
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let initialised = tx.table_exists("privctl_ledger").await?;
+    tx.rollback().await?;
+    if !initialised {
+        return Err(
+            Failure::failed("privctl's own tables are missing from this database")
+                .with_hint("run `privctl init` once to create them")
+                .into(),
+        );
+    }
+    Ok((db, Ledger::new(key, ctx.actor.clone(), ctx.host.clone())))
+}
+
+pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
+    let (db, ledger) = open(ctx).await?;
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let report = ledger.verify(&mut tx, args.anchor.as_ref()).await?;
+    tx.rollback().await?;
+    db.close().await;
+    if ctx.ui.is_json() {
+        ctx.ui.json(&verification_json(&report))?;
+    } else {
+        print_verification(ctx, &report, args.anchor.as_ref())?;
+    }
+    match report.problems.first() {
+        None => Ok(()),
+        Some(first) => Err(Failure::ledger_altered(format!(
+            "the ledger does not verify: entry {} is {} ({} problem(s) in all)",
+            first.seq,
+            first.kind,
+            report.problems.len() as u64 + report.more_problems
+        ))
+        .with_hint("keep this database as evidence; compare with a backup and with the last anchor from `privctl audit head`")
+        .into()),
+    }
+}
+
+fn verification_json(report: &Verification) -> Value {
+    let mut out = json!({
+        "ok": report.ok(),
+        "entries": report.entries,
+        "head": report.head.as_ref().map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
+        "start": report.start,
+        "problems": report.problems,
+    });
+    if report.more_problems > 0 {
+        out["more_problems"] = json!(report.more_problems);
+    }
+    if !report.notes.is_empty() {
+        out["notes"] = json!(report.notes);
+    }
+    out
+}
+
+fn print_verification(
+    ctx: &Context,
+    report: &Verification,
+    anchor: Option<&Anchor>,
+) -> std::io::Result<()> {
+    let from = match &report.start {
+        Some(ledger::verify::Start {
+            checkpoint: Some(c),
+            ..
+        }) => format!(
+            "from the retention checkpoint at entry {} (signed {}, {} entries purged)",
+            c.seq, c.created_at, c.purged
+        ),
+        Some(start) => format!("from entry {}", start.seq),
+        None => "the ledger is empty".to_owned(),
+    };
+    if !report.problems.is_empty() {
+        let rows = report
+            .problems
+            .iter()
+            .map(|p| vec![p.seq.to_string(), p.kind.to_string(), p.detail.clone()])
+            .collect();
+        ctx.ui.table(&["seq", "problem", "detail"], rows)?;
+        if report.more_problems > 0 {
+            ctx.ui
+                .line(&format!("… and {} more problems", report.more_problems))?;
+        }
+    }
+    let head = match &report.head {
+        Some((seq, hash)) => format!("head {seq}:{hash}"),
+        None => "no head".to_owned(),
+    };
+    let verdict = if report.ok() {
+        "verified"
+    } else {
+        "NOT verified"
+    };
+    ctx.ui.line(&format!(
+        "{} entries {verdict}, {from}; {head}",
+        report.entries
+    ))?;
+    if let Some(anchor) = anchor
+        && report.ok()
+    {
+        ctx.ui
+            .line(&format!("anchor {anchor}: the ledger still holds it"))?;
+    }
+    for note in &report.notes {
+        ctx.ui.line(&format!("note: {note}"))?;
+    }
+    Ok(())
+}
+
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Head(_) => head(ctx).await,
+        Command::Log(args) => log(ctx, args).await,
+    }
+}
+
+async fn head(ctx: &Context) -> Result<()> {
+    let (db, _) = open(ctx).await?;
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let head = ledger::head(&mut tx).await?;
+    tx.rollback().await?;
+    db.close().await;
+    let (seq, hash) = head.ok_or_else(|| Failure::failed("the ledger has no entries yet"))?;
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({"seq": seq, "hash": hash}))?;
+    } else {
+        ctx.ui.line(&format!("{seq}:{hash}"))?;
+    }
+    Ok(())
+}
+
+async fn log(ctx: &Context, args: LogArgs) -> Result<()> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|text| parse_since(text, ctx.now))
+        .transpose()?;
+    let (db, _) = open(ctx).await?;
+    let filter = LogFilter {
+        tenant: args.tenant,
+        action: args.action,
+        since,
+        limit: args.limit,
+    };
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let entries = ledger::log(&mut tx, &filter).await?;
+    tx.rollback().await?;
+    db.close().await;
+    if ctx.ui.is_json() {
+        let entries: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "host": e.host,
+                    "action": e.action,
+                    "tenant": e.tenant,
+                    "subject_ref": e.subject_ref,
+                    "resource": e.resource,
+                    "outcome": e.outcome,
+                    "details": serde_json::from_str::<Value>(&e.details).unwrap_or_else(|_| json!(e.details)),
+                    "hash": e.hash,
+                })
+            })
+            .collect();
+        return Ok(ctx.ui.json(&json!({"entries": entries}))?);
+    }
+    if entries.is_empty() {
+        return Ok(ctx.ui.line("no ledger entries match")?);
+    }
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.seq.to_string(),
+                e.at.clone(),
+                e.actor.clone(),
+                e.action.clone(),
+                e.tenant.clone().unwrap_or_default(),
+                e.outcome.clone(),
+                summary(&e.details),
+            ]
+        })
+        .collect();
+    ctx.ui.table(
+        &[
+            "seq", "at", "actor", "action", "tenant", "outcome", "details",
+        ],
+        rows,
+    )?;
+    Ok(())
+}
+
+/// `--since`: an RFC 3339 time, or a duration before now.
+fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp> {
+    if let Ok(time) = Timestamp::parse(text) {
+        return Ok(time);
+    }
+    let ago = Duration::parse(text).map_err(|_| {
+        Failure::usage(format!(
+            "--since {text}: not an RFC 3339 time (2026-11-01T00:00:00Z) nor a duration ago (7d, 12h)"
+        ))
+    })?;
+    Ok(now.plus_seconds(-ago.seconds()))
+}
+
+/// An entry's details, cut to fit a table cell (`--format json` has them whole).
+fn summary(details: &str) -> String {
+    const WIDTH: usize = 60;
+    if details.chars().count() <= WIDTH {
+        return details.to_owned();
+    }
+    let cut: String = details.chars().take(WIDTH - 1).collect();
+    format!("{cut}…")
+}
