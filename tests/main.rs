@@ -3,6 +3,9 @@
 
 mod support;
 
+mod audit;
+mod audit_props;
+mod audit_retention;
 mod completions;
 mod confirm;
 mod docs;

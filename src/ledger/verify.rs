@@ -185,6 +185,14 @@ impl<'a> Chain<'a> {
             if let Err((kind, detail)) = hash_ok {
                 self.report.problem(entry.seq, kind, detail);
             }
+        } else if entry.prev_hash != expected_prev
+            && self.only_prev_hash_changed(entry, &expected_prev)
+        {
+            self.report.problem(
+                entry.seq,
+                Kind::Altered,
+                "prev_hash was changed after the entry was written (the hash matches the right one)",
+            );
         } else if entry.seq < expected_seq || entry.prev_hash != expected_prev {
             let before = if expected_seq == 1 {
                 "the chain's start (64 zeros)".to_owned()
@@ -247,6 +255,14 @@ impl<'a> Chain<'a> {
             }
         }
         start
+    }
+
+    /// Whether the entry's hash holds with `prev_hash` set back to `expected`: then the entry is
+    /// in its place and only that field was edited (an inserted or moved entry fails this too).
+    fn only_prev_hash_changed(&self, entry: &LedgerEntry, expected: &str) -> bool {
+        let mut original = entry.clone();
+        original.prev_hash = expected.to_owned();
+        check_digest(self.ledger, &entry.alg, &original.canonical(), &entry.hash).is_ok()
     }
 
     /// Whether the entry's hash matches its fields under the ledger's key.
@@ -341,7 +357,7 @@ pub(crate) fn check_digest(
                 Err(Kind::Altered)
             }
         }
-        ("sha256", true) => Err(Kind::Forged),
+        ("sha256", true) if hex_eq(&Sha256::digest(bytes).into(), stored) => Err(Kind::Forged),
         ("hmac-sha256", false) => Err(Kind::NeedsKey),
         _ => Err(Kind::Altered),
     }

@@ -1,0 +1,1 @@
+//! `audit-verify`, `audit head` and `audit log` as operators and auditors use them.

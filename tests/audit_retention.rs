@@ -1,0 +1,1 @@
+//! Ledger retention: purged entries leave a signed checkpoint the rest verifies from.
