@@ -74,12 +74,17 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// privctl's own ledger, as purge plans name it.
+pub const LEDGER_TABLE: &str = "privctl_ledger";
+
 /// Every tenant's cutoffs at one instant.
 #[derive(Debug, Clone)]
 pub struct Windows {
     pub now: Timestamp,
     pub cutoffs: Vec<Cutoff>,
     pub skipped: Vec<Skipped>,
+    /// `[retention] ledger`: ledger entries written before this go (runs over every tenant only).
+    pub ledger: Option<Timestamp>,
 }
 
 impl Windows {
@@ -97,16 +102,28 @@ impl Windows {
         for s in &self.skipped {
             text.push_str(&format!("skip\0{}\0{}\n", s.tenant, s.reason));
         }
+        if let Some(ledger) = self.ledger {
+            text.push_str(&format!("ledger\0{}\n", ledger.to_canonical()));
+        }
         sha256_hex(text.as_bytes())
     }
 
-    /// What the token stores to explain a later difference.
-    pub fn summary(&self, tables: &BTreeMap<String, u64>) -> Value {
-        let cutoffs: BTreeMap<String, Value> = self
+    /// `tenant/table` (and `privctl_ledger`) → the cutoff as RFC 3339, or null.
+    fn cutoffs_by_key(&self) -> BTreeMap<String, Value> {
+        let mut out: BTreeMap<String, Value> = self
             .cutoffs
             .iter()
             .map(|c| (c.key(), json!(c.cutoff.map(Timestamp::to_rfc3339))))
             .collect();
+        if let Some(ledger) = self.ledger {
+            out.insert(LEDGER_TABLE.to_owned(), json!(ledger.to_rfc3339()));
+        }
+        out
+    }
+
+    /// What the token stores to explain a later difference.
+    pub fn summary(&self, tables: &BTreeMap<String, u64>) -> Value {
+        let cutoffs = self.cutoffs_by_key();
         let skipped: Vec<&str> = self.skipped.iter().map(|s| s.tenant.as_str()).collect();
         json!({"cutoffs": cutoffs, "skipped": skipped, "tables": tables})
     }
@@ -118,11 +135,7 @@ impl Windows {
             .get("cutoffs")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        let now: BTreeMap<String, Value> = self
-            .cutoffs
-            .iter()
-            .map(|c| (c.key(), json!(c.cutoff.map(Timestamp::to_rfc3339))))
-            .collect();
+        let now = self.cutoffs_by_key();
         let mut keys: BTreeSet<&String> = before.keys().collect();
         keys.extend(now.keys());
         let show = |v: Option<&Value>| match v {
@@ -211,6 +224,11 @@ pub async fn windows(
         now,
         cutoffs: Vec::new(),
         skipped: Vec::new(),
+        // A run for one tenant leaves the ledger, which every tenant shares, alone.
+        ledger: map
+            .ledger_retention
+            .filter(|_| only.is_none())
+            .map(|window| now.plus_seconds(-window.seconds())),
     };
     let mut problems = Vec::new();
     for tenant in &tenants {

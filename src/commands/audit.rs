@@ -136,8 +136,11 @@ fn print_verification(
             checkpoint: Some(c),
             ..
         }) => format!(
-            "from the retention checkpoint at entry {} (signed {}, {} entries purged)",
-            c.seq, c.created_at, c.purged
+            "from entry {}, after the retention checkpoint of entry {} (signed {}, {} entries purged)",
+            c.seq + 1,
+            c.seq,
+            c.created_at,
+            c.purged
         ),
         Some(start) => format!("from entry {}", start.seq),
         None => "the ledger is empty".to_owned(),

@@ -6,7 +6,8 @@
 //! time, so it deletes exactly what was planned: rows that age past a cutoff in between wait
 //! for the next night. It walks each table's expired rows in key order, in bounded batches,
 //! each its own transaction (rows locked by live traffic are skipped on PostgreSQL), and only
-//! one run holds the lock at a time.
+//! one run holds the lock at a time. With `[retention] ledger`, a run over every tenant ends by
+//! purging the ledger's oldest entries behind a signed checkpoint.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -15,13 +16,14 @@ use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use super::{Context, Session};
+use crate::clock::Timestamp;
 use crate::confirm::{self, Binding, Confirmation, Expected};
 use crate::db::{Param, Tx, TxMode};
 use crate::error::Failure;
-use crate::ledger::{NewEntry, sha256_hex};
+use crate::ledger::{NewEntry, checkpoint, sha256_hex};
 use crate::map::{Duration, Effect};
 use crate::plan::{ClearedReference, TablePlan, count};
-use crate::retention::{self, Batch, TenantPurge, Windows};
+use crate::retention::{self, Batch, LEDGER_TABLE, TenantPurge, Windows};
 
 /// Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token
 #[derive(Debug, clap::Args)]
@@ -315,6 +317,13 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let mut windows =
         retention::windows(&mut tx, &session.map, &session.model, tenant, ctx.now).await?;
     let planned = plan(&mut tx, session, &mut windows).await?;
+    let ledger = match windows.ledger {
+        Some(cutoff) => Some(json!({
+            "cutoff": cutoff.to_rfc3339(),
+            "entries": checkpoint::expired(&mut tx, cutoff).await?.map_or(0, |(_, n)| n),
+        })),
+        None => None,
+    };
     if let Err(refusal) = guard(&mut tx, session, args, &planned).await {
         tx.rollback().await?;
         let details = json!({
@@ -348,6 +357,7 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
         "total_rows": planned.total(),
         "plan_digest": binding.plan_digest,
         "token_ref": issued.token_ref,
+        "ledger": ledger,
     });
     session
         .ledger
@@ -371,6 +381,7 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
             "total_rows": planned.total(),
             "cleared_references": planned.cleared,
             "partitions": planned.partitions,
+            "ledger": ledger,
         }))?);
     }
     // Per table and tier: the window, its absolute cutoff, how many tenants, how many rows.
@@ -448,6 +459,13 @@ async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
         ctx.ui.line(&format!(
             "{}.{}: {} reference(s) set to NULL",
             c.table, c.column, c.rows
+        ))?;
+    }
+    if let Some(ledger) = &ledger {
+        ctx.ui.line(&format!(
+            "{LEDGER_TABLE}: {} entries written before {} give way to a signed checkpoint",
+            ledger["entries"],
+            ledger["cutoff"].as_str().unwrap_or_default()
         ))?;
     }
     let again = match tenant {
@@ -644,6 +662,18 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let mut ledger = None;
+    if let Some(cutoff) = windows.ledger.filter(|_| !stopped && failures.is_empty()) {
+        match purge_ledger(ctx, session, cutoff).await {
+            Ok(purged) => ledger = Some(purged),
+            Err(error) => {
+                ctx.ui.warn(&format!("{LEDGER_TABLE}: {error:#}"));
+                failures.push(
+                    json!({"tenant": null, "table": LEDGER_TABLE, "error": format!("{error:#}")}),
+                );
+            }
+        }
+    }
     finish(
         ctx,
         session,
@@ -658,9 +688,34 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             resumed,
             failures,
             held,
+            ledger,
         },
     )
     .await
+}
+
+/// `[retention] ledger`: deletes the ledger entries written before `cutoff` and leaves a signed
+/// checkpoint, in one transaction with the entry that records it (the first after the
+/// checkpoint). Returns what the run's summary shows.
+async fn purge_ledger(ctx: &Context, session: &Session, cutoff: Timestamp) -> Result<Value> {
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    let Some(checkpoint) = session
+        .ledger
+        .purge_before(&mut tx, ctx.now, cutoff)
+        .await?
+    else {
+        tx.rollback().await?;
+        return Ok(json!({"cutoff": cutoff.to_rfc3339(), "purged": 0, "checkpoint": null}));
+    };
+    let summary = json!({
+        "cutoff": cutoff.to_rfc3339(),
+        "purged": checkpoint.purged,
+        "checkpoint": {"seq": checkpoint.seq, "hash": checkpoint.hash, "signature": checkpoint.signature},
+    });
+    let entry = NewEntry::new("ledger-retention", "done", summary.clone()).resource(LEDGER_TABLE);
+    session.ledger.append(&mut tx, ctx.now, entry).await?;
+    tx.commit().await.context("purging old ledger entries")?;
+    Ok(summary)
 }
 
 /// Checks the token and the cutoffs, and records (or finds) the job.
@@ -1209,6 +1264,8 @@ struct Outcome {
     failures: Vec<Value>,
     /// Tenants put under legal hold during the run (their remaining rows were left alone).
     held: BTreeSet<String>,
+    /// `[retention] ledger`: what [`purge_ledger`] did.
+    ledger: Option<Value>,
 }
 
 /// Records the run's end: consumes the token when everything was purged, closes the job,
@@ -1300,6 +1357,7 @@ async fn finish(
         "resumed": outcome.resumed,
         "failures": outcome.failures,
         "held_during_run": outcome.held,
+        "ledger": outcome.ledger,
     });
     session
         .ledger
@@ -1361,6 +1419,7 @@ async fn finish(
             "held_during_run": outcome.held,
             "longest_batch_ms": progress.longest_batch_ms,
             "blobs": blobs,
+            "ledger": outcome.ledger,
             "failures": failures,
         }))?;
     } else {
@@ -1378,6 +1437,13 @@ async fn finish(
             .collect();
         ctx.ui
             .table(&["table", "planned", "deleted", "batches", "seconds"], rows)?;
+        if let Some(ledger) = &outcome.ledger {
+            ctx.ui.line(&format!(
+                "{LEDGER_TABLE}: {} entries written before {} purged; the ledger verifies from the checkpoint",
+                ledger["purged"],
+                ledger["cutoff"].as_str().unwrap_or_default()
+            ))?;
+        }
         for (table, n) in &remaining {
             ctx.ui.line(&format!(
                 "{table}: {n} row(s) past the cutoff remain (locked by live traffic, or arrived late); the next run takes them"

@@ -28,6 +28,8 @@ pub struct DataMap {
     /// Ignored tables and the reason given.
     pub ignored: BTreeMap<String, Option<String>>,
     pub retention: BTreeMap<String, RetentionRule>,
+    /// `[retention] ledger`: how long the ledger keeps entries (`None`: forever).
+    pub ledger_retention: Option<Duration>,
     pub blobs: BTreeMap<String, BlobStore>,
     pub keys: Keys,
     pub confirm: ConfirmPolicy,

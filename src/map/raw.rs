@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 use super::*;
 
+/// The `[retention]` category of privctl's own ledger.
+const LEDGER: &str = "ledger";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMap {
@@ -255,6 +258,7 @@ impl RawMap {
             }
         }
 
+        let ledger_retention = self.ledger_retention_checked(&tables, &mut p);
         let retention = self.retention_checked(&tables, &mut p);
 
         let mut blobs = BTreeMap::new();
@@ -348,6 +352,7 @@ impl RawMap {
             tables,
             ignored,
             retention,
+            ledger_retention,
             blobs,
             keys,
             confirm: ConfirmPolicy {
@@ -400,6 +405,48 @@ impl RawMap {
         out
     }
 
+    /// `[retention] ledger`: how long privctl keeps its own ledger (a flat window; the oldest
+    /// entries then give way to a signed checkpoint). `None`: kept forever.
+    fn ledger_retention_checked(
+        &self,
+        tables: &BTreeMap<String, TableSpec>,
+        p: &mut Problems,
+    ) -> Option<Duration> {
+        for (name, table) in tables {
+            if table.category.as_deref() == Some(LEDGER) {
+                p.add(
+                    format!("tables.{}.retention", quote_key(name)),
+                    "`ledger` is the retention category of privctl's own ledger; give this table another",
+                );
+            }
+        }
+        let value = self.retention.get(LEDGER)?;
+        let window = value
+            .as_str()
+            .ok_or_else(|| {
+                "must be a duration such as \"7y\" (the ledger has one window for all tenants)"
+                    .to_owned()
+            })
+            .and_then(Window::parse);
+        match window {
+            Ok(Window::Unlimited) => None,
+            Ok(Window::Keep(d)) if d.seconds() >= 86_400 => Some(d),
+            Ok(Window::Keep(d)) => {
+                p.add(
+                    "retention.ledger",
+                    format!(
+                        "{d} is shorter than a day: the ledger is the evidence of what privctl did"
+                    ),
+                );
+                None
+            }
+            Err(message) => {
+                p.add("retention.ledger", message);
+                None
+            }
+        }
+    }
+
     fn retention_checked(
         &self,
         tables: &BTreeMap<String, TableSpec>,
@@ -407,6 +454,9 @@ impl RawMap {
     ) -> BTreeMap<String, RetentionRule> {
         let mut out = BTreeMap::new();
         for (category, value) in &self.retention {
+            if category == LEDGER {
+                continue;
+            }
             let key = format!("retention.{category}");
             let window = |text: &toml::Value, key: &str, p: &mut Problems| match text.as_str() {
                 Some(s) => Window::parse(s).map_err(|m| p.add(key, m)).ok(),

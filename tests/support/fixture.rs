@@ -40,8 +40,9 @@ pub const TABLES: [&str; 13] = [
 pub const MIGRATIONS_TABLE: &str = "schema_migrations";
 
 /// The tables `privctl init` creates.
-pub const PRIVCTL_TABLES: [&str; 4] = [
+pub const PRIVCTL_TABLES: [&str; 5] = [
     "privctl_ledger",
+    "privctl_ledger_checkpoints",
     "privctl_confirmations",
     "privctl_jobs",
     "privctl_blob_outbox",
