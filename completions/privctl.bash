@@ -16,6 +16,12 @@ _privctl() {
             ",$1")
                 cmd="privctl"
                 ;;
+            privctl,audit)
+                cmd="privctl__subcmd__audit"
+                ;;
+            privctl,audit-verify)
+                cmd="privctl__subcmd__audit__subcmd__verify"
+                ;;
             privctl,completions)
                 cmd="privctl__subcmd__completions"
                 ;;
@@ -43,6 +49,24 @@ _privctl() {
             privctl,purge-retention)
                 cmd="privctl__subcmd__purge__subcmd__retention"
                 ;;
+            privctl__subcmd__audit,head)
+                cmd="privctl__subcmd__audit__subcmd__head"
+                ;;
+            privctl__subcmd__audit,help)
+                cmd="privctl__subcmd__audit__subcmd__help"
+                ;;
+            privctl__subcmd__audit,log)
+                cmd="privctl__subcmd__audit__subcmd__log"
+                ;;
+            privctl__subcmd__audit__subcmd__help,head)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__head"
+                ;;
+            privctl__subcmd__audit__subcmd__help,help)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__help"
+                ;;
+            privctl__subcmd__audit__subcmd__help,log)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__log"
+                ;;
             privctl__subcmd__dsar,delete)
                 cmd="privctl__subcmd__dsar__subcmd__delete"
                 ;;
@@ -66,6 +90,12 @@ _privctl() {
                 ;;
             privctl__subcmd__dsar__subcmd__help,preview)
                 cmd="privctl__subcmd__dsar__subcmd__help__subcmd__preview"
+                ;;
+            privctl__subcmd__help,audit)
+                cmd="privctl__subcmd__help__subcmd__audit"
+                ;;
+            privctl__subcmd__help,audit-verify)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
             privctl__subcmd__help,completions)
                 cmd="privctl__subcmd__help__subcmd__completions"
@@ -94,6 +124,12 @@ _privctl() {
             privctl__subcmd__help,purge-retention)
                 cmd="privctl__subcmd__help__subcmd__purge__subcmd__retention"
                 ;;
+            privctl__subcmd__help__subcmd__audit,head)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__head"
+                ;;
+            privctl__subcmd__help__subcmd__audit,log)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__log"
+                ;;
             privctl__subcmd__help__subcmd__dsar,delete)
                 cmd="privctl__subcmd__help__subcmd__dsar__subcmd__delete"
                 ;;
@@ -110,12 +146,208 @@ _privctl() {
 
     case "${cmd}" in
         privctl)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init dsar export-tenant delete-tenant purge-retention decrypt completions demo help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version head log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__verify)
+            opts="-q -h -V --anchor --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__head)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help)
+            opts="head log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__head)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__log)
+            opts="-q -h -V --tenant --action --since --limit --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -584,8 +816,64 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help)
-            opts="init dsar export-tenant delete-tenant purge-retention decrypt completions demo help"
+            opts="init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit)
+            opts="head log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__head)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -34,6 +34,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+            cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
+            cand audit 'Read the ledger: its head, or its recent entries'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -195,6 +197,77 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;audit-verify'= {
+            cand --anchor 'An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
+            cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;audit;head'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;log'= {
+            cand --tenant 'Only entries for this tenant'
+            cand --action 'Only entries of this action (dsar-delete, delete-tenant, purge-retention, …)'
+            cand --since 'Only entries since this time: RFC 3339, or a duration ago such as 7d or 12h'
+            cand --limit 'At most this many entries'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;help'= {
+            cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
+            cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;audit;help;head'= {
+        }
+        &'privctl;audit;help;log'= {
+        }
+        &'privctl;audit;help;help'= {
+        }
         &'privctl;decrypt'= {
             cand --key-file 'File with the 32-byte key (raw, base64 or hex)'
             cand --passphrase-env 'Environment variable holding the passphrase'
@@ -245,6 +318,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+            cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
+            cand audit 'Read the ledger: its head, or its recent entries'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -268,6 +343,16 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;delete-tenant'= {
         }
         &'privctl;help;purge-retention'= {
+        }
+        &'privctl;help;audit-verify'= {
+        }
+        &'privctl;help;audit'= {
+            cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
+            cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+        }
+        &'privctl;help;audit;head'= {
+        }
+        &'privctl;help;audit;log'= {
         }
         &'privctl;help;decrypt'= {
         }

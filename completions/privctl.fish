@@ -38,6 +38,8 @@ complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "audit-verify" -d 'Verify the ledger\'s hash chain: altered, removed, reordered, forged or cut-off entries'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "audit" -d 'Read the ledger: its head, or its recent entries'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
@@ -158,6 +160,53 @@ complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s q -l
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l anchor -d 'An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l tenant -d 'Only entries for this tenant' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l action -d 'Only entries of this action (dsar-delete, delete-tenant, purge-retention, …)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l since -d 'Only entries since this time: RFC 3339, or a duration ago such as 7d or 12h' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l limit -d 'At most this many entries' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l key-file -d 'File with the 32-byte key (raw, base64 or hex)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l passphrase-env -d 'Environment variable holding the passphrase' -r
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l database-url -d 'Database: postgres://… or sqlite://path' -r
@@ -190,15 +239,19 @@ complete -c privctl -n "__fish_privctl_using_subcommand demo" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "dsar"
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit-verify" -d 'Verify the ledger\'s hash chain: altered, removed, reordered, forged or cut-off entries'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit" -d 'Read the ledger: its head, or its recent entries'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'

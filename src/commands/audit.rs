@@ -157,19 +157,19 @@ fn print_verification(
                 .line(&format!("… and {} more problems", report.more_problems))?;
         }
     }
-    let head = match &report.head {
-        Some((seq, hash)) => format!("head {seq}:{hash}"),
-        None => "no head".to_owned(),
-    };
     let verdict = if report.ok() {
         "verified"
     } else {
         "NOT verified"
     };
-    ctx.ui.line(&format!(
-        "{} entries {verdict}, {from}; {head}",
-        report.entries
-    ))?;
+    let entries = match report.entries {
+        1 => "1 entry".to_owned(),
+        n => format!("{n} entries"),
+    };
+    ctx.ui.line(&match &report.head {
+        Some((seq, hash)) => format!("{entries} {verdict}, {from}; head {seq}:{hash}"),
+        None => format!("{entries} {verdict}: {from}"),
+    })?;
     if let Some(anchor) = anchor
         && report.ok()
     {

@@ -283,7 +283,7 @@ impl<'a> Chain<'a> {
                     .into(),
             )),
             Err(Kind::Forged) => Err((Kind::Forged, "the hash is a plain SHA-256 of the entry: it was recomputed by someone without the ledger key".into())),
-            Err(kind) => Err((kind, format!("the hash does not match the entry's fields (alg `{}`): the entry was changed after it was written", entry.alg))),
+            Err(kind) => Err((kind, format!("the {} hash does not match the entry's fields: changed after it was written", entry.alg))),
         }
     }
 
