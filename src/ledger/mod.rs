@@ -193,6 +193,23 @@ impl Ledger {
         }
     }
 
+    /// Refusal to append an entry hashed otherwise than the chain's head: a keyed chain must not
+    /// take entries anyone could forge, and an unkeyed one cannot turn keyed midway (verification
+    /// would take the older entries for forgeries).
+    fn mixed_keys(&self, head_alg: &str) -> crate::error::Failure {
+        if self.keyed() {
+            crate::error::Failure::failed(format!(
+                "the ledger's entries are hashed with {head_alg} (no key), but the map now sets keys.ledger: one chain cannot mix the two; nothing was done"
+            ))
+            .with_hint("remove keys.ledger from the map, or archive this database's ledger and start a new one with the key")
+        } else {
+            crate::error::Failure::failed(format!(
+                "the ledger's entries are hashed with {head_alg} under keys.ledger, but the map sets no key: an entry without it could be forged by anyone; nothing was done"
+            ))
+            .with_hint("set keys.ledger in the map (env:VAR or file:PATH) to the ledger's key")
+        }
+    }
+
     /// The subject's reference: a keyed hash of tenant and identifiers, never the identifiers.
     pub fn subject_ref(&self, tenant: Option<&str>, subject: &Subject) -> String {
         let mut text = format!("privctl-subject/1\0{}", tenant.unwrap_or(""));
@@ -210,23 +227,28 @@ impl Ledger {
     pub async fn append(&self, tx: &mut Tx, at: Timestamp, entry: NewEntry) -> Result<LedgerEntry> {
         lock_appends(tx).await?;
         let mut head = tx.sql();
-        head.push("SELECT CAST(seq AS text), hash FROM privctl_ledger ORDER BY privctl_ledger.seq DESC LIMIT 1");
+        head.push("SELECT CAST(seq AS text), hash, alg FROM privctl_ledger ORDER BY privctl_ledger.seq DESC LIMIT 1");
         let (seq, prev_hash) = match tx
             .fetch_optional(&head)
             .await
             .context("reading the ledger head")?
         {
-            Some(row) => (
-                row[0]
-                    .as_deref()
-                    .unwrap_or("0")
-                    .parse::<i64>()
-                    .context("ledger seq")?
-                    + 1,
-                row[1].clone().unwrap_or_default(),
-            ),
+            Some(row) => {
+                let alg = row[2].as_deref().unwrap_or_default();
+                if alg != self.alg() {
+                    return Err(self.mixed_keys(alg).into());
+                }
+                let seq = row[0].as_deref().unwrap_or_default();
+                (
+                    seq.parse::<i64>()
+                        .with_context(|| format!("ledger seq `{seq}`"))?
+                        + 1,
+                    row[1].clone().unwrap_or_default(),
+                )
+            }
             // Empty: the first entry, or the first after a retention purge removed them all.
             None => match checkpoint::latest(tx).await? {
+                Some(c) if c.alg != self.alg() => return Err(self.mixed_keys(&c.alg).into()),
                 Some(c) => (c.seq + 1, c.hash),
                 None => (1, GENESIS.to_owned()),
             },

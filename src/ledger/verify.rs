@@ -3,8 +3,8 @@
 //!
 //! Each entry is checked against its own hash (was it changed?) and against the entry before it
 //! (was something removed, inserted or moved?). A problem is reported once, where it starts:
-//! an entry whose fields were changed in place is `altered`, and the entry after it, still
-//! linked to the stored hash, is not reported again.
+//! an entry whose fields were changed in place is `altered`, and the link of the entry after a
+//! bad one is not checked again (its own hash still is).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -143,6 +143,9 @@ pub struct Chain<'a> {
     anchor: Option<Anchor>,
     /// The seq and stored hash of the last entry checked.
     previous: Option<(i64, String)>,
+    /// Whether the last entry checked had a problem: then the next one's link to it proves
+    /// nothing more, and is not reported again.
+    previous_bad: bool,
     /// Whether a `needs-key` problem was reported already.
     told_needs_key: bool,
     canonical: Vec<u8>,
@@ -157,6 +160,7 @@ impl<'a> Chain<'a> {
             checkpoints: checkpoints.into_iter().map(|c| (c.seq, c)).collect(),
             anchor,
             previous: None,
+            previous_bad: false,
             told_needs_key: false,
             canonical: Vec::with_capacity(1024),
             report: Verification::default(),
@@ -171,6 +175,8 @@ impl<'a> Chain<'a> {
             None => self.start(entry.seq),
         };
         let hash_ok = self.check_hash(entry);
+        let problems_before = self.report.problems.len() as u64 + self.report.more_problems;
+        let linked = entry.prev_hash == expected_prev || self.previous_bad;
         if entry.seq > expected_seq {
             let missing = if entry.seq - expected_seq == 1 {
                 format!("entry {expected_seq} is missing")
@@ -185,15 +191,13 @@ impl<'a> Chain<'a> {
             if let Err((kind, detail)) = hash_ok {
                 self.report.problem(entry.seq, kind, detail);
             }
-        } else if entry.prev_hash != expected_prev
-            && self.only_prev_hash_changed(entry, &expected_prev)
-        {
+        } else if !linked && self.only_prev_hash_changed(entry, &expected_prev) {
             self.report.problem(
                 entry.seq,
                 Kind::Altered,
                 "prev_hash was changed after the entry was written (the hash matches the right one)",
             );
-        } else if entry.seq < expected_seq || entry.prev_hash != expected_prev {
+        } else if entry.seq < expected_seq || !linked {
             let before = if expected_seq == 1 {
                 "the chain's start (64 zeros)".to_owned()
             } else {
@@ -219,6 +223,8 @@ impl<'a> Chain<'a> {
             );
             self.report.problem(entry.seq, Kind::Rewritten, detail);
         }
+        self.previous_bad =
+            self.report.problems.len() as u64 + self.report.more_problems > problems_before;
         self.previous = Some((entry.seq, entry.hash.clone()));
     }
 
