@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod audit_props;
 mod audit_retention;
+mod audit_third_party;
 mod completions;
 mod confirm;
 mod docs;

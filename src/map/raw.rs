@@ -415,7 +415,7 @@ impl RawMap {
         for (name, table) in tables {
             if table.category.as_deref() == Some(LEDGER) {
                 p.add(
-                    format!("tables.{}.retention", quote_key(name)),
+                    format!("tables.{}.category", quote_key(name)),
                     "`ledger` is the retention category of privctl's own ledger; give this table another",
                 );
             }

@@ -1,0 +1,1 @@
+//! A third party's own verifier (tests/verifier, Python) agrees with `privctl audit-verify`.
