@@ -228,21 +228,34 @@ impl Tx {
         Ok(self.fetch_rows(sql).await?.into_iter().next())
     }
 
-    /// Streams every row, each column as text (as [`Tx::fetch_rows`], one row at a time).
-    pub fn stream_rows<'a>(
-        &'a mut self,
-        sql: &'a Sql,
-    ) -> BoxStream<'a, Result<Vec<Option<String>>>> {
+    /// Calls `f` with each row of a statement whose every column is text (or NULL), borrowed
+    /// from the row: no copy of any value, for long reads such as the ledger's.
+    pub async fn for_each_text_row(
+        &mut self,
+        sql: &Sql,
+        mut f: impl FnMut(&[Option<&str>]) -> Result<()>,
+    ) -> Result<()> {
         match self {
-            Tx::Postgres(tx) => bound!(sql)
-                .fetch(&mut **tx)
-                .map(|row| pg_text_row(&row?))
-                .boxed(),
-            Tx::Sqlite(tx) => bound!(sql)
-                .fetch(&mut **tx)
-                .map(|row| sqlite_text_row(&row?))
-                .boxed(),
+            Tx::Postgres(tx) => {
+                let mut rows = bound!(sql).fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
+                    let fields = (0..row.len())
+                        .map(|i| row.try_get::<Option<&str>, _>(i))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    f(&fields)?;
+                }
+            }
+            Tx::Sqlite(tx) => {
+                let mut rows = bound!(sql).fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
+                    let fields = (0..row.len())
+                        .map(|i| row.try_get_unchecked::<Option<&str>, _>(i))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    f(&fields)?;
+                }
+            }
         }
+        Ok(())
     }
 
     /// Whether a table exists (PostgreSQL: on the search path).

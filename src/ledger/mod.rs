@@ -102,20 +102,28 @@ impl LedgerEntry {
         out
     }
 
-    /// Appends the canonical bytes to `out` (the verifier reuses one buffer for every entry).
+    /// Appends the canonical bytes to `out`.
     pub fn write_canonical(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"[\"privctl-ledger/1\",");
-        out.extend_from_slice(self.seq.to_string().as_bytes());
-        for field in [&self.at, &self.actor, &self.host, &self.action] {
-            push_field(out, Some(field));
+        self.borrowed().write_canonical(out);
+    }
+
+    /// The entry as borrowed fields.
+    pub fn borrowed(&self) -> EntryRef<'_> {
+        EntryRef {
+            seq: self.seq,
+            at: &self.at,
+            actor: &self.actor,
+            host: &self.host,
+            action: &self.action,
+            tenant: self.tenant.as_deref(),
+            subject_ref: self.subject_ref.as_deref(),
+            resource: self.resource.as_deref(),
+            outcome: &self.outcome,
+            details: &self.details,
+            alg: &self.alg,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
         }
-        for field in [&self.tenant, &self.subject_ref, &self.resource] {
-            push_field(out, field.as_deref());
-        }
-        for field in [&self.outcome, &self.details, &self.alg, &self.prev_hash] {
-            push_field(out, Some(field));
-        }
-        out.push(b']');
     }
 
     /// Reads an entry from a row of [`COLUMNS`] (every column as text).
@@ -139,6 +147,67 @@ impl LedgerEntry {
             alg: next().unwrap_or_default(),
             prev_hash: next().unwrap_or_default(),
             hash: next().unwrap_or_default(),
+        })
+    }
+}
+
+/// An entry borrowed from a database row: the verifier reads a million of them without copying
+/// their fields.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub host: &'a str,
+    pub action: &'a str,
+    pub tenant: Option<&'a str>,
+    pub subject_ref: Option<&'a str>,
+    pub resource: Option<&'a str>,
+    pub outcome: &'a str,
+    pub details: &'a str,
+    pub alg: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl<'a> EntryRef<'a> {
+    /// Appends the canonical bytes to `out` (the verifier reuses one buffer for every entry).
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"[\"privctl-ledger/1\",");
+        out.extend_from_slice(self.seq.to_string().as_bytes());
+        for field in [self.at, self.actor, self.host, self.action] {
+            push_field(out, Some(field));
+        }
+        for field in [self.tenant, self.subject_ref, self.resource] {
+            push_field(out, field);
+        }
+        for field in [self.outcome, self.details, self.alg, self.prev_hash] {
+            push_field(out, Some(field));
+        }
+        out.push(b']');
+    }
+
+    /// Reads an entry from a row of [`COLUMNS`] (every column as text).
+    pub(crate) fn from_fields(row: &[Option<&'a str>]) -> Result<Self> {
+        let field = |i: usize| row.get(i).copied().flatten();
+        let text = |i: usize| field(i).unwrap_or_default();
+        let seq = text(0);
+        Ok(Self {
+            seq: seq
+                .parse()
+                .with_context(|| format!("ledger seq `{seq}` is not a number"))?,
+            at: text(1),
+            actor: text(2),
+            host: text(3),
+            action: text(4),
+            tenant: field(5),
+            subject_ref: field(6),
+            resource: field(7),
+            outcome: text(8),
+            details: text(9),
+            alg: text(10),
+            prev_hash: text(11),
+            hash: text(12),
         })
     }
 }

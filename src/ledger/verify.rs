@@ -11,11 +11,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use anyhow::{Context as _, Result};
-use futures_util::TryStreamExt as _;
 use sha2::{Digest as _, Sha256};
 
 use super::checkpoint::{self, Checkpoint};
-use super::{COLUMNS, GENESIS, Ledger, LedgerEntry};
+use super::{COLUMNS, EntryRef, GENESIS, Ledger, LedgerEntry};
 use crate::db::{Param, Tx};
 
 /// `--anchor SEQ:HASH`: an entry's seq and hash kept outside the database (`audit head`).
@@ -169,6 +168,11 @@ impl<'a> Chain<'a> {
 
     /// Checks the next entry in `seq` order.
     pub fn check(&mut self, entry: &LedgerEntry) {
+        self.check_borrowed(&entry.borrowed());
+    }
+
+    /// [`Chain::check`] on borrowed fields.
+    pub fn check_borrowed(&mut self, entry: &EntryRef<'_>) {
         self.report.entries += 1;
         let (expected_seq, expected_prev) = match self.previous.take() {
             Some((seq, hash)) => (seq + 1, hash),
@@ -225,7 +229,7 @@ impl<'a> Chain<'a> {
         }
         self.previous_bad =
             self.report.problems.len() as u64 + self.report.more_problems > problems_before;
-        self.previous = Some((entry.seq, entry.hash.clone()));
+        self.previous = Some((entry.seq, entry.hash.to_owned()));
     }
 
     /// The seq and prev_hash the first entry should have: after a checkpoint, or from genesis.
@@ -265,17 +269,19 @@ impl<'a> Chain<'a> {
 
     /// Whether the entry's hash holds with `prev_hash` set back to `expected`: then the entry is
     /// in its place and only that field was edited (an inserted or moved entry fails this too).
-    fn only_prev_hash_changed(&self, entry: &LedgerEntry, expected: &str) -> bool {
-        let mut original = entry.clone();
-        original.prev_hash = expected.to_owned();
-        check_digest(self.ledger, &entry.alg, &original.canonical(), &entry.hash).is_ok()
+    fn only_prev_hash_changed(&self, entry: &EntryRef<'_>, expected: &str) -> bool {
+        let mut original = *entry;
+        original.prev_hash = expected;
+        let mut canonical = Vec::new();
+        original.write_canonical(&mut canonical);
+        check_digest(self.ledger, entry.alg, &canonical, entry.hash).is_ok()
     }
 
     /// Whether the entry's hash matches its fields under the ledger's key.
-    fn check_hash(&mut self, entry: &LedgerEntry) -> Result<(), (Kind, String)> {
+    fn check_hash(&mut self, entry: &EntryRef<'_>) -> Result<(), (Kind, String)> {
         self.canonical.clear();
         entry.write_canonical(&mut self.canonical);
-        match check_digest(self.ledger, &entry.alg, &self.canonical, &entry.hash) {
+        match check_digest(self.ledger, entry.alg, &self.canonical, entry.hash) {
             Ok(()) => Ok(()),
             Err(Kind::NeedsKey) if self.told_needs_key => Ok(()),
             Err(Kind::NeedsKey) => {
@@ -401,10 +407,12 @@ impl Ledger {
             sql.push(" WHERE seq <= ").bind(Param::Int(until));
         }
         sql.push(" ORDER BY privctl_ledger.seq");
-        let mut rows = tx.stream_rows(&sql);
-        while let Some(row) = rows.try_next().await.context("reading the ledger")? {
-            chain.check(&LedgerEntry::from_row(row)?);
-        }
+        tx.for_each_text_row(&sql, |fields| {
+            chain.check_borrowed(&EntryRef::from_fields(fields)?);
+            Ok(())
+        })
+        .await
+        .context("reading the ledger")?;
         Ok(chain.finish())
     }
 }
