@@ -11,7 +11,8 @@ Each entry's hash is recomputed over its canonical bytes, the compact JSON array
      details, alg, prev_hash]
 as HMAC-SHA-256 under the key (alg "hmac-sha256") or as plain SHA-256 (alg "sha256"). seq runs
 without gaps and each prev_hash is the previous entry's hash: 64 zeros for seq 1, or, once
-retention purged entries 1..k, the hash in the signed checkpoint k (privctl_ledger_checkpoints).
+retention purged the oldest entries, the hash in the newest signed checkpoint below the oldest entry
+left (privctl_ledger_checkpoints); entries missing after it are a removal.
 Every entry must use the alg the key implies: with --key-env a "sha256" entry is a problem (anyone
 could have written it), without it an "hmac-sha256" one is. --anchor SEQ:HASH pins an entry to a
 hash kept elsewhere (a ticket, a previous run); it also catches a truncated tail.
@@ -75,11 +76,11 @@ def sqlite_source(path):
     has_checkpoints = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                                  "AND name = 'privctl_ledger_checkpoints'").fetchone()
 
-    def checkpoint(seq):
+    def checkpoint(below):
         if not has_checkpoints:
             return None
-        row = db.execute(f"SELECT {', '.join(CHECKPOINT_COLUMNS)} "
-                         "FROM privctl_ledger_checkpoints WHERE seq = ?", (seq,)).fetchone()
+        row = db.execute(f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM privctl_ledger_checkpoints "
+                         "WHERE seq < ? ORDER BY seq DESC LIMIT 1", (below,)).fetchone()
         return dict(zip(CHECKPOINT_COLUMNS, row)) if row else None
 
     return db.execute(f"SELECT {', '.join(COLUMNS)} FROM privctl_ledger ORDER BY seq"), checkpoint
@@ -87,13 +88,14 @@ def sqlite_source(path):
 
 def ndjson_source(lines, checkpoints_path):
     """(entries, checkpoint lookup) from row_to_json lines, checkpoints from an optional file."""
-    def checkpoint(seq):
+    def checkpoint(below):
+        newest = None
         if checkpoints_path:
             with open(checkpoints_path, "rb") as f:
-                for cp in read_ndjson(f, CHECKPOINT_COLUMNS, checkpoints_path, problem_seq=seq):
-                    if cp[0] == seq:
-                        return dict(zip(CHECKPOINT_COLUMNS, cp))
-        return None
+                for cp in read_ndjson(f, CHECKPOINT_COLUMNS, checkpoints_path, problem_seq=1):
+                    if cp[0] < below and (newest is None or cp[0] > newest[0]):
+                        newest = cp
+        return dict(zip(CHECKPOINT_COLUMNS, newest)) if newest else None
 
     return read_ndjson(lines, COLUMNS, "stdin"), checkpoint
 
@@ -118,11 +120,13 @@ def verify(entries, checkpoint, digest, anchor=None, dump=None):
     try:
         for row in entries:
             if expected is None:  # the oldest entry left: seq 1, or one after a checkpoint
-                expected = row[0] if isinstance(row[0], int) and row[0] > 1 else 1
+                first = row[0] if isinstance(row[0], int) else 1
+                cp = checkpoint(first)
+                expected, prev_hash = start_from(cp, digest)
                 report["start"] = expected
-                prev_hash = start_from(checkpoint, expected - 1, digest)
-                if anchor and anchor[0] < expected:
-                    raise Problem(anchor[0], "the anchored entry was purged")
+                if anchor and anchor[0] < expected and cp and anchor[0] == cp["seq"] \
+                        and anchor[1] != cp["hash"]:
+                    raise Problem(anchor[0], "hash differs from the anchor (at the checkpoint)")
             seq, alg, stored_prev, stored_hash = row[0], row[10], row[11], row[12]
             if seq != expected:
                 raise Problem(expected, f"expected seq {expected}, found {seq}: "
@@ -141,6 +145,10 @@ def verify(entries, checkpoint, digest, anchor=None, dump=None):
             report["entries"] += 1
             report["head"] = {"seq": seq, "hash": stored_hash}
             expected, prev_hash = seq + 1, stored_hash
+        if expected is None:  # empty: fine, unless a checkpoint says entries followed it
+            cp = checkpoint(2**63 - 1)
+            if cp:
+                raise Problem(cp["seq"] + 1, f"no entries after checkpoint {cp['seq']}: removed")
         if anchor and anchor[0] >= (expected or 1):
             raise Problem(expected or 1, f"the anchored entry {anchor[0]} is beyond the head")
     except Problem as problem:
@@ -149,18 +157,16 @@ def verify(entries, checkpoint, digest, anchor=None, dump=None):
     return report
 
 
-def start_from(checkpoint, seq, digest):
-    """The hash the chain continues from after entries 1..seq (none, or purged by retention)."""
-    if seq == 0:
-        return GENESIS
-    cp = checkpoint(seq)
+def start_from(cp, digest):
+    """(seq, prev_hash) of the chain's first entry: 1 and 64 zeros, or the one after the newest
+    checkpoint below the oldest entry left (a gap after it is a removal)."""
     if cp is None:
-        raise Problem(1, f"entries 1..{seq} are missing and no checkpoint {seq} covers them")
+        return 1, GENESIS
     if cp["alg"] != digest.alg:
-        raise Problem(seq, "checkpoint " + wrong_alg(cp["alg"], digest.alg))
+        raise Problem(cp["seq"], "checkpoint " + wrong_alg(cp["alg"], digest.alg))
     if digest(checkpoint_canonical(cp)) != cp["signature"]:
-        raise Problem(seq, "the checkpoint's signature does not match its fields: altered")
-    return cp["hash"]
+        raise Problem(cp["seq"], "the checkpoint's signature does not match its fields: altered")
+    return cp["seq"] + 1, cp["hash"]
 
 
 def wrong_alg(alg, expected):
