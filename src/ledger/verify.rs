@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::checkpoint::{self, Checkpoint};
 use super::{COLUMNS, EntryRef, GENESIS, Ledger, LedgerEntry};
-use crate::db::{Param, Tx};
+use crate::db::{Dialect, Param, Tx};
 
 /// `--anchor SEQ:HASH`: an entry's seq and hash kept outside the database (`audit head`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,7 +179,7 @@ impl<'a> Chain<'a> {
             None => self.start(entry.seq),
         };
         let hash_ok = self.check_hash(entry);
-        let problems_before = self.report.problems.len() as u64 + self.report.more_problems;
+        let (listed_before, more_before) = (self.report.problems.len(), self.report.more_problems);
         let linked = entry.prev_hash == expected_prev || self.previous_bad;
         if entry.seq > expected_seq {
             let missing = if entry.seq - expected_seq == 1 {
@@ -227,9 +227,53 @@ impl<'a> Chain<'a> {
             );
             self.report.problem(entry.seq, Kind::Rewritten, detail);
         }
-        self.previous_bad =
-            self.report.problems.len() as u64 + self.report.more_problems > problems_before;
+        // A missing key is not a fault of this entry: the next link is still checked.
+        self.previous_bad = self.report.more_problems > more_before
+            || self.report.problems[listed_before..]
+                .iter()
+                .any(|p| p.kind != Kind::NeedsKey);
         self.previous = Some((entry.seq, entry.hash.to_owned()));
+    }
+
+    /// Checks a run of entries whose canonical bytes the database wrote (see [`sqlite_chunks`]):
+    /// each line is `seq alg prev_hash hash canonical`. Returns false, having changed nothing,
+    /// unless every entry verifies and follows the one before; the caller then checks the same
+    /// entries field by field, so every problem is found and described by [`Chain::check`].
+    fn accept_clean(&mut self, lines: &str) -> bool {
+        let Some((mut last_seq, previous_hash)) = self.previous.clone() else {
+            return false;
+        };
+        let mut last_hash = previous_hash.as_str();
+        let mut count = 0;
+        for line in lines.split('\n') {
+            let mut parts = line.splitn(5, ' ');
+            let (Some(seq), Some(alg), Some(prev_hash), Some(hash), Some(canonical)) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
+                return false;
+            };
+            let clean = seq.parse::<i64>().ok() == Some(last_seq + 1)
+                && alg == self.ledger.alg()
+                && prev_hash == last_hash
+                && hex_eq(&self.ledger.digest_bytes(canonical.as_bytes()), hash)
+                && self
+                    .anchor
+                    .as_ref()
+                    .is_none_or(|a| a.seq != last_seq + 1 || a.hash == hash);
+            if !clean {
+                return false;
+            }
+            (last_seq, last_hash) = (last_seq + 1, hash);
+            count += 1;
+        }
+        self.previous = Some((last_seq, last_hash.to_owned()));
+        self.previous_bad = false;
+        self.report.entries += count;
+        true
     }
 
     /// The seq and prev_hash the first entry should have: after a checkpoint, or from genesis.
@@ -399,20 +443,116 @@ impl Ledger {
     ) -> Result<Verification> {
         let checkpoints = checkpoint::load(tx).await?;
         let mut chain = Chain::new(self, checkpoints, anchor.cloned());
-        let mut sql = tx.sql();
-        sql.push("SELECT CAST(seq AS text), ")
-            .push(&COLUMNS["seq, ".len()..])
-            .push(" FROM privctl_ledger");
-        if let Some(until) = until {
-            sql.push(" WHERE seq <= ").bind(Param::Int(until));
+        if tx.dialect() == Dialect::Sqlite {
+            sqlite_chunks(tx, &mut chain, until).await?;
+        } else {
+            precise(tx, &mut chain, i64::MIN, until, None).await?;
         }
-        sql.push(" ORDER BY privctl_ledger.seq");
-        tx.for_each_text_row(&sql, |fields| {
-            chain.check_borrowed(&EntryRef::from_fields(fields)?);
-            Ok(())
-        })
-        .await
-        .context("reading the ledger")?;
         Ok(chain.finish())
     }
+}
+
+/// Checks entries `after < seq <= until` (at most `limit`) field by field, in one stream.
+async fn precise(
+    tx: &mut Tx,
+    chain: &mut Chain<'_>,
+    after: i64,
+    until: Option<i64>,
+    limit: Option<i64>,
+) -> Result<()> {
+    let mut sql = tx.sql();
+    sql.push("SELECT CAST(seq AS text), ")
+        .push(&COLUMNS["seq, ".len()..])
+        .push(" FROM privctl_ledger WHERE seq > ")
+        .bind(Param::Int(after));
+    if let Some(until) = until {
+        sql.push(" AND seq <= ").bind(Param::Int(until));
+    }
+    sql.push(" ORDER BY privctl_ledger.seq");
+    if let Some(limit) = limit {
+        sql.push(" LIMIT ").bind(Param::Int(limit));
+    }
+    tx.for_each_text_row(&sql, |fields| {
+        chain.check_borrowed(&EntryRef::from_fields(fields)?);
+        Ok(())
+    })
+    .await
+    .context("reading the ledger")
+}
+
+/// Entries per read on SQLite.
+const SQLITE_CHUNK: i64 = 2_000;
+
+/// SQLite: sqlx hands rows over from its worker thread one at a time, which costs several times
+/// the hashing. So SQLite writes each entry's canonical bytes itself (`json_array`: compact, and
+/// escaping as serde_json does) and sends a chunk of entries as one text. A chunk whose entries
+/// all verify and link up is done; any other (a problem, or bytes SQLite escaped differently) is
+/// read again field by field, so the result is exactly [`precise`]'s.
+async fn sqlite_chunks(tx: &mut Tx, chain: &mut Chain<'_>, until: Option<i64>) -> Result<()> {
+    // The first entry, where the chain starts (from a checkpoint?), field by field.
+    precise(tx, chain, i64::MIN, until, Some(1)).await?;
+    let Some((mut after, _)) = chain.previous.clone() else {
+        return Ok(());
+    };
+    let mut current = sqlite_chunk(tx, after, until).await?;
+    while let Some(chunk) = current {
+        // SQLite writes the next chunk on its worker thread while this one is hashed here.
+        let (next, clean) = if chunk.full {
+            let (next, clean) = tokio::join!(sqlite_chunk(tx, chunk.last, until), async {
+                chain.accept_clean(&chunk.lines)
+            });
+            (next?, clean)
+        } else {
+            (None, chain.accept_clean(&chunk.lines))
+        };
+        if !clean {
+            precise(tx, chain, after, Some(chunk.last), None).await?;
+        }
+        after = chunk.last;
+        current = next;
+    }
+    Ok(())
+}
+
+/// Up to [`SQLITE_CHUNK`] entries after `after`, one line each (see [`Chain::accept_clean`]).
+struct Chunk {
+    lines: String,
+    last: i64,
+    /// Whether more entries may follow.
+    full: bool,
+}
+
+async fn sqlite_chunk(tx: &mut Tx, after: i64, until: Option<i64>) -> Result<Option<Chunk>> {
+    let mut sql = tx.sql();
+    // No ORDER BY in group_concat (a sort per chunk): the subquery's order holds in practice,
+    // and a chunk out of order is not clean, so it is read again field by field.
+    sql.push(
+        "SELECT group_concat(seq || ' ' || alg || ' ' || prev_hash || ' ' || hash || ' ' || \
+         json_array('privctl-ledger/1', seq, at, actor, host, action, tenant, subject_ref, \
+         resource, outcome, details, alg, prev_hash), char(10)), \
+         CAST(max(seq) AS TEXT), CAST(count(*) AS TEXT) \
+         FROM (SELECT * FROM privctl_ledger WHERE seq > ",
+    )
+    .bind(Param::Int(after));
+    if let Some(until) = until {
+        sql.push(" AND seq <= ").bind(Param::Int(until));
+    }
+    sql.push(" ORDER BY seq LIMIT ")
+        .bind(Param::Int(SQLITE_CHUNK))
+        .push(")");
+    let row = tx
+        .fetch_optional(&sql)
+        .await
+        .context("reading the ledger")?
+        .unwrap_or_default();
+    let field = |i: usize| row.get(i).cloned().flatten();
+    let Some(last) = field(1).and_then(|n| n.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let count: i64 = field(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+    Ok(Some(Chunk {
+        lines: field(0).unwrap_or_default(),
+        last,
+        full: count >= SQLITE_CHUNK,
+    }))
 }
