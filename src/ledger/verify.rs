@@ -488,6 +488,9 @@ const SQLITE_CHUNK: i64 = 2_000;
 /// escaping as serde_json does) and sends a chunk of entries as one text. A chunk whose entries
 /// all verify and link up is done; any other (a problem, or bytes SQLite escaped differently) is
 /// read again field by field, so the result is exactly [`precise`]'s.
+/// (On PostgreSQL, rows stream over the socket while the server reads ahead; building the same
+/// bytes there with `to_json` cost the server more than it saved: 4.1 s against 1.8 s for a
+/// million entries.)
 async fn sqlite_chunks(tx: &mut Tx, chain: &mut Chain<'_>, until: Option<i64>) -> Result<()> {
     // The first entry, where the chain starts (from a checkpoint?), field by field.
     precise(tx, chain, i64::MIN, until, Some(1)).await?;
