@@ -3,7 +3,7 @@
 //! None of them appends to the ledger: reading it back touches no personal data, and a verify
 //! that wrote an entry would move the head it was asked to check.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::Context;
@@ -65,13 +65,7 @@ pub struct LogArgs {
 async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
     let map = DataMap::load(&ctx.map_path)?;
     let db = ctx.connect().await?;
-    let key = map
-        .keys
-        .ledger
-        .as_ref()
-        .map(|k| k.load())
-        .transpose()
-        .context("loading keys.ledger")?;
+    let ledger = ctx.ledger(&map)?;
     let mut tx = db.begin(TxMode::Snapshot).await?;
     let initialised = tx.table_exists("privctl_ledger").await?;
     tx.rollback().await?;
@@ -82,7 +76,7 @@ async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
                 .into(),
         );
     }
-    Ok((db, Ledger::new(key, ctx.actor.clone(), ctx.host.clone())))
+    Ok((db, ledger))
 }
 
 pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {

@@ -80,6 +80,18 @@ impl Context {
         Db::connect(url, false).await
     }
 
+    /// The ledger as this run appends to it: `keys.ledger` from the map, the actor and host.
+    pub fn ledger(&self, map: &DataMap) -> Result<Ledger> {
+        let key = map
+            .keys
+            .ledger
+            .as_ref()
+            .map(|k| k.load())
+            .transpose()
+            .context("loading keys.ledger")?;
+        Ok(Ledger::new(key, self.actor.clone(), self.host.clone()))
+    }
+
     /// Loads the map, connects, and resolves the map against the live schema.
     pub async fn session(&self) -> Result<Session> {
         let map = DataMap::load(&self.map_path)?;
@@ -93,14 +105,7 @@ impl Context {
             );
         }
         let model = Model::build(&map, &schema, db.dialect())?;
-        let key = map
-            .keys
-            .ledger
-            .as_ref()
-            .map(|k| k.load())
-            .transpose()
-            .context("loading keys.ledger")?;
-        let ledger = Ledger::new(key, self.actor.clone(), self.host.clone());
+        let ledger = self.ledger(&map)?;
         Ok(Session {
             map,
             db,
