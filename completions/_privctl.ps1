@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
+            [CompletionResult]::new('map', 'map', [CompletionResultType]::ParameterValue, 'Draft a data map, or check one against the live schema')
             [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
@@ -57,6 +58,69 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;map' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;map;discover' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the draft here instead of stdout (never over an existing file without --force)')
+            [CompletionResult]::new('--tenant-column', '--tenant-column', [CompletionResultType]::ParameterName, 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite --out if it exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;map;check' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;map;help' {
+            [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;map;help;discover' {
+            break
+        }
+        'privctl;map;help;check' {
+            break
+        }
+        'privctl;map;help;help' {
             break
         }
         'privctl;dsar' {
@@ -342,6 +406,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         }
         'privctl;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
+            [CompletionResult]::new('map', 'map', [CompletionResultType]::ParameterValue, 'Draft a data map, or check one against the live schema')
             [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
@@ -355,6 +420,17 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;help;init' {
+            break
+        }
+        'privctl;help;map' {
+            [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            break
+        }
+        'privctl;help;map;discover' {
+            break
+        }
+        'privctl;help;map;check' {
             break
         }
         'privctl;help;dsar' {

@@ -46,6 +46,9 @@ _privctl() {
             privctl,init)
                 cmd="privctl__subcmd__init"
                 ;;
+            privctl,map)
+                cmd="privctl__subcmd__map"
+                ;;
             privctl,purge-retention)
                 cmd="privctl__subcmd__purge__subcmd__retention"
                 ;;
@@ -121,6 +124,9 @@ _privctl() {
             privctl__subcmd__help,init)
                 cmd="privctl__subcmd__help__subcmd__init"
                 ;;
+            privctl__subcmd__help,map)
+                cmd="privctl__subcmd__help__subcmd__map"
+                ;;
             privctl__subcmd__help,purge-retention)
                 cmd="privctl__subcmd__help__subcmd__purge__subcmd__retention"
                 ;;
@@ -139,6 +145,30 @@ _privctl() {
             privctl__subcmd__help__subcmd__dsar,preview)
                 cmd="privctl__subcmd__help__subcmd__dsar__subcmd__preview"
                 ;;
+            privctl__subcmd__help__subcmd__map,check)
+                cmd="privctl__subcmd__help__subcmd__map__subcmd__check"
+                ;;
+            privctl__subcmd__help__subcmd__map,discover)
+                cmd="privctl__subcmd__help__subcmd__map__subcmd__discover"
+                ;;
+            privctl__subcmd__map,check)
+                cmd="privctl__subcmd__map__subcmd__check"
+                ;;
+            privctl__subcmd__map,discover)
+                cmd="privctl__subcmd__map__subcmd__discover"
+                ;;
+            privctl__subcmd__map,help)
+                cmd="privctl__subcmd__map__subcmd__help"
+                ;;
+            privctl__subcmd__map__subcmd__help,check)
+                cmd="privctl__subcmd__map__subcmd__help__subcmd__check"
+                ;;
+            privctl__subcmd__map__subcmd__help,discover)
+                cmd="privctl__subcmd__map__subcmd__help__subcmd__discover"
+                ;;
+            privctl__subcmd__map__subcmd__help,help)
+                cmd="privctl__subcmd__map__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -146,7 +176,7 @@ _privctl() {
 
     case "${cmd}" in
         privctl)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,7 +846,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help)
-            opts="init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
+            opts="init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1039,6 +1069,48 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__map)
+            opts="discover check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__map__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__map__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__help__subcmd__purge__subcmd__retention)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1076,6 +1148,160 @@ _privctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version discover check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__check)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__discover)
+            opts="-q -h -V --out --tenant-column --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant-column)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__help)
+            opts="discover check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__help__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

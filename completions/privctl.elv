@@ -30,6 +30,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+            cand map 'Draft a data map, or check one against the live schema'
             cand dsar 'dsar'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
@@ -53,6 +54,62 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'privctl;map'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+            cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;map;discover'= {
+            cand --out 'Write the draft here instead of stdout (never over an existing file without --force)'
+            cand --tenant-column 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --force 'Overwrite --out if it exists'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;map;check'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;map;help'= {
+            cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+            cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;map;help;discover'= {
+        }
+        &'privctl;map;help;check'= {
+        }
+        &'privctl;map;help;help'= {
         }
         &'privctl;dsar'= {
             cand --database-url 'Database: postgres://… or sqlite://path'
@@ -314,6 +371,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;help'= {
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+            cand map 'Draft a data map, or check one against the live schema'
             cand dsar 'dsar'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
@@ -326,6 +384,14 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;help;init'= {
+        }
+        &'privctl;help;map'= {
+            cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+            cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+        }
+        &'privctl;help;map;discover'= {
+        }
+        &'privctl;help;map;check'= {
         }
         &'privctl;help;dsar'= {
             cand preview 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'

@@ -34,6 +34,7 @@ complete -c privctl -n "__fish_privctl_needs_command" -l no-progress -d 'No prog
 complete -c privctl -n "__fish_privctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_needs_command" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "map" -d 'Draft a data map, or check one against the live schema'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
@@ -53,6 +54,42 @@ complete -c privctl -n "__fish_privctl_using_subcommand init" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand init" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand init" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l out -d 'Write the draft here instead of stdout (never over an existing file without --force)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l tenant-column -d 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l force -d 'Overwrite --out if it exists'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -239,17 +276,20 @@ complete -c privctl -n "__fish_privctl_using_subcommand demo" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "dsar"
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit-verify" -d 'Verify the ledger\'s hash chain: altered, removed, reordered, forged or cut-off entries'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit" -d 'Read the ledger: its head, or its recent entries'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "map" -d 'Draft a data map, or check one against the live schema'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit-verify" -d 'Verify the ledger\'s hash chain: altered, removed, reordered, forged or cut-off entries'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "audit" -d 'Read the ledger: its head, or its recent entries'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "decrypt" -d 'Decrypt a bundle written with --encrypt'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "completions" -d 'Print a completion script (bash, zsh, fish, elvish, powershell)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "demo" -d 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from map" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from map" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'

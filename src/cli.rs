@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, purge,
+    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, map, purge,
 };
 use crate::ui::Format;
 
@@ -71,6 +71,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(init::Args),
+    #[command(subcommand)]
+    Map(map::Command),
     #[command(subcommand)]
     Dsar(dsar::Command),
     ExportTenant(export_tenant::Args),

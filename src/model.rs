@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::db::{Dialect, Schema, TableInfo};
 use crate::error::Failure;
+use crate::map::check::{Finding, FindingKind};
 use crate::map::{DataMap, IdentityColumn, TableSpec};
 
 /// A mapped table as the database has it.
@@ -62,15 +63,47 @@ pub struct Model {
 impl Model {
     /// Resolves `map` against `schema`; refuses a map that names what the database lacks.
     pub fn build(map: &DataMap, schema: &Schema, dialect: Dialect) -> Result<Self, Failure> {
-        let file = map.path.display().to_string();
+        Self::resolve(map, schema, dialect).map_err(|problems| {
+            let file = map.path.display();
+            let failure = match problems.as_slice() {
+                [one] if one.kind == FindingKind::LinkCycle => {
+                    Failure::map(format!("{file}: {one}"))
+                        .with_hint("mark one of the links `follow = false` or drop it from the map")
+                }
+                [one] if one.kind == FindingKind::NoTenantPath => {
+                    Failure::map(format!("{file}: {one}"))
+                        .with_hint("add `tenant = \"<column>\"` or a link to a tenant-scoped table")
+                }
+                _ => Failure::map(format!(
+                    "{file} does not match the database:\n{}",
+                    problems
+                        .iter()
+                        .map(|p| format!("  - {p}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )),
+            };
+            failure.with_hint("run `privctl map check` for the full report")
+        })
+    }
+
+    /// [`Model::build`], with every problem found rather than a failure.
+    pub fn resolve(map: &DataMap, schema: &Schema, dialect: Dialect) -> Result<Self, Vec<Finding>> {
         let mut problems = Vec::new();
-        let mut missing = |what: String| problems.push(what);
+        let mut missing = |kind: FindingKind, table: &str, column: Option<&str>, what: String| {
+            problems.push(Finding::new(kind, Some(table), column, what));
+        };
 
         let tenant = match &map.tenant {
             None => None,
             Some(t) => match schema.tables.get(&t.table) {
                 None => {
-                    missing(format!("[tenant] table `{}` does not exist", t.table));
+                    missing(
+                        FindingKind::MissingTable,
+                        &t.table,
+                        None,
+                        format!("[tenant] table `{}` does not exist", t.table),
+                    );
                     None
                 }
                 Some(info) => {
@@ -85,10 +118,12 @@ impl Model {
                     .chain(t.retention_overrides.values())
                     {
                         if info.column(column).is_none() {
-                            missing(format!(
-                                "[tenant]: column `{}`.`{column}` does not exist",
-                                t.table
-                            ));
+                            missing(
+                                FindingKind::MissingColumn,
+                                &t.table,
+                                Some(column),
+                                format!("[tenant]: column `{}`.`{column}` does not exist", t.table),
+                            );
                         }
                     }
                     info.column(&t.id).map(|c| TenantNode {
@@ -104,16 +139,22 @@ impl Model {
         let mut nodes = BTreeMap::new();
         for (name, spec) in &map.tables {
             let Some(info) = schema.tables.get(name) else {
-                missing(format!(
-                    "tables.{name}: table `{name}` does not exist in the database"
-                ));
+                missing(
+                    FindingKind::MissingTable,
+                    name,
+                    None,
+                    format!("tables.{name}: table `{name}` does not exist in the database"),
+                );
                 continue;
             };
             let mut check = |key: &str, column: &str| {
                 if info.column(column).is_none() {
-                    missing(format!(
-                        "tables.{name}.{key}: column `{name}`.`{column}` does not exist"
-                    ));
+                    missing(
+                        FindingKind::MissingColumn,
+                        name,
+                        Some(column),
+                        format!("tables.{name}.{key}: column `{name}`.`{column}` does not exist"),
+                    );
                 }
             };
             if let Some(c) = &spec.tenant {
@@ -147,9 +188,14 @@ impl Model {
                 check("key", column);
             }
             if key.is_empty() {
-                missing(format!(
-                    "tables.{name}: `{name}` has no primary key; declare its row identity with `key = [\"col\", …]`"
-                ));
+                missing(
+                    FindingKind::NoRowIdentity,
+                    name,
+                    None,
+                    format!(
+                        "tables.{name}: `{name}` has no primary key; declare its row identity with `key = [\"col\", …]`"
+                    ),
+                );
             }
             let tenant_column = spec
                 .tenant
@@ -200,13 +246,27 @@ impl Model {
             }
             for spec in &node.spec.links {
                 let Some(parent_columns) = parent_key(&spec.references) else {
+                    missing(
+                        FindingKind::UnresolvedLink,
+                        name,
+                        Some(&spec.column),
+                        format!(
+                            "tables.{name}.links: `{}` is not a table privctl reads (missing from the database, or its entry has problems)",
+                            spec.references
+                        ),
+                    );
                     continue;
                 };
                 if parent_columns.len() != 1 {
-                    missing(format!(
-                        "tables.{name}.links: `{}` has a composite key; declare the link as a foreign key in the database",
-                        spec.references
-                    ));
+                    missing(
+                        FindingKind::UnresolvedLink,
+                        name,
+                        Some(&spec.column),
+                        format!(
+                            "tables.{name}.links: `{}` has a composite key; declare the link as a foreign key in the database",
+                            spec.references
+                        ),
+                    );
                     continue;
                 }
                 let link = Link {
@@ -227,15 +287,7 @@ impl Model {
         }
 
         if !problems.is_empty() {
-            return Err(Failure::map(format!(
-                "{file} does not match the database:\n{}",
-                problems
-                    .iter()
-                    .map(|p| format!("  - {p}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ))
-            .with_hint("run `privctl map check` for the full report"));
+            return Err(problems);
         }
 
         let mut model = Model {
@@ -250,25 +302,38 @@ impl Model {
             nodes,
             erase_order: Vec::new(),
         };
-        model.erase_order = model.children_first().map_err(|cycle| {
-            Failure::map(format!(
-                "{file}: the links between {} form a cycle, so no erasure order exists",
-                cycle.join(", ")
-            ))
-            .with_hint("mark one of the links `follow = false` or drop it from the map")
-        })?;
+        match model.children_first() {
+            Ok(order) => model.erase_order = order,
+            Err(cycle) => problems.push(Finding::new(
+                FindingKind::LinkCycle,
+                cycle.first().map(String::as_str),
+                None,
+                format!(
+                    "the links between {} form a cycle, so no erasure order exists",
+                    cycle.join(", ")
+                ),
+            )),
+        }
         if model.tenant.is_some() {
             for node in model.nodes.values() {
                 if model.tenant_path(&node.name).is_none() {
-                    return Err(Failure::map(format!(
-                        "{file}: tables.{}: no tenant column and no link to a table with one, so it cannot be confined to a tenant",
-                        node.name
-                    ))
-                    .with_hint("add `tenant = \"<column>\"` or a link to a tenant-scoped table"));
+                    problems.push(Finding::new(
+                        FindingKind::NoTenantPath,
+                        Some(&node.name),
+                        None,
+                        format!(
+                            "tables.{}: no tenant column and no link to a table with one, so it cannot be confined to a tenant",
+                            node.name
+                        ),
+                    ));
                 }
             }
         }
-        Ok(model)
+        if problems.is_empty() {
+            Ok(model)
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn node(&self, name: &str) -> &Node {

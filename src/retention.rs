@@ -247,6 +247,14 @@ pub async fn windows(
             let Some(rule) = map.retention.get(category) else {
                 continue;
             };
+            // Kept for every tenant alike (`"unlimited"`, no override): nothing to plan.
+            let overridden = map
+                .tenant
+                .as_ref()
+                .is_some_and(|t| t.retention_overrides.contains_key(category));
+            if *rule == RetentionRule::Flat(Window::Unlimited) && !overridden {
+                continue;
+            }
             match cutoff(map, tenant, category, rule, now) {
                 Ok((window, cutoff, note)) => out.cutoffs.push(Cutoff {
                     tenant: tenant.id.clone(),

@@ -565,13 +565,19 @@ fn push_identity_match(
 /// The stored value normalised the way input is: emails trimmed and lower-cased; phones without
 /// spaces, dashes, dots and parentheses.
 fn push_normalised(sql: &mut Sql, kind: &IdentityKind, expr: &str) {
+    sql.push(&normalised(kind, expr));
+}
+
+/// The SQL expression that normalises `expr` for `kind` (see [`push_normalised`]); `map check`
+/// looks for an index on exactly this expression.
+pub fn normalised(kind: &IdentityKind, expr: &str) -> String {
     match kind {
-        IdentityKind::Email => sql.push(&format!("lower(trim({expr}))")),
-        IdentityKind::Phone { .. } => sql.push(&format!(
+        IdentityKind::Email => format!("lower(trim({expr}))"),
+        IdentityKind::Phone { .. } => format!(
             "replace(replace(replace(replace(replace({expr}, ' ', ''), '-', ''), '.', ''), '(', ''), ')', '')"
-        )),
-        IdentityKind::Exact => sql.push(expr),
-    };
+        ),
+        IdentityKind::Exact => expr.to_owned(),
+    }
 }
 
 /// A row key as JSON text: `[1]`, `["a", 2]`.

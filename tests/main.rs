@@ -13,6 +13,7 @@ mod docs;
 mod dsar;
 mod harness;
 mod map;
+mod map_check;
 mod purge;
 mod tenant;
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod dsar;
 pub mod export_tenant;
 pub mod init;
+pub mod map;
 pub mod purge;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli.global)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args).await,
+        Command::Map(command) => map::run(&ctx, command).await,
         Command::Dsar(command) => dsar::run(&ctx, command).await,
         Command::ExportTenant(args) => export_tenant::run(&ctx, args).await,
         Command::DeleteTenant(args) => delete_tenant::run(&ctx, args).await,

@@ -20,6 +20,23 @@ pub struct TableInfo {
     pub foreign_keys: Vec<ForeignKey>,
     pub row_security: bool,
     pub partitioned: bool,
+    /// Indexes (PostgreSQL: including the primary key's; partial indexes left out).
+    pub indexes: Vec<IndexInfo>,
+}
+
+/// One index: its key columns or expressions, in order (included columns left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexInfo {
+    pub name: String,
+    pub keys: Vec<IndexKey>,
+}
+
+/// One key of an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKey {
+    Column(String),
+    /// The expression as the database prints it (`lower(TRIM(BOTH FROM email))`).
+    Expression(String),
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +59,89 @@ impl TableInfo {
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.name == name)
     }
+}
+
+impl IndexKey {
+    /// Whether this key is `other`: the same column, or the same expression up to how the
+    /// database prints it (case, quotes, spaces, `::text` casts, `TRIM(BOTH FROM …)`).
+    pub fn matches(&self, other: &IndexKey) -> bool {
+        match (self, other) {
+            (IndexKey::Column(a), IndexKey::Column(b)) => a == b,
+            (IndexKey::Expression(a), IndexKey::Expression(b)) => {
+                canonical_expression(a) == canonical_expression(b)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// An expression reduced to what decides whether an index on it serves a query.
+fn canonical_expression(text: &str) -> String {
+    let mut s: String = text
+        .to_lowercase()
+        .replace("both from", "")
+        .replace("::text", "")
+        .replace("::character varying", "")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    // `(email)` around a bare name, as PostgreSQL prints a cast operand.
+    loop {
+        let mut changed = false;
+        let bytes: Vec<char> = s.chars().collect();
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == '(' && (i == 0 || !is_name_char(bytes[i - 1])) {
+                let end = bytes[i + 1..]
+                    .iter()
+                    .position(|c| !is_name_char(*c))
+                    .map(|p| i + 1 + p);
+                if let Some(end) = end
+                    && end > i + 1
+                    && bytes[end] == ')'
+                {
+                    out.extend(&bytes[i + 1..end]);
+                    i = end + 1;
+                    changed = true;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        s = out;
+        // Parentheses around the whole expression.
+        if s.starts_with('(') && s.ends_with(')') && closes_at_end(&s) {
+            s = s[1..s.len() - 1].to_owned();
+            changed = true;
+        }
+        if !changed {
+            return s;
+        }
+    }
+}
+
+/// Whether the `(` that starts `s` is closed by its last character.
+fn closes_at_end(s: &str) -> bool {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == s.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '.'
 }
 
 pub(super) async fn read(tx: &mut Tx) -> Result<Schema> {
@@ -92,6 +192,18 @@ WHERE con.contype = 'f' AND con.conparentid = 0
   AND rc.relnamespace = current_schema()::regnamespace
 ORDER BY c.relname, con.conname, u.ord";
 
+const PG_INDEXES: &str = "
+SELECT c.relname::text, ic.relname::text, CASE WHEN k.attnum = 0 THEN 'e' ELSE 'c' END,
+       COALESCE(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true))
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
+WHERE c.relnamespace = current_schema()::regnamespace AND NOT c.relispartition
+  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts
+ORDER BY c.relname, ic.relname, k.ord";
+
 async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
     let mut schema = Schema::default();
     for row in rows(tx, PG_TABLES).await? {
@@ -118,6 +230,16 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
     for row in rows(tx, PG_PRIMARY_KEYS).await? {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
             table.primary_key.push(row[1].clone());
+        }
+    }
+    for row in rows(tx, PG_INDEXES).await? {
+        if let Some(table) = schema.tables.get_mut(&row[0]) {
+            let key = if row[2] == "e" {
+                IndexKey::Expression(row[3].clone())
+            } else {
+                IndexKey::Column(row[3].clone())
+            };
+            push_index_key(table, &row[1], key);
         }
     }
     let mut foreign: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
@@ -161,6 +283,14 @@ FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY m.name, f.id, f.seq";
 
+const SQLITE_INDEXES: &str = "
+SELECT m.name, il.name, x.cid, COALESCE(x.name, ''), COALESCE(s.sql, '')
+FROM sqlite_schema m, pragma_index_list(m.name) il, pragma_index_xinfo(il.name) x
+LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+  AND il.partial = 0 AND x.key = 1
+ORDER BY m.name, il.name, x.seqno";
+
 async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
     let mut schema = Schema::default();
     for row in rows(tx, SQLITE_TABLES).await? {
@@ -195,6 +325,23 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
         columns.sort();
         if let Some(table) = schema.tables.get_mut(&name) {
             table.primary_key = columns.into_iter().map(|(_, c)| c).collect();
+        }
+    }
+    for row in rows(tx, SQLITE_INDEXES).await? {
+        if let Some(table) = schema.tables.get_mut(&row[0]) {
+            let key = if row[2] == "-2" {
+                // SQLite keeps an expression only in the index's CREATE statement.
+                let position = table
+                    .indexes
+                    .iter()
+                    .find(|i| i.name == row[1])
+                    .map_or(0, |i| i.keys.len());
+                let expressions = sqlite_index_keys(&row[4]);
+                IndexKey::Expression(expressions.get(position).cloned().unwrap_or_default())
+            } else {
+                IndexKey::Column(row[3].clone())
+            };
+            push_index_key(table, &row[1], key);
         }
     }
     let mut current: Option<(String, String, ForeignKey)> = None;
@@ -234,6 +381,63 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
     Ok(schema)
 }
 
+fn push_index_key(table: &mut TableInfo, index: &str, key: IndexKey) {
+    match table.indexes.iter_mut().find(|i| i.name == index) {
+        Some(existing) => existing.keys.push(key),
+        None => table.indexes.push(IndexInfo {
+            name: index.to_owned(),
+            keys: vec![key],
+        }),
+    }
+}
+
+/// The key list of a SQLite `CREATE INDEX … ON t (a, lower(b) DESC)`, split at top-level commas,
+/// without a trailing `ASC`/`DESC` or `COLLATE`.
+fn sqlite_index_keys(create: &str) -> Vec<String> {
+    let Some(on) = create.to_ascii_uppercase().find(" ON ") else {
+        return Vec::new();
+    };
+    let rest = &create[on..];
+    let Some(open) = rest.find('(') else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for c in rest[open + 1..].chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`' | '[') => quote = Some(if c == '[' { ']' } else { c }),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => break,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                keys.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    keys.push(current);
+    keys.into_iter()
+        .map(|key| {
+            let mut key = key.trim().to_owned();
+            for suffix in [" ASC", " DESC"] {
+                if key.to_ascii_uppercase().ends_with(suffix) {
+                    key.truncate(key.len() - suffix.len());
+                }
+            }
+            if let Some(at) = key.to_ascii_uppercase().rfind(" COLLATE ") {
+                key.truncate(at);
+            }
+            key.trim().to_owned()
+        })
+        .collect()
+}
+
 async fn rows(tx: &mut Tx, query: &'static str) -> Result<Vec<Vec<String>>> {
     let mut sql = tx.sql();
     sql.push(query);
@@ -244,4 +448,42 @@ async fn rows(tx: &mut Tx, query: &'static str) -> Result<Vec<Vec<String>>> {
         .into_iter()
         .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_match_as_either_database_prints_them() {
+        let ours = IndexKey::Expression(r#"lower(trim("email"))"#.into());
+        for printed in [
+            "lower(TRIM(BOTH FROM email))",
+            "lower(TRIM(BOTH FROM (email)::text))",
+            r#"lower(trim("email"))"#,
+            "LOWER(TRIM(email))",
+            "(lower(trim(email)))",
+        ] {
+            assert!(
+                ours.matches(&IndexKey::Expression(printed.into())),
+                "{printed}"
+            );
+        }
+        assert!(!ours.matches(&IndexKey::Expression("lower(email)".into())));
+        assert!(!ours.matches(&IndexKey::Column("email".into())));
+        let phone = IndexKey::Expression(r#"replace(replace("phone", ' ', ''), '-', '')"#.into());
+        assert!(phone.matches(&IndexKey::Expression(
+            "replace(replace(phone, ' '::text, ''::text), '-'::text, ''::text)".into()
+        )));
+    }
+
+    #[test]
+    fn sqlite_index_keys_are_split_at_top_level_commas() {
+        assert_eq!(
+            sqlite_index_keys(
+                r#"CREATE INDEX "a, b" ON "t x" ("org_id", lower(trim("email")) DESC, c COLLATE NOCASE)"#
+            ),
+            vec![r#""org_id""#, r#"lower(trim("email"))"#, "c"]
+        );
+    }
 }

@@ -3,6 +3,8 @@
 //! [`DataMap::load`] parses and validates the file. Every problem names the file and the key at
 //! fault; nothing in the map is trusted as SQL except the `when` conditions of identity columns.
 
+pub mod check;
+pub mod discover;
 mod duration;
 mod raw;
 

@@ -1,0 +1,192 @@
+//! `privctl map discover` and `privctl map check`: start a data map from the live schema, and
+//! keep it from drifting as the schema changes.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use serde_json::json;
+
+use super::Context;
+use crate::error::{Failure, Kind};
+use crate::map::DataMap;
+use crate::map::check::{self, Finding, FindingKind, Report};
+use crate::map::discover;
+
+/// Draft a data map, or check one against the live schema
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Discover(DiscoverArgs),
+    Check(CheckArgs),
+}
+
+/// Draft a data map from the live schema: tenant table and column, links, identities, timestamps
+///
+/// Every line that is a guess (from names and types rather than the catalog) carries a
+/// `# guess:` comment saying why. The same schema always gives the same draft.
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// Write the draft here instead of stdout (never over an existing file without --force)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The column that holds the tenant [default: the most common of tenant_id, org_id,
+    /// organization_id, workspace_id, account_id, project_id]
+    #[arg(long, value_name = "NAME")]
+    pub tenant_column: Option<String>,
+
+    /// Overwrite --out if it exists
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+/// Check the map against the live schema: every table covered, every name and link resolved
+///
+/// Exit 5 with the list of problems: a table neither mapped nor ignored, a mapped table or
+/// column that does not exist, a link that does not resolve, a table without row identity, a
+/// category or plan tier without a retention window, row-level security without
+/// database.tenant_setting. Missing indexes are warnings, each with the CREATE INDEX that fixes it.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {}
+
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Discover(args) => run_discover(ctx, args).await,
+        Command::Check(args) => run_check(ctx, args).await,
+    }
+}
+
+async fn run_discover(ctx: &Context, args: DiscoverArgs) -> Result<()> {
+    if let Some(column) = &args.tenant_column {
+        crate::map::check_identifier(column)
+            .map_err(|e| Failure::usage(format!("--tenant-column: {e}")))?;
+    }
+    let db = ctx.connect().await?;
+    let schema = db.schema().await?;
+    let dialect = db.dialect();
+    db.close().await;
+    if let Some(column) = &args.tenant_column {
+        let found = schema.tables.values().any(|t| t.column(column).is_some());
+        if !found {
+            return Err(Failure::usage(format!(
+                "--tenant-column {column}: no table of the database has a column of that name"
+            ))
+            .into());
+        }
+    }
+    let text = discover::draft(&schema, dialect, args.tenant_column.as_deref());
+    match &args.out {
+        None => ctx.ui.raw(&text)?,
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true);
+            if args.force {
+                options.create(true).truncate(true);
+            } else {
+                options.create_new(true);
+            }
+            let mut file = options.open(path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Failure::failed(format!("{}: the file exists", path.display()))
+                        .with_hint("pass --force to overwrite it, or choose another --out")
+                        .into()
+                } else {
+                    anyhow::Error::new(e).context(format!("creating {}", path.display()))
+                }
+            })?;
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            let guesses = text.matches("# guess:").count();
+            ctx.ui.status(&format!(
+                "wrote {}: {guesses} guesses to review (lines marked `# guess:`), then run `privctl map check`",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn run_check(ctx: &Context, _args: CheckArgs) -> Result<()> {
+    let path = ctx.map_path.display().to_string();
+    let report = match DataMap::load(&ctx.map_path) {
+        Ok(map) => {
+            let db = ctx.connect().await?;
+            let report = check::check(&map, &db).await;
+            db.close().await;
+            report?
+        }
+        Err(failure) if failure.kind == Kind::Map => Report {
+            problems: vec![Finding::new(
+                FindingKind::InvalidMap,
+                None,
+                None,
+                failure.message,
+            )],
+            warnings: Vec::new(),
+        },
+        Err(failure) => return Err(failure.into()),
+    };
+    let ok = report.problems.is_empty();
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "ok": ok,
+            "map": path,
+            "problems": report.problems,
+            "warnings": report.warnings,
+        }))?;
+    } else {
+        print_findings(ctx, "problem", &report.problems)?;
+        print_findings(ctx, "warning", &report.warnings)?;
+        if ok {
+            ctx.ui.line(&format!(
+                "{path}: every table is accounted for ({} warning(s))",
+                report.warnings.len()
+            ))?;
+        }
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Kind::MapProblems,
+            format!(
+                "{path}: map check found {} problem(s)",
+                report.problems.len()
+            ),
+        )
+        .into())
+    }
+}
+
+fn print_findings(ctx: &Context, what: &str, findings: &[Finding]) -> Result<()> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let with_fix = findings.iter().any(|f| f.fix.is_some());
+    let mut header = vec![what, "table", "column", "detail"];
+    if with_fix {
+        header.push("fix");
+    }
+    let rows = findings
+        .iter()
+        .map(|f| {
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let mut row = vec![
+                kind,
+                f.table.clone().unwrap_or_default(),
+                f.column.clone().unwrap_or_default(),
+                f.detail.clone(),
+            ];
+            if with_fix {
+                row.push(f.fix.clone().unwrap_or_default());
+            }
+            row
+        })
+        .collect();
+    ctx.ui.table(&header, rows)?;
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! `map check`: the map against the live schema. Every table accounted for, every name and link
+//! resolved, every window defined, and the indexes that keep privctl's statements cheap.
+//!
+//! [`Finding`] is also how [`crate::model::Model::build`] reports a map that does not match the
+//! database, so a command refusing to run and `map check` name the same problems.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context as _, Result};
+
+use crate::db::{Db, Dialect, IndexKey, Schema, TableInfo, TxMode};
+use crate::map::{DataMap, Erase, IdentityKind, RetentionRule};
+use crate::model::Model;
+
+/// privctl's own tables (`privctl init`): never part of the map.
+pub const OWN_TABLES: [&str; 6] = [
+    "privctl_ledger",
+    "privctl_ledger_checkpoints",
+    "privctl_confirmations",
+    "privctl_jobs",
+    "privctl_blob_outbox",
+    "privctl_locks",
+];
+
+/// What is wrong (a problem: exit 5) or worth fixing (a warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// The map cannot be read or is invalid in itself.
+    InvalidMap,
+    /// A table of the database that is neither mapped nor ignored.
+    UnmappedTable,
+    /// The map names a table the database lacks.
+    MissingTable,
+    /// The map names a column the database lacks.
+    MissingColumn,
+    /// A link to a table privctl does not read, or one it cannot follow.
+    UnresolvedLink,
+    /// No primary key and no `key = […]`.
+    NoRowIdentity,
+    /// No tenant column and no link to a table with one.
+    NoTenantPath,
+    /// Links that form a cycle: no erasure order exists.
+    LinkCycle,
+    /// A kept row would have to lose a NOT NULL reference to a deleted row.
+    NotNullReference,
+    /// An ignored table holds a foreign key into mapped data: erasing it would fail or orphan.
+    IgnoredReferencesMapped,
+    /// A table's retention category has no window in `[retention]`.
+    CategoryWithoutWindow,
+    /// A plan tier found in the tenant table has no window in a per-plan rule.
+    PlanWithoutWindow,
+    /// A table under row-level security, and no `database.tenant_setting`.
+    RowSecurityWithoutSetting,
+    /// An identity's `when` condition is not valid SQL on its table.
+    InvalidCondition,
+    /// A column privctl filters on has no index (a warning).
+    MissingIndex,
+}
+
+/// One problem or warning, naming the table and column at fault.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub detail: String,
+    /// The statement that would fix it (missing indexes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    pub fn new(
+        kind: FindingKind,
+        table: Option<&str>,
+        column: Option<&str>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            table: table.map(str::to_owned),
+            column: column.map(str::to_owned),
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// What `map check` found.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub problems: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+}
+
+/// Checks `map` against the database behind `db`.
+pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
+    let schema = db.schema().await?;
+    let mut report = Report::default();
+    let model = match Model::resolve(map, &schema, db.dialect()) {
+        Ok(model) => Some(model),
+        Err(findings) => {
+            report.problems.extend(findings);
+            None
+        }
+    };
+    coverage(map, &schema, &mut report.problems);
+    row_security(map, &schema, &mut report.problems);
+    categories(map, &mut report.problems);
+    plan_tiers(map, &schema, db, &mut report.problems).await?;
+    if let Some(model) = &model {
+        not_null_references(model, &mut report.problems);
+        conditions(model, db, &mut report.problems).await?;
+        report.warnings = missing_indexes(map, model);
+    }
+    report.problems.sort_by(|a, b| {
+        (a.kind, &a.table, &a.column, &a.detail).cmp(&(b.kind, &b.table, &b.column, &b.detail))
+    });
+    report.problems.dedup();
+    Ok(report)
+}
+
+/// Every table is mapped, ignored or the tenant table; ignored tables hold no key into mapped data.
+fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
+    let tenant_table = map.tenant.as_ref().map(|t| t.table.as_str());
+    let mapped = |name: &str| map.tables.contains_key(name) || tenant_table == Some(name);
+    for (name, info) in &schema.tables {
+        if OWN_TABLES.contains(&name.as_str()) {
+            continue;
+        }
+        if map.ignored.contains_key(name) {
+            for fk in info.foreign_keys.iter().filter(|fk| mapped(&fk.references)) {
+                problems.push(Finding::new(
+                    FindingKind::IgnoredReferencesMapped,
+                    Some(name),
+                    fk.columns.first().map(String::as_str),
+                    format!(
+                        "tables.{name} is ignored, but its foreign key ({}) references mapped table `{}`: erasing those rows would fail or leave these behind; map the table",
+                        fk.columns.join(", "),
+                        fk.references
+                    ),
+                ));
+            }
+            continue;
+        }
+        if mapped(name) {
+            continue;
+        }
+        let tenant_columns: Vec<&str> = map
+            .tables
+            .values()
+            .filter_map(|t| t.tenant.as_deref())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|c| info.column(c).is_some())
+            .collect();
+        let links: Vec<String> = info
+            .foreign_keys
+            .iter()
+            .filter(|fk| mapped(&fk.references))
+            .map(|fk| format!("{} → {}", fk.columns.join(", "), fk.references))
+            .collect();
+        let why = match (tenant_columns.first(), links.is_empty()) {
+            (Some(column), _) => format!("it has the tenant column `{column}`"),
+            (None, false) => format!("it links into mapped data ({})", links.join("; ")),
+            (None, true) => "privctl cannot tell whether it holds personal data".to_owned(),
+        };
+        problems.push(Finding::new(
+            FindingKind::UnmappedTable,
+            Some(name),
+            tenant_columns.first().copied(),
+            format!(
+                "table `{name}` is neither mapped nor ignored ({why}): add [tables.{}], or `ignore = true` with a reason",
+                toml_key(name)
+            ),
+        ));
+    }
+}
+
+/// A table under row-level security needs the setting its policies read.
+fn row_security(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
+    if map.tenant_setting.is_some() {
+        return;
+    }
+    let used = map
+        .tables
+        .keys()
+        .map(String::as_str)
+        .chain(map.tenant.as_ref().map(|t| t.table.as_str()));
+    for name in used {
+        if schema.tables.get(name).is_some_and(|t| t.row_security) {
+            problems.push(Finding::new(
+                FindingKind::RowSecurityWithoutSetting,
+                Some(name),
+                None,
+                format!(
+                    "table `{name}` has row-level security, and the map has no `database.tenant_setting`: connected as the platform's role privctl would see no rows (or, as a superuser, every tenant's)"
+                ),
+            ));
+        }
+    }
+}
+
+/// Every category a table names has a window (`"unlimited"` says so explicitly), so a typo in
+/// a category can never switch retention off unnoticed.
+fn categories(map: &DataMap, problems: &mut Vec<Finding>) {
+    for (name, table) in &map.tables {
+        if let Some(category) = &table.category
+            && !map.retention.contains_key(category)
+        {
+            problems.push(Finding::new(
+                FindingKind::CategoryWithoutWindow,
+                Some(name),
+                table.timestamp.as_deref(),
+                format!(
+                    "tables.{}.category: `{category}` has no window in [retention] (write `{category} = \"unlimited\"` to keep such rows until erased)",
+                    toml_key(name)
+                ),
+            ));
+        }
+    }
+}
+
+/// Every plan tier in use has a window in every per-plan rule.
+async fn plan_tiers(
+    map: &DataMap,
+    schema: &Schema,
+    db: &Db,
+    problems: &mut Vec<Finding>,
+) -> Result<()> {
+    let Some(tenant) = &map.tenant else {
+        return Ok(());
+    };
+    let Some(plan) = &tenant.plan else {
+        return Ok(());
+    };
+    let per_plan: Vec<(&String, &BTreeMap<String, crate::map::Window>)> = map
+        .retention
+        .iter()
+        .filter_map(|(category, rule)| match rule {
+            RetentionRule::ByPlan(tiers) => Some((category, tiers)),
+            _ => None,
+        })
+        .collect();
+    let present = schema
+        .tables
+        .get(&tenant.table)
+        .is_some_and(|t| t.column(plan).is_some());
+    if per_plan.is_empty() || !present {
+        return Ok(());
+    }
+    let mut sql = db.sql();
+    sql.push("SELECT DISTINCT CAST(")
+        .ident(plan)
+        .push(" AS text) FROM ")
+        .ident(&tenant.table)
+        .push(" WHERE ")
+        .ident(plan)
+        .push(" IS NOT NULL ORDER BY 1");
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let tiers = tx
+        .fetch_column(&sql)
+        .await
+        .with_context(|| format!("reading the plan tiers in {}.{plan}", tenant.table));
+    tx.rollback().await?;
+    for tier in tiers?.into_iter().flatten() {
+        for (category, windows) in &per_plan {
+            if !windows.contains_key(&tier) {
+                problems.push(Finding::new(
+                    FindingKind::PlanWithoutWindow,
+                    Some(&tenant.table),
+                    Some(plan),
+                    format!(
+                        "retention.{category}: tenants on plan `{tier}` have no window (tiers given: {})",
+                        windows.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A retained or anonymised row keeps living; a NOT NULL reference from it to a row that
+/// erasure deletes cannot be cleared.
+fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
+    for child in model.nodes.values() {
+        if child.spec.erase == Erase::Delete {
+            continue;
+        }
+        for link in child.links.iter().filter(|l| !l.nullable) {
+            let parent_deleted = match model.nodes.get(&link.parent) {
+                Some(parent) => parent.spec.erase == Erase::Delete,
+                None => model.tenant_erase == Erase::Delete,
+            };
+            if parent_deleted && link.parent != child.name {
+                problems.push(Finding::new(
+                    FindingKind::NotNullReference,
+                    Some(&child.name),
+                    link.columns.first().map(String::as_str),
+                    format!(
+                        "`{}`.`{}` is NOT NULL, but its rows are kept ({}) while the `{}` rows they reference are deleted: make the column nullable, or erase `{}` too",
+                        child.name,
+                        link.columns.join(", "),
+                        child.spec.erase.effect().as_str(),
+                        link.parent,
+                        child.name
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Every `when` condition of an identity is valid SQL on its table.
+async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Result<()> {
+    for node in model.nodes.values() {
+        for identity in &node.spec.identities {
+            let Some(when) = &identity.when else {
+                continue;
+            };
+            let mut sql = db.sql();
+            sql.push("SELECT 1 FROM ")
+                .ident(&node.name)
+                .push(" t WHERE (")
+                .push(when)
+                .push(") AND 1 = 0");
+            let mut tx = db.begin(TxMode::Snapshot).await?;
+            let result = tx.fetch_rows(&sql).await;
+            tx.rollback().await?;
+            if let Err(error) = result {
+                problems.push(Finding::new(
+                    FindingKind::InvalidCondition,
+                    Some(&node.name),
+                    Some(&identity.column),
+                    format!(
+                        "tables.{}.identities.{}.when: not a valid condition on `{}`: {}",
+                        toml_key(&node.name),
+                        identity.identity,
+                        node.name,
+                        error.root_cause()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tenant, link, identity and retention-timestamp columns without an index that serves
+/// privctl's conditions on them, each with the statement that adds one.
+fn missing_indexes(map: &DataMap, model: &Model) -> Vec<Finding> {
+    let dialect = model.dialect;
+    let mut warnings = Vec::new();
+    for node in model.nodes.values() {
+        let tenant = node.tenant.as_ref().map(|(c, _)| c.as_str());
+        let mut wanted: Vec<(IndexKey, String, &str)> = Vec::new();
+        if let Some(column) = tenant {
+            wanted.push((
+                IndexKey::Column(column.to_owned()),
+                "tenant column".into(),
+                column,
+            ));
+        }
+        for link in &node.links {
+            if let [column] = link.columns.as_slice() {
+                wanted.push((
+                    IndexKey::Column(column.clone()),
+                    format!("link to `{}`", link.parent),
+                    column,
+                ));
+            }
+        }
+        for identity in node.spec.identities.iter().filter(|i| i.json.is_none()) {
+            let kind = &model.identities[&identity.identity];
+            let quoted = dialect.quote(&identity.column);
+            let key = match kind {
+                IdentityKind::Exact => IndexKey::Column(identity.column.clone()),
+                _ => IndexKey::Expression(crate::selection::normalised(kind, &quoted)),
+            };
+            wanted.push((
+                key,
+                format!("identity `{}`", identity.identity),
+                &identity.column,
+            ));
+        }
+        if let Some(column) = &node.spec.timestamp
+            && node
+                .spec
+                .category
+                .as_ref()
+                .is_some_and(|c| map.retention.contains_key(c))
+        {
+            wanted.push((
+                IndexKey::Column(column.clone()),
+                "retention timestamp".into(),
+                column,
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (key, role, column) in wanted {
+            if !seen.insert(format!("{key:?}")) || served(&node.info, &key, tenant) {
+                continue;
+            }
+            let mut finding = Finding::new(
+                FindingKind::MissingIndex,
+                Some(&node.name),
+                Some(column),
+                format!(
+                    "`{}`.`{column}` ({role}) has no index: privctl's statements on it scan the table",
+                    node.name
+                ),
+            );
+            finding.fix = Some(create_index(dialect, &node.name, column, &key));
+            warnings.push(finding);
+        }
+    }
+    warnings
+}
+
+/// Whether an index of `info` starts with `key`, or with the tenant column and then `key`
+/// (every statement privctl runs carries the tenant condition).
+fn served(info: &TableInfo, key: &IndexKey, tenant: Option<&str>) -> bool {
+    if let IndexKey::Column(column) = key
+        && info.primary_key.first() == Some(column)
+    {
+        return true;
+    }
+    info.indexes
+        .iter()
+        .any(|index| match index.keys.as_slice() {
+            [first, ..] if first.matches(key) => true,
+            [IndexKey::Column(first), second, ..] => {
+                tenant == Some(first.as_str()) && second.matches(key)
+            }
+            _ => false,
+        })
+}
+
+fn create_index(dialect: Dialect, table: &str, column: &str, key: &IndexKey) -> String {
+    let (suffix, keys) = match key {
+        IndexKey::Column(c) => ("idx", dialect.quote(c)),
+        // Both databases take a function call as an index key without extra parentheses.
+        IndexKey::Expression(e) => ("norm_idx", e.clone()),
+    };
+    let mut name = format!("{table}_{column}_{suffix}");
+    while name.len() > 63 {
+        name.remove(0);
+    }
+    let concurrently = match dialect {
+        Dialect::Postgres => "CONCURRENTLY ",
+        Dialect::Sqlite => "",
+    };
+    format!(
+        "CREATE INDEX {concurrently}{} ON {} ({keys});",
+        dialect.quote(&name),
+        dialect.quote(table)
+    )
+}
+
+/// A table name as a TOML key: bare when it can be, quoted otherwise.
+pub fn toml_key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        name.to_owned()
+    } else {
+        toml::Value::String(name.to_owned()).to_string()
+    }
+}
