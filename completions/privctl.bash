@@ -580,7 +580,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__delete)
-            opts="-q -h -V --tenant --email --phone --identity --confirm --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --confirm --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +599,10 @@ _privctl() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-behalf-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -630,7 +634,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__export)
-            opts="-q -h -V --tenant --email --phone --identity --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +653,10 @@ _privctl() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-behalf-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -750,7 +758,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__preview)
-            opts="-q -h -V --tenant --email --phone --identity --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,6 +777,10 @@ _privctl() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-behalf-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -107,6 +107,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -120,6 +121,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l out -d 'Where to write the bundle (created with mode 0600)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l map -d 'The data map' -r -F
@@ -135,6 +137,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l map -d 'The data map' -r -F

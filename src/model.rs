@@ -136,6 +136,36 @@ impl Model {
             },
         };
 
+        if let Some(authz) = &map.authz {
+            match schema.tables.get(&authz.table) {
+                None => missing(
+                    FindingKind::MissingTable,
+                    &authz.table,
+                    None,
+                    format!("authz.table: table `{}` does not exist", authz.table),
+                ),
+                Some(info) => {
+                    for (key, column) in [
+                        ("member", &authz.member),
+                        ("tenant", &authz.tenant),
+                        ("role", &authz.role),
+                    ] {
+                        if info.column(column).is_none() {
+                            missing(
+                                FindingKind::MissingColumn,
+                                &authz.table,
+                                Some(column),
+                                format!(
+                                    "authz.{key}: column `{}`.`{column}` does not exist",
+                                    authz.table
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
         let mut nodes = BTreeMap::new();
         for (name, spec) in &map.tables {
             let Some(info) = schema.tables.get(name) else {

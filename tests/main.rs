@@ -14,6 +14,7 @@ mod dsar;
 mod harness;
 mod map;
 mod map_check;
+mod platform_conversational_ai;
 mod purge;
 mod tenant;
 

@@ -73,12 +73,13 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         database_url: Some(url.clone()),
     };
     ctx.ui
-        .status("dsar preview --tenant acme --email jane.doe@example.com --phone +49301234567:");
+        .status("dsar preview --tenant acme --email jane.doe@example.com --phone +49301234567 --on-behalf-of owner@acme.example:");
     let preview = super::dsar::SubjectArgs {
         tenant: Some("acme".into()),
         email: vec!["jane.doe@example.com".into()],
         phone: vec!["+49301234567".into()],
         identity: Vec::new(),
+        on_behalf_of: Some("owner@acme.example".into()),
     };
     super::dsar::run(&demo, super::dsar::Command::Preview(preview)).await?;
     ctx.ui.status(&format!(

@@ -42,6 +42,10 @@ pub struct SubjectArgs {
     /// Any identity the map declares in [identities]; several identities name one subject
     #[arg(long, value_name = "NAME=VALUE", value_parser = parse_identity)]
     pub identity: Vec<(String, String)>,
+    /// The tenant's member the request is made for (their email or id): their role must allow
+    /// the command ([authz] in the map); a refusal is recorded in the ledger
+    #[arg(long, value_name = "MEMBER")]
+    pub on_behalf_of: Option<String>,
 }
 
 fn parse_identity(text: &str) -> Result<(String, String), String> {
@@ -103,23 +107,140 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     }
 }
 
-/// Resolves the subject and tenant; refuses before touching anything when they are wrong.
+/// What the subject's request may do: resolved, authorised, and whether the tenant is on hold.
+struct Prepared<'s> {
+    selection: SubjectSelection<'s>,
+    on_hold: bool,
+    /// `--on-behalf-of` and the member's role, for the ledger (`null` without it).
+    on_behalf_of: Value,
+}
+
+/// Resolves the subject and tenant and checks the member's role; refuses before touching
+/// anything when any is wrong. `command` is `preview`, `export` or `delete`.
 async fn prepare<'s>(
     ctx: &Context,
     session: &'s Session,
     args: &SubjectArgs,
-) -> Result<(SubjectSelection<'s>, bool)> {
+    command: &str,
+) -> Result<Prepared<'s>> {
     let subject = Subject::parse(&session.map, &args.identifiers())?;
     let on_hold = session.check_tenant(args.tenant.as_deref()).await?;
+    let on_behalf_of = authorize(ctx, session, args, &subject, command).await?;
     let selection = SubjectSelection::new(&session.model, args.tenant.clone(), subject)?;
-    let _ = ctx;
-    Ok((selection, on_hold))
+    Ok(Prepared {
+        selection,
+        on_hold,
+        on_behalf_of,
+    })
+}
+
+/// `--on-behalf-of MEMBER`: the member's role in the tenant must be one `[authz]` allows for
+/// `command`. A refusal exits 1 and is recorded in the ledger.
+async fn authorize(
+    ctx: &Context,
+    session: &Session,
+    args: &SubjectArgs,
+    subject: &Subject,
+    command: &str,
+) -> Result<Value> {
+    let Some(policy) = &session.map.authz else {
+        if args.on_behalf_of.is_some() {
+            return Err(Failure::usage(
+                "--on-behalf-of: the map has no [authz] section naming the members table and the roles that may act",
+            )
+            .into());
+        }
+        return Ok(Value::Null);
+    };
+    let Some(member) = &args.on_behalf_of else {
+        if policy.required {
+            return Err(Failure::usage(format!(
+                "--on-behalf-of MEMBER is required: the map's [authz] says every DSAR names the {} member it is made for",
+                policy.table
+            ))
+            .into());
+        }
+        return Ok(Value::Null);
+    };
+    let tenant = args.tenant.as_deref().unwrap_or_default();
+    let tenant_type = session
+        .schema
+        .tables
+        .get(&policy.table)
+        .and_then(|t| t.column(&policy.tenant))
+        .map_or("text", |c| c.sql_type.as_str());
+    let mut sql = session.db.sql();
+    sql.push("SELECT CAST(")
+        .column("m", &policy.role)
+        .push(" AS text) FROM ")
+        .ident(&policy.table)
+        .push(" m WHERE ")
+        .column("m", &policy.tenant)
+        .push(" = ")
+        .bind_as(tenant, tenant_type)
+        .push(" AND lower(CAST(")
+        .column("m", &policy.member)
+        .push(" AS text)) = lower(")
+        .bind(crate::db::Param::Text(member.trim().to_owned()))
+        .push(")");
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    set_tenant(session, &mut tx, Some(tenant)).await?;
+    let roles = tx
+        .fetch_column(&sql)
+        .await
+        .with_context(|| format!("looking up the member in {}", policy.table));
+    tx.rollback().await?;
+    let allowed = policy.roles(command);
+    let refusal = match roles?.as_slice() {
+        [] => Some(format!("`{member}` is not a member of tenant `{tenant}`")),
+        [Some(role)] if allowed.contains(role) => {
+            return Ok(json!({"member": member, "role": role}));
+        }
+        [role] => Some(format!(
+            "`{member}` is {} in tenant `{tenant}`; dsar {command} is for {}",
+            role.as_deref().unwrap_or("without a role"),
+            if allowed.is_empty() {
+                "no role".to_owned()
+            } else {
+                allowed.join(" or ")
+            }
+        )),
+        _ => Some(format!(
+            "`{member}` names several members of tenant `{tenant}`; name one by a unique column"
+        )),
+    };
+    let reason = refusal.unwrap_or_default();
+    let subject_ref = session.ledger.subject_ref(Some(tenant), subject);
+    session
+        .record(
+            ctx,
+            NewEntry::new(
+                &format!("dsar-{command}"),
+                "refused",
+                json!({"reason": reason, "on_behalf_of": member}),
+            )
+            .tenant(Some(tenant))
+            .subject(&subject_ref),
+        )
+        .await;
+    Err(Failure::failed(format!("refused: {reason}"))
+        .with_hint("nothing was read or changed; the refusal is recorded in the ledger")
+        .into())
 }
 
 /// `dsar preview` and the dry run of `dsar delete`: the plan and a token.
 async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
     let session = ctx.session().await?;
-    let (selection, on_hold) = prepare(ctx, &session, args).await?;
+    let command = if action == "dsar-preview" {
+        "preview"
+    } else {
+        "delete"
+    };
+    let Prepared {
+        selection,
+        on_hold,
+        on_behalf_of,
+    } = prepare(ctx, &session, args, command).await?;
     let tenant = args.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut tx = session.db.begin(TxMode::Write).await?;
@@ -154,6 +275,7 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
         "token_ref": issued.as_ref().map(|i| i.token_ref.clone()),
         "legal_hold": on_hold,
     });
+    let details = with_member(details, &on_behalf_of);
     let entry = NewEntry::new(action, if on_hold { "refused" } else { "planned" }, details)
         .tenant(tenant)
         .subject(&subject_ref);
@@ -175,7 +297,11 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
 async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
-    let (mut selection, on_hold) = prepare(ctx, &session, args).await?;
+    let Prepared {
+        mut selection,
+        on_hold,
+        on_behalf_of,
+    } = prepare(ctx, &session, args, "delete").await?;
     let tenant = args.tenant.as_deref();
     if on_hold {
         return Err(Failure::failed(format!(
@@ -216,6 +342,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             "token_ref": confirmation.token_ref,
             "issued_by": confirmation.issued_by,
         });
+        let details = with_member(details, &on_behalf_of);
         let entry = NewEntry::new("dsar-delete", "done", details).tenant(tenant).subject(&subject_ref);
         session.ledger.append(&mut tx, ctx.now, entry).await?;
         selection.release(&mut tx).await?;
@@ -294,7 +421,11 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
 /// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.
 async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let session = ctx.session().await?;
-    let (selection, _) = prepare(ctx, &session, &args.subject).await?;
+    let Prepared {
+        selection,
+        on_behalf_of,
+        ..
+    } = prepare(ctx, &session, &args.subject, "export").await?;
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut file = OutputFile::create(&args.out, args.force, None)?;
@@ -345,8 +476,10 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let (sha256, bytes) = file.finish()?;
 
     let mut tx = session.db.begin(TxMode::Write).await?;
-    let details =
-        json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes});
+    let details = with_member(
+        json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes}),
+        &on_behalf_of,
+    );
     let entry = NewEntry::new("dsar-export", "done", details)
         .tenant(tenant)
         .subject(&subject_ref)
@@ -379,6 +512,14 @@ async fn set_tenant(session: &Session, tx: &mut crate::db::Tx, tenant: Option<&s
         tx.set_tenant(setting, tenant).await?;
     }
     Ok(())
+}
+
+/// Ledger details with the member the request was made for, when one was named.
+fn with_member(mut details: Value, on_behalf_of: &Value) -> Value {
+    if let (Value::Object(map), false) = (&mut details, on_behalf_of.is_null()) {
+        map.insert("on_behalf_of".into(), on_behalf_of.clone());
+    }
+    details
 }
 
 fn table_counts(plan: &Plan) -> Value {

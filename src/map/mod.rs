@@ -36,6 +36,36 @@ pub struct DataMap {
     pub keys: Keys,
     pub confirm: ConfirmPolicy,
     pub purge: PurgePolicy,
+    /// `[authz]`: which platform roles may ask for which DSAR command (`--on-behalf-of`).
+    pub authz: Option<AuthzPolicy>,
+}
+
+/// `[authz]`: the platform's members table and the roles allowed each DSAR command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthzPolicy {
+    /// The members table.
+    pub table: String,
+    /// The column `--on-behalf-of` names a member by (compared case-insensitively).
+    pub member: String,
+    /// The members table's tenant column.
+    pub tenant: String,
+    pub role: String,
+    pub preview: Vec<String>,
+    pub export: Vec<String>,
+    pub delete: Vec<String>,
+    /// Every DSAR command must name the member it acts for.
+    pub required: bool,
+}
+
+impl AuthzPolicy {
+    /// The roles that may run `command` (`preview`, `export` or `delete`).
+    pub fn roles(&self, command: &str) -> &[String] {
+        match command {
+            "preview" => &self.preview,
+            "export" => &self.export,
+            _ => &self.delete,
+        }
+    }
 }
 
 /// `[tenant]`: the table with one row per tenant.

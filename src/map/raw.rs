@@ -31,6 +31,24 @@ pub(super) struct RawMap {
     confirm: RawConfirm,
     #[serde(default)]
     purge: RawPurge,
+    authz: Option<RawAuthz>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthz {
+    table: String,
+    member: String,
+    tenant: String,
+    role: String,
+    #[serde(default)]
+    preview: Vec<String>,
+    #[serde(default)]
+    export: Vec<String>,
+    #[serde(default)]
+    delete: Vec<String>,
+    #[serde(default)]
+    required: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -333,6 +351,39 @@ impl RawMap {
             }
         }
 
+        let authz = self.authz.as_ref().map(|a| {
+            for (k, v) in [
+                ("table", &a.table),
+                ("member", &a.member),
+                ("tenant", &a.tenant),
+                ("role", &a.role),
+            ] {
+                p.ident(format!("authz.{k}"), v);
+            }
+            if self.tenant.is_none() {
+                p.add(
+                    "authz",
+                    "roles are checked within a tenant: the map needs [tenant]",
+                );
+            }
+            if a.preview.is_empty() && a.export.is_empty() && a.delete.is_empty() {
+                p.add(
+                    "authz",
+                    "no role may do anything: list roles in preview, export and delete",
+                );
+            }
+            AuthzPolicy {
+                table: a.table.clone(),
+                member: a.member.clone(),
+                tenant: a.tenant.clone(),
+                role: a.role.clone(),
+                preview: a.preview.clone(),
+                export: a.export.clone(),
+                delete: a.delete.clone(),
+                required: a.required,
+            }
+        });
+
         let max_fraction = self.purge.max_fraction.unwrap_or(0.5);
         if !(max_fraction > 0.0 && max_fraction <= 1.0) {
             p.add(
@@ -363,6 +414,7 @@ impl RawMap {
                 max_rows: self.purge.max_rows,
                 max_fraction,
             },
+            authz,
         })
     }
 
