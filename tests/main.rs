@@ -14,6 +14,7 @@ mod dsar;
 mod harness;
 mod map;
 mod purge;
+mod rls;
 mod tenant;
 
 /// A test file without a `mod` line here would silently never run.
