@@ -16,6 +16,7 @@ mod map;
 mod map_check;
 mod platform_conversational_ai;
 mod purge;
+mod rls;
 mod tenant;
 
 /// A test file without a `mod` line here would silently never run.

@@ -162,15 +162,31 @@ impl Session {
                 let row = tx
                     .fetch_optional(&sql)
                     .await
-                    .with_context(|| format!("looking up tenant `{id}`"));
+                    .with_context(|| format!("looking up tenant `{id}`"))?;
+                // A role under row-level security sees no tenant when the setting its policies
+                // read is not made: say so, rather than only "not found".
+                let filtered = row.is_none() && tx.row_security_active(&t.name).await?;
                 tx.rollback().await?;
-                match row? {
-                    None => Err(Failure::failed(format!(
-                        "tenant `{id}` not found in {}.{}",
-                        t.name, t.id
-                    ))
-                    .with_hint("check the tenant id; nothing was done")
-                    .into()),
+                match row {
+                    None => {
+                        let hint = match (&self.map.tenant_setting, filtered) {
+                            (None, true) => format!(
+                                "row-level security filters {} for this database role, and the map sets no database.tenant_setting, so the role sees no tenant at all: set it to the setting the policies read (e.g. `tenant_setting = \"app.current_tenant\"` under [database]); nothing was done",
+                                t.name
+                            ),
+                            (Some(setting), true) => format!(
+                                "row-level security filters {} for this database role: check the tenant id, and that the policies read `{setting}` (database.tenant_setting); nothing was done",
+                                t.name
+                            ),
+                            (_, false) => "check the tenant id; nothing was done".to_owned(),
+                        };
+                        Err(Failure::failed(format!(
+                            "tenant `{id}` not found in {}.{}",
+                            t.name, t.id
+                        ))
+                        .with_hint(hint)
+                        .into())
+                    }
                     Some(row) => Ok(matches!(row[0].as_deref(), Some("true" | "1" | "t"))),
                 }
             }

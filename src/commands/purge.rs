@@ -65,6 +65,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     if args.tenant.is_some() {
         // An unknown tenant is an error here; a tenant on hold is reported by the plan.
         session.check_tenant(args.tenant.as_deref()).await?;
+    } else if !args.blobs_only {
+        refuse_hidden_tenants(&session).await?;
     }
     if args.blobs_only {
         return with_lock(ctx, &session, blobs_only(ctx, &session, &args)).await;
@@ -101,6 +103,33 @@ async fn with_lock(
             .warn(&format!("could not release the purge lock: {e:#}"));
     }
     result
+}
+
+/// A run over every tenant lists them from the tenant table. When row-level security hides
+/// all of its rows from this role (no tenant setting is made for a run over every tenant), that
+/// list is empty and the purge would find nothing and exit 0: refuse instead.
+async fn refuse_hidden_tenants(session: &Session) -> Result<()> {
+    let Some(tenant) = &session.model.tenant else {
+        return Ok(());
+    };
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    let hidden = if tx.row_security_active(&tenant.name).await? {
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ").ident(&tenant.name);
+        count(&mut tx, &sql).await? == 0
+    } else {
+        false
+    };
+    tx.rollback().await?;
+    if !hidden {
+        return Ok(());
+    }
+    Err(Failure::failed(format!(
+        "row-level security hides every row of {} from this database role, so a purge of every tenant would find none to purge; nothing was done",
+        tenant.name
+    ))
+    .with_hint("run purge-retention once per tenant with --tenant ID (privctl then makes database.tenant_setting), or connect as a role that may read every tenant row")
+    .into())
 }
 
 fn selector(tenant: Option<&str>) -> String {
@@ -314,6 +343,8 @@ async fn guard(tx: &mut Tx, session: &Session, args: &Args, planned: &Planned) -
 async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let tenant = args.tenant.as_deref();
     let mut tx = session.db.begin(TxMode::Write).await?;
+    // Under row-level security the tenant's own row is visible only with the setting made.
+    set_tenant(&mut tx, session, tenant).await?;
     let mut windows =
         retention::windows(&mut tx, &session.map, &session.model, tenant, ctx.now).await?;
     let planned = plan(&mut tx, session, &mut windows).await?;
@@ -745,6 +776,7 @@ async fn start(
     .await?;
     // The cutoffs of the dry run, recomputed from its instant: the map, the tenants' plans
     // and holds must not have changed since.
+    set_tenant(tx, session, tenant).await?;
     let windows = retention::windows(
         tx,
         &session.map,

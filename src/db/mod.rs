@@ -336,6 +336,23 @@ impl Tx {
         Ok(())
     }
 
+    /// Whether row-level security filters `table` for the connected role in this transaction
+    /// (PostgreSQL's `row_security_active`); SQLite has none.
+    pub async fn row_security_active(&mut self, table: &str) -> Result<bool> {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(false);
+        }
+        let mut sql = self.sql();
+        sql.push("SELECT row_security_active(CAST(")
+            .bind(Param::Text(self.dialect().quote(table)))
+            .push(" AS regclass))");
+        let row = self
+            .fetch_optional(&sql)
+            .await
+            .with_context(|| format!("asking whether row-level security filters {table}"))?;
+        Ok(row.is_some_and(|r| r.first().is_some_and(|v| v.as_deref() == Some("true"))))
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Postgres(tx) => tx.commit().await?,
