@@ -371,3 +371,50 @@ fn tables_of(plan: &Value) -> Vec<(String, i64, String)> {
     tables.sort();
     tables
 }
+
+/// Every platform fixture's map, and the draft `map discover` makes of its schema, pass
+/// `map check` on every database it has a schema for.
+#[tokio::test]
+async fn every_fixture_passes_map_check() {
+    let root = crate::support::fixture_path("");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/")
+        .map(|e| e.expect("fixtures/").path())
+        .filter(|p| p.join("privctl.toml").is_file())
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 2, "{fixtures:?}");
+    let mut checked = Vec::new();
+    for folder in fixtures {
+        let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            if !folder
+                .join(format!("schema.{}.sql", dialect.name()))
+                .is_file()
+            {
+                continue;
+            }
+            let db = TestDb::new(dialect).await;
+            db.load_fixture(&name).await;
+            let privctl = Privctl::new(&db);
+            let output = check(&privctl, &folder.join("privctl.toml"));
+            assert_eq!(output.code, 0, "{name} on {}: {output}", dialect.name());
+            // The draft of the same schema passes as well: what the README's edits add is policy.
+            let draft = db.dir().join("draft.toml");
+            discover(&privctl, &draft);
+            let output = check(&privctl, &draft);
+            assert_eq!(
+                output.code,
+                0,
+                "{name}'s draft on {}: {output}",
+                dialect.name()
+            );
+            checked.push(format!("{name}/{}", dialect.name()));
+            db.cleanup().await;
+        }
+    }
+    assert!(
+        checked.contains(&"crm-rls/postgres".to_owned()),
+        "{checked:?}"
+    );
+}

@@ -570,12 +570,24 @@ impl RawMap {
                 out.insert(category.clone(), rule);
             }
         }
+        let overridden = |category: &str| {
+            self.tenant
+                .as_ref()
+                .is_some_and(|t| t.retention_overrides.contains_key(category))
+        };
         for (name, table) in tables {
-            let rule = table.category.as_ref().and_then(|c| out.get(c));
+            let Some(category) = &table.category else {
+                continue;
+            };
+            let rule = out.get(category);
+            // "unlimited" for every tenant needs no time to count from.
+            let forever =
+                rule == Some(&RetentionRule::Flat(Window::Unlimited)) && !overridden(category);
             if matches!(
                 rule,
                 Some(RetentionRule::Flat(_) | RetentionRule::ByPlan(_))
-            ) && table.timestamp.is_none()
+            ) && !forever
+                && table.timestamp.is_none()
             {
                 p.add(
                     format!("tables.{name}.timestamp"),
