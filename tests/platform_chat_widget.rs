@@ -96,10 +96,6 @@ fn expired() -> Ids {
     ])
 }
 
-fn total(ids: &Ids) -> u64 {
-    ids.values().map(|ids| ids.len() as u64).sum()
-}
-
 fn counts_of(ids: &Ids) -> BTreeMap<String, u64> {
     ids.iter()
         .map(|(table, ids)| (table.clone(), ids.len() as u64))
