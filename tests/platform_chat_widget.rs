@@ -456,8 +456,10 @@ both_dialects! {
                     "SELECT CAST(captured_fields AS TEXT) FROM visitors WHERE id = {id}"
                 ))
                 .await;
+            let exported = &bundle_row(&bundle, "visitors", id)["captured_fields"];
+            assert!(exported.is_object(), "a JSON column exports as nested JSON: {exported}");
             assert_eq!(
-                json_document(&bundle_row(&bundle, "visitors", id)["captured_fields"]),
+                json_document(exported),
                 json_document(&Value::String(stored[0].clone())),
                 "visitor {id}"
             );

@@ -292,7 +292,7 @@ impl Tx {
                 .boxed(),
             Tx::Sqlite(tx) => bound!(sql)
                 .fetch(&mut **tx)
-                .map(|row| sqlite_json_row(&row?))
+                .map(|row| sqlite_json_row(&row?, sql.json_columns()))
                 .boxed(),
         }
     }
@@ -307,7 +307,12 @@ impl Tx {
                 .boxed(),
             Tx::Sqlite(tx) => bound!(sql)
                 .fetch(&mut **tx)
-                .map(|row| Ok(serde_json::to_string(&sqlite_json_row(&row?)?)?))
+                .map(|row| {
+                    Ok(serde_json::to_string(&sqlite_json_row(
+                        &row?,
+                        sql.json_columns(),
+                    )?)?)
+                })
                 .boxed(),
         }
     }
@@ -397,7 +402,10 @@ fn sqlite_text_row(row: &SqliteRow) -> Result<Vec<Option<String>>> {
         .collect()
 }
 
-fn sqlite_json_row(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json::Value>> {
+fn sqlite_json_row(
+    row: &SqliteRow,
+    json_columns: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>> {
     use base64::Engine as _;
     use serde_json::Value;
     let mut out = serde_json::Map::new();
@@ -413,7 +421,15 @@ fn sqlite_json_row(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json
                     base64::engine::general_purpose::STANDARD
                         .encode(row.try_get_unchecked::<Vec<u8>, _>(i)?),
                 ),
-                _ => Value::from(row.try_get_unchecked::<String, _>(i)?),
+                _ => {
+                    let text = row.try_get_unchecked::<String, _>(i)?;
+                    // A JSON column's document, nested as PostgreSQL's json and jsonb are;
+                    // text that is not JSON stays text.
+                    match json_columns.iter().any(|c| c == column.name()) {
+                        true => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                        false => Value::from(text),
+                    }
+                }
             }
         };
         out.insert(column.name().to_owned(), value);
@@ -477,6 +493,13 @@ pub fn open_json_rows(sql: &mut Sql, info: &TableInfo, alias: &str) {
             sql.push("SELECT ");
             let names: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
             sql.columns(alias, &names);
+            for column in &info.columns {
+                if column.sql_type.eq_ignore_ascii_case("json")
+                    || column.sql_type.eq_ignore_ascii_case("jsonb")
+                {
+                    sql.json_column(&column.name);
+                }
+            }
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct Sql {
     dialect: Dialect,
     text: String,
     params: Vec<Param>,
+    /// Result columns that hold JSON text to be read as nested JSON (SQLite has no JSON type;
+    /// a column declared `JSON` holds its text). Set by [`super::open_json_rows`].
+    json_columns: Vec<String>,
 }
 
 impl Sql {
@@ -24,7 +27,18 @@ impl Sql {
             dialect,
             text: String::new(),
             params: Vec::new(),
+            json_columns: Vec::new(),
         }
+    }
+
+    /// Marks a result column as JSON text (see the field's comment).
+    pub fn json_column(&mut self, name: &str) -> &mut Self {
+        self.json_columns.push(name.to_owned());
+        self
+    }
+
+    pub fn json_columns(&self) -> &[String] {
+        &self.json_columns
     }
 
     pub fn dialect(&self) -> Dialect {
