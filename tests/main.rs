@@ -14,6 +14,7 @@ mod dsar;
 mod harness;
 mod map;
 mod map_check;
+mod platform_voice_receptionist;
 mod purge;
 mod tenant;
 
