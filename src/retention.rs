@@ -332,7 +332,13 @@ fn cutoff(
         Window::Unlimited => None,
         Window::Keep(d) => Some(now.plus_seconds(-d.seconds())),
     };
-    Ok((show_window(&window), cutoff, note))
+    // An override is a number of days in the tenant's row: show it as that (0 days is "0d",
+    // never record, not "0s").
+    let shown = match days {
+        Some(days) => format!("{days}d"),
+        None => show_window(&window),
+    };
+    Ok((shown, cutoff, note))
 }
 
 /// A window counted from the tenant's `ended_at`: once it has passed, everything the tenant

@@ -16,6 +16,7 @@ mod map;
 mod map_check;
 mod platform_chat_widget;
 mod platform_conversational_ai;
+mod platform_voice_receptionist;
 mod purge;
 mod rls;
 mod tenant;
