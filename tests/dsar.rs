@@ -989,3 +989,51 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// A subject's own data that the platform encrypts at rest (`encrypted = […]`) reaches them
+    /// decrypted with `keys.columns`, as export-tenant decrypts it; the database keeps the
+    /// ciphertext. Without the key the export refuses rather than hand out ciphertext silently.
+    async fn dsar_export_decrypts_the_subjects_encrypted_columns(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        let key = [7u8; 32];
+        let cipher = privctl::bundle::columns::ColumnCipher::new(&key).unwrap();
+        let note = cipher.encrypt("allergic to penicillin", [1; 12]);
+        let other = cipher.encrypt("someone else's note", [2; 12]);
+        db.execute(&format!(
+            "CREATE TABLE clinics (id TEXT PRIMARY KEY);
+             INSERT INTO clinics VALUES ('c1');
+             CREATE TABLE patients (id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL REFERENCES clinics (id), email TEXT, note TEXT);
+             INSERT INTO patients VALUES (1, 'c1', 'pat@example.com', '{note}'), (2, 'c1', 'other@example.com', '{other}');"
+        ))
+        .await;
+        let map = db.dir().join("privctl.toml");
+        std::fs::write(
+            &map,
+            "version = 1\n[tenant]\ntable = \"clinics\"\nid = \"id\"\n[identities]\nemail = { kind = \"email\" }\n\
+             [tables.patients]\ntenant = \"clinic_id\"\nidentities = { email = \"email\" }\nencrypted = [\"note\"]\n\
+             [keys]\ncolumns = \"env:CLINIC_COLUMN_KEY\"\n",
+        )
+        .unwrap();
+        let privctl = Privctl::new(&db).map(&map);
+        privctl.clone().arg("init").run().success();
+        let out = db.dir().join("pat.json");
+        let export = |privctl: Privctl| {
+            privctl
+                .args(["dsar", "export", "--tenant", "c1", "--email", "pat@example.com", "--force", "--out"])
+                .arg(&out)
+                .run()
+        };
+        export(privctl.clone().env("CLINIC_COLUMN_KEY", hex::encode(key))).success();
+        let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let rows = bundle["tables"]["patients"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{bundle}");
+        assert_eq!(rows[0]["note"], "allergic to penicillin", "{bundle}");
+        assert_eq!(db.query_strings("SELECT note FROM patients WHERE id = 1").await, [note]);
+
+        let refused = export(privctl);
+        refused.code(1);
+        assert!(refused.stderr.contains("CLINIC_COLUMN_KEY"), "{refused}");
+        db.cleanup().await;
+    }
+}

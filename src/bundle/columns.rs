@@ -12,6 +12,17 @@ pub struct ColumnCipher {
 }
 
 impl ColumnCipher {
+    /// The cipher of `keys.columns`, when the map names one.
+    pub fn from_map(map: &crate::map::DataMap) -> Result<Option<Self>> {
+        use anyhow::Context as _;
+        match &map.keys.columns {
+            Some(source) => Ok(Some(Self::new(
+                &source.load().context("loading keys.columns")?,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
     /// `key`: 32 bytes, raw or as base64 or hex text (as `keys.columns` loads it).
     pub fn new(key: &[u8]) -> Result<Self> {
         let text = String::from_utf8_lossy(key);

@@ -17,6 +17,8 @@ use sha2::{Digest as _, Sha256};
 pub use crypto::{EncryptingWriter, KeyMaterial, decrypt};
 pub use json::JsonBundle;
 
+use columns::ColumnCipher;
+
 use crate::error::Failure;
 
 /// A file being written: a temporary file in the destination's directory, hashed as it goes
@@ -223,4 +225,61 @@ fn last_four(value: &serde_json::Value) -> String {
         "****{}",
         chars[chars.len() - 4..].iter().collect::<String>()
     )
+}
+
+/// How one table's rows are turned into exported rows.
+pub struct RowShaping {
+    pub policy: ColumnPolicy,
+    /// Encrypted columns decrypted with `keys.columns` (none when the key is not configured).
+    decrypt: Vec<String>,
+    /// The exported columns, in table order (omitted ones left out).
+    pub columns: Vec<String>,
+}
+
+impl RowShaping {
+    pub fn new(node: &crate::model::Node, cipher: Option<&ColumnCipher>) -> Self {
+        let policy = export_columns(node);
+        let omitted =
+            |c: &String| policy.mode == crate::map::ExportMode::Omit && policy.columns.contains(c);
+        Self {
+            decrypt: if cipher.is_some() {
+                node.spec.encrypted.clone()
+            } else {
+                Vec::new()
+            },
+            columns: node
+                .info
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .filter(|c| !omitted(c))
+                .collect(),
+            policy,
+        }
+    }
+
+    /// Whether rows go out exactly as the database has them.
+    pub fn is_identity(&self) -> bool {
+        self.decrypt.is_empty() && self.policy.columns.is_empty()
+    }
+
+    pub fn apply(
+        &self,
+        table: &str,
+        row: &mut serde_json::Map<String, serde_json::Value>,
+        cipher: Option<&ColumnCipher>,
+    ) -> Result<()> {
+        if let Some(cipher) = cipher {
+            for column in &self.decrypt {
+                if let Some(serde_json::Value::String(stored)) = row.get(column) {
+                    let plain = cipher.decrypt(stored).with_context(|| {
+                        format!("decrypting {table}.{column} with keys.columns")
+                    })?;
+                    row.insert(column.clone(), serde_json::Value::String(plain));
+                }
+            }
+        }
+        redact_row(&self.policy, row);
+        Ok(())
+    }
 }

@@ -7,7 +7,8 @@ use futures_util::TryStreamExt as _;
 use serde_json::{Value, json};
 
 use super::{Context, Session};
-use crate::bundle::{JsonBundle, OutputFile, export_columns, redact_row};
+use crate::bundle::columns::ColumnCipher;
+use crate::bundle::{JsonBundle, OutputFile, RowShaping};
 use crate::confirm::{self, Binding, Expected};
 use crate::db::TxMode;
 use crate::erase::erase_subject;
@@ -430,6 +431,8 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut file = OutputFile::create(&args.out, args.force, None)?;
 
+    let cipher = ColumnCipher::from_map(&session.map)?;
+
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
     set_tenant(&session, &mut tx, tenant).await?;
     let mut bundle = JsonBundle::begin(&mut file, "subject", tenant, &ctx.now.to_rfc3339())?;
@@ -438,7 +441,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let mut retained = serde_json::Map::new();
     for name in selection.tables() {
         let node = session.model.node(name);
-        let policy = export_columns(node);
+        let shaping = RowShaping::new(node, cipher.as_ref());
         bundle.begin_table(name)?;
         let sql = selection.select_rows(name);
         let mut rows = tx.stream_json(&sql);
@@ -448,17 +451,17 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             .await
             .with_context(|| format!("reading {name}"))?
         {
-            redact_row(&policy, &mut row);
+            shaping.apply(name, &mut row, cipher.as_ref())?;
             bundle.row(&row)?;
             n += 1;
         }
         drop(rows);
         bundle.end_table()?;
         counts.insert(name.clone(), json!(n));
-        if !policy.columns.is_empty() {
+        if !shaping.policy.columns.is_empty() {
             redacted.insert(
                 name.clone(),
-                json!({"mode": policy.mode_name(), "columns": policy.columns}),
+                json!({"mode": shaping.policy.mode_name(), "columns": shaping.policy.columns}),
             );
         }
         if node.spec.erase.effect() != Effect::Delete && n > 0 {

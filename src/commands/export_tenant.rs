@@ -9,11 +9,10 @@ use serde_json::{Map, Value, json};
 use super::{Context, Session};
 use crate::bundle::columns::ColumnCipher;
 use crate::bundle::sink::{OutputFormat, Sink};
-use crate::bundle::{ColumnPolicy, KeyMaterial, export_columns, redact_row};
+use crate::bundle::{KeyMaterial, RowShaping};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
-use crate::map::{Effect, ExportMode};
-use crate::model::Node;
+use crate::map::Effect;
 use crate::selection::TenantSelection;
 
 /// Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted
@@ -72,72 +71,12 @@ impl EncryptionArgs {
     }
 }
 
-/// How one table's rows are turned into exported rows.
-struct RowShaping {
-    policy: ColumnPolicy,
-    /// Encrypted columns decrypted with `keys.columns` (none when the key is not configured).
-    decrypt: Vec<String>,
-    columns: Vec<String>,
-}
-
-impl RowShaping {
-    fn new(node: &Node, cipher: Option<&ColumnCipher>) -> Self {
-        let policy = export_columns(node);
-        let omitted = |c: &String| policy.mode == ExportMode::Omit && policy.columns.contains(c);
-        Self {
-            decrypt: if cipher.is_some() {
-                node.spec.encrypted.clone()
-            } else {
-                Vec::new()
-            },
-            columns: node
-                .info
-                .columns
-                .iter()
-                .map(|c| c.name.clone())
-                .filter(|c| !omitted(c))
-                .collect(),
-            policy,
-        }
-    }
-
-    /// Whether rows go out exactly as the database has them.
-    fn is_identity(&self) -> bool {
-        self.decrypt.is_empty() && self.policy.columns.is_empty()
-    }
-
-    fn apply(
-        &self,
-        table: &str,
-        row: &mut Map<String, Value>,
-        cipher: Option<&ColumnCipher>,
-    ) -> Result<()> {
-        if let Some(cipher) = cipher {
-            for column in &self.decrypt {
-                if let Some(Value::String(stored)) = row.get(column) {
-                    let plain = cipher.decrypt(stored).with_context(|| {
-                        format!("decrypting {table}.{column} with keys.columns")
-                    })?;
-                    row.insert(column.clone(), Value::String(plain));
-                }
-            }
-        }
-        redact_row(&self.policy, row);
-        Ok(())
-    }
-}
-
 pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     let key = args.encryption.key()?;
     let session = ctx.session().await?;
     let selection = TenantSelection::new(&session.model, &args.tenant)?;
     session.check_tenant(Some(&args.tenant)).await?;
-    let cipher = match &session.map.keys.columns {
-        Some(source) => Some(ColumnCipher::new(
-            &source.load().context("loading keys.columns")?,
-        )?),
-        None => None,
-    };
+    let cipher = ColumnCipher::from_map(&session.map)?;
     let mut sink = Sink::create(
         args.output_format,
         &args.out,
