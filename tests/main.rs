@@ -15,6 +15,7 @@ mod harness;
 mod map;
 mod map_check;
 mod platform_conversational_ai;
+mod platform_helpdesk_voice;
 mod purge;
 mod rls;
 mod tenant;
