@@ -62,7 +62,7 @@ const ROWS: [(&str, [i64; 4]); 9] = [
 ];
 
 /// Sam Rivera's rows in A (README, "Sam Rivera"): 13, all deleted.
-const SAM_IN_A: [(&str, &[i64]); 7] = [
+const SAM_IN_A: [RowIds; 7] = [
     ("employees", &[1]),
     ("calls", &[1, 2]),
     ("call_recordings", &[1, 2]),
@@ -325,10 +325,13 @@ fn deletions<'a>(
         .collect()
 }
 
-/// `before` without the rows `(table, ids)`.
+/// Some rows of one table: `(table, ids)`.
+type RowIds<'a> = (&'a str, &'a [i64]);
+
+/// `before` without these rows.
 fn without(
     before: &BTreeMap<String, BTreeMap<String, String>>,
-    gone: &[(&str, &[i64])],
+    gone: &[RowIds],
 ) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut expected = before.clone();
     for (table, ids) in gone {
@@ -871,7 +874,7 @@ async fn purge_retention_per_account_keeps_recordings_90_days_or_the_override_an
     );
     assert_eq!(everything(db).await, before, "a refused purge changed rows");
 
-    let expected: [(&str, &[(&str, &[i64])]); 4] = [
+    let expected: [(&str, &[RowIds]); 4] = [
         (A, &[("call_recordings", &[2, 4])]),
         (B, &[("call_recordings", &[102])]),
         (
@@ -925,7 +928,7 @@ async fn purge_retention_per_account_keeps_recordings_90_days_or_the_override_an
     for (table, ids) in expected.iter().flat_map(|(_, gone)| gone.iter()) {
         merged.entry(table).or_default().extend(*ids);
     }
-    let gone: Vec<(&str, &[i64])> = merged
+    let gone: Vec<RowIds> = merged
         .iter()
         .map(|(table, ids)| (*table, ids.as_slice()))
         .collect();
