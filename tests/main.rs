@@ -17,6 +17,7 @@ mod map_check;
 mod platform_chat_widget;
 mod platform_conversational_ai;
 mod platform_voice_receptionist;
+mod platform_helpdesk_voice;
 mod purge;
 mod rls;
 mod tenant;

@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, Connection as _, PgConnection};
+use sqlx::{Connection as _, PgConnection};
 
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
 const FIXTURE: &str = "crm-rls";
 
@@ -135,31 +135,9 @@ async fn setup() -> Crm {
     // The schema owner creates privctl's tables, like any migration.
     superuser.clone().arg("init").run().success();
 
-    let app_url = db.create_role(ROLE, ROLE_PASSWORD).await;
-    // The test harness grants the role everything; take it back to what the README says the
-    // platform's application role has, plus the grants on privctl's tables it tells operators to
-    // add. schema_migrations gets nothing: privctl must never touch an ignored table.
-    db.execute(&format!(
-        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {ROLE};
-         REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {ROLE};
-         REVOKE CREATE ON SCHEMA public FROM {ROLE};
-         GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {ROLE};
-         GRANT SELECT, INSERT, UPDATE, DELETE ON privctl_ledger, privctl_ledger_checkpoints,
-             privctl_confirmations, privctl_jobs, privctl_blob_outbox TO {ROLE};",
-        TABLES.join(", ")
-    ))
-    .await;
-    let role = db
-        .query_strings(&format!(
-            "SELECT CAST(rolsuper AS text) || ',' || CAST(rolbypassrls AS text) FROM pg_roles WHERE rolname = '{ROLE}'"
-        ))
-        .await;
-    assert_eq!(
-        role,
-        ["false,false"],
-        "the role must not bypass row-level security"
-    );
-
+    // Only the grants the README tells operators to give: schema_migrations gets nothing, so
+    // privctl must never touch an ignored table.
+    let app_url = rls::application_role(&db, ROLE, ROLE_PASSWORD, &TABLES).await;
     let app = superuser.env("DATABASE_URL", &app_url);
     Crm { db, app, app_url }
 }
@@ -324,32 +302,6 @@ fn dsar(privctl: &Privctl, command: &str, tenant: &str, extra: &[&str]) -> RunOu
     run(privctl, &args)
 }
 
-/// Counts of every table as the application role sees them, in one transaction that first sets
-/// `app.current_tenant` (when given) the way privctl does.
-async fn counts_as_role(
-    connection: &mut PgConnection,
-    tenant: Option<&str>,
-) -> BTreeMap<String, i64> {
-    let mut tx = connection.begin().await.expect("cannot begin");
-    if let Some(tenant) = tenant {
-        sqlx::query("SELECT set_config('app.current_tenant', $1, true)")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await
-            .expect("set_config failed");
-    }
-    let mut counts = BTreeMap::new();
-    for table in TABLES {
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap_or_else(|error| panic!("counting {table} as {ROLE}: {error}"));
-        counts.insert(table.to_owned(), n);
-    }
-    tx.commit().await.expect("cannot commit");
-    counts
-}
-
 /// The fixture's own promise, before privctl is involved: the role sees nothing without the
 /// setting (also on a connection where an earlier transaction had set it), exactly one
 /// workspace with it, and cannot write a row into another workspace.
@@ -370,19 +322,23 @@ async fn the_fixture_confines_the_role_to_the_workspace_it_sets() {
         .expect("cannot connect as the role");
     let nothing: BTreeMap<String, i64> = TABLES.iter().map(|t| ((*t).to_owned(), 0)).collect();
     assert_eq!(
-        counts_as_role(&mut connection, None).await,
+        rls::counts_as_role(&mut connection, None, &TABLES).await,
         nothing,
         "no setting"
     );
-    assert_eq!(counts_as_role(&mut connection, Some(A)).await, a, "A set");
+    assert_eq!(
+        rls::counts_as_role(&mut connection, Some(A), &TABLES).await,
+        a,
+        "A set"
+    );
     // The transaction-local setting is now '' on this connection, not unset: still nothing.
     assert_eq!(
-        counts_as_role(&mut connection, None).await,
+        rls::counts_as_role(&mut connection, None, &TABLES).await,
         nothing,
         "after a transaction that set it"
     );
     assert_eq!(
-        counts_as_role(&mut connection, Some(B)).await,
+        rls::counts_as_role(&mut connection, Some(B), &TABLES).await,
         tenant_counts(db, B).await,
         "B set"
     );

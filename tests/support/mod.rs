@@ -24,6 +24,7 @@
 
 pub mod fixture;
 pub mod postgres;
+pub mod rls;
 
 use std::ffi::OsString;
 use std::io::{Read as _, Write as _};
