@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::support::bundle::ids_where;
+use crate::support::fixture::columns;
 use crate::support::fixture::{plan_counts, token_of};
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
 
@@ -149,17 +151,6 @@ fn in_workspace(table: &str, workspace: &str) -> String {
     }
 }
 
-/// The integer ids of a table's rows matching `condition`, in order.
-async fn ids_where(db: &TestDb, table: &str, condition: &str) -> Vec<i64> {
-    db.query_strings(&format!(
-        "SELECT id FROM {table} WHERE {condition} ORDER BY id"
-    ))
-    .await
-    .iter()
-    .map(|id| id.parse().expect("an integer id"))
-    .collect()
-}
-
 /// `1, 2, 3` for an SQL `IN (…)`; `NULL` (matches nothing) for none.
 fn id_list(ids: &[i64]) -> String {
     if ids.is_empty() {
@@ -169,19 +160,6 @@ fn id_list(ids: &[i64]) -> String {
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The columns of a table, in order.
-async fn columns(db: &TestDb, table: &str) -> Vec<String> {
-    let sql = match db.dialect {
-        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
-        Dialect::Postgres => format!(
-            "SELECT column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = '{table}' \
-             ORDER BY ordinal_position"
-        ),
-    };
-    db.query_strings(&sql).await
 }
 
 /// Every row of every table (the ignored one too), each as `key -> text of all its columns`:

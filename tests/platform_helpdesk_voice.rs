@@ -9,11 +9,12 @@
 //! did. Every test works in its own directory, holding a copy of the map and the blob store.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use sqlx::{Connection as _, PgConnection};
 
+use crate::support::bundle::{read_json_text, utf8};
 use crate::support::fixture::{PRIVCTL_TABLES, columns, plan_counts, token_of, verify_ledger};
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
@@ -145,10 +146,6 @@ fn dsar_sam(privctl: &Privctl, command: &str, extra: &[&str]) -> RunOutput {
     args.extend(SAM);
     args.extend(extra);
     run(privctl, &args)
-}
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
 }
 
 /// The condition that selects one account's rows of a table (`=`), or every other account's
@@ -288,14 +285,6 @@ fn assert_blobs_gone(blobs: &[(String, PathBuf)], gone: &[&str]) {
             if expected_gone { "be gone" } else { "be there" }
         );
     }
-}
-
-fn read_json(path: &Path) -> (String, Value) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()));
-    (text, value)
 }
 
 /// The ids of one table's rows in a JSON bundle (none when the table is absent).
@@ -500,7 +489,7 @@ async fn a_dsar_by_email_and_phone_in_a_erases_exactly_the_employees_rows_and_le
         .success()
         .json();
     assert_eq!(export["total_rows"], 13, "{export}");
-    let (text, bundle) = read_json(&out);
+    let (text, bundle) = read_json_text(&out);
     for table in TABLES {
         let expected = sam.get(table).cloned().unwrap_or_default();
         assert_eq!(bundle_keys(&bundle, table), expected, "Sam's {table}");
@@ -738,7 +727,7 @@ async fn raw_badge_ids_appear_nowhere_not_in_the_database_the_bundles_or_the_led
         }
     }
     // The bundles hand the hashes back, as stored.
-    let (_, bundle) = read_json(&dir.join("1001.json"));
+    let (_, bundle) = read_json_text(&dir.join("1001.json"));
     let exported: BTreeSet<String> = bundle["tables"]["employees"]
         .as_array()
         .unwrap()
@@ -763,7 +752,7 @@ async fn export_tenant_of_b_holds_every_row_of_b_and_none_of_another_account() {
     )
     .success()
     .json();
-    let (text, bundle) = read_json(&out);
+    let (text, bundle) = read_json_text(&out);
     for table in TABLES {
         assert_eq!(
             bundle_keys(&bundle, table),

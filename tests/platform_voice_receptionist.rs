@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::support::bundle::{ids_where, read_json};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
 
@@ -164,19 +165,6 @@ fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
     }
 }
 
-/// The ids of a table's rows matching `condition`, in order.
-async fn ids_where(db: &TestDb, table: &str, condition: &str) -> Vec<i64> {
-    db.query_strings(&format!(
-        "SELECT CAST(id AS TEXT) FROM {table} WHERE {condition} ORDER BY id"
-    ))
-    .await
-    .iter()
-    .map(|id| id.parse().expect("an integer id"))
-    .collect::<BTreeSet<i64>>()
-    .into_iter()
-    .collect()
-}
-
 /// Every row of every table, keyed by table and id (`projects` by its text id), as the text of
 /// all its columns except `except` (NULL marked): compare two of them to prove what changed.
 async fn rows(db: &TestDb, except: &[&str]) -> BTreeMap<(String, String), String> {
@@ -247,13 +235,6 @@ fn bundle_ids(bundle: &Value) -> BTreeMap<String, Vec<i64>> {
         })
         .filter(|(_, ids)| !ids.is_empty())
         .collect()
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    serde_json::from_str(&text)
-        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
 }
 
 /// `privctl --format json <args…>`.

@@ -11,11 +11,11 @@
 //! directory, so the blob objects it creates and privctl deletes live there.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde_json::Value;
 use sqlx::{Connection as _, PgConnection};
 
+use crate::support::bundle::{bundle_rows, key_text, read_json_text, utf8};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
@@ -164,10 +164,6 @@ fn copy_fixture_map(db: &TestDb, name: &str, replace: Option<(&str, &str)>) -> P
     path
 }
 
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
-}
-
 /// The condition that selects one workspace's rows of a table (`=`), or every other
 /// workspace's (`<>`).
 fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
@@ -263,30 +259,6 @@ fn assert_nothing_of_b(text: &str, what: &str) {
             "{what} holds {marker:?}, which only workspace B has"
         );
     }
-}
-
-/// A row's `id` as text (UUIDs are strings, the other keys numbers).
-fn key_text(row: &Value) -> String {
-    match &row["id"] {
-        Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
-        other => panic!("a row without a usable id ({other}): {row}"),
-    }
-}
-
-/// The rows of one table of a JSON bundle.
-fn bundle_rows<'a>(bundle: &'a Value, table: &str) -> &'a [Value] {
-    bundle["tables"][table]
-        .as_array()
-        .unwrap_or_else(|| panic!("the bundle has no {table} array"))
-}
-
-fn read_json(path: &Path) -> (String, Value) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()));
-    (text, value)
 }
 
 /// `privctl --format json <args…>` as the application role.
@@ -410,7 +382,7 @@ async fn export_tenant_as_the_rls_role_holds_exactly_the_workspaces_rows() {
     )
     .success()
     .json();
-    let (text, bundle) = read_json(&out);
+    let (text, bundle) = read_json_text(&out);
     assert_eq!(bundle["tenant"], A, "{summary}");
     assert_eq!(
         summary["total_rows"], 36,
@@ -480,7 +452,7 @@ async fn export_tenant_as_the_rls_role_holds_exactly_the_workspaces_rows() {
         &["export-tenant", "--tenant", B, "--out", utf8(&out_b)],
     )
     .success();
-    let (text_b, bundle_b) = read_json(&out_b);
+    let (text_b, bundle_b) = read_json_text(&out_b);
     for table in TABLES {
         let keys: BTreeSet<String> = bundle_rows(&bundle_b, table).iter().map(key_text).collect();
         assert_eq!(keys, tenant_keys(db, table, B).await, "B's {table}");
@@ -526,7 +498,7 @@ async fn dsar_as_the_rls_role_erases_the_subject_in_a_and_leaves_b_untouched() {
     let export = dsar(&crm.app, "export", A, &["--out", utf8(&out)])
         .success()
         .json();
-    let (text, bundle) = read_json(&out);
+    let (text, bundle) = read_json_text(&out);
     assert_eq!(export["total_rows"], 15, "{export}");
     for (table, ids) in &lena {
         let keys: BTreeSet<String> = bundle_rows(&bundle, table).iter().map(key_text).collect();

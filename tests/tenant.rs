@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::support::bundle::{bundle_rows, key_text, read_json, utf8};
 use crate::support::fixture::{
     TABLES, assert_no_orphans, columns, create_blobs, map_copy_path, plan_counts,
     setup_with_map_copy, snapshot, tenant_condition, token_of, verify_ledger,
@@ -50,10 +51,6 @@ const HEADER_LEN: usize = 52;
 /// One full segment on disk: 64 KiB of plaintext and its 16-byte tag.
 const SEGMENT_ON_DISK: usize = 65536 + 16;
 
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
-}
-
 /// `privctl --format json export-tenant --tenant <tenant> --out <out> <extra…>`.
 fn export(privctl: &Privctl, tenant: &str, out: &Path, extra: &[&str]) -> RunOutput {
     privctl
@@ -83,13 +80,6 @@ fn decrypt(privctl: &Privctl, key: &[&str], input: &Path, output: &Path) -> RunO
         .run()
 }
 
-fn read_json(path: &Path) -> Value {
-    let bytes = std::fs::read(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
-}
-
 /// acme's rows per table, counted with plain SQL.
 async fn acme_counts(db: &TestDb) -> BTreeMap<String, i64> {
     let mut counts = BTreeMap::new();
@@ -114,22 +104,6 @@ async fn acme_keys(db: &TestDb, table: &str) -> BTreeSet<String> {
     .await
     .into_iter()
     .collect()
-}
-
-/// A row's `id` as text (organizations have text ids, the other tables integers).
-fn key_text(row: &Value) -> String {
-    match &row["id"] {
-        Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
-        other => panic!("a row without a usable id ({other}): {row}"),
-    }
-}
-
-/// The rows of one table of a JSON bundle.
-fn bundle_rows<'a>(bundle: &'a Value, table: &str) -> &'a [Value] {
-    bundle["tables"][table]
-        .as_array()
-        .unwrap_or_else(|| panic!("the bundle has no {table} array"))
 }
 
 /// Rows per table of a JSON bundle.
