@@ -163,11 +163,6 @@ fn print_findings(ctx: &Context, what: &str, findings: &[Finding]) -> Result<()>
     if findings.is_empty() {
         return Ok(());
     }
-    let with_fix = findings.iter().any(|f| f.fix.is_some());
-    let mut header = vec![what, "table", "column", "detail"];
-    if with_fix {
-        header.push("fix");
-    }
     let rows = findings
         .iter()
         .map(|f| {
@@ -175,18 +170,22 @@ fn print_findings(ctx: &Context, what: &str, findings: &[Finding]) -> Result<()>
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let mut row = vec![
+            vec![
                 kind,
                 f.table.clone().unwrap_or_default(),
                 f.column.clone().unwrap_or_default(),
                 f.detail.clone(),
-            ];
-            if with_fix {
-                row.push(f.fix.clone().unwrap_or_default());
-            }
-            row
+            ]
         })
         .collect();
-    ctx.ui.table(&header, rows)?;
+    ctx.ui.table(&[what, "table", "column", "detail"], rows)?;
+    let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+    if !fixes.is_empty() {
+        ctx.ui
+            .line("-- the statements that add the missing indexes:")?;
+        for fix in fixes {
+            ctx.ui.line(fix)?;
+        }
+    }
     Ok(())
 }
