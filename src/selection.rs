@@ -501,41 +501,20 @@ fn push_identity_match(
         .map_or("text", |c| c.sql_type.as_str())
         .to_owned();
     sql.push("(");
+    let col = format!("{alias}.{}", dialect.quote(&column.column));
     match &column.json {
-        None => match kind {
-            IdentityKind::Exact => {
-                sql.column(alias, &column.column)
-                    .push(" = ")
-                    .bind_as(value, &sql_type);
-            }
-            _ => {
-                let expr = format!("{alias}.{}", dialect.quote(&column.column));
-                push_normalised(sql, kind, &expr);
-                sql.push(" = ").bind(Param::Text(value.to_owned()));
-            }
-        },
-        Some(JsonSelector::Path(path)) => {
-            let col = format!("{alias}.{}", dialect.quote(&column.column));
-            let extracted = match dialect {
-                Dialect::Postgres => {
-                    let mut s = format!("jsonb_extract_path_text(CAST({col} AS jsonb)");
-                    for key in path {
-                        // Keys are validated as plain names when the map is loaded.
-                        s.push_str(&format!(", '{key}'"));
-                    }
-                    s.push(')');
-                    s
-                }
-                Dialect::Sqlite => {
-                    let p = format!("$.{}", path.join("."));
-                    format!("CASE WHEN json_valid({col}) THEN json_extract({col}, '{p}') END")
-                }
-            };
-            push_normalised(sql, kind, &extracted);
-            sql.push(" = ").bind(Param::Text(value.to_owned()));
+        None if *kind == IdentityKind::Exact => {
+            sql.column(alias, &column.column)
+                .push(" = ")
+                .bind_as(value, &sql_type);
+        }
+        None | Some(JsonSelector::Path(_)) => {
+            let expr = match_expression(dialect, &col, column, kind).expect("not json = any");
+            sql.push(&expr)
+                .push(" = ")
+                .bind(Param::Text(value.to_owned()));
         }
         Some(JsonSelector::Any) => {
-            let col = format!("{alias}.{}", dialect.quote(&column.column));
             match dialect {
                 Dialect::Postgres => {
                     sql.push(&format!(
@@ -560,6 +539,34 @@ fn push_identity_match(
         sql.push(" AND (").push(when).push(")");
     }
     sql.push(")");
+}
+
+/// The expression an identity column is compared on: the stored value (or the value at a JSON
+/// path of it) normalised as input is. `column_sql` is the quoted, possibly qualified, column.
+/// `None` for `json = "any"`, which searches every string of the document. `map check` looks
+/// for an index on exactly this expression.
+pub fn match_expression(
+    dialect: Dialect,
+    column_sql: &str,
+    column: &crate::map::IdentityColumn,
+    kind: &IdentityKind,
+) -> Option<String> {
+    let value = match &column.json {
+        None => column_sql.to_owned(),
+        Some(JsonSelector::Any) => return None,
+        Some(JsonSelector::Path(path)) => match dialect {
+            Dialect::Postgres => {
+                // Keys are validated as plain names when the map is loaded.
+                let keys: String = path.iter().map(|key| format!(", '{key}'")).collect();
+                format!("jsonb_extract_path_text(CAST({column_sql} AS jsonb){keys})")
+            }
+            Dialect::Sqlite => format!(
+                "CASE WHEN json_valid({column_sql}) THEN json_extract({column_sql}, '$.{}') END",
+                path.join(".")
+            ),
+        },
+    };
+    Some(normalised(kind, &value))
 }
 
 /// The stored value normalised the way input is: emails trimmed and lower-cased; phones without

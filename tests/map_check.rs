@@ -418,3 +418,26 @@ async fn every_fixture_passes_map_check() {
         "{checked:?}"
     );
 }
+
+both_dialects! {
+    /// An identity inside a JSON column is matched on an expression too: without an index on
+    /// it, check warns with the statement that adds one, and that statement clears the warning.
+    async fn a_json_path_identity_without_its_index_is_warned_with_the_fix(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        db.load_fixture("chat-widget").await;
+        let privctl = Privctl::new(&db);
+        let map = crate::support::fixture_path("chat-widget").join("privctl.toml");
+        assert_eq!(check(&privctl, &map).success().json()["warnings"], serde_json::json!([]));
+
+        db.execute("DROP INDEX idx_visitors_captured_email").await;
+        let output = check(&privctl, &map);
+        let warnings = output.success().json()["warnings"].as_array().unwrap().clone();
+        assert_eq!(warnings.len(), 1, "{output}");
+        assert!(has(&warnings, "missing_index", "visitors", Some("captured_fields")), "{output}");
+        let fix = warnings[0]["fix"].as_str().unwrap();
+        assert!(fix.contains("email"), "{fix}");
+        db.execute(fix).await;
+        assert_eq!(check(&privctl, &map).success().json()["warnings"], serde_json::json!([]));
+        db.cleanup().await;
+    }
+}

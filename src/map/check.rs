@@ -118,7 +118,7 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
     if let Some(model) = &model {
         not_null_references(model, &mut report.problems);
         conditions(model, db, &mut report.problems).await?;
-        report.warnings = missing_indexes(map, model);
+        report.warnings = missing_indexes(map, model, db).await?;
     }
     report.problems.sort_by(|a, b| {
         (a.kind, &a.table, &a.column, &a.detail).cmp(&(b.kind, &b.table, &b.column, &b.detail))
@@ -356,17 +356,19 @@ async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Resu
 
 /// Tenant, link, identity and retention-timestamp columns without an index that serves
 /// privctl's conditions on them, each with the statement that adds one.
-fn missing_indexes(map: &DataMap, model: &Model) -> Vec<Finding> {
+async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Finding>> {
     let dialect = model.dialect;
     let mut warnings = Vec::new();
     for node in model.nodes.values() {
         let tenant = node.tenant.as_ref().map(|(c, _)| c.as_str());
-        let mut wanted: Vec<(IndexKey, String, &str)> = Vec::new();
+        // (key, what privctl filters it for, column, the index name's middle part)
+        let mut wanted: Vec<(IndexKey, String, &str, String)> = Vec::new();
         if let Some(column) = tenant {
             wanted.push((
                 IndexKey::Column(column.to_owned()),
                 "tenant column".into(),
                 column,
+                column.to_owned(),
             ));
         }
         for link in &node.links {
@@ -375,20 +377,36 @@ fn missing_indexes(map: &DataMap, model: &Model) -> Vec<Finding> {
                     IndexKey::Column(column.clone()),
                     format!("link to `{}`", link.parent),
                     column,
+                    column.clone(),
                 ));
             }
         }
-        for identity in node.spec.identities.iter().filter(|i| i.json.is_none()) {
+        for identity in &node.spec.identities {
             let kind = &model.identities[&identity.identity];
             let quoted = dialect.quote(&identity.column);
-            let key = match kind {
-                IdentityKind::Exact => IndexKey::Column(identity.column.clone()),
-                _ => IndexKey::Expression(crate::selection::normalised(kind, &quoted)),
+            let key = match (kind, &identity.json) {
+                (IdentityKind::Exact, None) => IndexKey::Column(identity.column.clone()),
+                _ => match crate::selection::match_expression(dialect, &quoted, identity, kind) {
+                    Some(expression) => IndexKey::Expression(expression),
+                    // `json = "any"` searches every string of a document: no index can serve it.
+                    None => continue,
+                },
+            };
+            // Two identities can sit in one JSON column: the name says which.
+            let name = match &key {
+                IndexKey::Column(_) => identity.column.clone(),
+                IndexKey::Expression(_) if identity.column == identity.identity => {
+                    format!("{}_norm", identity.column)
+                }
+                IndexKey::Expression(_) => {
+                    format!("{}_{}_norm", identity.column, identity.identity)
+                }
             };
             wanted.push((
                 key,
                 format!("identity `{}`", identity.identity),
                 &identity.column,
+                name,
             ));
         }
         if let Some(column) = &node.spec.timestamp
@@ -402,11 +420,23 @@ fn missing_indexes(map: &DataMap, model: &Model) -> Vec<Finding> {
                 IndexKey::Column(column.clone()),
                 "retention timestamp".into(),
                 column,
+                column.clone(),
             ));
         }
         let mut seen = BTreeSet::new();
-        for (key, role, column) in wanted {
-            if !seen.insert(format!("{key:?}")) || served(&node.info, &key, tenant) {
+        for (key, role, column, name) in wanted {
+            if !seen.insert(format!("{key:?}")) {
+                continue;
+            }
+            let is_served = match (&key, dialect) {
+                // PostgreSQL prints an indexed expression its own way (casts, VARIADIC
+                // arrays): ask its planner whether an index serves the comparison.
+                (IndexKey::Expression(expression), Dialect::Postgres) => {
+                    planner_uses_an_index(db, &node.name, expression).await?
+                }
+                _ => served(&node.info, &key, tenant),
+            };
+            if is_served {
                 continue;
             }
             let mut finding = Finding::new(
@@ -418,11 +448,35 @@ fn missing_indexes(map: &DataMap, model: &Model) -> Vec<Finding> {
                     node.name
                 ),
             );
-            finding.fix = Some(create_index(dialect, &node.name, column, &key));
+            finding.fix = Some(create_index(dialect, &node.name, &name, &key));
             warnings.push(finding);
         }
     }
-    warnings
+    Ok(warnings)
+}
+
+/// Whether PostgreSQL answers `expression = …` on `table` from an index (sequential scans
+/// discouraged, so any index that can serve it is chosen).
+async fn planner_uses_an_index(db: &Db, table: &str, expression: &str) -> Result<bool> {
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let mut off = db.sql();
+    off.push("SET LOCAL enable_seqscan = off");
+    tx.execute(&off).await?;
+    let mut sql = db.sql();
+    sql.push("EXPLAIN SELECT 1 FROM ")
+        .ident(table)
+        .push(" WHERE ")
+        .push(expression)
+        .push(" = 'privctl map check'");
+    let plan = tx
+        .fetch_column(&sql)
+        .await
+        .with_context(|| format!("asking the planner about an index on {table}"));
+    tx.rollback().await?;
+    Ok(plan?
+        .iter()
+        .flatten()
+        .any(|line| line.contains("Index Cond")))
 }
 
 /// Whether an index of `info` starts with `key`, or with the tenant column and then `key`
@@ -444,13 +498,13 @@ fn served(info: &TableInfo, key: &IndexKey, tenant: Option<&str>) -> bool {
         })
 }
 
-fn create_index(dialect: Dialect, table: &str, column: &str, key: &IndexKey) -> String {
-    let (suffix, keys) = match key {
-        IndexKey::Column(c) => ("idx", dialect.quote(c)),
+fn create_index(dialect: Dialect, table: &str, name: &str, key: &IndexKey) -> String {
+    let keys = match key {
+        IndexKey::Column(c) => dialect.quote(c),
         // Both databases take a function call as an index key without extra parentheses.
-        IndexKey::Expression(e) => ("norm_idx", e.clone()),
+        IndexKey::Expression(e) => e.clone(),
     };
-    let mut name = format!("{table}_{column}_{suffix}");
+    let mut name = format!("{table}_{name}_idx");
     while name.len() > 63 {
         name.remove(0);
     }
