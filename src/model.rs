@@ -213,6 +213,11 @@ impl Model {
             for column in &spec.encrypted {
                 check("encrypted", column);
             }
+            if let crate::map::ExportSpec::Columns(columns) = &spec.export {
+                for column in columns.keys() {
+                    check("export", column);
+                }
+            }
             let key = spec.key.clone().unwrap_or_else(|| info.primary_key.clone());
             for column in &key {
                 check("key", column);

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::support::fixture::{
     assert_no_subject_orphans, plan_counts, setup, snapshot, tenant_condition, verify_ledger,
+    write_map_copy,
 };
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, mode, sha256_hex};
 
@@ -1034,6 +1035,44 @@ both_dialects! {
         let refused = export(privctl);
         refused.code(1);
         assert!(refused.stderr.contains("CLINIC_COLUMN_KEY"), "{refused}");
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// `export = { password_hash = "omit" }`: a member's bundle holds their name and email but
+    /// not their password hash, and the manifest says what was left out.
+    async fn a_per_column_export_mode_leaves_out_only_that_column(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let out = db.dir().join("agent.json");
+        privctl
+            .clone()
+            .args(["dsar", "export", "--tenant", "acme", "--email", "agent@acme.example", "--out"])
+            .arg(&out)
+            .run()
+            .success();
+        let bundle: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let member = &bundle["tables"]["members"][0];
+        assert_eq!(member["email"], "agent@acme.example", "{bundle}");
+        assert!(member["name"].is_string(), "{bundle}");
+        assert!(member.get("password_hash").is_none(), "{bundle}");
+        assert_eq!(
+            bundle["manifest"]["redacted_columns"]["members"],
+            serde_json::json!({"omit": ["password_hash"]})
+        );
+        let stored = db.query_strings("SELECT password_hash FROM members WHERE id = 3").await;
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(!text.contains(&stored[0]), "the hash is in the bundle");
+
+        // A per-column mode names a real column and a known mode.
+        let typo = write_map_copy(&db, "typo.toml", "export = { password_hash = \"omit\" }", "export = { password_hash = \"hide\" }");
+        let refused = privctl.clone().map(&typo).args(["dsar", "preview", "--tenant", "acme", "--email", "agent@acme.example"]).run();
+        refused.code(1);
+        assert!(refused.stderr.contains("tables.members.export.password_hash"), "{refused}");
+        let missing = write_map_copy(&db, "missing.toml", "export = { password_hash = \"omit\" }", "export = { password = \"omit\" }");
+        let refused = privctl.clone().map(&missing).args(["dsar", "preview", "--tenant", "acme", "--email", "agent@acme.example"]).run();
+        refused.code(1);
+        assert!(refused.stderr.contains("`members`.`password`"), "{refused}");
         db.cleanup().await;
     }
 }

@@ -775,7 +775,7 @@ both_dialects! {
                 .collect();
             assert_eq!(keys, expected);
             assert_eq!(
-                bundle["manifest"]["redacted_columns"]["plugin_secrets"]["columns"],
+                bundle["manifest"]["redacted_columns"]["plugin_secrets"]["redact"],
                 serde_json::json!(["api_key"])
             );
             let text = std::fs::read_to_string(&out).expect("the bundle");

@@ -477,8 +477,19 @@ both_dialects! {
                 .iter()
                 .map(str::to_owned)
                 .collect();
-            assert_eq!(header, columns(&db, table).await, "{name} header");
+            // The map leaves members' password hashes out of every bundle.
+            let omitted = |column: &String| table == "members" && column == "password_hash";
+            let expected: Vec<String> = columns(&db, table)
+                .await
+                .into_iter()
+                .filter(|c| !omitted(c))
+                .collect();
+            assert_eq!(header, expected, "{name} header");
             let json_rows = by_key(table);
+            assert!(
+                json_rows.values().all(|row| row.get("password_hash").is_none()),
+                "{table}: a password hash reached the json bundle"
+            );
             let mut seen = BTreeSet::new();
             for record in reader.records() {
                 let record = record.unwrap_or_else(|error| panic!("{name}: {error}"));

@@ -146,34 +146,59 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// Which columns of a table an export redacts or omits (`export = "redact" | "omit"`): the
-/// table's `encrypted` columns when it lists any, otherwise every column that is not a key,
-/// the tenant column, a link or the timestamp.
-#[derive(Debug, Clone)]
+/// Which exported columns are redacted (last four characters) or omitted: the listed columns of
+/// `export = { column = mode }`, or with `export = "redact" | "omit"` the table's `encrypted`
+/// columns when it lists any, otherwise every column that is not a key, the tenant column, a
+/// link or the timestamp.
+#[derive(Debug, Clone, Default)]
 pub struct ColumnPolicy {
-    pub mode: crate::map::ExportMode,
-    pub columns: Vec<String>,
+    /// (column, mode), never `include`.
+    pub columns: Vec<(String, crate::map::ExportMode)>,
 }
 
 impl ColumnPolicy {
-    pub fn mode_name(&self) -> &'static str {
-        match self.mode {
-            crate::map::ExportMode::Include => "include",
-            crate::map::ExportMode::Redact => "redact",
-            crate::map::ExportMode::Omit => "omit",
+    /// The mode of one column.
+    pub fn mode(&self, column: &str) -> crate::map::ExportMode {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map_or(crate::map::ExportMode::Include, |(_, mode)| *mode)
+    }
+
+    /// The manifest's entry: `{"redact": [columns], "omit": [columns]}`.
+    pub fn manifest(&self) -> serde_json::Value {
+        use crate::map::ExportMode;
+        let mut out = serde_json::Map::new();
+        for (name, mode) in [("redact", ExportMode::Redact), ("omit", ExportMode::Omit)] {
+            let columns: Vec<&str> = self
+                .columns
+                .iter()
+                .filter(|(_, m)| *m == mode)
+                .map(|(c, _)| c.as_str())
+                .collect();
+            if !columns.is_empty() {
+                out.insert(name.into(), serde_json::json!(columns));
+            }
         }
+        out.into()
     }
 }
 
 pub fn export_columns(node: &crate::model::Node) -> ColumnPolicy {
-    use crate::map::ExportMode;
-    let mode = node.spec.export;
-    if mode == ExportMode::Include {
-        return ColumnPolicy {
-            mode,
-            columns: Vec::new(),
-        };
-    }
+    use crate::map::{ExportMode, ExportSpec};
+    let mode = match &node.spec.export {
+        ExportSpec::Columns(columns) => {
+            return ColumnPolicy {
+                columns: columns
+                    .iter()
+                    .filter(|(_, mode)| **mode != ExportMode::Include)
+                    .map(|(c, mode)| (c.clone(), *mode))
+                    .collect(),
+            };
+        }
+        ExportSpec::Table(ExportMode::Include) => return ColumnPolicy::default(),
+        ExportSpec::Table(mode) => *mode,
+    };
     let columns = if !node.spec.encrypted.is_empty() {
         node.spec.encrypted.clone()
     } else {
@@ -190,14 +215,16 @@ pub fn export_columns(node: &crate::model::Node) -> ColumnPolicy {
             .filter(|c| !structural(c))
             .collect()
     };
-    ColumnPolicy { mode, columns }
+    ColumnPolicy {
+        columns: columns.into_iter().map(|c| (c, mode)).collect(),
+    }
 }
 
 /// Applies a [`ColumnPolicy`] to one exported row.
 pub fn redact_row(policy: &ColumnPolicy, row: &mut serde_json::Map<String, serde_json::Value>) {
     use crate::map::ExportMode;
-    for column in &policy.columns {
-        match policy.mode {
+    for (column, mode) in &policy.columns {
+        match mode {
             ExportMode::Include => {}
             ExportMode::Omit => {
                 row.remove(column);
@@ -239,8 +266,7 @@ pub struct RowShaping {
 impl RowShaping {
     pub fn new(node: &crate::model::Node, cipher: Option<&ColumnCipher>) -> Self {
         let policy = export_columns(node);
-        let omitted =
-            |c: &String| policy.mode == crate::map::ExportMode::Omit && policy.columns.contains(c);
+        let omitted = |c: &String| policy.mode(c) == crate::map::ExportMode::Omit;
         Self {
             decrypt: if cipher.is_some() {
                 node.spec.encrypted.clone()

@@ -459,10 +459,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         bundle.end_table()?;
         counts.insert(name.clone(), json!(n));
         if !shaping.policy.columns.is_empty() {
-            redacted.insert(
-                name.clone(),
-                json!({"mode": shaping.policy.mode_name(), "columns": shaping.policy.columns}),
-            );
+            redacted.insert(name.clone(), shaping.policy.manifest());
         }
         if node.spec.erase.effect() != Effect::Delete && n > 0 {
             retained.insert(

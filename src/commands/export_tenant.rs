@@ -154,10 +154,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         sink.end_table()?;
         counts.insert(name.to_owned(), json!(n));
         if !shaping.policy.columns.is_empty() {
-            redacted.insert(
-                name.to_owned(),
-                json!({"mode": shaping.policy.mode_name(), "columns": shaping.policy.columns}),
-            );
+            redacted.insert(name.to_owned(), shaping.policy.manifest());
         }
         if !node.spec.encrypted.is_empty() {
             encrypted.insert(

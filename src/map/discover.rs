@@ -358,9 +358,22 @@ fn write_table(
         .filter(|c| is_secret(c))
         .collect();
     if !secrets.is_empty() {
+        // A password hash is of no use to anyone outside; a key is shown by its last four.
+        let modes: Vec<String> = secrets
+            .iter()
+            .map(|c| {
+                let mode = if c.to_lowercase().starts_with("password") {
+                    "omit"
+                } else {
+                    "redact"
+                };
+                format!("{} = \"{mode}\"", toml_key(c))
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "export = \"redact\"  # guess: {} look(s) like secrets; exports show the last four characters (list ciphertext columns in encrypted = […])",
+            "export = {{ {} }}  # guess: {} look(s) like secrets: omitted, or shown by their last four characters (list ciphertext columns in encrypted = […])",
+            modes.join(", "),
             list(&secrets)
         );
     }

@@ -109,7 +109,8 @@ pub struct TableSpec {
     pub legal_basis: Option<String>,
     pub timestamp: Option<String>,
     pub blob: Option<BlobColumn>,
-    pub export: ExportMode,
+    /// How the table's columns appear in exports: one mode for the table, or one per column.
+    pub export: ExportSpec,
     pub encrypted: Vec<String>,
 }
 
@@ -191,6 +192,20 @@ pub enum AnonymiseMode {
     Redact,
     /// Replaced by a keyed hash of its value (same input, same output: counts stay possible).
     Hash,
+}
+
+/// `export = "redact"` (the table's non-structural columns, or its `encrypted` ones) or
+/// `export = { password_hash = "omit", api_key = "redact" }` (just those columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportSpec {
+    Table(ExportMode),
+    Columns(BTreeMap<String, ExportMode>),
+}
+
+impl Default for ExportSpec {
+    fn default() -> Self {
+        ExportSpec::Table(ExportMode::Include)
+    }
 }
 
 /// How a table's columns appear in exports.

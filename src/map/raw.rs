@@ -94,7 +94,7 @@ struct RawTable {
     legal_basis: Option<String>,
     timestamp: Option<String>,
     blob: Option<RawBlob>,
-    export: Option<String>,
+    export: Option<toml::Value>,
     #[serde(default)]
     encrypted: Vec<String>,
 }
@@ -677,17 +677,31 @@ impl RawTable {
                 "a retained table needs its legal basis (reported with every erasure)",
             );
         }
-        let export = match self.export.as_deref() {
-            None | Some("include") => ExportMode::Include,
+        let mode = |value: &toml::Value, key: &str, p: &mut Problems| match value.as_str() {
+            Some("include") => ExportMode::Include,
             Some("redact") => ExportMode::Redact,
             Some("omit") => ExportMode::Omit,
-            Some(other) => {
+            _ => {
                 p.add(
-                    format!("{key}.export"),
-                    format!("unknown mode `{other}` (use include, redact or omit)"),
+                    key,
+                    format!("unknown mode {value} (use \"include\", \"redact\" or \"omit\")"),
                 );
                 ExportMode::Include
             }
+        };
+        let export = match &self.export {
+            None => ExportSpec::default(),
+            Some(toml::Value::Table(columns)) => ExportSpec::Columns(
+                columns
+                    .iter()
+                    .map(|(column, value)| {
+                        let column_key = format!("{key}.export.{column}");
+                        p.ident(&column_key, column);
+                        (column.clone(), mode(value, &column_key, p))
+                    })
+                    .collect(),
+            ),
+            Some(value) => ExportSpec::Table(mode(value, &format!("{key}.export"), p)),
         };
         for (i, column) in self.encrypted.iter().enumerate() {
             p.ident(format!("{key}.encrypted[{i}]"), column);
