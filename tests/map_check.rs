@@ -274,6 +274,16 @@ async fn check_needs_the_tenant_setting_for_row_level_security() {
         draft.contains("tenant_setting = \"app.current_tenant\""),
         "{draft}"
     );
+    // With a policy, the draft names the setting the policy reads.
+    db.execute(
+        "CREATE POLICY by_org ON contacts USING (org_id = current_setting('platform.org', true))",
+    )
+    .await;
+    let draft = discover(&privctl, &db.dir().join("policy.toml"));
+    assert!(
+        draft.contains("tenant_setting = \"platform.org\""),
+        "{draft}"
+    );
     db.cleanup().await;
 }
 

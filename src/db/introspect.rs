@@ -19,6 +19,8 @@ pub struct TableInfo {
     pub primary_key: Vec<String>,
     pub foreign_keys: Vec<ForeignKey>,
     pub row_security: bool,
+    /// The row-level security policies' conditions (`USING` and `WITH CHECK`), as text.
+    pub policies: Vec<String>,
     pub partitioned: bool,
     /// Indexes (PostgreSQL: including the primary key's; partial indexes left out).
     pub indexes: Vec<IndexInfo>,
@@ -192,6 +194,12 @@ WHERE con.contype = 'f' AND con.conparentid = 0
   AND rc.relnamespace = current_schema()::regnamespace
 ORDER BY c.relname, con.conname, u.ord";
 
+const PG_POLICIES: &str = "
+SELECT c.relname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+ORDER BY 1, p.polname";
+
 const PG_INDEXES: &str = "
 SELECT c.relname::text, ic.relname::text, CASE WHEN k.attnum = 0 THEN 'e' ELSE 'c' END,
        COALESCE(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true))
@@ -230,6 +238,13 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
     for row in rows(tx, PG_PRIMARY_KEYS).await? {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
             table.primary_key.push(row[1].clone());
+        }
+    }
+    for row in rows(tx, PG_POLICIES).await? {
+        if let Some(table) = schema.tables.get_mut(&row[0]) {
+            table
+                .policies
+                .extend(row[1..].iter().filter(|c| !c.is_empty()).cloned());
         }
     }
     for row in rows(tx, PG_INDEXES).await? {

@@ -48,12 +48,29 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
         .map(|(n, _)| *n)
         .collect();
     if !secured.is_empty() {
+        // The setting the policies read, as `current_setting('app.tenant', …)` names it.
+        let read = tables
+            .values()
+            .flat_map(|t| &t.policies)
+            .find_map(|policy| {
+                let start = policy.find("current_setting('")? + "current_setting('".len();
+                let length = policy[start..].find('\'')?;
+                Some(policy[start..start + length].to_owned())
+            });
+        let (setting, why) = match read {
+            Some(setting) => (setting, "the setting their policies read"),
+            None => (
+                "app.current_tenant".to_owned(),
+                "no policy reads a setting privctl recognised; name the one they read",
+            ),
+        };
         let _ = writeln!(
             out,
             "\n[database]\n\
-             # guess: {} use row-level security; name the setting their policies read\n\
-             tenant_setting = \"app.current_tenant\"",
-            list(&secured)
+             # guess: {} use row-level security; {why}\n\
+             tenant_setting = {}",
+            list(&secured),
+            string(&setting)
         );
     }
 
