@@ -425,9 +425,10 @@ fn sqlite_json_row(
                     let text = row.try_get_unchecked::<String, _>(i)?;
                     // A JSON column's document, nested as PostgreSQL's json and jsonb are;
                     // text that is not JSON stays text.
-                    match json_columns.iter().any(|c| c == column.name()) {
-                        true => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-                        false => Value::from(text),
+                    if json_columns.iter().any(|c| c == column.name()) {
+                        serde_json::from_str(&text).unwrap_or(Value::String(text))
+                    } else {
+                        Value::from(text)
                     }
                 }
             }
