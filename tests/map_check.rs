@@ -141,6 +141,15 @@ both_dialects! {
         );
         let found = problems(&privctl, &condition);
         assert!(has(&found, "invalid_condition", "members", Some("email")), "{found:?}");
+        // privctl pastes a condition under its own aliases: a qualified column is refused.
+        let qualified = write_map_copy(
+            &db,
+            "qualified.toml",
+            "identities = { email = \"email\" }",
+            "identities = { email = { column = \"email\", when = \"t.role = 'owner'\" } }",
+        );
+        let found = problems(&privctl, &qualified);
+        assert!(has(&found, "invalid_condition", "members", Some("email")), "{found:?}");
         db.cleanup().await;
     }
 
@@ -450,4 +459,76 @@ both_dialects! {
         assert_eq!(check(&privctl, &map).success().json()["warnings"], serde_json::json!([]));
         db.cleanup().await;
     }
+}
+
+/// Odd schemas the tools must survive: a foreign key SQLite cannot resolve (the parent has no
+/// primary key) does not crash discover; a phone identity kept as a number is a problem that
+/// names it (PostgreSQL), not a crash of the check or of every DSAR.
+#[tokio::test]
+async fn odd_schemas_give_problems_not_crashes() {
+    let db = TestDb::new(Dialect::Sqlite).await;
+    db.execute(
+        "CREATE TABLE orgs (name TEXT);
+         CREATE TABLE users (id INTEGER PRIMARY KEY, org_id INTEGER REFERENCES orgs, email TEXT);",
+    )
+    .await;
+    let privctl = Privctl::new(&db);
+    discover(&privctl, &db.dir().join("draft.toml"));
+    db.cleanup().await;
+
+    let (db, privctl) = setup(Dialect::Postgres, LEDGER_KEY).await;
+    db.execute("ALTER TABLE contacts ALTER COLUMN phone TYPE BIGINT USING NULL")
+        .await;
+    let found = problems(&privctl, &fixture::map_path());
+    assert!(
+        has(&found, "identity_type", "contacts", Some("phone")),
+        "{found:?}"
+    );
+    db.cleanup().await;
+}
+
+/// A PostgreSQL schema whose name needs quoting (capitals, a space) is read like any other.
+#[tokio::test]
+async fn a_schema_name_that_needs_quoting_is_read() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.execute(
+        "CREATE SCHEMA \"Tenant Data\";
+         DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = %L', current_database(), 'Tenant Data'); END $$;",
+    )
+    .await;
+    db.execute(
+        "CREATE TABLE orgs (id TEXT PRIMARY KEY);
+         CREATE TABLE people (id BIGINT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs (id), email TEXT);
+         INSERT INTO orgs VALUES ('o1');
+         INSERT INTO people VALUES (1, 'o1', 'p@example.com');",
+    )
+    .await;
+    assert_eq!(
+        db.query_strings(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'people'"
+        )
+        .await,
+        ["Tenant Data"]
+    );
+    let privctl = Privctl::new(&db).env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
+    privctl.clone().arg("init").run().success();
+    let draft = db.dir().join("draft.toml");
+    discover(&privctl, &draft);
+    assert_eq!(problems(&privctl, &draft), Vec::<Value>::new());
+    let plan = privctl
+        .clone()
+        .map(&draft)
+        .args([
+            "--format",
+            "json",
+            "dsar",
+            "preview",
+            "--tenant",
+            "o1",
+            "--email",
+            "p@example.com",
+        ])
+        .run();
+    assert_eq!(plan.success().json()["total_rows"], 1, "{plan}");
+    db.cleanup().await;
 }

@@ -67,7 +67,7 @@ both_dialects! {
         // A member of another tenant, and no member at all, are refused the same way.
         let stranger = dsar(&privctl, "preview", Some("owner@globex.example"), &[]);
         stranger.code(1);
-        assert!(stranger.stderr.contains("is not a member of tenant `acme`"), "{stranger}");
+        assert!(stranger.stderr.contains("no member of tenant `acme` matches --on-behalf-of"), "{stranger}");
         assert_eq!(ledger_count(&db, "dsar-preview", "refused").await, 3);
 
         let out = db.dir().join("jane.json");
@@ -93,6 +93,11 @@ both_dialects! {
             .await;
         let details: serde_json::Value = serde_json::from_str(&recorded[0]).unwrap();
         assert_eq!(details["on_behalf_of"]["role"], "owner", "{details}");
+
+        // The member is named by their row's key, never by what was typed.
+        let ledger = db.query_strings("SELECT details FROM privctl_ledger").await.join("\n");
+        assert!(!ledger.contains("@acme.example") && !ledger.contains("@globex.example"), "{ledger}");
+        assert!(!refused.stderr.contains("admin@acme.example"), "{refused}");
 
         // --on-behalf-of with a map that has no [authz] is a usage error.
         let section = "[authz]\ntable = \"members\"\nmember = \"email\"\ntenant = \"org_id\"\nrole = \"role\"\npreview = [\"owner\", \"admin\"]\nexport = [\"owner\", \"admin\"]\ndelete = [\"owner\"]\n";

@@ -136,7 +136,8 @@ async fn prepare<'s>(
 }
 
 /// `--on-behalf-of MEMBER`: the member's role in the tenant must be one `[authz]` allows for
-/// `command`. A refusal exits 1 and is recorded in the ledger.
+/// `command`. A refusal exits 1 and is recorded in the ledger. The member is a person too: the
+/// ledger and the messages name them by their row's key, never by the value given.
 async fn authorize(
     ctx: &Context,
     session: &Session,
@@ -164,16 +165,19 @@ async fn authorize(
         return Ok(Value::Null);
     };
     let tenant = args.tenant.as_deref().unwrap_or_default();
-    let tenant_type = session
-        .schema
-        .tables
-        .get(&policy.table)
+    let members = session.schema.tables.get(&policy.table);
+    let tenant_type = members
         .and_then(|t| t.column(&policy.tenant))
         .map_or("text", |c| c.sql_type.as_str());
+    let key: Vec<String> = members.map(|t| t.primary_key.clone()).unwrap_or_default();
     let mut sql = session.db.sql();
     sql.push("SELECT CAST(")
         .column("m", &policy.role)
-        .push(" AS text) FROM ")
+        .push(" AS text)");
+    for column in &key {
+        sql.push(", CAST(").column("m", column).push(" AS text)");
+    }
+    sql.push(" FROM ")
         .ident(&policy.table)
         .push(" m WHERE ")
         .column("m", &policy.tenant)
@@ -186,31 +190,49 @@ async fn authorize(
         .push(")");
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
     set_tenant(session, &mut tx, Some(tenant)).await?;
-    let roles = tx
-        .fetch_column(&sql)
+    let rows = tx
+        .fetch_rows(&sql)
         .await
         .with_context(|| format!("looking up the member in {}", policy.table));
     tx.rollback().await?;
     let allowed = policy.roles(command);
-    let refusal = match roles?.as_slice() {
-        [] => Some(format!("`{member}` is not a member of tenant `{tenant}`")),
-        [Some(role)] if allowed.contains(role) => {
-            return Ok(json!({"member": member, "role": role}));
-        }
-        [role] => Some(format!(
-            "`{member}` is {} in tenant `{tenant}`; dsar {command} is for {}",
-            role.as_deref().unwrap_or("without a role"),
-            if allowed.is_empty() {
+    let (reason, found) = match rows?.as_slice() {
+        [] => (
+            format!("no member of tenant `{tenant}` matches --on-behalf-of"),
+            json!(null),
+        ),
+        [row] => {
+            let role = row[0].clone();
+            let key: Vec<String> = row[1..]
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect();
+            let found = json!({"member": key.join(","), "role": role});
+            if role.as_ref().is_some_and(|r| allowed.contains(r)) {
+                return Ok(found);
+            }
+            let allowed = if allowed.is_empty() {
                 "no role".to_owned()
             } else {
                 allowed.join(" or ")
-            }
-        )),
-        _ => Some(format!(
-            "`{member}` names several members of tenant `{tenant}`; name one by a unique column"
-        )),
+            };
+            (
+                format!(
+                    "the member --on-behalf-of names ({} {}) is {} in tenant `{tenant}`; dsar {command} is for {allowed}",
+                    policy.table,
+                    key.join(","),
+                    role.as_deref().unwrap_or("without a role"),
+                ),
+                found,
+            )
+        }
+        _ => (
+            format!(
+                "--on-behalf-of matches several members of tenant `{tenant}`; name one by a unique column"
+            ),
+            json!(null),
+        ),
     };
-    let reason = refusal.unwrap_or_default();
     let subject_ref = session.ledger.subject_ref(Some(tenant), subject);
     session
         .record(
@@ -218,7 +240,7 @@ async fn authorize(
             NewEntry::new(
                 &format!("dsar-{command}"),
                 "refused",
-                json!({"reason": reason, "on_behalf_of": member}),
+                json!({"reason": reason, "on_behalf_of": found}),
             )
             .tenant(Some(tenant))
             .subject(&subject_ref),

@@ -158,7 +158,7 @@ const PG_TABLES: &str = "
 SELECT c.relname::text, CASE WHEN c.relrowsecurity THEN 't' ELSE 'f' END,
        CASE WHEN c.relkind = 'p' THEN 't' ELSE 'f' END
 FROM pg_class c
-WHERE c.relnamespace = current_schema()::regnamespace
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY 1";
 
@@ -166,7 +166,7 @@ const PG_COLUMNS: &str = "
 SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
        CASE WHEN a.attnotnull THEN 'f' ELSE 't' END
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-WHERE c.relnamespace = current_schema()::regnamespace
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum";
@@ -177,7 +177,7 @@ FROM pg_index i
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-WHERE i.indisprimary AND c.relnamespace = current_schema()::regnamespace
+WHERE i.indisprimary AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
   AND NOT c.relispartition
 ORDER BY c.relname, k.ord";
 
@@ -190,14 +190,14 @@ JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS u(k, rk, ord) ON
 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = u.k
 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = u.rk
 WHERE con.contype = 'f' AND con.conparentid = 0
-  AND c.relnamespace = current_schema()::regnamespace
-  AND rc.relnamespace = current_schema()::regnamespace
+  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+  AND rc.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 ORDER BY c.relname, con.conname, u.ord";
 
 const PG_POLICIES: &str = "
 SELECT c.relname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-WHERE c.relnamespace = current_schema()::regnamespace
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 ORDER BY 1, p.polname";
 
 const PG_INDEXES: &str = "
@@ -208,7 +208,7 @@ JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
-WHERE c.relnamespace = current_schema()::regnamespace AND NOT c.relispartition
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT c.relispartition
   AND i.indpred IS NULL AND k.ord <= i.indnkeyatts
 ORDER BY c.relname, ic.relname, k.ord";
 
@@ -389,6 +389,11 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
         {
             fk.referenced_columns = parent.primary_key.clone();
         }
+        // A key naming no column of a parent without a primary key is one SQLite itself
+        // refuses to use ("foreign key mismatch"): it links nothing.
+        if fk.referenced_columns.len() != fk.columns.len() {
+            continue;
+        }
         if let Some(t) = schema.tables.get_mut(&table) {
             t.foreign_keys.push(fk);
         }
@@ -409,7 +414,13 @@ fn push_index_key(table: &mut TableInfo, index: &str, key: IndexKey) {
 /// The key list of a SQLite `CREATE INDEX … ON t (a, lower(b) DESC)`, split at top-level commas,
 /// without a trailing `ASC`/`DESC` or `COLLATE`.
 fn sqlite_index_keys(create: &str) -> Vec<String> {
-    let Some(on) = create.to_ascii_uppercase().find(" ON ") else {
+    let upper = create.to_ascii_uppercase();
+    let on = upper.char_indices().find(|(i, _)| {
+        upper[*i..].starts_with("ON")
+            && upper[..*i].ends_with(char::is_whitespace)
+            && upper[*i + 2..].starts_with(char::is_whitespace)
+    });
+    let Some((on, _)) = on else {
         return Vec::new();
     };
     let rest = &create[on..];
@@ -496,7 +507,7 @@ mod tests {
     fn sqlite_index_keys_are_split_at_top_level_commas() {
         assert_eq!(
             sqlite_index_keys(
-                r#"CREATE INDEX "a, b" ON "t x" ("org_id", lower(trim("email")) DESC, c COLLATE NOCASE)"#
+                "CREATE INDEX \"a, b\"\n  ON \"t x\" (\"org_id\", lower(trim(\"email\")) DESC, c COLLATE NOCASE)"
             ),
             vec![r#""org_id""#, r#"lower(trim("email"))"#, "c"]
         );

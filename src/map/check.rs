@@ -54,6 +54,8 @@ pub enum FindingKind {
     RowSecurityWithoutSetting,
     /// An identity's `when` condition is not valid SQL on its table.
     InvalidCondition,
+    /// An email or phone identity on a column that is not text.
+    IdentityType,
     /// A column privctl filters on has no index (a warning).
     MissingIndex,
 }
@@ -112,6 +114,9 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
         }
     };
     coverage(map, &schema, &mut report.problems);
+    if let Some(model) = &model {
+        identity_types(model, &mut report.problems);
+    }
     row_security(map, &schema, &mut report.problems);
     categories(map, &mut report.problems);
     plan_tiers(map, &schema, db, &mut report.problems).await?;
@@ -193,7 +198,9 @@ fn row_security(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
         .tables
         .keys()
         .map(String::as_str)
-        .chain(map.tenant.as_ref().map(|t| t.table.as_str()));
+        .chain(map.tenant.as_ref().map(|t| t.table.as_str()))
+        .chain(map.authz.as_ref().map(|a| a.table.as_str()))
+        .collect::<BTreeSet<_>>();
     for name in used {
         if schema.tables.get(name).is_some_and(|t| t.row_security) {
             problems.push(Finding::new(
@@ -319,6 +326,40 @@ fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
     }
 }
 
+/// Email and phone identities are normalised as text: on PostgreSQL a column of another type
+/// (a phone number kept as `bigint`) fails every DSAR that names it.
+fn identity_types(model: &Model, problems: &mut Vec<Finding>) {
+    if model.dialect != Dialect::Postgres {
+        return; // SQLite's text functions take any value
+    }
+    for node in model.nodes.values() {
+        for identity in node.spec.identities.iter().filter(|i| i.json.is_none()) {
+            let kind = &model.identities[&identity.identity];
+            let Some(column) = node.info.column(&identity.column) else {
+                continue;
+            };
+            let t = column.sql_type.to_lowercase();
+            let textual = t.contains("text") || t.contains("char");
+            if *kind != IdentityKind::Exact && !textual {
+                problems.push(Finding::new(
+                    FindingKind::IdentityType,
+                    Some(&node.name),
+                    Some(&identity.column),
+                    format!(
+                        "tables.{}.identities.{}: `{}`.`{}` is {}, but {} identities are matched as normalised text: store it as text, or make the identity `kind = \"exact\"`",
+                        toml_key(&node.name),
+                        identity.identity,
+                        node.name,
+                        identity.column,
+                        column.sql_type,
+                        identity.identity
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// Every `when` condition of an identity is valid SQL on its table.
 async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Result<()> {
     for node in model.nodes.values() {
@@ -326,10 +367,12 @@ async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Resu
             let Some(when) = &identity.when else {
                 continue;
             };
+            // No alias: privctl pastes the condition under whatever alias the statement gives
+            // the table, so it may name its columns only unqualified.
             let mut sql = db.sql();
             sql.push("SELECT 1 FROM ")
                 .ident(&node.name)
-                .push(" t WHERE (")
+                .push(" WHERE (")
                 .push(when)
                 .push(") AND 1 = 0");
             let mut tx = db.begin(TxMode::Snapshot).await?;
@@ -341,7 +384,7 @@ async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Resu
                     Some(&node.name),
                     Some(&identity.column),
                     format!(
-                        "tables.{}.identities.{}.when: not a valid condition on `{}`: {}",
+                        "tables.{}.identities.{}.when: not a valid condition on `{}` (name its columns unqualified): {}",
                         toml_key(&node.name),
                         identity.identity,
                         node.name,
@@ -430,9 +473,14 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
             }
             let is_served = match (&key, dialect) {
                 // PostgreSQL prints an indexed expression its own way (casts, VARIADIC
-                // arrays): ask its planner whether an index serves the comparison.
+                // arrays): ask its planner whether an index serves the comparison. A planner
+                // that cannot answer (a policy reading a setting nobody made) leaves the
+                // catalog's word.
                 (IndexKey::Expression(expression), Dialect::Postgres) => {
-                    planner_uses_an_index(db, &node.name, expression).await?
+                    match planner_uses_an_index(db, &node.name, expression).await {
+                        Ok(answer) => answer,
+                        Err(_) => served(&node.info, &key, tenant),
+                    }
                 }
                 _ => served(&node.info, &key, tenant),
             };

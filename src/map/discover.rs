@@ -56,6 +56,12 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
                 let start = policy.find("current_setting('")? + "current_setting('".len();
                 let length = policy[start..].find('\'')?;
                 Some(policy[start..start + length].to_owned())
+            })
+            // Only a name the map accepts as a setting (`app.current_tenant`).
+            .filter(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             });
         let (setting, why) = match read {
             Some(setting) => (setting, "the setting their policies read"),
@@ -149,10 +155,12 @@ fn find_tenant<'a>(
     let mut referenced: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for info in tables.values() {
         for fk in &info.foreign_keys {
-            if fk.columns == [column.as_str()] && tables.contains_key(fk.references.as_str()) {
-                let (table, _) = tables.get_key_value(fk.references.as_str())?;
+            if fk.columns == [column.as_str()]
+                && let Some((table, _)) = tables.get_key_value(fk.references.as_str())
+                && let [referenced_column] = fk.referenced_columns.as_slice()
+            {
                 *referenced
-                    .entry((table, fk.referenced_columns[0].as_str()))
+                    .entry((table, referenced_column.as_str()))
                     .or_default() += 1;
             }
         }
