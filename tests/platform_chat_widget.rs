@@ -311,30 +311,17 @@ async fn subject_rows_by_sql(db: &TestDb, visitors: &[i64], other_forms: &[i64])
 /// Fails when a row points at a missing parent: SQLite's foreign key check, and in plain SQL
 /// every foreign key and the declared link technical_logs.session_id.
 async fn assert_no_orphans(db: &TestDb) {
-    if db.dialect == Dialect::Sqlite {
-        let broken = db
-            .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
-            .await;
-        assert!(broken.is_empty(), "PRAGMA foreign_key_check: {broken:?}");
-    }
-    for (child, column, parent) in [
-        ("chat_sessions", "visitor_id", "visitors"),
-        ("chat_messages", "session_id", "chat_sessions"),
-        ("form_submissions", "visitor_id", "visitors"),
-        ("technical_logs", "session_id", "chat_sessions"),
-        ("visitors", "widget_id", "widgets"),
-    ] {
-        let orphans = db
-            .query_i64(&format!(
-                "SELECT count(*) FROM {child} WHERE {column} IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {child}.{column})"
-            ))
-            .await;
-        assert_eq!(
-            orphans, 0,
-            "{child}.{column} points at missing {parent} rows"
-        );
-    }
+    crate::support::fixture::assert_no_orphans_through(
+        db,
+        [
+            ("chat_sessions", "visitor_id", "visitors"),
+            ("chat_messages", "session_id", "chat_sessions"),
+            ("form_submissions", "visitor_id", "visitors"),
+            ("technical_logs", "session_id", "chat_sessions"),
+            ("visitors", "widget_id", "widgets"),
+        ],
+    )
+    .await;
 }
 
 /// Every row of the ledger, all columns as text.

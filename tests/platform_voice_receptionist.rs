@@ -294,32 +294,19 @@ async fn assert_ledger_never_names_the_caller(db: &TestDb) {
 
 /// SQLite's foreign key check, and in plain SQL on both: no row references a missing parent.
 async fn assert_no_orphans(db: &TestDb) {
-    if db.dialect == Dialect::Sqlite {
-        let broken = db
-            .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
-            .await;
-        assert!(broken.is_empty(), "PRAGMA foreign_key_check: {broken:?}");
-    }
-    for (child, column, parent) in [
-        ("callers", "tenant_id", "projects"),
-        ("call_sessions", "caller_id", "callers"),
-        ("call_recordings", "session_id", "call_sessions"),
-        ("transcripts", "session_id", "call_sessions"),
-        ("transcripts", "recording_id", "call_recordings"),
-        ("transcript_segments", "transcript_id", "transcripts"),
-        ("billing_usage_events", "session_id", "call_sessions"),
-    ] {
-        let orphans = db
-            .query_strings(&format!(
-                "SELECT CAST(id AS TEXT) FROM {child} WHERE {column} IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = {child}.{column})"
-            ))
-            .await;
-        assert!(
-            orphans.is_empty(),
-            "{child}.{column} references missing {parent} rows: {child} ids {orphans:?}"
-        );
-    }
+    crate::support::fixture::assert_no_orphans_through(
+        db,
+        [
+            ("callers", "tenant_id", "projects"),
+            ("call_sessions", "caller_id", "callers"),
+            ("call_recordings", "session_id", "call_sessions"),
+            ("transcripts", "session_id", "call_sessions"),
+            ("transcripts", "recording_id", "call_recordings"),
+            ("transcript_segments", "transcript_id", "transcripts"),
+            ("billing_usage_events", "session_id", "call_sessions"),
+        ],
+    )
+    .await;
 }
 
 /// `caller_number` of these billing events, in id order (NULL as `<NULL>`).

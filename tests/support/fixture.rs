@@ -177,7 +177,8 @@ pub fn tenant_condition(table: &str, operator: &str, tenant: &str) -> String {
 }
 
 /// A row's reference to its parent: `(child table, column, parent table)`.
-type Link = (&'static str, &'static str, &'static str);
+/// (child table, column, parent table).
+pub type Link = (&'static str, &'static str, &'static str);
 
 /// The links among a subject's rows (and from members to their organization): foreign keys and
 /// the map's declared link attachments.message_id (which has no foreign key).
@@ -219,8 +220,9 @@ pub async fn assert_no_subject_orphans(db: &TestDb) {
     assert_no_orphans_through(db, SUBJECT_LINKS).await;
 }
 
-/// SQLite's foreign key check (every foreign key), then each of `links` in plain SQL.
-async fn assert_no_orphans_through(db: &TestDb, links: impl IntoIterator<Item = Link>) {
+/// SQLite's foreign key check (every foreign key), then each of `links` (child table, column,
+/// parent table with an `id` key) in plain SQL. Any fixture's tests can use it.
+pub async fn assert_no_orphans_through(db: &TestDb, links: impl IntoIterator<Item = Link>) {
     if db.dialect == Dialect::Sqlite {
         let broken = db
             .query_optional_strings("SELECT \"table\" FROM pragma_foreign_key_check")
