@@ -57,7 +57,7 @@ pub async fn erase_subject(
             blobs: 0,
             legal_basis: planned.legal_basis.clone(),
         };
-        match &node.spec.erase {
+        match &node.spec.erase.subject {
             Erase::Delete => {
                 clear_references_into(tx, selection, plan, name).await?;
                 if let Some(blob) = &node.spec.blob {

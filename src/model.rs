@@ -205,9 +205,11 @@ impl Model {
             if let Some(blob) = &spec.blob {
                 check("blob.column", &blob.column);
             }
-            if let crate::map::Erase::Anonymise(columns) = &spec.erase {
-                for (column, _) in columns {
-                    check("erase.anonymise", column);
+            for erase in [&spec.erase.subject, &spec.erase.tenant] {
+                if let crate::map::Erase::Anonymise(columns) = erase {
+                    for (column, _) in columns {
+                        check("erase.anonymise", column);
+                    }
                 }
             }
             for column in &spec.encrypted {

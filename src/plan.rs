@@ -150,7 +150,7 @@ pub async fn plan_subject(tx: &mut Tx, selection: &SubjectSelection<'_>) -> Resu
             digest_input.push_str(key.as_deref().unwrap_or("null"));
             digest_input.push('\n');
         }
-        let effect = node.spec.erase.effect();
+        let effect = node.spec.erase.subject.effect();
         let rows = keys.len() as u64;
         let blobs = match (&node.spec.blob, effect, rows) {
             (Some(blob), Effect::Delete, 1..) => {
@@ -331,7 +331,7 @@ pub async fn plan_tenant(
         let rows = count(tx, &selection.count(name))
             .await
             .with_context(|| format!("counting {name}"))?;
-        let effect = node.spec.erase.effect();
+        let effect = node.spec.erase.tenant.effect();
         let blobs = match (&node.spec.blob, effect, rows) {
             (Some(blob), Effect::Delete, 1..) => {
                 let mut sql = tx.sql();

@@ -552,7 +552,7 @@ impl<'m> TenantPurge<'m> {
     /// Links along which rows of `table` go with their parent.
     fn carrying_links<'s>(&'s self, table: &'s str) -> impl Iterator<Item = &'m Link> + 's {
         let node = self.model.node(table);
-        let deletes = node.spec.erase == Erase::Delete;
+        let deletes = node.spec.erase.tenant == Erase::Delete;
         node.links.iter().filter(move |l| {
             deletes
                 && carries(l, table)
@@ -636,7 +636,7 @@ pub fn descendants(model: &Model, root: &str) -> Vec<String> {
     let mut queue = vec![root.to_owned()];
     while let Some(parent) = queue.pop() {
         for (child, link) in model.links_into(&parent) {
-            if child.spec.erase == Erase::Delete
+            if child.spec.erase.tenant == Erase::Delete
                 && carries(link, &child.name)
                 && child.name != root
                 && found.insert(child.name.clone())
@@ -660,7 +660,7 @@ pub fn cleared_links<'m>(
     table: &'m str,
 ) -> impl Iterator<Item = (&'m crate::model::Node, &'m Link)> + 'm {
     model.links_into(table).filter(move |(child, link)| {
-        !(child.spec.erase == Erase::Delete && carries(link, &child.name))
+        !(child.spec.erase.tenant == Erase::Delete && carries(link, &child.name))
     })
 }
 

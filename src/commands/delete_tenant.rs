@@ -227,7 +227,7 @@ async fn execute(
     for name in &model.erase_order {
         let node = model.node(name);
         clear_references_into(session, selection, name, batch).await?;
-        match &node.spec.erase {
+        match &node.spec.erase.tenant {
             Erase::Delete => loop {
                 let began = Instant::now();
                 let mut tx = begin(session, tenant).await?;
@@ -400,11 +400,11 @@ async fn clear_references_into(
     batch: i64,
 ) -> Result<()> {
     let model = selection.model();
-    if model.node(parent).spec.erase != Erase::Delete {
+    if model.node(parent).spec.erase.tenant != Erase::Delete {
         return Ok(());
     }
     for (child, link) in model.links_into(parent) {
-        if child.name == parent || child.spec.erase == Erase::Delete || !link.nullable {
+        if child.name == parent || child.spec.erase.tenant == Erase::Delete || !link.nullable {
             continue;
         }
         loop {
@@ -459,7 +459,7 @@ async fn finish(
     for name in model
         .erase_order
         .iter()
-        .filter(|n| model.node(n).spec.erase == Erase::Delete)
+        .filter(|n| model.node(n).spec.erase.tenant == Erase::Delete)
     {
         let n = count(&mut tx, &selection.count(name)).await?;
         if n > 0 {
@@ -540,7 +540,7 @@ async fn finish(
     let effects: Map<String, Value> = model
         .nodes
         .values()
-        .map(|n| (n.name.clone(), json!(n.spec.erase.effect())))
+        .map(|n| (n.name.clone(), json!(n.spec.erase.tenant.effect())))
         .chain(std::iter::once((
             tenant_node.name.clone(),
             json!(selection.tenant_erase().effect()),

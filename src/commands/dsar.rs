@@ -483,10 +483,10 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         if !shaping.policy.columns.is_empty() {
             redacted.insert(name.clone(), shaping.policy.manifest());
         }
-        if node.spec.erase.effect() != Effect::Delete && n > 0 {
+        if node.spec.erase.subject.effect() != Effect::Delete && n > 0 {
             retained.insert(
                 name.clone(),
-                json!({"effect": node.spec.erase.effect(), "legal_basis": node.spec.legal_basis}),
+                json!({"effect": node.spec.erase.subject.effect(), "legal_basis": node.spec.legal_basis}),
             );
         }
     }

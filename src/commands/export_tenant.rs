@@ -162,10 +162,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
                 json!({"columns": node.spec.encrypted, "decrypted": cipher.is_some(), "format": "base64(nonce || AES-256-GCM ciphertext || tag)"}),
             );
         }
-        if node.spec.erase.effect() != Effect::Delete {
+        if node.spec.erase.tenant.effect() != Effect::Delete {
             retained.insert(
                 name.to_owned(),
-                json!({"effect": node.spec.erase.effect(), "legal_basis": node.spec.legal_basis}),
+                json!({"effect": node.spec.erase.tenant.effect(), "legal_basis": node.spec.legal_basis}),
             );
         }
     }

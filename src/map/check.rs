@@ -299,12 +299,12 @@ async fn plan_tiers(
 /// erasure deletes cannot be cleared.
 fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
     for child in model.nodes.values() {
-        if child.spec.erase == Erase::Delete {
+        if child.spec.erase.tenant == Erase::Delete {
             continue;
         }
         for link in child.links.iter().filter(|l| !l.nullable) {
             let parent_deleted = match model.nodes.get(&link.parent) {
-                Some(parent) => parent.spec.erase == Erase::Delete,
+                Some(parent) => parent.spec.erase.tenant == Erase::Delete,
                 None => model.tenant_erase == Erase::Delete,
             };
             if parent_deleted && link.parent != child.name {
@@ -316,7 +316,7 @@ fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
                         "`{}`.`{}` is NOT NULL, but its rows are kept ({}) while the `{}` rows they reference are deleted: make the column nullable, or erase `{}` too",
                         child.name,
                         link.columns.join(", "),
-                        child.spec.erase.effect().as_str(),
+                        child.spec.erase.tenant.effect().as_str(),
                         link.parent,
                         child.name
                     ),

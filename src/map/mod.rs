@@ -79,6 +79,11 @@ pub struct TenantSpec {
     /// category → column with a per-tenant number of days.
     pub retention_overrides: BTreeMap<String, String>,
     pub erase: Erase,
+    /// `[tenant] links`: rows the tenant row itself owns (its settings, its SSO configuration):
+    /// columns of the tenant table referencing them. Always `owned = true`.
+    pub links: Vec<LinkSpec>,
+    /// `[tenant] parent`: the column naming a sub-tenant's parent row in the tenant table.
+    pub parent: Option<String>,
 }
 
 /// How an identifier given on the command line is normalised and matched.
@@ -105,7 +110,10 @@ pub struct TableSpec {
     pub identities: Vec<IdentityColumn>,
     pub links: Vec<LinkSpec>,
     pub category: Option<String>,
-    pub erase: Erase,
+    /// `tenant` (the default) or `global`: a platform-wide table of no tenant.
+    pub scope: Scope,
+    /// What erasure does, per action.
+    pub erase: EraseRules,
     pub legal_basis: Option<String>,
     pub timestamp: Option<String>,
     pub blob: Option<BlobColumn>,
@@ -123,6 +131,40 @@ pub struct IdentityColumn {
     /// Trusted SQL condition on the table (key–value attribute tables).
     pub when: Option<String>,
     pub json: Option<JsonSelector>,
+    /// `identifies = "<link column>"`: a match selects the row this column references (an
+    /// attribute row naming its entity) as if that row had matched.
+    pub identifies: Option<String>,
+    /// `match = "within"`: the identifier may sit inside a longer value.
+    pub within: bool,
+}
+
+/// `[tables.X] scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Rows belong to tenants (through a tenant column or links).
+    #[default]
+    Tenant,
+    /// A platform-wide table: rows belong to no tenant; DSARs match them directly.
+    Global,
+}
+
+/// `erase = …` or `erase = { subject = …, tenant = … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EraseRules {
+    /// For `dsar delete`.
+    pub subject: Erase,
+    /// For `delete-tenant`.
+    pub tenant: Erase,
+}
+
+impl EraseRules {
+    /// The same effect for every action.
+    pub fn both(erase: Erase) -> Self {
+        Self {
+            subject: erase.clone(),
+            tenant: erase,
+        }
+    }
 }
 
 /// Where in a JSON column an identifier sits.
@@ -139,6 +181,8 @@ pub enum JsonSelector {
 pub struct LinkSpec {
     pub column: String,
     pub references: String,
+    /// The referenced column when it is not the referenced table's key (a unique column).
+    pub to: Option<String>,
     /// The referenced row belongs to the referencing row's subject.
     pub owned: bool,
     /// `false`: rows that reference a selected row are not the subject's data (e.g. the agent
@@ -192,6 +236,9 @@ pub enum AnonymiseMode {
     Redact,
     /// Replaced by a keyed hash of its value (same input, same output: counts stay possible).
     Hash,
+    /// Each occurrence of the subject's identifiers replaced by `[redacted]`, the rest kept
+    /// (text and JSON columns; DSAR only).
+    Scrub,
 }
 
 /// `export = "redact"` (the table's non-structural columns, or its `encrypted` ones) or

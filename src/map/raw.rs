@@ -244,6 +244,8 @@ impl RawMap {
                 ended_at: t.ended_at.clone(),
                 retention_overrides: t.retention_overrides.clone(),
                 erase: erase_checked(t.erase.as_ref(), "tenant.erase", &mut p),
+                links: Vec::new(),
+                parent: None,
             }
         });
 
@@ -665,6 +667,7 @@ impl RawTable {
                 LinkSpec {
                     column: l.column.clone(),
                     references: l.references.clone(),
+                    to: None,
                     owned: l.owned,
                     follow: l.follow,
                 }
@@ -721,7 +724,8 @@ impl RawTable {
             identities: idents,
             links,
             category: self.category.clone(),
-            erase,
+            scope: Scope::Tenant,
+            erase: EraseRules::both(erase),
             legal_basis: self.legal_basis.clone(),
             timestamp: self.timestamp.clone(),
             blob,
@@ -743,6 +747,8 @@ fn identity_column(
             column: column.clone(),
             when: None,
             json: None,
+            identifies: None,
+            within: false,
         }),
         toml::Value::Table(t) => {
             for k in t
@@ -794,6 +800,8 @@ fn identity_column(
                 column: column.to_owned(),
                 when,
                 json,
+                identifies: None,
+                within: false,
             })
         }
         _ => {
