@@ -1719,4 +1719,26 @@ mod tests {
             ],
         );
     }
+
+    #[test]
+    fn the_readme_maps_for_real_schemas_are_valid() {
+        // "Mapping your platform": its maps are complete; the earlier overview is abridged.
+        let readme = include_str!("../../README.md");
+        let (_, section) = readme
+            .split_once("### Mapping your platform")
+            .expect("the README has a Mapping your platform section");
+        let section = section.split("\n### ").next().unwrap_or_default();
+        let blocks: Vec<&str> = section
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .filter(|block| block.starts_with("version = 1"))
+            .collect();
+        assert!(!blocks.is_empty(), "the README's map was not found");
+        for block in blocks {
+            if let Err(e) = DataMap::parse(block, Path::new("README.md")) {
+                panic!("{}\n{block}", e.message);
+            }
+        }
+    }
 }
