@@ -169,12 +169,12 @@ impl<'m> SubjectSelection<'m> {
                 if link.parent == node.name || parent.global {
                     continue; // self-references are not followed
                 }
-                if link.owned {
+                if link.owned && link.follow {
                     all_edges
                         .entry(parent.name.as_str())
                         .or_default()
                         .push(Edge::Owned(node, link));
-                } else if link.follow {
+                } else if !link.owned && link.follow {
                     all_edges
                         .entry(node.name.as_str())
                         .or_default()
@@ -222,10 +222,14 @@ impl<'m> SubjectSelection<'m> {
         for (table, table_edges) in &all_edges {
             for edge in table_edges.iter().filter(|e| reachable.contains(e.from())) {
                 edges.entry((*table).to_owned()).or_default().push(*edge);
-                depends
-                    .get_mut(table)
-                    .expect("reachable")
-                    .insert(edge.from());
+                // An attribute row names its entity by matching itself, not by being
+                // selected: no dependency on the attribute table's selection.
+                if !matches!(edge, Edge::Identifies(..)) {
+                    depends
+                        .get_mut(table)
+                        .expect("reachable")
+                        .insert(edge.from());
+                }
             }
         }
         // Each table after the tables its condition refers to; a cycle of links is entered at
@@ -336,6 +340,27 @@ impl<'m> SubjectSelection<'m> {
         sql
     }
 
+    /// `SELECT count(*)` of the rows of `table` whose keys the materialised selection holds:
+    /// after an erasure, the rows it meant to delete that still exist.
+    pub fn count_materialized(&self, table: &str) -> Option<Sql> {
+        let Source::Materialized(temp) = &self.source else {
+            return None;
+        };
+        let qualified = temp.get(table)?;
+        let node = self.model.node(table);
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ")
+            .tuple("t", &node.key)
+            .push(" IN (SELECT ")
+            .columns("s", &node.key)
+            .push(" FROM ")
+            .push(qualified)
+            .push(" s)");
+        Some(sql)
+    }
+
     /// `SELECT count(*) FROM table WHERE <selected>` (re-evaluated inline, for checks).
     pub fn count_inline(&self, table: &str) -> Sql {
         let inline = Self {
@@ -378,7 +403,18 @@ impl<'m> SubjectSelection<'m> {
         match &self.source {
             Source::Materialized(temp) if temp.contains_key(table) => {
                 let node = self.model.node(table);
-                self.push_scope(sql, table, alias, counter);
+                // Rows that belong to the tenant through their owner are erased after it (the
+                // owner holds the foreign key), when that route is gone: their keys were
+                // selected within the tenant, and the key alone names them now.
+                let owned_route = node
+                    .routes
+                    .iter()
+                    .any(|r| matches!(r, Route::OwnedBy { .. } | Route::OwnedByTenant(_)));
+                if owned_route {
+                    sql.push("1 = 1");
+                } else {
+                    self.push_scope(sql, table, alias, counter);
+                }
                 sql.push(" AND ")
                     .tuple(alias, &node.key)
                     .push(" IN (SELECT ");
@@ -428,7 +464,8 @@ impl<'m> SubjectSelection<'m> {
             let from = edge.from();
             let materialized =
                 matches!(&self.source, Source::Materialized(temp) if temp.contains_key(from));
-            if !materialized && path.iter().any(|p| p == from) {
+            let independent = matches!(edge, Edge::Identifies(..));
+            if !materialized && !independent && path.iter().any(|p| p == from) {
                 continue;
             }
             or(sql);

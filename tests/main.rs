@@ -20,6 +20,7 @@ mod platform_helpdesk_voice;
 mod platform_voice_receptionist;
 mod purge;
 mod rls;
+mod shapes;
 mod tenant;
 
 /// A test file without a `mod` line here would silently never run.
