@@ -615,7 +615,7 @@ fn write_table(
                     }))
                     .collect();
                 if let Some((owner, column)) = owner {
-                    via.push(format!("owned by {owner} through {column}"));
+                    via.push(format!("owned through {owner}.{column}"));
                 }
                 let _ = writeln!(
                     out,
@@ -968,8 +968,8 @@ fn identity_guesses(
                 None => format!("`{}` names the attribute", attribute.key),
             };
             found.notes.push(format!(
-                "key–value rows about `{}` (`{}`): {keyed_by} and `{}` holds it; a row whose key is {which}' identifies its `{}` and all it holds (the key values themselves are guesses: check the ones the platform writes)",
-                attribute.entity_table, attribute.entity, attribute.value, attribute.entity_table
+                "key–value rows about `{}`: {keyed_by} and `{}` holds it; a row whose key is {which}' identifies the `{}` row its `{}` references, and with it everything of that row (the key values are guesses: check the ones the platform writes)",
+                attribute.entity_table, attribute.value, attribute.entity_table, attribute.entity
             ));
         }
     }
