@@ -73,7 +73,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;map;discover'= {
             cand --out 'Write the draft here instead of stdout (never over an existing file without --force)'
-            cand --tenant-column 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]'
+            cand --tenant-column 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'

@@ -9,6 +9,7 @@ mod audit_retention;
 mod audit_third_party;
 mod completions;
 mod confirm;
+mod discover;
 mod docs;
 mod dsar;
 mod harness;
