@@ -745,16 +745,20 @@ fn push_identity_match(
     sql.push("(");
     let col = format!("{alias}.{}", dialect.quote(&column.column));
     match &column.json {
-        None if *kind == IdentityKind::Exact => {
+        None if *kind == IdentityKind::Exact && !column.within => {
             sql.column(alias, &column.column)
                 .push(" = ")
                 .bind_as(value, &sql_type);
         }
         None | Some(JsonSelector::Path(_)) => {
             let expr = match_expression(dialect, &col, column, kind).expect("not json = any");
-            sql.push(&expr)
-                .push(" = ")
-                .bind(Param::Text(value.to_owned()));
+            if column.within {
+                push_within(sql, kind, &format!("CAST({expr} AS text)"), value);
+            } else {
+                sql.push(&expr)
+                    .push(" = ")
+                    .bind(Param::Text(value.to_owned()));
+            }
         }
         Some(JsonSelector::Any) => {
             match dialect {
@@ -762,23 +766,91 @@ fn push_identity_match(
                     sql.push(&format!(
                         "EXISTS (SELECT 1 FROM jsonb_path_query(CAST({col} AS jsonb), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
                     ));
-                    push_normalised(sql, kind, "(v.x #>> '{}')");
+                    if !column.within {
+                        push_normalised(sql, kind, "(v.x #>> '{}')");
+                    }
                 }
                 Dialect::Sqlite => {
                     sql.push(&format!(
                         "json_valid({col}) AND EXISTS (SELECT 1 FROM json_tree({col}) AS v WHERE v.type = 'text' AND "
                     ));
-                    push_normalised(sql, kind, "v.value");
+                    if !column.within {
+                        push_normalised(sql, kind, "v.value");
+                    }
                 }
             }
-            sql.push(" = ")
-                .bind(Param::Text(value.to_owned()))
-                .push(")");
+            if column.within {
+                // The normalised string value is what push_within searches.
+                let expr = match dialect {
+                    Dialect::Postgres => normalised(kind, "(v.x #>> '{}')"),
+                    Dialect::Sqlite => normalised(kind, "v.value"),
+                };
+                sql.push("1 = 1 AND ");
+                push_within(sql, kind, &expr, value);
+                sql.push(")");
+            } else {
+                sql.push(" = ")
+                    .bind(Param::Text(value.to_owned()))
+                    .push(")");
+            }
         }
     }
     if let Some(when) = &column.when {
         // Trusted map SQL, validated by `map check`.
         sql.push(" AND (").push(when).push(")");
+    }
+    sql.push(")");
+}
+
+/// `match = "within"`: the normalised identifier (or, for emails, its URL-encoded spelling)
+/// occurs inside `expr`, bounded by characters that cannot belong to it: `email:jane@x.com`
+/// and `?to=jane%40x.com` match, `majane@x.com` does not. PostgreSQL matches a regular
+/// expression, SQLite a GLOB with character classes; the pattern is built here from the
+/// normalised value and bound, never pasted.
+fn push_within(sql: &mut Sql, kind: &IdentityKind, expr: &str, value: &str) {
+    // Characters that may surround an identifier of this kind without being part of it.
+    let (before, after) = match kind {
+        IdentityKind::Email => ("a-z0-9._%+-", "a-z0-9.-"),
+        IdentityKind::Phone { .. } => ("0-9+", "0-9"),
+        IdentityKind::Exact => ("A-Za-z0-9_-", "A-Za-z0-9_-"),
+    };
+    let mut spellings = vec![value.to_owned()];
+    if *kind == IdentityKind::Email {
+        spellings.push(value.replace('@', "%40"));
+    }
+    let padded = format!("(' ' || {expr} || ' ')");
+    sql.push("(");
+    for (i, spelling) in spellings.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        match sql.dialect() {
+            Dialect::Postgres => {
+                let escaped: String = spelling
+                    .chars()
+                    .flat_map(|c| {
+                        let special = !c.is_ascii_alphanumeric() && c != '@' && c != '_';
+                        special
+                            .then_some('\\')
+                            .into_iter()
+                            .chain(std::iter::once(c))
+                    })
+                    .collect();
+                let pattern = format!("[^{before}]{escaped}[^{after}]");
+                sql.push(&padded).push(" ~ ").bind(Param::Text(pattern));
+            }
+            Dialect::Sqlite => {
+                let escaped: String = spelling
+                    .chars()
+                    .map(|c| match c {
+                        '*' | '?' | '[' | ']' => format!("[{c}]"),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                let pattern = format!("*[^{before}]{escaped}[^{after}]*");
+                sql.push(&padded).push(" GLOB ").bind(Param::Text(pattern));
+            }
+        }
     }
     sql.push(")");
 }

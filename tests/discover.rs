@@ -1,11 +1,7 @@
 //! `map discover` on schemas shaped like real SaaS platforms (issue 12, cause 9): camelCase and
 //! British tenant columns, rows owned through a 1:1 key, key–value attributes, JSON payloads and
-//! platform-wide job tables. Each test asserts on the draft's text and, where the map parser on
-//! main reads every form the draft uses, that a DSAR with the draft as it is finds the subject.
-//!
-//! The DSARs that need forms parsed on the `map-forms` branch (`identifies`, `scope`, `match`,
-//! `[tenant] links`) and tenancy through ownership are separate tests marked
-//! `#[ignore = "needs map-forms…"]`: enable them once it is merged.
+//! platform-wide job tables. Each test asserts on the draft's text and that a DSAR with the draft
+//! as it is finds the subject.
 
 use std::path::{Path, PathBuf};
 
@@ -402,17 +398,13 @@ both_dialects! {
 }
 
 both_dialects! {
-    /// The owned draft as it is: Jane's DSAR reaches her envelope's document_meta; the
-    /// tenant's export reaches its claim.
-    // needs map-forms (`[tenant] links`) and tenancy through ownership (SPEC section 2).
-    #[ignore = "needs map-forms: [tenant] links, and tenancy through owned links"]
+    /// The owned draft as it is: the tenant's export reaches its claim (owned by the tenant row)
+    /// and every envelope's document_meta (owned by the envelope), which have no tenant path of
+    /// their own. Jane, a recipient, gets her recipient row: the envelope is the sender's.
     async fn a_dsar_with_the_owned_draft_reaches_the_owned_rows(dialect: Dialect) {
         let (db, privctl, map, _draft) = drafted(dialect, OWNED).await;
         passes_check(&privctl, &map);
-        assert_eq!(
-            preview(&privctl, &map, "1"),
-            rows(&[("document_meta", 1), ("envelopes", 1), ("recipients", 1)])
-        );
+        assert_eq!(preview(&privctl, &map, "1"), rows(&[("recipients", 1)]));
         let out = db.dir().join("tenant.json");
         privctl
             .clone()
@@ -429,8 +421,6 @@ both_dialects! {
 
     /// The attribute draft as it is: Jane's email attribute selects her contact and all its
     /// attributes, in her tenant only.
-    // needs map-forms (`identifies`).
-    #[ignore = "needs map-forms: identifies"]
     async fn a_dsar_with_the_attribute_draft_selects_the_entity(dialect: Dialect) {
         let (db, privctl, map, _draft) = drafted(dialect, ATTRIBUTES).await;
         passes_check(&privctl, &map);
@@ -446,8 +436,6 @@ both_dialects! {
     }
 
     /// The global draft as it is: a DSAR in any tenant also finds Jane's job and rate-limit key.
-    // needs map-forms (`scope`, `match`).
-    #[ignore = "needs map-forms: scope = \"global\" and match = \"within\""]
     async fn a_dsar_with_the_global_draft_finds_global_rows(dialect: Dialect) {
         let (db, privctl, map, _draft) = drafted(dialect, GLOBAL).await;
         passes_check(&privctl, &map);

@@ -16,7 +16,7 @@ use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path};
 const NAME: &str = "shapes";
 
 /// Every table of the fixture (staff is ignored by the map, jobs is global).
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "teams",
     "claims",
     "users",
@@ -31,6 +31,7 @@ const TABLES: [&str; 15] = [
     "document_meta",
     "envelopes",
     "bookings",
+    "rate_limits",
     "jobs",
 ];
 
@@ -56,6 +57,10 @@ fn jane_in_acme() -> Rows {
         ("document_meta", &["1"]), // owned by her envelope
         ("bookings", &["1"]),
         ("jobs", &["1"]), // global: matched directly
+        (
+            "rate_limits",
+            &["signup:email:jane@example.com", "reset:jane%40example.com"],
+        ),
     ])
 }
 
@@ -72,6 +77,10 @@ fn jane_everywhere() -> Rows {
         ("document_meta", &["1", "3"]),
         ("bookings", &["1", "2", "3"]), // 2 is a personal booking of no team
         ("jobs", &["1"]),
+        (
+            "rate_limits",
+            &["signup:email:jane@example.com", "reset:jane%40example.com"],
+        ),
     ])
 }
 
@@ -108,8 +117,9 @@ async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
 async fn all_rows(db: &TestDb) -> Rows {
     let mut out = Rows::new();
     for table in TABLES.iter() {
+        let key = if *table == "rate_limits" { "key" } else { "id" };
         let ids = db
-            .query_strings(&format!("SELECT CAST(id AS TEXT) FROM {table}"))
+            .query_strings(&format!("SELECT CAST({key} AS TEXT) FROM {table}"))
             .await;
         out.insert(table, ids.into_iter().collect());
     }
@@ -134,7 +144,13 @@ fn bundle_ids(bundle: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .expect("a tables object")
         .keys()
         .map(|table| {
-            let ids: BTreeSet<String> = bundle_rows(bundle, table).iter().map(key_text).collect();
+            let ids: BTreeSet<String> = bundle_rows(bundle, table)
+                .iter()
+                .map(|row| match (table.as_str(), row.get("key")) {
+                    ("rate_limits", Some(Value::String(key))) => key.clone(),
+                    _ => key_text(row),
+                })
+                .collect();
             (table.clone(), ids)
         })
         .filter(|(_, ids)| !ids.is_empty())
