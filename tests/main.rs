@@ -19,6 +19,7 @@ mod platform_conversational_ai;
 mod platform_helpdesk_voice;
 mod platform_voice_receptionist;
 mod purge;
+mod real_schemas;
 mod rls;
 mod tenant;
 
