@@ -20,6 +20,7 @@ mod platform_conversational_ai;
 mod platform_helpdesk_voice;
 mod platform_voice_receptionist;
 mod purge;
+mod real_schemas;
 mod rls;
 mod shapes;
 mod tenant;
