@@ -695,7 +695,14 @@ impl Model {
                             .filter_map(|(child, l)| l.filter(|l| l.nullable).map(|l| (*child, l)))
                             .map(move |(child, link)| (*parent, child, link))
                     })
-                    .min_by_key(|(parent, child, _)| (remaining[parent].len(), *child, *parent));
+                    // Prefer a reference that is not how the child reaches its tenant:
+                    // clearing that one would hide the child's rows from a tenant deletion.
+                    .min_by_key(|(parent, child, link)| {
+                        let route = self.nodes[*child].routes.iter().any(
+                            |r| matches!(r, Route::Parent(l) | Route::Tenant(l) if l == *link),
+                        );
+                        (route, remaining[parent].len(), *child, *parent)
+                    });
                 let Some((parent, child, link)) = candidate else {
                     return Err(remaining.keys().map(|s| s.to_string()).collect());
                 };

@@ -439,6 +439,54 @@ impl<'m> SubjectSelection<'m> {
         path: &mut Vec<String>,
     ) {
         let node = self.model.node(table);
+        let tree: Vec<&Link> = self_links(node);
+        if tree.is_empty() || node.key.len() != 1 {
+            return self.push_condition_base(sql, table, alias, counter, path);
+        }
+        // A tree declared in the map (a run and the runs it started): the rows selected on
+        // their own, and every row under them, transitively, within the tenant.
+        *counter += 1;
+        let cte = format!("privctl_tree{counter}");
+        let (b, c) = (format!("b{counter}"), format!("c{counter}"));
+        let key = &node.key[0];
+        self.push_scope(sql, table, alias, counter);
+        sql.push(" AND ")
+            .column(alias, key)
+            .push(&format!(" IN (WITH RECURSIVE {cte}(k) AS (SELECT "))
+            .column(&b, key)
+            .push(" FROM ")
+            .ident(table)
+            .push(" ")
+            .push(&b)
+            .push(" WHERE ");
+        self.push_condition_base(sql, table, &b, counter, path);
+        sql.push(" UNION SELECT ")
+            .column(&c, key)
+            .push(" FROM ")
+            .ident(table)
+            .push(" ")
+            .push(&c)
+            .push(&format!(" JOIN {cte} r ON ("));
+        for (i, link) in tree.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.column(&c, &link.columns[0]).push(" = r.k");
+        }
+        sql.push(") WHERE ");
+        self.push_scope(sql, table, &c, counter);
+        sql.push(&format!(") SELECT k FROM {cte})"));
+    }
+
+    fn push_condition_base(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        alias: &str,
+        counter: &mut usize,
+        path: &mut Vec<String>,
+    ) {
+        let node = self.model.node(table);
         self.push_scope(sql, table, alias, counter);
         sql.push(" AND (");
         path.push(table.to_owned());
@@ -562,6 +610,27 @@ impl<'m> SubjectSelection<'m> {
             .cloned()
             .unwrap_or(IdentityKind::Exact)
     }
+}
+
+/// The links of `node` to itself that the map declares to be followed (`links = [{ column =
+/// "parent_id", references = "<itself>" }]`): rows under a selected row join it. A foreign key
+/// to the same table is not followed unless the map says so (a reply is not its parent's).
+fn self_links(node: &Node) -> Vec<&Link> {
+    node.links
+        .iter()
+        .filter(|l| {
+            l.parent == node.name
+                && l.follow
+                && !l.owned
+                && l.columns.len() == 1
+                && l.parent_columns == node.key
+                && node
+                    .spec
+                    .links
+                    .iter()
+                    .any(|d| d.references == node.name && d.column == l.columns[0])
+        })
+        .collect()
 }
 
 /// Pushes the tenant condition for `table`: the union of its routes to the tenant (its tenant

@@ -85,6 +85,16 @@ impl App {
         }
     }
 
+    /// The map's `[tenant] table`.
+    fn tenant_table(&self) -> String {
+        let map: toml::Table = toml::from_str(&read(&folder(self.name).join("privctl.toml")))
+            .expect("the map is TOML");
+        map["tenant"]["table"]
+            .as_str()
+            .expect("[tenant] table")
+            .to_owned()
+    }
+
     /// `--identity name=value` for each of the case's identities.
     fn subject_args(&self) -> Vec<String> {
         self.case
@@ -677,7 +687,8 @@ async fn delete_tenant_erases_the_tenant(name: &'static str) {
 
     let after = app.snapshot().await;
     let problems = erasure_problems(&before, &after, &truth);
-    let other_tenant_left = after.get("organizations").is_some_and(|rows| {
+    let tenant_table = app.tenant_table();
+    let other_tenant_left = after.get(tenant_table.as_str()).is_some_and(|rows| {
         rows.contains_key(&key_text(&Value::Array(vec![Value::String(
             app.case.other_tenant.clone(),
         )])))
@@ -730,4 +741,4 @@ macro_rules! real_schema_tests {
     )*};
 }
 
-real_schema_tests!(langfuse);
+real_schema_tests!(langfuse, hoppscotch, trigger);

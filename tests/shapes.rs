@@ -16,7 +16,7 @@ use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path};
 const NAME: &str = "shapes";
 
 /// Every table of the fixture (staff is ignored by the map, jobs is global).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "teams",
     "claims",
     "users",
@@ -31,6 +31,7 @@ const TABLES: [&str; 16] = [
     "document_meta",
     "envelopes",
     "bookings",
+    "tasks",
     "rate_limits",
     "jobs",
 ];
@@ -61,6 +62,7 @@ fn jane_in_acme() -> Rows {
             "rate_limits",
             &["signup:email:jane@example.com", "reset:jane%40example.com"],
         ),
+        ("tasks", &["1", "2", "3"]), // her task and the sub-tasks under it
     ])
 }
 
@@ -81,6 +83,7 @@ fn jane_everywhere() -> Rows {
             "rate_limits",
             &["signup:email:jane@example.com", "reset:jane%40example.com"],
         ),
+        ("tasks", &["1", "2", "3"]), // her task and the sub-tasks under it
     ])
 }
 
@@ -100,6 +103,7 @@ fn acme() -> Rows {
         ("envelopes", &["1", "2"]),
         ("document_meta", &["1", "2"]), // owned by the envelopes
         ("bookings", &["1"]),
+        ("tasks", &["1", "2", "3", "4", "5"]),
     ])
 }
 
