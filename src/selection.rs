@@ -644,11 +644,43 @@ pub fn push_tenant_scope(
     alias: &str,
     counter: &mut usize,
 ) {
-    push_scope_avoiding(model, tenant, sql, table, alias, counter, &mut Vec::new());
+    push_scope_avoiding(
+        model,
+        tenant,
+        sql,
+        table,
+        alias,
+        counter,
+        &mut Vec::new(),
+        None,
+    );
+}
+
+/// [`push_tenant_scope`] without the route through `without` (one of `table`'s links): true
+/// for the rows that still belong to the tenant once that reference is cleared.
+pub fn push_tenant_scope_without(
+    model: &Model,
+    tenant: Option<&str>,
+    sql: &mut Sql,
+    table: &str,
+    alias: &str,
+    without: &Link,
+) {
+    push_scope_avoiding(
+        model,
+        tenant,
+        sql,
+        table,
+        alias,
+        &mut 0,
+        &mut Vec::new(),
+        Some(without),
+    );
 }
 
 /// [`push_tenant_scope`], leaving out routes through the tables on `path` (the routes being
 /// written around this one), so a cycle of links is walked once.
+#[allow(clippy::too_many_arguments)]
 fn push_scope_avoiding(
     model: &Model,
     tenant: Option<&str>,
@@ -657,6 +689,7 @@ fn push_scope_avoiding(
     alias: &str,
     counter: &mut usize,
     path: &mut Vec<String>,
+    without: Option<&Link>,
 ) {
     let Some(tenant) = tenant else {
         sql.push("1 = 1");
@@ -674,6 +707,9 @@ fn push_scope_avoiding(
             r.via()
                 .is_none_or(|via| via != table && !path.iter().any(|p| p == via))
         })
+        .filter(
+            |r| !matches!((r, without), (Route::Parent(l) | Route::Tenant(l), Some(w)) if l == w),
+        )
         .collect();
     if routes.is_empty() {
         // Model::build refuses maps where a table cannot reach its tenant; a route cut by a
@@ -719,6 +755,7 @@ fn push_scope_avoiding(
                     &inner,
                     counter,
                     path,
+                    None,
                 );
                 sql.push(")");
             }
@@ -733,7 +770,7 @@ fn push_scope_avoiding(
                     .push(" ")
                     .push(&inner)
                     .push(" WHERE ");
-                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path);
+                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path, None);
                 sql.push(")");
             }
             Route::OwnedByTenant(link) => {
