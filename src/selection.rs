@@ -656,6 +656,15 @@ pub fn push_tenant_scope(
     );
 }
 
+/// Stands for "some tenant" in [`push_any_tenant_scope`]; never a tenant id (it holds a NUL).
+const ANY_TENANT: &str = "\0privctl-any-tenant";
+
+/// The condition true for the rows of `table` that belong to some tenant, through any route
+/// (`map check` counts the rows for which it is false: they belong to no tenant).
+pub fn push_any_tenant_scope(model: &Model, sql: &mut Sql, table: &str, alias: &str) {
+    push_tenant_scope(model, Some(ANY_TENANT), sql, table, alias, &mut 0);
+}
+
 /// [`push_tenant_scope`] without the route through `without` (one of `table`'s links): true
 /// for the rows that still belong to the tenant once that reference is cleared.
 pub fn push_tenant_scope_without(
@@ -803,6 +812,16 @@ fn push_scope_avoiding(
 
 /// `= $tenant`, or with nested tenants `IN (<the tenant and every tenant under it>)`.
 fn push_tenant_is(model: &Model, tenant: &str, sql: &mut Sql, sql_type: &str) {
+    if tenant == ANY_TENANT {
+        sql.push("IN (SELECT ");
+        let t = model
+            .tenant
+            .as_ref()
+            .expect("a tenant route needs [tenant]");
+        let d = sql.dialect();
+        sql.push(&format!("{} FROM {})", d.quote(&t.id), d.quote(&t.name)));
+        return;
+    }
     match model
         .tenant
         .as_ref()
