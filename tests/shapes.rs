@@ -379,3 +379,41 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// A request across tenants erases the subject in every tenant and in rows of no tenant,
+    /// under one token; a tenant under legal hold stops it.
+    async fn dsar_delete_across_tenants_erases_everywhere_under_one_token(dialect: Dialect) {
+        let (db, privctl) = setup(dialect).await;
+        let before = all_rows(&db).await;
+        let everywhere = ["--all-tenants", "--email", "jane@example.com"];
+        db.execute("UPDATE teams SET legal_hold = true WHERE id = 'globex'").await;
+        let held = privctl
+            .clone()
+            .args(["dsar", "delete"])
+            .args(everywhere)
+            .run();
+        held.code(1);
+        assert!(held.stderr.contains("legal hold"), "{}", held.stderr);
+        db.execute("UPDATE teams SET legal_hold = false WHERE id = 'globex'").await;
+        let plan = privctl
+            .clone()
+            .args(["--format", "json", "dsar", "delete"])
+            .args(everywhere)
+            .run()
+            .success()
+            .json();
+        let done = privctl
+            .clone()
+            .args(["--format", "json", "dsar", "delete"])
+            .args(everywhere)
+            .arg("--confirm")
+            .arg(token_of(&plan))
+            .run()
+            .success()
+            .json();
+        assert_eq!(done["remaining"], 0, "{done}");
+        assert_eq!(all_rows(&db).await, minus(&before, &jane_everywhere()));
+        db.cleanup().await;
+    }
+}
