@@ -18,5 +18,6 @@ pub mod map;
 pub mod model;
 pub mod plan;
 pub mod retention;
+pub mod scrub;
 pub mod selection;
 pub mod ui;

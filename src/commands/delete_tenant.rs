@@ -302,6 +302,7 @@ async fn execute(
                     name,
                     columns,
                     &session.ledger,
+                    None,
                     |sql| selection.push_scope(sql, name, "t"),
                 )
                 .await?;
@@ -500,6 +501,7 @@ async fn finish(
                 &tenant_node.name,
                 columns,
                 &session.ledger,
+                None,
                 push_id,
             )
             .await?
