@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::db::{Param, Sql, Tx};
+use crate::db::{Param, Schema, Sql, Tx};
+use crate::effects::{Erasure as _, SubjectErasure, Survivors};
 use crate::error::Failure;
 use crate::ledger::Ledger;
 use crate::map::{AnonymiseMode, Effect, Erase};
@@ -34,15 +35,31 @@ pub struct ErasureOutcome {
 }
 
 /// Erases the materialised `selection` as `plan` says. The caller commits.
+#[allow(clippy::too_many_arguments)]
 pub async fn erase_subject(
     tx: &mut Tx,
     selection: &SubjectSelection<'_>,
     plan: &Plan,
+    schema: &Schema,
     tenant: Option<&str>,
     ledger: &Ledger,
     now: Timestamp,
 ) -> Result<ErasureOutcome> {
     let model = selection.model();
+    // Before anything changes: the rows outside the erasure that reference what it deletes.
+    let erasure = SubjectErasure {
+        selection,
+        plan,
+        schema,
+    };
+    let mut survivors = Survivors::default();
+    for parent in erasure.deleted_tables() {
+        let found = Survivors::collect(tx, &erasure, &parent, &|sql: &mut Sql| {
+            selection.push_selected(sql, &parent, "p", &mut 0)
+        })
+        .await?;
+        survivors.extend(found);
+    }
     let mut outcomes = Vec::new();
     for name in model
         .erase_order
@@ -103,6 +120,9 @@ pub async fn erase_subject(
         }
         outcomes.push(outcome);
     }
+
+    // What the database did (and what privctl cleared): no row left belonging to no tenant.
+    survivors.verify(tx, &erasure).await?;
 
     // Every erasure verifies itself: select again, from scratch, what should be gone.
     let mut remaining = 0;
@@ -427,7 +447,7 @@ pub async fn anonymise_rows(
 const ANONYMISE_PAGE: i64 = 500;
 
 /// A row key from its JSON text (`[1]`, `["a", 2]`), each value as text.
-fn key_values(json: Option<&str>) -> Result<Vec<String>> {
+pub(crate) fn key_values(json: Option<&str>) -> Result<Vec<String>> {
     let values: Vec<serde_json::Value> = serde_json::from_str(json.unwrap_or("[]"))
         .context("reading a row key")?;
     Ok(values
@@ -440,7 +460,7 @@ fn key_values(json: Option<&str>) -> Result<Vec<String>> {
 }
 
 /// `(t.k1 = v1 AND t.k2 = v2)`, each value converted to its column's type.
-fn push_key_equals(
+pub(crate) fn push_key_equals(
     sql: &mut Sql,
     key: &[String],
     values: &[String],

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod confirm;
 pub mod db;
+pub mod effects;
 pub mod erase;
 pub mod error;
 pub mod ledger;

@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, Session};
 use crate::confirm::{self, Binding, Expected};
-use crate::db::{Param, Tx, TxMode};
+use crate::db::{Param, Sql, Tx, TxMode};
+use crate::effects::{Survivors, TenantErasure, count_homeless};
 use crate::erase::anonymise_rows;
 use crate::error::Failure;
 use crate::ledger::{NewEntry, sha256_hex};
@@ -85,7 +86,7 @@ async fn begin(session: &Session, tenant: &str) -> Result<Tx> {
 async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'_>) -> Result<()> {
     let tenant = selection.tenant();
     let mut tx = begin(session, tenant).await?;
-    let plan = plan_tenant(&mut tx, selection).await?;
+    let plan = plan_tenant(&mut tx, selection, &session.schema).await?;
     let binding = Binding {
         action: ACTION.into(),
         tenant: Some(tenant.to_owned()),
@@ -120,6 +121,8 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
             "tables": plan.tables,
             "total_rows": plan.total_rows(),
             "cleared_references": plan.cleared_references,
+            "database_effects": plan.database_effects,
+            "triggers": plan.triggers,
         }))?);
     }
     let rows = plan
@@ -141,6 +144,7 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
                 .line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
         }
     }
+    super::dsar::print_database_effects(ctx, &plan)?;
     ctx.ui
         .line(&format!("{} rows of tenant {tenant}", plan.total_rows()))?;
     ctx.ui.line(&format!(
@@ -224,6 +228,7 @@ async fn execute(
 
     let model = selection.model();
     let batch = i64::from(args.batch_size);
+    let erasure = TenantErasure::new(selection, &session.schema);
     for name in &model.erase_order {
         let node = model.node(name);
         clear_references_into(session, selection, name, batch).await?;
@@ -231,6 +236,12 @@ async fn execute(
             Erase::Delete => loop {
                 let began = Instant::now();
                 let mut tx = begin(session, tenant).await?;
+                // The rows outside the erasure that reference this table's rows of the tenant:
+                // checked after the batch, before it commits.
+                let survivors = Survivors::collect(&mut tx, &erasure, name, &|sql: &mut Sql| {
+                    selection.push_scope(sql, name, "p")
+                })
+                .await?;
                 let mut sql = tx.sql();
                 sql.push("DELETE FROM ")
                     .ident(name)
@@ -277,6 +288,7 @@ async fn execute(
                     tx.rollback().await?;
                     break;
                 }
+                survivors.verify(&mut tx, &erasure).await?;
                 progress.add(name, rows, blobs);
                 progress.batches += 1;
                 super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
@@ -368,7 +380,7 @@ async fn start(
         session.map.confirm.require_distinct_actor,
     )
     .await?;
-    let plan = plan_tenant(tx, selection).await?;
+    let plan = plan_tenant(tx, selection, &session.schema).await?;
     confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
     confirmation.consume(tx, &ctx.actor, ctx.now).await?;
     super::insert_job(
@@ -401,6 +413,7 @@ async fn clear_references_into(
     batch: i64,
 ) -> Result<()> {
     let model = selection.model();
+    let erasure = TenantErasure::new(selection, &session.schema);
     if model.node(parent).spec.erase.tenant != Erase::Delete {
         return Ok(());
     }
@@ -426,15 +439,38 @@ async fn clear_references_into(
                 .ident(&child.name)
                 .push(" t WHERE ");
             push_references(&mut sql, selection, &child.name, link);
-            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            sql.push(" LIMIT ").bind(Param::Int(batch)).push(") RETURNING ");
+            crate::selection::push_key_json(
+                &mut sql,
+                &session.db.dialect().quote(&child.name),
+                &child.key,
+            );
             let changed = tx
-                .execute(&sql)
+                .fetch_column(&sql)
                 .await
                 .with_context(|| format!("clearing {}.{}", child.name, link.columns.join(",")))?;
-            tx.commit().await?;
-            if changed == 0 {
+            if changed.is_empty() {
+                tx.rollback().await?;
                 break;
             }
+            // A kept row whose only route to the tenant was this reference would belong to no
+            // tenant: refuse rather than leave it holding data nobody can reach.
+            let homeless = count_homeless(&mut tx, &erasure, &child.name, &changed).await?;
+            if homeless > 0 {
+                tx.rollback().await?;
+                return Err(Failure::failed(format!(
+                    "clearing `{}`.`{}` → `{parent}` would leave {homeless} kept row(s) of `{}` holding data but belonging to no tenant; this batch was not committed",
+                    child.name,
+                    link.columns.join("`, `"),
+                    child.name
+                ))
+                .with_hint(format!(
+                    "delete `{}` with the tenant (erase = {{ tenant = \"delete\" }}), or give it a tenant column",
+                    child.name
+                ))
+                .into());
+            }
+            tx.commit().await?;
         }
     }
     Ok(())
@@ -483,14 +519,23 @@ async fn finish(
     };
     let tenant_rows = match selection.tenant_erase() {
         Erase::Delete => {
+            let erasure = TenantErasure::new(selection, &session.schema);
+            let survivors =
+                Survivors::collect(&mut tx, &erasure, &tenant_node.name, &|sql: &mut Sql| {
+                    selection.push_parent_scope(sql, &tenant_node.name, "p")
+                })
+                .await?;
             let mut sql = tx.sql();
             sql.push("DELETE FROM ")
                 .ident(&tenant_node.name)
                 .push(" AS t WHERE ");
             push_id(&mut sql);
-            tx.execute(&sql)
+            let deleted = tx
+                .execute(&sql)
                 .await
-                .context("deleting the tenant's row")?
+                .context("deleting the tenant's row")?;
+            survivors.verify(&mut tx, &erasure).await?;
+            deleted
         }
         Erase::Anonymise(columns) => {
             let key = vec![tenant_node.id.clone()];
