@@ -11,6 +11,7 @@ mod completions;
 mod confirm;
 mod docs;
 mod dsar;
+mod erasure;
 mod harness;
 mod map;
 mod map_check;
