@@ -60,6 +60,32 @@ pub async fn erase_subject(
         .await?;
         survivors.extend(found);
     }
+    // References left out of the erasure order to break a cycle of foreign keys: cleared on
+    // the rows being deleted, so parents can go before those children.
+    for (table, link) in &model.broken_links {
+        let deleted = plan
+            .table(table)
+            .is_some_and(|p| p.effect == Effect::Delete && p.rows > 0);
+        if !deleted {
+            continue;
+        }
+        let mut sql = tx.sql();
+        sql.push("UPDATE ").ident(table).push(" AS t SET ");
+        for (i, column) in link.columns.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.ident(column).push(" = NULL");
+        }
+        sql.push(" WHERE ");
+        selection.push_selected(&mut sql, table, "t", &mut 0);
+        tx.execute(&sql).await.with_context(|| {
+            format!(
+                "clearing {table}.{} to break a cycle",
+                link.columns.join(",")
+            )
+        })?;
+    }
     let mut outcomes = Vec::new();
     for name in model
         .erase_order

@@ -21,6 +21,40 @@ pub struct Node {
     pub tenant: Option<(String, String)>,
     /// Links from this table's columns to a parent.
     pub links: Vec<Link>,
+    /// `scope = "global"`: a platform-wide table whose rows belong to no tenant.
+    pub global: bool,
+    /// The ways a row of this table reaches its tenant (see [`Route`]); empty for global tables
+    /// and single-tenant maps.
+    pub routes: Vec<Route>,
+}
+
+/// One way a row reaches its tenant. A row belongs to tenant T when *any* of its routes leads
+/// to T (SPEC section 2): a table whose tenant column is NOT NULL, or which has a NOT NULL
+/// foreign key into a table that always reaches its tenant, has that one route; every other
+/// table has the union of all its routes, nullable links and ownership included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The table's own tenant column.
+    Column { column: String, sql_type: String },
+    /// A link to a mapped table whose rows belong to the tenant.
+    Parent(Link),
+    /// A link straight to the tenant table (a tenant column by another name).
+    Tenant(Link),
+    /// Rows that rows of `owner` (of the tenant) reference through an owned link.
+    OwnedBy { owner: String, link: Link },
+    /// Rows the tenant row itself references through `[tenant] links`.
+    OwnedByTenant(Link),
+}
+
+impl Route {
+    /// The mapped table this route goes through, if any.
+    pub fn via(&self) -> Option<&str> {
+        match self {
+            Route::Parent(link) => Some(&link.parent),
+            Route::OwnedBy { owner, .. } => Some(owner),
+            _ => None,
+        }
+    }
 }
 
 /// `columns` of the child reference `parent_columns` of `parent`.
@@ -35,6 +69,8 @@ pub struct Link {
     pub follow: bool,
     /// Every column can be set to NULL.
     pub nullable: bool,
+    /// A foreign key of the database (the referenced row exists), not only the map's word.
+    pub enforced: bool,
 }
 
 /// The tenant table.
@@ -44,6 +80,10 @@ pub struct TenantNode {
     pub id: String,
     pub id_type: String,
     pub info: TableInfo,
+    /// `[tenant] parent`: the column naming a sub-tenant's parent (nested tenants).
+    pub parent: Option<String>,
+    /// `[tenant] links`: rows the tenant row owns (columns of the tenant table).
+    pub links: Vec<Link>,
 }
 
 /// The map resolved against the schema.
@@ -58,6 +98,9 @@ pub struct Model {
     pub nodes: BTreeMap<String, Node>,
     /// Mapped tables, children before parents.
     pub erase_order: Vec<String>,
+    /// Nullable links left out of the erasure order to break a cycle of foreign keys: erasure
+    /// clears them on the rows it erases before deleting anything (table, link).
+    pub broken_links: Vec<(String, Link)>,
 }
 
 impl Model {
@@ -126,11 +169,26 @@ impl Model {
                             );
                         }
                     }
+                    if let Some(parent) = &t.parent
+                        && info.column(parent).is_none()
+                    {
+                        missing(
+                            FindingKind::MissingColumn,
+                            &t.table,
+                            Some(parent),
+                            format!(
+                                "[tenant] parent: column `{}`.`{parent}` does not exist",
+                                t.table
+                            ),
+                        );
+                    }
                     info.column(&t.id).map(|c| TenantNode {
                         name: t.table.clone(),
                         id: t.id.clone(),
                         id_type: c.sql_type.clone(),
                         info: info.clone(),
+                        parent: t.parent.clone(),
+                        links: Vec::new(),
                     })
                 }
             },
@@ -250,6 +308,8 @@ impl Model {
                     key,
                     tenant: tenant_column,
                     links: Vec::new(),
+                    global: spec.scope == crate::map::Scope::Global,
+                    routes: Vec::new(),
                 },
             );
         }
@@ -282,48 +342,48 @@ impl Model {
                         .columns
                         .iter()
                         .all(|c| node.info.column(c).is_some_and(|c| c.nullable)),
+                    enforced: true,
                 });
             }
             for spec in &node.spec.links {
-                let Some(parent_columns) = parent_key(&spec.references) else {
-                    missing(
-                        FindingKind::UnresolvedLink,
-                        name,
-                        Some(&spec.column),
-                        format!(
-                            "tables.{name}.links: `{}` is not a table privctl reads (missing from the database, or its entry has problems)",
-                            spec.references
-                        ),
-                    );
-                    continue;
-                };
-                if parent_columns.len() != 1 {
-                    missing(
-                        FindingKind::UnresolvedLink,
-                        name,
-                        Some(&spec.column),
-                        format!(
-                            "tables.{name}.links: `{}` has a composite key; declare the link as a foreign key in the database",
-                            spec.references
-                        ),
-                    );
-                    continue;
+                if map.ignored.contains_key(&spec.references) {
+                    continue; // a link into an ignored table is allowed and never followed
                 }
-                let link = Link {
-                    columns: vec![spec.column.clone()],
-                    parent: spec.references.clone(),
-                    parent_columns,
-                    owned: spec.owned,
-                    follow: spec.follow,
-                    nullable: node.info.column(&spec.column).is_some_and(|c| c.nullable),
+                let Some(link) = map_link(
+                    name,
+                    &node.info,
+                    spec,
+                    parent_key(&spec.references),
+                    schema,
+                    &mut missing,
+                ) else {
+                    continue;
                 };
+                let enforced = links
+                    .iter()
+                    .any(|l| l.columns == link.columns && l.parent == link.parent && l.enforced);
                 links.retain(|l| l.columns != link.columns);
-                links.push(link);
+                links.push(Link { enforced, ..link });
             }
             all_links.insert(name.clone(), links);
         }
         for (name, links) in all_links {
             nodes.get_mut(&name).expect("same keys").links = links;
+        }
+        let mut tenant = tenant;
+        if let (Some(t), Some(spec)) = (tenant.as_mut(), map.tenant.as_ref()) {
+            for link in &spec.links {
+                if map.ignored.contains_key(&link.references) {
+                    continue;
+                }
+                let key = nodes.get(&link.references).map(|n| n.key.clone());
+                if let Some(link) = map_link(&t.name, &t.info, link, key, schema, &mut missing) {
+                    t.links.push(Link {
+                        owned: true,
+                        ..link
+                    });
+                }
+            }
         }
 
         if !problems.is_empty() {
@@ -341,29 +401,58 @@ impl Model {
             tenant,
             nodes,
             erase_order: Vec::new(),
+            broken_links: Vec::new(),
         };
         match model.children_first() {
-            Ok(order) => model.erase_order = order,
+            Ok((order, broken)) => {
+                model.erase_order = order;
+                model.broken_links = broken;
+            }
             Err(cycle) => problems.push(Finding::new(
                 FindingKind::LinkCycle,
                 cycle.first().map(String::as_str),
                 None,
                 format!(
-                    "the links between {} form a cycle, so no erasure order exists",
+                    "the foreign keys between {} form a cycle in which every reference is NOT NULL and not deferrable, so no erasure order exists",
                     cycle.join(", ")
                 ),
             )),
         }
         if model.tenant.is_some() {
-            for node in model.nodes.values() {
-                if model.tenant_path(&node.name).is_none() {
+            let routes = model.tenant_routes();
+            for (name, node_routes) in routes {
+                let node = model.nodes.get_mut(&name).expect("mapped");
+                if node_routes.is_empty() && !node.global {
                     problems.push(Finding::new(
                         FindingKind::NoTenantPath,
                         Some(&node.name),
                         None,
                         format!(
-                            "tables.{}: no tenant column and no link to a table with one, so it cannot be confined to a tenant",
+                            "tables.{}: no tenant column, no link to a table of the tenant and no owner that has one, so it cannot be confined to a tenant (a platform-wide table takes `scope = \"global\"`)",
                             node.name
+                        ),
+                    ));
+                }
+                node.routes = node_routes;
+            }
+        }
+        for node in model.nodes.values() {
+            for column in node.spec.identities.iter() {
+                let Some(via) = &column.identifies else {
+                    continue;
+                };
+                if !node
+                    .links
+                    .iter()
+                    .any(|l| l.columns == [via.clone()] && model.nodes.contains_key(&l.parent))
+                {
+                    problems.push(Finding::new(
+                        FindingKind::UnresolvedLink,
+                        Some(&node.name),
+                        Some(via),
+                        format!(
+                            "tables.{}.identities.{}: identifies = \"{via}\" must name a column that links to a mapped table (a foreign key or a `links` entry)",
+                            node.name, column.identity
                         ),
                     ));
                 }
@@ -393,48 +482,168 @@ impl Model {
         })
     }
 
-    /// How a table without a tenant column reaches one: the first followed link to a table
-    /// that is tenant-scoped (directly or in turn). `Some(None)` for a table with its own column.
-    pub fn tenant_path(&self, table: &str) -> Option<Option<&Link>> {
-        let mut seen = BTreeSet::new();
-        self.tenant_path_inner(table, &mut seen)
+    /// The link an attribute table's `identifies` column follows to its entity.
+    pub fn identified_link<'a>(&'a self, node: &'a Node, column: &str) -> Option<&'a Link> {
+        node.links.iter().find(|l| {
+            l.columns.len() == 1 && l.columns[0] == column && self.nodes.contains_key(&l.parent)
+        })
     }
 
-    fn tenant_path_inner<'a>(
-        &'a self,
-        table: &str,
-        seen: &mut BTreeSet<String>,
-    ) -> Option<Option<&'a Link>> {
-        let node = self.nodes.get(table)?;
-        if node.tenant.is_some() {
-            return Some(None);
+    /// Whether `table` is the tenant table.
+    pub fn is_tenant_table(&self, table: &str) -> bool {
+        self.tenant.as_ref().is_some_and(|t| t.name == table)
+    }
+
+    /// Every mapped table's routes to its tenant (see [`Route`]).
+    fn tenant_routes(&self) -> BTreeMap<String, Vec<Route>> {
+        // Tables whose every row reaches a tenant: a NOT NULL tenant column, or a NOT NULL
+        // foreign key into the tenant table or into such a table (a fixpoint over the links).
+        let mut total: BTreeSet<&str> = self
+            .nodes
+            .values()
+            .filter(|n| {
+                !n.global
+                    && n.tenant
+                        .as_ref()
+                        .is_some_and(|(c, _)| !self.column_nullable(n, c))
+            })
+            .map(|n| n.name.as_str())
+            .collect();
+        loop {
+            let before = total.len();
+            for node in self.nodes.values().filter(|n| !n.global) {
+                if node.links.iter().any(|l| self.total_link(node, l, &total)) {
+                    total.insert(node.name.as_str());
+                }
+            }
+            if total.len() == before {
+                break;
+            }
         }
-        if !seen.insert(table.to_owned()) {
-            return None;
-        }
-        node.links
+        // Tables whose rows can reach a tenant by any route.
+        let mut reach: BTreeSet<&str> = self
+            .nodes
+            .values()
+            .filter(|n| !n.global && n.tenant.is_some())
+            .map(|n| n.name.as_str())
+            .collect();
+        let tenant_owned: BTreeSet<&str> = self
+            .tenant
             .iter()
-            .filter(|l| {
-                l.parent != table && self.tenant.as_ref().is_none_or(|t| t.name != l.parent)
-            })
-            .find(|l| self.tenant_path_inner(&l.parent, seen).is_some())
-            .map(Some)
-            .or_else(|| {
-                // A direct link to the tenant table is a tenant column by another name.
-                node.links
+            .flat_map(|t| t.links.iter().map(|l| l.parent.as_str()))
+            .collect();
+        reach.extend(tenant_owned.iter().copied());
+        loop {
+            let before = reach.len();
+            for node in self.nodes.values().filter(|n| !n.global) {
+                for link in node.links.iter().filter(|l| l.parent != node.name) {
+                    if self.is_tenant_table(&link.parent) || reach.contains(link.parent.as_str()) {
+                        reach.insert(node.name.as_str());
+                    }
+                    if link.owned
+                        && reach.contains(node.name.as_str())
+                        && self.nodes.get(&link.parent).is_some_and(|p| !p.global)
+                    {
+                        reach.insert(link.parent.as_str());
+                    }
+                }
+            }
+            if reach.len() == before {
+                break;
+            }
+        }
+        let mut out = BTreeMap::new();
+        for node in self.nodes.values() {
+            let mut routes = Vec::new();
+            if node.global {
+                out.insert(node.name.clone(), routes);
+                continue;
+            }
+            if let Some((column, sql_type)) = &node.tenant {
+                routes.push(Route::Column {
+                    column: column.clone(),
+                    sql_type: sql_type.clone(),
+                });
+            }
+            let others = node.links.iter().filter(|l| l.parent != node.name);
+            if !total.contains(node.name.as_str()) {
+                for link in others {
+                    if self.is_tenant_table(&link.parent) {
+                        routes.push(Route::Tenant(link.clone()));
+                    } else if reach.contains(link.parent.as_str()) {
+                        routes.push(Route::Parent(link.clone()));
+                    }
+                }
+                for owner in self
+                    .nodes
+                    .values()
+                    .filter(|o| !o.global && reach.contains(o.name.as_str()))
+                {
+                    for link in owner
+                        .links
+                        .iter()
+                        .filter(|l| l.owned && l.parent == node.name && owner.name != node.name)
+                    {
+                        routes.push(Route::OwnedBy {
+                            owner: owner.name.clone(),
+                            link: link.clone(),
+                        });
+                    }
+                }
+                for link in self
+                    .tenant
                     .iter()
-                    .find(|l| self.tenant.as_ref().is_some_and(|t| t.name == l.parent))
-                    .map(Some)
-            })
+                    .flat_map(|t| &t.links)
+                    .filter(|l| l.parent == node.name)
+                {
+                    routes.push(Route::OwnedByTenant(link.clone()));
+                }
+            } else if routes.is_empty() {
+                // One total route is enough: every row has it, and any other route of the row
+                // reaches the same tenant (or the platform's data is inconsistent, which
+                // `map check` reports). Prefer the shortest: straight to the tenant table.
+                let best = node
+                    .links
+                    .iter()
+                    .filter(|l| self.total_link(node, l, &total))
+                    .min_by_key(|l| (!self.is_tenant_table(&l.parent), l.parent.clone()))
+                    .expect("a total table has a total link");
+                routes.push(if self.is_tenant_table(&best.parent) {
+                    Route::Tenant(best.clone())
+                } else {
+                    Route::Parent(best.clone())
+                });
+            }
+            out.insert(node.name.clone(), routes);
+        }
+        out
     }
 
-    /// Topological order of mapped tables, children (referencing) before parents (referenced).
-    fn children_first(&self) -> Result<Vec<String>, Vec<String>> {
-        // parent -> children that reference it
-        let mut remaining: BTreeMap<&str, BTreeSet<&str>> = self
+    fn column_nullable(&self, node: &Node, column: &str) -> bool {
+        node.info.column(column).is_none_or(|c| c.nullable)
+    }
+
+    /// A NOT NULL foreign key into the tenant table or into a table every row of which reaches
+    /// its tenant.
+    fn total_link(&self, node: &Node, link: &Link, total: &BTreeSet<&str>) -> bool {
+        link.parent != node.name
+            && !link.nullable
+            && link.enforced
+            && (self.is_tenant_table(&link.parent) || total.contains(link.parent.as_str()))
+    }
+
+    /// Topological order of mapped tables, children (referencing) before parents (referenced),
+    /// and the nullable links left out to break cycles. `Err` names the tables of a cycle in
+    /// which no link can be broken.
+    #[allow(clippy::type_complexity)]
+    fn children_first(&self) -> Result<(Vec<String>, Vec<(String, Link)>), Vec<String>> {
+        // parent -> (child, link) pairs that must be erased before it: the rows that
+        // reference it (through `link`), and (with no link to break) the rows that reach their
+        // tenant through a row it owns, which can no longer be found once the owner is gone.
+        let mut remaining: BTreeMap<&str, Vec<(&str, Option<&Link>)>> = self
             .nodes
             .keys()
-            .map(|n| (n.as_str(), BTreeSet::new()))
+            .map(|n| (n.as_str(), Vec::new()))
             .collect();
         for node in self.nodes.values() {
             for link in &node.links {
@@ -442,11 +651,31 @@ impl Model {
                     remaining
                         .get_mut(link.parent.as_str())
                         .expect("mapped")
-                        .insert(node.name.as_str());
+                        .push((node.name.as_str(), Some(link)));
+                }
+            }
+        }
+        for owner in self.nodes.values() {
+            for owned in owner
+                .links
+                .iter()
+                .filter(|l| l.owned && l.parent != owner.name)
+            {
+                for dependent in self.nodes.values() {
+                    let through_owned = dependent.name != owner.name
+                        && dependent.name != owned.parent
+                        && dependent.links.iter().any(|l| l.parent == owned.parent);
+                    if through_owned {
+                        remaining
+                            .get_mut(owner.name.as_str())
+                            .expect("mapped")
+                            .push((dependent.name.as_str(), None));
+                    }
                 }
             }
         }
         let mut order = Vec::new();
+        let mut broken = Vec::new();
         while !remaining.is_empty() {
             // A table can go once nothing unvisited references it.
             let ready: Vec<&str> = remaining
@@ -455,16 +684,102 @@ impl Model {
                 .map(|(n, _)| *n)
                 .collect();
             if ready.is_empty() {
-                return Err(remaining.keys().map(|s| s.to_string()).collect());
+                // A cycle: break it at a nullable reference (cleared before erasing), the one
+                // whose child has the fewest other references pending, by name for stability.
+                let candidate = remaining
+                    .iter()
+                    .flat_map(|(parent, children)| {
+                        children
+                            .iter()
+                            .filter_map(|(child, l)| l.filter(|l| l.nullable).map(|l| (*child, l)))
+                            .map(move |(child, link)| (*parent, child, link))
+                    })
+                    .min_by_key(|(parent, child, _)| (remaining[parent].len(), *child, *parent));
+                let Some((parent, child, link)) = candidate else {
+                    return Err(remaining.keys().map(|s| s.to_string()).collect());
+                };
+                broken.push((child.to_owned(), link.clone()));
+                remaining
+                    .get_mut(parent)
+                    .expect("remaining")
+                    .retain(|(c, l)| !(*c == child && *l == Some(link)));
+                continue;
             }
             for name in ready {
                 remaining.remove(name);
                 for children in remaining.values_mut() {
-                    children.remove(name);
+                    children.retain(|(c, _)| *c != name);
                 }
                 order.push(name.to_owned());
             }
         }
-        Ok(order)
+        Ok((order, broken))
     }
+}
+
+/// Resolves one `links` entry of the map against the schema. `parent_key` is the referenced
+/// table's key (`None`: not a table privctl reads).
+fn map_link(
+    table: &str,
+    info: &TableInfo,
+    spec: &crate::map::LinkSpec,
+    parent_key: Option<Vec<String>>,
+    schema: &Schema,
+    missing: &mut impl FnMut(FindingKind, &str, Option<&str>, String),
+) -> Option<Link> {
+    let Some(parent_key) = parent_key else {
+        missing(
+            FindingKind::UnresolvedLink,
+            table,
+            Some(&spec.column),
+            format!(
+                "tables.{table}.links: `{}` is not a table privctl reads (missing from the database, or its entry has problems)",
+                spec.references
+            ),
+        );
+        return None;
+    };
+    let parent_columns = match &spec.to {
+        Some(to) => {
+            let exists = schema
+                .tables
+                .get(&spec.references)
+                .is_some_and(|t| t.column(to).is_some());
+            if !exists {
+                missing(
+                    FindingKind::MissingColumn,
+                    &spec.references,
+                    Some(to),
+                    format!(
+                        "tables.{table}.links: `to = \"{to}\"`: column `{}`.`{to}` does not exist",
+                        spec.references
+                    ),
+                );
+                return None;
+            }
+            vec![to.clone()]
+        }
+        None => parent_key,
+    };
+    if parent_columns.len() != 1 {
+        missing(
+            FindingKind::UnresolvedLink,
+            table,
+            Some(&spec.column),
+            format!(
+                "tables.{table}.links: `{}` has a composite key; declare the link as a foreign key in the database, or name a unique column with `to`",
+                spec.references
+            ),
+        );
+        return None;
+    }
+    Some(Link {
+        columns: vec![spec.column.clone()],
+        parent: spec.references.clone(),
+        parent_columns,
+        owned: spec.owned,
+        follow: spec.follow,
+        nullable: info.column(&spec.column).is_some_and(|c| c.nullable),
+        enforced: false,
+    })
 }

@@ -16,7 +16,7 @@ use anyhow::Result;
 use crate::db::{Dialect, Param, Sql, Tx};
 use crate::error::Failure;
 use crate::map::{DataMap, IdentityKind, JsonSelector};
-use crate::model::{Link, Model, Node};
+use crate::model::{Link, Model, Node, Route};
 
 /// One identifier of the subject, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -131,6 +131,20 @@ enum Edge<'m> {
     Child(&'m Link),
     /// Rows of this table referenced by selected rows of `child` through an owned link.
     Owned(&'m Node, &'m Link),
+    /// Rows of this table that an attribute row of `attribute` matching the subject names
+    /// through `link` (`identifies`): selected as if they had matched themselves.
+    Identifies(&'m Node, &'m crate::map::IdentityColumn, &'m Link),
+}
+
+impl Edge<'_> {
+    /// The table whose rows this edge starts from.
+    fn from(&self) -> &str {
+        match self {
+            Edge::Child(link) => &link.parent,
+            Edge::Owned(child, _) => &child.name,
+            Edge::Identifies(attribute, _, _) => &attribute.name,
+        }
+    }
 }
 
 impl<'m> SubjectSelection<'m> {
@@ -144,6 +158,42 @@ impl<'m> SubjectSelection<'m> {
             .iter()
             .map(|i| i.name.as_str())
             .collect();
+        // Every edge of the map, by the table it selects rows of. Global tables are matched
+        // directly and never reached through a link, nor lead anywhere.
+        let mut all_edges: BTreeMap<&str, Vec<Edge<'m>>> = BTreeMap::new();
+        for node in model.nodes.values().filter(|n| !n.global) {
+            for link in &node.links {
+                let Some(parent) = model.nodes.get(&link.parent) else {
+                    continue; // the tenant table is not followed
+                };
+                if link.parent == node.name || parent.global {
+                    continue; // self-references are not followed
+                }
+                if link.owned {
+                    all_edges
+                        .entry(parent.name.as_str())
+                        .or_default()
+                        .push(Edge::Owned(node, link));
+                } else if link.follow {
+                    all_edges
+                        .entry(node.name.as_str())
+                        .or_default()
+                        .push(Edge::Child(link));
+                }
+            }
+            for column in &node.spec.identities {
+                if let Some(via) = &column.identifies
+                    && names.contains(column.identity.as_str())
+                    && let Some(link) = model.identified_link(node, via)
+                    && !model.node(&link.parent).global
+                {
+                    all_edges
+                        .entry(link.parent.as_str())
+                        .or_default()
+                        .push(Edge::Identifies(node, column, link));
+                }
+            }
+        }
         let mut reachable: BTreeSet<&str> = model
             .nodes
             .values()
@@ -155,69 +205,45 @@ impl<'m> SubjectSelection<'m> {
             })
             .map(|n| n.name.as_str())
             .collect();
-        // parent selection → tables whose selection refers to it
-        let mut edges: BTreeMap<String, Vec<Edge<'m>>> = BTreeMap::new();
         loop {
             let before = reachable.len();
-            for node in model.nodes.values() {
-                for link in &node.links {
-                    if link.parent == node.name || !model.nodes.contains_key(&link.parent) {
-                        continue; // self-references and the tenant table are not followed
-                    }
-                    if link.owned && reachable.contains(node.name.as_str()) {
-                        reachable.insert(link.parent.as_str());
-                    } else if !link.owned && link.follow && reachable.contains(link.parent.as_str())
-                    {
-                        reachable.insert(node.name.as_str());
-                    }
+            for (table, edges) in &all_edges {
+                if edges.iter().any(|e| reachable.contains(e.from())) {
+                    reachable.insert(table);
                 }
             }
             if reachable.len() == before {
                 break;
             }
         }
+        let mut edges: BTreeMap<String, Vec<Edge<'m>>> = BTreeMap::new();
         let mut depends: BTreeMap<&str, BTreeSet<&str>> =
             reachable.iter().map(|t| (*t, BTreeSet::new())).collect();
-        for node in model.nodes.values() {
-            for link in &node.links {
-                if link.parent == node.name || !model.nodes.contains_key(&link.parent) {
-                    continue;
-                }
-                if link.owned && reachable.contains(node.name.as_str()) {
-                    edges
-                        .entry(link.parent.clone())
-                        .or_default()
-                        .push(Edge::Owned(node, link));
-                    depends
-                        .get_mut(link.parent.as_str())
-                        .expect("reachable")
-                        .insert(node.name.as_str());
-                } else if !link.owned && link.follow && reachable.contains(link.parent.as_str()) {
-                    edges
-                        .entry(node.name.clone())
-                        .or_default()
-                        .push(Edge::Child(link));
-                    depends
-                        .get_mut(node.name.as_str())
-                        .expect("reachable")
-                        .insert(link.parent.as_str());
-                }
+        for (table, table_edges) in &all_edges {
+            for edge in table_edges.iter().filter(|e| reachable.contains(e.from())) {
+                edges.entry((*table).to_owned()).or_default().push(*edge);
+                depends
+                    .get_mut(table)
+                    .expect("reachable")
+                    .insert(edge.from());
             }
         }
+        // Each table after the tables its condition refers to; a cycle of links is entered at
+        // the table with the fewest pending dependencies, and its condition walks the cycle once.
         let mut tables = Vec::new();
         while !depends.is_empty() {
-            let ready: Vec<&str> = depends
+            let mut ready: Vec<&str> = depends
                 .iter()
                 .filter(|(_, d)| d.is_empty())
                 .map(|(t, _)| *t)
                 .collect();
             if ready.is_empty() {
-                let cycle: Vec<&str> = depends.keys().copied().collect();
-                return Err(Failure::map(format!(
-                    "{}: the links between {} form a cycle through owned and followed links",
-                    model_file(model),
-                    cycle.join(", ")
-                )));
+                let entry = depends
+                    .iter()
+                    .min_by_key(|(t, d)| (d.len(), **t))
+                    .map(|(t, _)| *t)
+                    .expect("not empty");
+                ready.push(entry);
             }
             for t in ready {
                 depends.remove(t);
@@ -276,7 +302,7 @@ impl<'m> SubjectSelection<'m> {
                 .ident(table)
                 .push(" t WHERE ");
             let mut counter = 0;
-            self.push_condition(&mut sql, table, "t", &mut counter);
+            self.push_condition(&mut sql, table, "t", &mut counter, &mut Vec::new());
             tx.execute(&sql).await?;
             temp.insert(table.clone(), qualified);
             // Later tables refer to this one through its temporary table.
@@ -320,7 +346,7 @@ impl<'m> SubjectSelection<'m> {
         sql.push("SELECT count(*) FROM ")
             .ident(table)
             .push(" t WHERE ");
-        inline.push_condition(&mut sql, table, "t", &mut 0);
+        inline.push_condition(&mut sql, table, "t", &mut 0, &mut Vec::new());
         sql
     }
 
@@ -338,6 +364,17 @@ impl<'m> SubjectSelection<'m> {
 
     /// Pushes a condition true for the selected rows of `table` under `alias`.
     pub fn push_selected(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        self.push_selected_avoiding(sql, table, alias, counter, &mut Vec::new());
+    }
+
+    fn push_selected_avoiding(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        alias: &str,
+        counter: &mut usize,
+        path: &mut Vec<String>,
+    ) {
         match &self.source {
             Source::Materialized(temp) if temp.contains_key(table) => {
                 let node = self.model.node(table);
@@ -350,15 +387,25 @@ impl<'m> SubjectSelection<'m> {
                     .push(&temp[table])
                     .push(" s)");
             }
-            _ => self.push_condition(sql, table, alias, counter),
+            _ => self.push_condition(sql, table, alias, counter, path),
         }
     }
 
     /// The defining condition: tenant scope AND (identity match OR an edge from a selected row).
-    fn push_condition(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+    /// Edges from tables on `path` (whose condition is being written around this one) are left
+    /// out, so a cycle of links is walked once.
+    fn push_condition(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        alias: &str,
+        counter: &mut usize,
+        path: &mut Vec<String>,
+    ) {
         let node = self.model.node(table);
         self.push_scope(sql, table, alias, counter);
         sql.push(" AND (");
+        path.push(table.to_owned());
         let mut first = true;
         let mut or = |sql: &mut Sql| {
             if !std::mem::take(&mut first) {
@@ -378,6 +425,12 @@ impl<'m> SubjectSelection<'m> {
             }
         }
         for edge in self.edges.get(table).into_iter().flatten() {
+            let from = edge.from();
+            let materialized =
+                matches!(&self.source, Source::Materialized(temp) if temp.contains_key(from));
+            if !materialized && path.iter().any(|p| p == from) {
+                continue;
+            }
             or(sql);
             *counter += 1;
             let inner = format!("p{counter}");
@@ -392,7 +445,7 @@ impl<'m> SubjectSelection<'m> {
                         .push(" ")
                         .push(&inner)
                         .push(" WHERE ");
-                    self.push_selected(sql, &parent.name, &inner, counter);
+                    self.push_selected_avoiding(sql, &parent.name, &inner, counter, path);
                     sql.push(")");
                 }
                 Edge::Owned(child, link) => {
@@ -404,11 +457,49 @@ impl<'m> SubjectSelection<'m> {
                         .push(" ")
                         .push(&inner)
                         .push(" WHERE ");
-                    self.push_selected(sql, &child.name, &inner, counter);
+                    self.push_selected_avoiding(sql, &child.name, &inner, counter, path);
                     sql.push(")");
+                }
+                Edge::Identifies(attribute, column, link) => {
+                    // The attribute rows that match the subject name this row.
+                    sql.tuple(alias, &link.parent_columns)
+                        .push(" IN (SELECT ")
+                        .columns(&inner, &link.columns);
+                    sql.push(" FROM ")
+                        .ident(&attribute.name)
+                        .push(" ")
+                        .push(&inner)
+                        .push(" WHERE ");
+                    self.push_scope(sql, &attribute.name, &inner, counter);
+                    sql.push(" AND (");
+                    let kind = self.model_identity_kind(&column.identity);
+                    let mut any = false;
+                    for identifier in self
+                        .subject
+                        .identifiers
+                        .iter()
+                        .filter(|i| i.name == column.identity)
+                    {
+                        if std::mem::replace(&mut any, true) {
+                            sql.push(" OR ");
+                        }
+                        push_identity_match(
+                            sql,
+                            &inner,
+                            column,
+                            &kind,
+                            &identifier.value,
+                            attribute,
+                        );
+                    }
+                    if !any {
+                        sql.push("1 = 0");
+                    }
+                    sql.push("))");
                 }
             }
         }
+        path.pop();
         if first {
             sql.push("1 = 0");
         }
@@ -436,8 +527,9 @@ impl<'m> SubjectSelection<'m> {
     }
 }
 
-/// Pushes the tenant condition for `table`: its tenant column, or a link chain to a table with
-/// one. Without a tenant (single-tenant map) the condition is `1 = 1`.
+/// Pushes the tenant condition for `table`: the union of its routes to the tenant (its tenant
+/// column, links to tables of the tenant, owners of the tenant, the tenant row's own links). A
+/// global table, or a single-tenant map, gets `1 = 1`.
 pub fn push_tenant_scope(
     model: &Model,
     tenant: Option<&str>,
@@ -446,44 +538,157 @@ pub fn push_tenant_scope(
     alias: &str,
     counter: &mut usize,
 ) {
+    push_scope_avoiding(model, tenant, sql, table, alias, counter, &mut Vec::new());
+}
+
+/// [`push_tenant_scope`], leaving out routes through the tables on `path` (the routes being
+/// written around this one), so a cycle of links is walked once.
+fn push_scope_avoiding(
+    model: &Model,
+    tenant: Option<&str>,
+    sql: &mut Sql,
+    table: &str,
+    alias: &str,
+    counter: &mut usize,
+    path: &mut Vec<String>,
+) {
     let Some(tenant) = tenant else {
         sql.push("1 = 1");
         return;
     };
     let node = model.node(table);
-    if let Some((column, sql_type)) = &node.tenant {
-        sql.column(alias, column)
-            .push(" = ")
-            .bind_as(tenant, sql_type);
+    if node.global {
+        sql.push("1 = 1");
         return;
     }
-    match model.tenant_path(table) {
-        Some(Some(link)) if model.nodes.contains_key(&link.parent) => {
-            *counter += 1;
-            let inner = format!("s{counter}");
-            sql.tuple(alias, &link.columns)
-                .push(" IN (SELECT ")
-                .columns(&inner, &link.parent_columns);
-            sql.push(" FROM ")
-                .ident(&link.parent)
-                .push(" ")
-                .push(&inner)
-                .push(" WHERE ");
-            push_tenant_scope(model, Some(tenant), sql, &link.parent, &inner, counter);
-            sql.push(")");
+    let routes: Vec<&Route> = node
+        .routes
+        .iter()
+        .filter(|r| {
+            r.via()
+                .is_none_or(|via| via != table && !path.iter().any(|p| p == via))
+        })
+        .collect();
+    if routes.is_empty() {
+        // Model::build refuses maps where a table cannot reach its tenant; a route cut by a
+        // cycle finds nothing.
+        sql.push("1 = 0");
+        return;
+    }
+    path.push(table.to_owned());
+    let several = routes.len() > 1;
+    if several {
+        sql.push("(");
+    }
+    for (i, route) in routes.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
         }
-        Some(Some(link)) => {
-            // A direct link to the tenant table.
-            let id_type = model.tenant.as_ref().map_or("text", |t| t.id_type.as_str());
-            sql.column(alias, &link.columns[0])
-                .push(" = ")
-                .bind_as(tenant, id_type);
-        }
-        // Model::build refuses maps where a table cannot reach its tenant.
-        _ => {
-            sql.push("1 = 0");
+        match route {
+            Route::Column { column, sql_type } => {
+                sql.column(alias, column).push(" ");
+                push_tenant_is(model, tenant, sql, sql_type);
+            }
+            Route::Tenant(link) => {
+                let id_type = model.tenant.as_ref().map_or("text", |t| t.id_type.as_str());
+                sql.column(alias, &link.columns[0]).push(" ");
+                push_tenant_is(model, tenant, sql, id_type);
+            }
+            Route::Parent(link) => {
+                *counter += 1;
+                let inner = format!("s{counter}");
+                sql.tuple(alias, &link.columns)
+                    .push(" IN (SELECT ")
+                    .columns(&inner, &link.parent_columns);
+                sql.push(" FROM ")
+                    .ident(&link.parent)
+                    .push(" ")
+                    .push(&inner)
+                    .push(" WHERE ");
+                push_scope_avoiding(
+                    model,
+                    Some(tenant),
+                    sql,
+                    &link.parent,
+                    &inner,
+                    counter,
+                    path,
+                );
+                sql.push(")");
+            }
+            Route::OwnedBy { owner, link } => {
+                *counter += 1;
+                let inner = format!("s{counter}");
+                sql.tuple(alias, &link.parent_columns)
+                    .push(" IN (SELECT ")
+                    .columns(&inner, &link.columns);
+                sql.push(" FROM ")
+                    .ident(owner)
+                    .push(" ")
+                    .push(&inner)
+                    .push(" WHERE ");
+                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path);
+                sql.push(")");
+            }
+            Route::OwnedByTenant(link) => {
+                let t = model
+                    .tenant
+                    .as_ref()
+                    .expect("a tenant route needs [tenant]");
+                *counter += 1;
+                let inner = format!("s{counter}");
+                sql.tuple(alias, &link.parent_columns)
+                    .push(" IN (SELECT ")
+                    .columns(&inner, &link.columns);
+                sql.push(" FROM ")
+                    .ident(&t.name)
+                    .push(" ")
+                    .push(&inner)
+                    .push(" WHERE ")
+                    .column(&inner, &t.id)
+                    .push(" ");
+                push_tenant_is(model, tenant, sql, &t.id_type);
+                sql.push(")");
+            }
         }
     }
+    path.pop();
+    if several {
+        sql.push(")");
+    }
+}
+
+/// `= $tenant`, or with nested tenants `IN (<the tenant and every tenant under it>)`.
+fn push_tenant_is(model: &Model, tenant: &str, sql: &mut Sql, sql_type: &str) {
+    match model
+        .tenant
+        .as_ref()
+        .and_then(|t| t.parent.as_ref().map(|p| (t, p)))
+    {
+        None => {
+            sql.push("= ").bind_as(tenant, sql_type);
+        }
+        Some((t, parent)) => {
+            sql.push("IN (");
+            push_tenant_tree(sql, t, parent, tenant);
+            sql.push(")");
+        }
+    }
+}
+
+/// `WITH RECURSIVE … SELECT id`: the ids of the tenant and of every tenant under it.
+pub fn push_tenant_tree(sql: &mut Sql, tenant: &crate::model::TenantNode, parent: &str, id: &str) {
+    let d = sql.dialect();
+    let table = d.quote(&tenant.name);
+    let key = d.quote(&tenant.id);
+    let up = d.quote(parent);
+    sql.push(&format!(
+        "WITH RECURSIVE privctl_tree(id) AS (SELECT {key} FROM {table} WHERE {key} = "
+    ))
+    .bind_as(id, &tenant.id_type)
+    .push(&format!(
+        " UNION SELECT c.{key} FROM {table} c JOIN privctl_tree p ON c.{up} = p.id) SELECT id FROM privctl_tree"
+    ));
 }
 
 fn push_identity_match(
@@ -608,10 +813,6 @@ fn temp_table(dialect: Dialect, name: &str) -> String {
     }
 }
 
-fn model_file(model: &Model) -> String {
-    model.map_path.display().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,14 +904,24 @@ impl<'m> TenantSelection<'m> {
         }
     }
 
-    /// Mapped tables, parents first (the reverse of the erasure order).
+    /// Mapped tables of tenants, parents first (the reverse of the erasure order); global
+    /// tables belong to no tenant and are never part of a tenant selection.
     pub fn tables(&self) -> Vec<&'m str> {
         self.model
             .erase_order
             .iter()
             .rev()
+            .filter(|t| !self.model.node(t).global)
             .map(String::as_str)
             .collect()
+    }
+
+    /// Pushes the condition for the tenant table's rows of this tenant (with nested tenants,
+    /// the tenant and every tenant under it).
+    pub fn push_tenant_rows(&self, sql: &mut Sql, alias: &str) {
+        let t = self.model.tenant.as_ref().expect("checked in new");
+        sql.column(alias, &t.id).push(" ");
+        push_tenant_is(self.model, &self.tenant, sql, &t.id_type);
     }
 
     /// The condition for `table`'s rows of this tenant under `alias`.
@@ -740,15 +951,13 @@ impl<'m> TenantSelection<'m> {
         sql
     }
 
-    /// The tenant's own row as a JSON object.
+    /// The tenant's own row (and its sub-tenants' rows) as JSON objects.
     pub fn select_tenant_row(&self) -> Sql {
         let tenant = self.model.tenant.as_ref().expect("checked in new");
         let mut sql = Sql::new(self.model.dialect);
         crate::db::open_json_rows(&mut sql, &tenant.info, "t");
         sql.push(" FROM ").ident(&tenant.name).push(" t WHERE ");
-        sql.column("t", &tenant.id)
-            .push(" = ")
-            .bind_as(&self.tenant, &tenant.id_type);
+        self.push_tenant_rows(&mut sql, "t");
         crate::db::close_json_rows(&mut sql);
         sql
     }

@@ -19,6 +19,7 @@ use crate::erase::anonymise_rows;
 use crate::error::Failure;
 use crate::ledger::{NewEntry, sha256_hex};
 use crate::map::{Duration, Erase};
+use crate::model::Link;
 use crate::plan::{Plan, count, plan_tenant, push_references};
 use crate::selection::TenantSelection;
 
@@ -229,7 +230,8 @@ async fn execute(
     let model = selection.model();
     let batch = i64::from(args.batch_size);
     let erasure = TenantErasure::new(selection, &session.schema);
-    for name in &model.erase_order {
+    clear_broken_links(session, selection, batch).await?;
+    for name in model.erase_order.iter().filter(|n| !model.node(n).global) {
         let node = model.node(name);
         clear_references_into(session, selection, name, batch).await?;
         match &node.spec.erase.tenant {
@@ -256,16 +258,27 @@ async fn execute(
                 // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
                 // instead of finding and sorting every remaining row on each batch.
                 sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
-                let (rows, blobs) = match &node.spec.blob {
-                    Some(blob) => {
-                        sql.push(" RETURNING CAST(")
-                            .ident(&blob.column)
+                let owned: Vec<&Link> = owned_links(model, node);
+                let returned = !owned.is_empty() || node.spec.blob.is_some();
+                let (rows, blobs) = if returned {
+                    sql.push(" RETURNING ");
+                    match &node.spec.blob {
+                        Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
+                        None => sql.push("NULL"),
+                    };
+                    for link in &owned {
+                        sql.push(", CAST(")
+                            .ident(&link.columns[0])
                             .push(" AS text)");
-                        let keys = tx
-                            .fetch_column(&sql)
-                            .await
-                            .with_context(|| format!("deleting from {name}"))?;
-                        let objects: Vec<String> = keys.iter().flatten().cloned().collect();
+                    }
+                    let deleted = tx
+                        .fetch_rows(&sql)
+                        .await
+                        .with_context(|| format!("deleting from {name}"))?;
+                    let mut blobs = 0;
+                    if let Some(blob) = &node.spec.blob {
+                        let objects: Vec<String> =
+                            deleted.iter().filter_map(|r| r[0].clone()).collect();
                         crate::blobs::enqueue(
                             &mut tx,
                             &blob.store,
@@ -275,14 +288,30 @@ async fn execute(
                             ctx.now,
                         )
                         .await?;
-                        (keys.len() as u64, objects.len() as u64)
+                        blobs = objects.len() as u64;
                     }
-                    None => (
+                    for (i, link) in owned.iter().enumerate() {
+                        let keys: Vec<String> =
+                            deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
+                        erase_owned(
+                            &mut tx,
+                            session,
+                            selection,
+                            link,
+                            keys,
+                            &mut progress,
+                            ctx.now,
+                        )
+                        .await?;
+                    }
+                    (deleted.len() as u64, blobs)
+                } else {
+                    (
                         tx.execute(&sql)
                             .await
                             .with_context(|| format!("deleting from {name}"))?,
                         0,
-                    ),
+                    )
                 };
                 if rows == 0 {
                     tx.rollback().await?;
@@ -496,7 +525,7 @@ async fn finish(
     for name in model
         .erase_order
         .iter()
-        .filter(|n| model.node(n).spec.erase.tenant == Erase::Delete)
+        .filter(|n| !model.node(n).global && model.node(n).spec.erase.tenant == Erase::Delete)
     {
         let n = count(&mut tx, &selection.count(name)).await?;
         if n > 0 {
@@ -512,11 +541,20 @@ async fn finish(
         .into());
     }
 
-    let push_id = |sql: &mut crate::db::Sql| {
-        sql.column("t", &tenant_node.id)
-            .push(" = ")
-            .bind_as(tenant, &tenant_node.id_type);
-    };
+    let push_id = |sql: &mut crate::db::Sql| selection.push_tenant_rows(sql, "t");
+    // What the tenant row owns (`[tenant] links`), read before the row goes.
+    let mut owned_keys = Vec::new();
+    for link in &tenant_node.links {
+        let mut sql = tx.sql();
+        sql.push("SELECT CAST(")
+            .column("t", &link.columns[0])
+            .push(" AS text) FROM ")
+            .ident(&tenant_node.name)
+            .push(" t WHERE ");
+        push_id(&mut sql);
+        let keys: Vec<String> = tx.fetch_column(&sql).await?.into_iter().flatten().collect();
+        owned_keys.push((link, keys));
+    }
     let tenant_rows = match selection.tenant_erase() {
         Erase::Delete => {
             let erasure = TenantErasure::new(selection, &session.schema);
@@ -553,6 +591,11 @@ async fn finish(
         }
         Erase::Retain => 0,
     };
+    if *selection.tenant_erase() == Erase::Delete {
+        for (link, keys) in owned_keys {
+            erase_owned(&mut tx, session, selection, link, keys, progress, ctx.now).await?;
+        }
+    }
     progress.add(&tenant_node.name, tenant_rows, 0);
 
     let mut sql = tx.sql();
@@ -636,6 +679,201 @@ async fn finish(
             blobs.errors.join("; ")
         ))
         .into());
+    }
+    Ok(())
+}
+
+/// The owned links of `node` into mapped tables: the rows they reference go with the row.
+fn owned_links<'m>(model: &'m crate::model::Model, node: &'m crate::model::Node) -> Vec<&'m Link> {
+    node.links
+        .iter()
+        .filter(|l| l.owned && l.parent != node.name && model.nodes.contains_key(&l.parent))
+        .collect()
+}
+
+/// Erases, in the transaction that deleted their owner, the rows an owner referenced through
+/// an owned link (`keys`: the referenced values), unless anything still references them; then
+/// what those rows own in turn. Once their owner is gone such rows cannot be found again, so
+/// they are never left for a later batch.
+fn erase_owned<'a>(
+    tx: &'a mut Tx,
+    session: &'a Session,
+    selection: &'a TenantSelection<'a>,
+    link: &'a Link,
+    keys: Vec<String>,
+    progress: &'a mut Progress,
+    now: crate::clock::Timestamp,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>> {
+    Box::pin(async move {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let model = selection.model();
+        let table = link.parent.as_str();
+        let node = model.node(table);
+        let column = &link.parent_columns[0];
+        let sql_type = node
+            .info
+            .column(column)
+            .map_or("text", |c| c.sql_type.as_str())
+            .to_owned();
+        for chunk in keys.chunks(500) {
+            let push_where = |sql: &mut crate::db::Sql| {
+                sql.column("t", column).push(" IN (");
+                for (i, key) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind_as(key, &sql_type);
+                }
+                sql.push(")");
+                let mut n = 0;
+                for (child, l) in model.links_into(table) {
+                    n += 1;
+                    let c = format!("r{n}");
+                    sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
+                        .ident(&child.name)
+                        .push(" ")
+                        .push(&c)
+                        .push(" WHERE ")
+                        .tuple(&c, &l.columns)
+                        .push(" = ")
+                        .tuple("t", &l.parent_columns)
+                        .push(")");
+                }
+                if let Some(t) = &model.tenant {
+                    for l in t.links.iter().filter(|l| l.parent == table) {
+                        n += 1;
+                        let c = format!("r{n}");
+                        sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
+                            .ident(&t.name)
+                            .push(" ")
+                            .push(&c)
+                            .push(" WHERE ")
+                            .tuple(&c, &l.columns)
+                            .push(" = ")
+                            .tuple("t", &l.parent_columns)
+                            .push(")");
+                    }
+                }
+            };
+            match &node.spec.erase.tenant {
+                Erase::Delete => {
+                    let owned = owned_links(model, node);
+                    let mut sql = tx.sql();
+                    sql.push("DELETE FROM ").ident(table).push(" AS t WHERE ");
+                    push_where(&mut sql);
+                    sql.push(" RETURNING ");
+                    match &node.spec.blob {
+                        Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
+                        None => sql.push("NULL"),
+                    };
+                    for l in &owned {
+                        sql.push(", CAST(").ident(&l.columns[0]).push(" AS text)");
+                    }
+                    let deleted = tx
+                        .fetch_rows(&sql)
+                        .await
+                        .with_context(|| format!("deleting owned rows of {table}"))?;
+                    let mut blobs = 0;
+                    if let Some(blob) = &node.spec.blob {
+                        let objects: Vec<String> =
+                            deleted.iter().filter_map(|r| r[0].clone()).collect();
+                        blobs = objects.len() as u64;
+                        crate::blobs::enqueue(
+                            tx,
+                            &blob.store,
+                            table,
+                            Some(selection.tenant()),
+                            &objects,
+                            now,
+                        )
+                        .await?;
+                    }
+                    progress.add(table, deleted.len() as u64, blobs);
+                    for (i, l) in owned.iter().enumerate() {
+                        let next: Vec<String> =
+                            deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
+                        erase_owned(tx, session, selection, l, next, progress, now).await?;
+                    }
+                }
+                Erase::Anonymise(columns) => {
+                    let rows = anonymise_rows(
+                        tx,
+                        &node.key,
+                        &node.info,
+                        table,
+                        columns,
+                        &session.ledger,
+                        None,
+                        push_where,
+                    )
+                    .await?;
+                    progress.add(table, rows, 0);
+                }
+                Erase::Retain => {}
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Clears, before anything is deleted, the nullable references privctl left out of the
+/// erasure order to break a cycle of foreign keys, on the tenant's rows that will be deleted.
+/// Refuses when such a reference is one of the rows' routes to the tenant: clearing it would
+/// hide them from the deletion.
+async fn clear_broken_links(
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    batch: i64,
+) -> Result<()> {
+    let model = selection.model();
+    for (table, link) in &model.broken_links {
+        let child = model.node(table);
+        if child.global || child.spec.erase.tenant != Erase::Delete {
+            continue;
+        }
+        if child.routes.iter().any(|r| matches!(r, crate::model::Route::Parent(l) | crate::model::Route::Tenant(l) if l == link)) {
+            return Err(Failure::failed(format!(
+                "the foreign keys around `{table}` form a cycle that can only be broken at `{table}`.`{}`, which is also how its rows reach the tenant: clearing it would hide them from the deletion; nothing was deleted",
+                link.columns.join("`, `")
+            ))
+            .with_hint(format!("give `{table}` a tenant column (tenant = \"…\") or another route to the tenant"))
+            .into());
+        }
+        loop {
+            let mut tx = begin(session, selection.tenant()).await?;
+            let mut sql = tx.sql();
+            sql.push("UPDATE ").ident(table).push(" SET ");
+            for (i, column) in link.columns.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.ident(column).push(" = NULL");
+            }
+            sql.push(" WHERE ")
+                .tuple(&session.db.dialect().quote(table), &child.key)
+                .push(" IN (SELECT ")
+                .columns("t", &child.key)
+                .push(" FROM ")
+                .ident(table)
+                .push(" t WHERE ");
+            selection.push_scope(&mut sql, table, "t");
+            for column in &link.columns {
+                sql.push(" AND ").column("t", column).push(" IS NOT NULL");
+            }
+            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            let changed = tx.execute(&sql).await.with_context(|| {
+                format!(
+                    "clearing {table}.{} to break a cycle",
+                    link.columns.join(",")
+                )
+            })?;
+            tx.commit().await?;
+            if changed == 0 {
+                break;
+            }
+        }
     }
     Ok(())
 }

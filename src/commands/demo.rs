@@ -76,6 +76,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         .status("dsar preview --tenant acme --email jane.doe@example.com --phone +49301234567 --on-behalf-of owner@acme.example:");
     let preview = super::dsar::SubjectArgs {
         tenant: Some("acme".into()),
+        all_tenants: false,
         email: vec!["jane.doe@example.com".into()],
         phone: vec!["+49301234567".into()],
         identity: Vec::new(),

@@ -31,9 +31,13 @@ pub enum Command {
 /// Who the subject is.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SubjectArgs {
-    /// The tenant (required when the map has a [tenant] section)
+    /// The tenant (required when the map has a [tenant] section, unless --all-tenants)
     #[arg(long, value_name = "ID")]
     pub tenant: Option<String>,
+    /// Every tenant where the subject's identifiers match, plus rows of no tenant and global
+    /// tables: for the platform as controller of that data
+    #[arg(long, conflicts_with = "tenant")]
+    pub all_tenants: bool,
     /// The subject's email (trimmed and lower-cased); short for --identity email=…
     #[arg(long, value_name = "E")]
     pub email: Vec<String>,
@@ -125,7 +129,17 @@ async fn prepare<'s>(
     command: &str,
 ) -> Result<Prepared<'s>> {
     let subject = Subject::parse(&session.map, &args.identifiers())?;
-    let on_hold = session.check_tenant(args.tenant.as_deref()).await?;
+    let on_hold = if args.all_tenants {
+        if args.on_behalf_of.is_some() {
+            return Err(Failure::usage(
+                "--on-behalf-of names a member of one tenant; it cannot go with --all-tenants",
+            )
+            .into());
+        }
+        session.any_tenant_on_hold().await?
+    } else {
+        session.check_tenant(args.tenant.as_deref()).await?
+    };
     let on_behalf_of = authorize(ctx, session, args, &subject, command).await?;
     let selection = SubjectSelection::new(&session.model, args.tenant.clone(), subject)?;
     Ok(Prepared {

@@ -130,6 +130,65 @@ pub struct Session {
 impl Session {
     /// Checks `--tenant` against the map: required (and existing) when the map has `[tenant]`,
     /// refused when it has none. Returns whether the tenant is under legal hold.
+    /// `--all-tenants`: whether any tenant is under legal hold (then a request across tenants
+    /// may not erase; per-tenant requests may). Refuses a map without `[tenant]`.
+    pub async fn any_tenant_on_hold(&self) -> Result<bool> {
+        let Some(t) = &self.model.tenant else {
+            return Err(Failure::usage(
+                "--all-tenants: the map has no [tenant] section, so this database is single-tenant (leave the flag out)",
+            )
+            .into());
+        };
+        let spec = self.map.tenant.as_ref().expect("model has a tenant");
+        let Some(column) = &spec.legal_hold else {
+            return Ok(false);
+        };
+        let mut sql = self.db.sql();
+        sql.push("SELECT CAST(")
+            .column("t", column)
+            .push(" AS text) FROM ")
+            .ident(&t.name)
+            .push(" t WHERE ")
+            .column("t", column)
+            .push(" IS NOT NULL");
+        let mut tx = self.db.begin(crate::db::TxMode::Snapshot).await?;
+        let holds = tx.fetch_column(&sql).await?;
+        tx.rollback().await?;
+        Ok(holds
+            .iter()
+            .any(|h| matches!(h.as_deref(), Some("true" | "1" | "t"))))
+    }
+
+    /// The top of `id`'s chain of parents (nested tenants, `[tenant] parent`).
+    async fn top_level_tenant(&self, id: &str) -> Result<String> {
+        let t = self
+            .model
+            .tenant
+            .as_ref()
+            .expect("nested tenants need [tenant]");
+        let parent = t.parent.as_ref().expect("nested tenants");
+        let mut current = id.to_owned();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut tx = self.db.begin(crate::db::TxMode::Snapshot).await?;
+        while seen.insert(current.clone()) {
+            let mut sql = self.db.sql();
+            sql.push("SELECT CAST(")
+                .column("t", parent)
+                .push(" AS text) FROM ")
+                .ident(&t.name)
+                .push(" t WHERE ")
+                .column("t", &t.id)
+                .push(" = ")
+                .bind_as(&current, &t.id_type);
+            match tx.fetch_optional(&sql).await?.and_then(|r| r[0].clone()) {
+                Some(up) => current = up,
+                None => break,
+            }
+        }
+        tx.rollback().await?;
+        Ok(current)
+    }
+
     pub async fn check_tenant(&self, tenant: Option<&str>) -> Result<bool> {
         match (&self.model.tenant, tenant) {
             (None, None) => Ok(false),
@@ -149,6 +208,9 @@ impl Session {
                     Some(column) => sql.push("CAST(").column("t", column).push(" AS text)"),
                     None => sql.push("NULL"),
                 };
+                if let Some(parent) = &t.parent {
+                    sql.push(", CAST(").column("t", parent).push(" AS text)");
+                }
                 sql.push(" FROM ")
                     .ident(&t.name)
                     .push(" t WHERE ")
@@ -185,6 +247,18 @@ impl Session {
                             t.name, t.id
                         ))
                         .with_hint(hint)
+                        .into())
+                    }
+                    Some(row) if row.get(1).is_some_and(Option::is_some) => {
+                        Err(Failure::usage(format!(
+                            "--tenant {id}: `{id}` is a sub-tenant (its {}.{} is set); privctl works on whole tenants",
+                            t.name,
+                            t.parent.as_deref().unwrap_or_default()
+                        ))
+                        .with_hint(format!(
+                            "name its top-level tenant instead: {}",
+                            self.top_level_tenant(id).await?
+                        ))
                         .into())
                     }
                     Some(row) => Ok(matches!(row[0].as_deref(), Some("true" | "1" | "t"))),

@@ -8,7 +8,7 @@ pub mod discover;
 mod duration;
 mod raw;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -29,6 +29,9 @@ pub struct DataMap {
     pub tables: BTreeMap<String, TableSpec>,
     /// Ignored tables and the reason given.
     pub ignored: BTreeMap<String, Option<String>>,
+    /// Ignored tables with `scan = true`: `dsar scan` and the residue scan of `dsar delete` look
+    /// for a subject's identifiers in them (nothing else ever reads them).
+    pub scan_ignored: BTreeSet<String>,
     pub retention: BTreeMap<String, RetentionRule>,
     /// `[retention] ledger`: how long the ledger keeps entries (`None`: forever).
     pub ledger_retention: Option<Duration>,
