@@ -79,7 +79,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         }
         'privctl;map;discover' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the draft here instead of stdout (never over an existing file without --force)')
-            [CompletionResult]::new('--tenant-column', '--tenant-column', [CompletionResultType]::ParameterName, 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]')
+            [CompletionResult]::new('--tenant-column', '--tenant-column', [CompletionResultType]::ParameterName, 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;dsar;preview' {
-            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section, unless --all-tenants)')
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
             [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
@@ -151,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
@@ -161,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;dsar;export' {
-            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section, unless --all-tenants)')
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
             [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
@@ -171,6 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
@@ -182,7 +184,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;dsar;delete' {
-            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section)')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section, unless --all-tenants)')
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
             [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
@@ -192,6 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')

@@ -580,7 +580,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__delete)
-            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --confirm --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,7 +634,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__export)
-            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -758,7 +758,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__preview)
-            opts="-q -h -V --tenant --email --phone --identity --on-behalf-of --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

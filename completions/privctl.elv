@@ -73,7 +73,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;map;discover'= {
             cand --out 'Write the draft here instead of stdout (never over an existing file without --force)'
-            cand --tenant-column 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]'
+            cand --tenant-column 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
@@ -129,7 +129,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;dsar;preview'= {
-            cand --tenant 'The tenant (required when the map has a [tenant] section)'
+            cand --tenant 'The tenant (required when the map has a [tenant] section, unless --all-tenants)'
             cand --email 'The subject''s email (trimmed and lower-cased); short for --identity email=…'
             cand --phone 'The subject''s phone number (normalised to E.164); short for --identity phone=…'
             cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
@@ -138,6 +138,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
             cand --format 'Human tables or one JSON document on stdout'
+            cand --all-tenants 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
             cand -q 'No status lines and no progress bars'
             cand --quiet 'No status lines and no progress bars'
             cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
@@ -147,7 +148,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
         }
         &'privctl;dsar;export'= {
-            cand --tenant 'The tenant (required when the map has a [tenant] section)'
+            cand --tenant 'The tenant (required when the map has a [tenant] section, unless --all-tenants)'
             cand --email 'The subject''s email (trimmed and lower-cased); short for --identity email=…'
             cand --phone 'The subject''s phone number (normalised to E.164); short for --identity phone=…'
             cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
@@ -157,6 +158,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
             cand --format 'Human tables or one JSON document on stdout'
+            cand --all-tenants 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
             cand --force 'Replace an existing file'
             cand -q 'No status lines and no progress bars'
             cand --quiet 'No status lines and no progress bars'
@@ -167,7 +169,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
         }
         &'privctl;dsar;delete'= {
-            cand --tenant 'The tenant (required when the map has a [tenant] section)'
+            cand --tenant 'The tenant (required when the map has a [tenant] section, unless --all-tenants)'
             cand --email 'The subject''s email (trimmed and lower-cased); short for --identity email=…'
             cand --phone 'The subject''s phone number (normalised to E.164); short for --identity phone=…'
             cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
@@ -177,6 +179,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
             cand --format 'Human tables or one JSON document on stdout'
+            cand --all-tenants 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
             cand -q 'No status lines and no progress bars'
             cand --quiet 'No status lines and no progress bars'
             cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'

@@ -67,7 +67,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen
 complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l out -d 'Write the draft here instead of stdout (never over an existing file without --force)' -r -F
-complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l tenant-column -d 'The column that holds the tenant [default: the most common of tenant_id, org_id, organization_id, workspace_id, account_id, project_id]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l tenant-column -d 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -103,7 +103,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_see
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l tenant -d 'The tenant (required when the map has a [tenant] section, unless --all-tenants)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
@@ -113,11 +113,12 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s q -l quiet -d 'No status lines and no progress bars'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l tenant -d 'The tenant (required when the map has a [tenant] section, unless --all-tenants)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
@@ -128,12 +129,13 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing file'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No status lines and no progress bars'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l tenant -d 'The tenant (required when the map has a [tenant] section)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l tenant -d 'The tenant (required when the map has a [tenant] section, unless --all-tenants)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
@@ -144,6 +146,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'No status lines and no progress bars'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'

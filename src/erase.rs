@@ -154,7 +154,12 @@ pub async fn erase_subject(
     let mut remaining = 0;
     let mut left = Vec::new();
     for planned in plan.tables.iter().filter(|p| p.effect == Effect::Delete) {
-        let found = count(tx, &selection.count_inline(&planned.table)).await?;
+        // Both what a fresh selection finds and what is left of the rows the plan named: a
+        // row that can no longer be selected (its owner is gone) may still exist.
+        let mut found = count(tx, &selection.count_inline(&planned.table)).await?;
+        if let Some(sql) = selection.count_materialized(&planned.table) {
+            found = found.max(count(tx, &sql).await?);
+        }
         let allowed = planned.shared;
         if found > allowed {
             remaining += found - allowed;

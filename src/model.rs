@@ -403,21 +403,6 @@ impl Model {
             erase_order: Vec::new(),
             broken_links: Vec::new(),
         };
-        match model.children_first() {
-            Ok((order, broken)) => {
-                model.erase_order = order;
-                model.broken_links = broken;
-            }
-            Err(cycle) => problems.push(Finding::new(
-                FindingKind::LinkCycle,
-                cycle.first().map(String::as_str),
-                None,
-                format!(
-                    "the foreign keys between {} form a cycle in which every reference is NOT NULL and not deferrable, so no erasure order exists",
-                    cycle.join(", ")
-                ),
-            )),
-        }
         if model.tenant.is_some() {
             let routes = model.tenant_routes();
             for (name, node_routes) in routes {
@@ -435,6 +420,21 @@ impl Model {
                 }
                 node.routes = node_routes;
             }
+        }
+        match model.children_first() {
+            Ok((order, broken)) => {
+                model.erase_order = order;
+                model.broken_links = broken;
+            }
+            Err(cycle) => problems.push(Finding::new(
+                FindingKind::LinkCycle,
+                cycle.first().map(String::as_str),
+                None,
+                format!(
+                    "the foreign keys between {} form a cycle in which every reference is NOT NULL and not deferrable, so no erasure order exists",
+                    cycle.join(", ")
+                ),
+            )),
         }
         for node in model.nodes.values() {
             for column in node.spec.identities.iter() {
@@ -655,19 +655,23 @@ impl Model {
                 }
             }
         }
-        for owner in self.nodes.values() {
-            for owned in owner
-                .links
-                .iter()
-                .filter(|l| l.owned && l.parent != owner.name)
-            {
+        // Rows that reach their tenant only through a row that an owner owns must go before
+        // that owner: once it is gone, they cannot be found again.
+        for owned in self.nodes.values() {
+            for route in &owned.routes {
+                let Route::OwnedBy { owner, .. } = route else {
+                    continue;
+                };
                 for dependent in self.nodes.values() {
-                    let through_owned = dependent.name != owner.name
-                        && dependent.name != owned.parent
-                        && dependent.links.iter().any(|l| l.parent == owned.parent);
+                    let through_owned = dependent.name != *owner
+                        && dependent.name != owned.name
+                        && dependent
+                            .routes
+                            .iter()
+                            .any(|r| matches!(r, Route::Parent(l) if l.parent == owned.name));
                     if through_owned {
                         remaining
-                            .get_mut(owner.name.as_str())
+                            .get_mut(owner.as_str())
                             .expect("mapped")
                             .push((dependent.name.as_str(), None));
                     }
@@ -694,7 +698,14 @@ impl Model {
                             .filter_map(|(child, l)| l.filter(|l| l.nullable).map(|l| (*child, l)))
                             .map(move |(child, link)| (*parent, child, link))
                     })
-                    .min_by_key(|(parent, child, _)| (remaining[parent].len(), *child, *parent));
+                    // Prefer a reference that is not how the child reaches its tenant:
+                    // clearing that one would hide the child's rows from a tenant deletion.
+                    .min_by_key(|(parent, child, link)| {
+                        let route = self.nodes[*child].routes.iter().any(
+                            |r| matches!(r, Route::Parent(l) | Route::Tenant(l) if l == *link),
+                        );
+                        (route, remaining[parent].len(), *child, *parent)
+                    });
                 let Some((parent, child, link)) = candidate else {
                     return Err(remaining.keys().map(|s| s.to_string()).collect());
                 };

@@ -169,12 +169,12 @@ impl<'m> SubjectSelection<'m> {
                 if link.parent == node.name || parent.global {
                     continue; // self-references are not followed
                 }
-                if link.owned {
+                if link.owned && link.follow {
                     all_edges
                         .entry(parent.name.as_str())
                         .or_default()
                         .push(Edge::Owned(node, link));
-                } else if link.follow {
+                } else if !link.owned && link.follow {
                     all_edges
                         .entry(node.name.as_str())
                         .or_default()
@@ -222,10 +222,14 @@ impl<'m> SubjectSelection<'m> {
         for (table, table_edges) in &all_edges {
             for edge in table_edges.iter().filter(|e| reachable.contains(e.from())) {
                 edges.entry((*table).to_owned()).or_default().push(*edge);
-                depends
-                    .get_mut(table)
-                    .expect("reachable")
-                    .insert(edge.from());
+                // An attribute row names its entity by matching itself, not by being
+                // selected: no dependency on the attribute table's selection.
+                if !matches!(edge, Edge::Identifies(..)) {
+                    depends
+                        .get_mut(table)
+                        .expect("reachable")
+                        .insert(edge.from());
+                }
             }
         }
         // Each table after the tables its condition refers to; a cycle of links is entered at
@@ -336,6 +340,27 @@ impl<'m> SubjectSelection<'m> {
         sql
     }
 
+    /// `SELECT count(*)` of the rows of `table` whose keys the materialised selection holds:
+    /// after an erasure, the rows it meant to delete that still exist.
+    pub fn count_materialized(&self, table: &str) -> Option<Sql> {
+        let Source::Materialized(temp) = &self.source else {
+            return None;
+        };
+        let qualified = temp.get(table)?;
+        let node = self.model.node(table);
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ")
+            .tuple("t", &node.key)
+            .push(" IN (SELECT ")
+            .columns("s", &node.key)
+            .push(" FROM ")
+            .push(qualified)
+            .push(" s)");
+        Some(sql)
+    }
+
     /// `SELECT count(*) FROM table WHERE <selected>` (re-evaluated inline, for checks).
     pub fn count_inline(&self, table: &str) -> Sql {
         let inline = Self {
@@ -378,7 +403,18 @@ impl<'m> SubjectSelection<'m> {
         match &self.source {
             Source::Materialized(temp) if temp.contains_key(table) => {
                 let node = self.model.node(table);
-                self.push_scope(sql, table, alias, counter);
+                // Rows that belong to the tenant through their owner are erased after it (the
+                // owner holds the foreign key), when that route is gone: their keys were
+                // selected within the tenant, and the key alone names them now.
+                let owned_route = node
+                    .routes
+                    .iter()
+                    .any(|r| matches!(r, Route::OwnedBy { .. } | Route::OwnedByTenant(_)));
+                if owned_route {
+                    sql.push("1 = 1");
+                } else {
+                    self.push_scope(sql, table, alias, counter);
+                }
                 sql.push(" AND ")
                     .tuple(alias, &node.key)
                     .push(" IN (SELECT ");
@@ -395,6 +431,54 @@ impl<'m> SubjectSelection<'m> {
     /// Edges from tables on `path` (whose condition is being written around this one) are left
     /// out, so a cycle of links is walked once.
     fn push_condition(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        alias: &str,
+        counter: &mut usize,
+        path: &mut Vec<String>,
+    ) {
+        let node = self.model.node(table);
+        let tree: Vec<&Link> = self_links(node);
+        if tree.is_empty() || node.key.len() != 1 {
+            return self.push_condition_base(sql, table, alias, counter, path);
+        }
+        // A tree declared in the map (a run and the runs it started): the rows selected on
+        // their own, and every row under them, transitively, within the tenant.
+        *counter += 1;
+        let cte = format!("privctl_tree{counter}");
+        let (b, c) = (format!("b{counter}"), format!("c{counter}"));
+        let key = &node.key[0];
+        self.push_scope(sql, table, alias, counter);
+        sql.push(" AND ")
+            .column(alias, key)
+            .push(&format!(" IN (WITH RECURSIVE {cte}(k) AS (SELECT "))
+            .column(&b, key)
+            .push(" FROM ")
+            .ident(table)
+            .push(" ")
+            .push(&b)
+            .push(" WHERE ");
+        self.push_condition_base(sql, table, &b, counter, path);
+        sql.push(" UNION SELECT ")
+            .column(&c, key)
+            .push(" FROM ")
+            .ident(table)
+            .push(" ")
+            .push(&c)
+            .push(&format!(" JOIN {cte} r ON ("));
+        for (i, link) in tree.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.column(&c, &link.columns[0]).push(" = r.k");
+        }
+        sql.push(") WHERE ");
+        self.push_scope(sql, table, &c, counter);
+        sql.push(&format!(") SELECT k FROM {cte})"));
+    }
+
+    fn push_condition_base(
         &self,
         sql: &mut Sql,
         table: &str,
@@ -428,7 +512,8 @@ impl<'m> SubjectSelection<'m> {
             let from = edge.from();
             let materialized =
                 matches!(&self.source, Source::Materialized(temp) if temp.contains_key(from));
-            if !materialized && path.iter().any(|p| p == from) {
+            let independent = matches!(edge, Edge::Identifies(..));
+            if !materialized && !independent && path.iter().any(|p| p == from) {
                 continue;
             }
             or(sql);
@@ -525,6 +610,27 @@ impl<'m> SubjectSelection<'m> {
             .cloned()
             .unwrap_or(IdentityKind::Exact)
     }
+}
+
+/// The links of `node` to itself that the map declares to be followed (`links = [{ column =
+/// "parent_id", references = "<itself>" }]`): rows under a selected row join it. A foreign key
+/// to the same table is not followed unless the map says so (a reply is not its parent's).
+fn self_links(node: &Node) -> Vec<&Link> {
+    node.links
+        .iter()
+        .filter(|l| {
+            l.parent == node.name
+                && l.follow
+                && !l.owned
+                && l.columns.len() == 1
+                && l.parent_columns == node.key
+                && node
+                    .spec
+                    .links
+                    .iter()
+                    .any(|d| d.references == node.name && d.column == l.columns[0])
+        })
+        .collect()
 }
 
 /// Pushes the tenant condition for `table`: the union of its routes to the tenant (its tenant
@@ -708,16 +814,20 @@ fn push_identity_match(
     sql.push("(");
     let col = format!("{alias}.{}", dialect.quote(&column.column));
     match &column.json {
-        None if *kind == IdentityKind::Exact => {
+        None if *kind == IdentityKind::Exact && !column.within => {
             sql.column(alias, &column.column)
                 .push(" = ")
                 .bind_as(value, &sql_type);
         }
         None | Some(JsonSelector::Path(_)) => {
             let expr = match_expression(dialect, &col, column, kind).expect("not json = any");
-            sql.push(&expr)
-                .push(" = ")
-                .bind(Param::Text(value.to_owned()));
+            if column.within {
+                push_within(sql, kind, &format!("CAST({expr} AS text)"), value);
+            } else {
+                sql.push(&expr)
+                    .push(" = ")
+                    .bind(Param::Text(value.to_owned()));
+            }
         }
         Some(JsonSelector::Any) => {
             match dialect {
@@ -725,23 +835,91 @@ fn push_identity_match(
                     sql.push(&format!(
                         "EXISTS (SELECT 1 FROM jsonb_path_query(CAST({col} AS jsonb), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
                     ));
-                    push_normalised(sql, kind, "(v.x #>> '{}')");
+                    if !column.within {
+                        push_normalised(sql, kind, "(v.x #>> '{}')");
+                    }
                 }
                 Dialect::Sqlite => {
                     sql.push(&format!(
                         "json_valid({col}) AND EXISTS (SELECT 1 FROM json_tree({col}) AS v WHERE v.type = 'text' AND "
                     ));
-                    push_normalised(sql, kind, "v.value");
+                    if !column.within {
+                        push_normalised(sql, kind, "v.value");
+                    }
                 }
             }
-            sql.push(" = ")
-                .bind(Param::Text(value.to_owned()))
-                .push(")");
+            if column.within {
+                // The normalised string value is what push_within searches.
+                let expr = match dialect {
+                    Dialect::Postgres => normalised(kind, "(v.x #>> '{}')"),
+                    Dialect::Sqlite => normalised(kind, "v.value"),
+                };
+                sql.push("1 = 1 AND ");
+                push_within(sql, kind, &expr, value);
+                sql.push(")");
+            } else {
+                sql.push(" = ")
+                    .bind(Param::Text(value.to_owned()))
+                    .push(")");
+            }
         }
     }
     if let Some(when) = &column.when {
         // Trusted map SQL, validated by `map check`.
         sql.push(" AND (").push(when).push(")");
+    }
+    sql.push(")");
+}
+
+/// `match = "within"`: the normalised identifier (or, for emails, its URL-encoded spelling)
+/// occurs inside `expr`, bounded by characters that cannot belong to it: `email:jane@x.com`
+/// and `?to=jane%40x.com` match, `majane@x.com` does not. PostgreSQL matches a regular
+/// expression, SQLite a GLOB with character classes; the pattern is built here from the
+/// normalised value and bound, never pasted.
+fn push_within(sql: &mut Sql, kind: &IdentityKind, expr: &str, value: &str) {
+    // Characters that may surround an identifier of this kind without being part of it.
+    let (before, after) = match kind {
+        IdentityKind::Email => ("a-z0-9._%+-", "a-z0-9.-"),
+        IdentityKind::Phone { .. } => ("0-9+", "0-9"),
+        IdentityKind::Exact => ("A-Za-z0-9_-", "A-Za-z0-9_-"),
+    };
+    let mut spellings = vec![value.to_owned()];
+    if *kind == IdentityKind::Email {
+        spellings.push(value.replace('@', "%40"));
+    }
+    let padded = format!("(' ' || {expr} || ' ')");
+    sql.push("(");
+    for (i, spelling) in spellings.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        match sql.dialect() {
+            Dialect::Postgres => {
+                let escaped: String = spelling
+                    .chars()
+                    .flat_map(|c| {
+                        let special = !c.is_ascii_alphanumeric() && c != '@' && c != '_';
+                        special
+                            .then_some('\\')
+                            .into_iter()
+                            .chain(std::iter::once(c))
+                    })
+                    .collect();
+                let pattern = format!("[^{before}]{escaped}[^{after}]");
+                sql.push(&padded).push(" ~ ").bind(Param::Text(pattern));
+            }
+            Dialect::Sqlite => {
+                let escaped: String = spelling
+                    .chars()
+                    .map(|c| match c {
+                        '*' | '?' | '[' | ']' => format!("[{c}]"),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                let pattern = format!("*[^{before}]{escaped}[^{after}]*");
+                sql.push(&padded).push(" GLOB ").bind(Param::Text(pattern));
+            }
+        }
     }
     sql.push(")");
 }

@@ -9,6 +9,7 @@ mod audit_retention;
 mod audit_third_party;
 mod completions;
 mod confirm;
+mod discover;
 mod docs;
 mod dsar;
 mod erasure;
@@ -20,7 +21,9 @@ mod platform_conversational_ai;
 mod platform_helpdesk_voice;
 mod platform_voice_receptionist;
 mod purge;
+mod real_schemas;
 mod rls;
+mod shapes;
 mod tenant;
 
 /// A test file without a `mod` line here would silently never run.

@@ -255,6 +255,8 @@ async fn execute(
                     .ident(name)
                     .push(" x WHERE ");
                 selection.push_scope(&mut sql, name, "x");
+                // Rows the tenant row owns go after it (the foreign key is the tenant row's).
+                push_not_owned_by_tenant(&mut sql, model, name, "x");
                 // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
                 // instead of finding and sorting every remaining row on each batch.
                 sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
@@ -527,7 +529,9 @@ async fn finish(
         .iter()
         .filter(|n| !model.node(n).global && model.node(n).spec.erase.tenant == Erase::Delete)
     {
-        let n = count(&mut tx, &selection.count(name)).await?;
+        let mut sql = selection.count(name);
+        push_not_owned_by_tenant(&mut sql, model, name, "t");
+        let n = count(&mut tx, &sql).await?;
         if n > 0 {
             remaining += n;
             left.push(format!("{name} ({n} rows)"));
@@ -593,7 +597,10 @@ async fn finish(
     };
     if *selection.tenant_erase() == Erase::Delete {
         for (link, keys) in owned_keys {
-            erase_owned(&mut tx, session, selection, link, keys, progress, ctx.now).await?;
+            // Anonymised and retained ones were handled with their table.
+            if model.node(&link.parent).spec.erase.tenant == Erase::Delete {
+                erase_owned(&mut tx, session, selection, link, keys, progress, ctx.now).await?;
+            }
         }
     }
     progress.add(&tenant_node.name, tenant_rows, 0);
@@ -681,6 +688,31 @@ async fn finish(
         .into());
     }
     Ok(())
+}
+
+/// Leaves out the rows of `table` that the tenant row references through `[tenant] links`:
+/// they are erased after it.
+fn push_not_owned_by_tenant(
+    sql: &mut crate::db::Sql,
+    model: &crate::model::Model,
+    table: &str,
+    alias: &str,
+) {
+    let Some(t) = &model.tenant else {
+        return;
+    };
+    for (i, link) in t.links.iter().filter(|l| l.parent == table).enumerate() {
+        let o = format!("own{i}");
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
+            .ident(&t.name)
+            .push(" ")
+            .push(&o)
+            .push(" WHERE ")
+            .tuple(&o, &link.columns)
+            .push(" = ")
+            .tuple(alias, &link.parent_columns)
+            .push(")");
+    }
 }
 
 /// The owned links of `node` into mapped tables: the rows they reference go with the row.

@@ -30,8 +30,9 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// The column that holds the tenant [default: the most common of tenant_id, org_id,
-    /// organization_id, workspace_id, account_id, project_id]
+    /// The column that holds the tenant [default: a tenant_id, org_id, organization_id,
+    /// organisation_id, workspace_id, team_id, account_id or project_id column, in any case
+    /// style, pointing at the table most others reach]
     #[arg(long, value_name = "NAME")]
     pub tenant_column: Option<String>,
 

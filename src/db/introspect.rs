@@ -43,6 +43,8 @@ pub struct TriggerInfo {
 pub struct IndexInfo {
     pub name: String,
     pub keys: Vec<IndexKey>,
+    /// A unique index (or the one behind a primary key or UNIQUE constraint).
+    pub unique: bool,
 }
 
 /// One key of an index.
@@ -129,6 +131,14 @@ impl OnDelete {
 impl TableInfo {
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a unique index (not a partial one) holds exactly `column`: at most one row per
+    /// value.
+    pub fn is_unique(&self, column: &str) -> bool {
+        self.indexes
+            .iter()
+            .any(|i| i.unique && matches!(i.keys.as_slice(), [IndexKey::Column(c)] if c == column))
     }
 }
 
@@ -281,7 +291,8 @@ ORDER BY 1, p.polname";
 
 const PG_INDEXES: &str = "
 SELECT c.relname::text, ic.relname::text, CASE WHEN k.attnum = 0 THEN 'e' ELSE 'c' END,
-       COALESCE(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true))
+       COALESCE(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true)),
+       CASE WHEN i.indisunique THEN 't' ELSE 'f' END
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -333,7 +344,7 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
             } else {
                 IndexKey::Column(row[3].clone())
             };
-            push_index_key(table, &row[1], key);
+            push_index_key(table, &row[1], key, row[4] == "t");
         }
     }
     let mut foreign: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
@@ -391,7 +402,7 @@ const SQLITE_TRIGGERS: &str = "
 SELECT tbl_name, name, COALESCE(sql, '') FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1, 2";
 
 const SQLITE_INDEXES: &str = "
-SELECT m.name, il.name, x.cid, COALESCE(x.name, ''), COALESCE(s.sql, '')
+SELECT m.name, il.name, x.cid, COALESCE(x.name, ''), COALESCE(s.sql, ''), il.\"unique\"
 FROM sqlite_schema m, pragma_index_list(m.name) il, pragma_index_xinfo(il.name) x
 LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
@@ -448,7 +459,7 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
             } else {
                 IndexKey::Column(row[3].clone())
             };
-            push_index_key(table, &row[1], key);
+            push_index_key(table, &row[1], key, row[5] == "1");
         }
     }
     let mut current: Option<(String, String, ForeignKey)> = None;
@@ -525,12 +536,13 @@ fn sqlite_trigger_events(create: &str) -> (bool, bool) {
     (true, true)
 }
 
-fn push_index_key(table: &mut TableInfo, index: &str, key: IndexKey) {
+fn push_index_key(table: &mut TableInfo, index: &str, key: IndexKey, unique: bool) {
     match table.indexes.iter_mut().find(|i| i.name == index) {
         Some(existing) => existing.keys.push(key),
         None => table.indexes.push(IndexInfo {
             name: index.to_owned(),
             keys: vec![key],
+            unique,
         }),
     }
 }

@@ -147,7 +147,24 @@ fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
             continue;
         }
         if map.ignored.contains_key(name) {
-            for fk in info.foreign_keys.iter().filter(|fk| mapped(&fk.references)) {
+            // Only rows privctl may delete matter: a global table is never deleted with a
+            // tenant, and a table retained for every action keeps its rows.
+            let deletable = |table: &str| match map.tables.get(table) {
+                Some(spec) => {
+                    let deletes = [&spec.erase.subject, &spec.erase.tenant]
+                        .iter()
+                        .any(|e| **e != crate::map::Erase::Retain);
+                    deletes
+                        && !(spec.scope == crate::map::Scope::Global
+                            && spec.erase.subject == crate::map::Erase::Retain)
+                }
+                None => tenant_table == Some(table),
+            };
+            for fk in info
+                .foreign_keys
+                .iter()
+                .filter(|fk| mapped(&fk.references) && deletable(&fk.references))
+            {
                 problems.push(Finding::new(
                     FindingKind::IgnoredReferencesMapped,
                     Some(name),

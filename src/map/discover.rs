@@ -12,14 +12,19 @@ use std::fmt::Write as _;
 use super::check::{OWN_TABLES, toml_key};
 use crate::db::{Dialect, Schema, TableInfo};
 
-/// Column names that hold the tenant, most specific first.
-pub const TENANT_COLUMNS: [&str; 6] = [
-    "tenant_id",
-    "org_id",
-    "organization_id",
-    "workspace_id",
-    "account_id",
-    "project_id",
+/// What a tenant column is called, in the order that breaks ties: `tenant_id`, `org_id`, … as
+/// snake_case, camelCase or PascalCase (`organizationId`, `OrganisationId`), in American or
+/// British spelling. A project sits under the tenant in most schemas; which of these columns
+/// holds the tenant is decided by the schema (see [`find_tenant`]), not by this order alone.
+pub const TENANT_STEMS: [&str; 8] = [
+    "tenant",
+    "org",
+    "organization",
+    "organisation",
+    "workspace",
+    "team",
+    "account",
+    "project",
 ];
 
 /// Drafts a map for `schema`. `tenant_column` overrides the recognised names.
@@ -80,38 +85,97 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
         );
     }
 
+    let identities: BTreeMap<&str, Identities> = tables
+        .iter()
+        .map(|(name, info)| {
+            (
+                *name,
+                identity_guesses(name, info, &tables, tenant.as_ref()),
+            )
+        })
+        .collect();
+
     let Some(tenant) = &tenant else {
         let _ = writeln!(
             out,
-            "\n# guess: no column named {} was found, so this draft is single-tenant (no [tenant]).\n\
+            "\n# guess: no tenant column ({}) was found, so this draft is single-tenant (no [tenant]).\n\
              # If tenants are kept under another name, run again with --tenant-column NAME.",
-            TENANT_COLUMNS.join(", ")
+            TENANT_STEMS
+                .iter()
+                .map(|s| format!("{s}_id"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        write_identities(&mut out, &tables);
+        write_identities(&mut out, &identities);
         for (name, info) in &tables {
-            write_table(&mut out, name, info, None, &[], &tables);
+            let place = Placement::Single;
+            write_table(
+                &mut out,
+                name,
+                info,
+                &place,
+                &identities[name],
+                &[],
+                &tables,
+            );
         }
         return out;
     };
 
-    write_tenant(&mut out, tenant);
-    write_identities(&mut out, &tables);
-
-    // Links by name where the database declares none, then which tables reach a tenant.
+    // Links by name where the database declares none, rows owned through a 1:1 key, then which
+    // tables reach a tenant.
     let guessed: BTreeMap<&str, Vec<(String, String)>> = tables
         .iter()
         .map(|(name, info)| (*name, guessed_links(name, info, &tables, tenant)))
         .collect();
-    let scoped = tenant_scoped(&tables, tenant, &guessed);
+    let owned = owned_links(&tables, tenant, &guessed);
+    write_tenant(
+        &mut out,
+        tenant,
+        owned.get(tenant.table).map_or(&[], Vec::as_slice),
+    );
+    write_identities(&mut out, &identities);
+
+    let owners: BTreeMap<&str, (&str, &str)> = owned
+        .iter()
+        .flat_map(|(owner, links)| links.iter().map(|l| (l.target, (*owner, l.column))))
+        .collect();
+    let scoped = tenant_scoped(&tables, tenant, &guessed, &owners);
     for (name, info) in &tables {
         if *name == tenant.table {
             continue;
         }
-        if scoped.contains(name) {
-            write_table(&mut out, name, info, Some(tenant), &guessed[name], &tables);
+        let links: Vec<Link> = guessed[name]
+            .iter()
+            .map(|(column, target)| Link::Guessed { column, target })
+            .chain(
+                owned
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(|o| Link::Owned(o.clone())),
+            )
+            .collect();
+        let place = if scoped.contains(name) {
+            Placement::Tenant {
+                tenant,
+                owner: owners.get(name).copied(),
+            }
+        } else if !identities[name].is_empty() {
+            Placement::Global { tenant }
         } else {
-            write_ignored(&mut out, name, info, tenant);
-        }
+            write_ignored(&mut out, name, tenant);
+            continue;
+        };
+        write_table(
+            &mut out,
+            name,
+            info,
+            &place,
+            &identities[name],
+            &links,
+            &tables,
+        );
     }
     out
 }
@@ -120,88 +184,233 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
 struct Tenant<'a> {
     table: &'a str,
     id: String,
-    column: String,
+    /// The tenant column of each table that has one (spellings may differ between tables).
+    columns: BTreeMap<&'a str, &'a str>,
     /// How the tenant table was recognised.
     why: String,
     info: &'a TableInfo,
 }
 
+impl Tenant<'_> {
+    /// The tenant column of `table`, if it has one.
+    fn column_of(&self, table: &str) -> Option<&str> {
+        self.columns.get(table).copied()
+    }
+
+    /// The tenant column's spellings, most common first, as `a` or `b`.
+    fn spellings(&self) -> String {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for column in self.columns.values() {
+            *counts.entry(column).or_default() += 1;
+        }
+        let mut names: Vec<(&str, usize)> = counts.into_iter().collect();
+        names.sort_by_key(|(name, n)| (std::cmp::Reverse(*n), *name));
+        names
+            .iter()
+            .map(|(name, _)| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+}
+
+/// `organization_id`, `organizationId`, `OrganisationID` → `organizationid` / `organisationid`:
+/// names compared without case or underscores.
+fn folded(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The position in [`TENANT_STEMS`] of a column named like a tenant column.
+fn tenant_stem(column: &str) -> Option<usize> {
+    let folded = folded(column);
+    TENANT_STEMS
+        .iter()
+        .position(|stem| folded == format!("{stem}id"))
+}
+
+/// The table named like a column's stem (`org_id` → `orgs`, `organizations`, `Organization`,
+/// `organisations`), with a one-column primary key.
+fn table_named_like<'a>(
+    stem: &str,
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
+) -> Option<(&'a str, &'a TableInfo)> {
+    let stem = folded(stem);
+    let mut stems = vec![stem.clone()];
+    if stem == "org" {
+        stems.extend(["organization".to_owned(), "organisation".to_owned()]);
+    } else if let Some(rest) = stem.strip_prefix("organization") {
+        stems.push(format!("organisation{rest}"));
+    } else if let Some(rest) = stem.strip_prefix("organisation") {
+        stems.push(format!("organization{rest}"));
+    }
+    let names: Vec<String> = stems.iter().flat_map(|s| plurals(s)).collect();
+    names.iter().find_map(|wanted| {
+        tables
+            .iter()
+            .find(|(name, info)| folded(name) == *wanted && info.primary_key.len() == 1)
+            .map(|(name, info)| (*name, *info))
+    })
+}
+
+/// Finds the tenant: every column named like a tenant column (or the one given) points at a
+/// table, through its foreign key or by name. The tenant table is the one of those that most
+/// other tables reach, through tenant columns and foreign keys: an organisation is reached by
+/// its projects and everything under them, so `project_id` loses to `org_id` even where more
+/// tables hold `project_id`. Ties go to the table more tables name directly, then to the
+/// order of [`TENANT_STEMS`].
 fn find_tenant<'a>(
     tables: &BTreeMap<&'a str, &'a TableInfo>,
     given: Option<&str>,
 ) -> Option<Tenant<'a>> {
-    let column = match given {
-        Some(column) => column.to_owned(),
-        None => TENANT_COLUMNS
-            .iter()
-            .map(|c| {
-                (
-                    tables.values().filter(|t| t.column(c).is_some()).count(),
-                    *c,
-                )
-            })
-            .filter(|(n, _)| *n > 0)
-            // Most tables first; among equals, the order of TENANT_COLUMNS.
-            .min_by_key(|(n, c)| {
-                (
-                    std::cmp::Reverse(*n),
-                    TENANT_COLUMNS.iter().position(|x| x == c),
-                )
-            })?
-            .1
-            .to_owned(),
-    };
-    // The table the tenant column's foreign keys point at, most often.
-    let mut referenced: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for info in tables.values() {
-        for fk in &info.foreign_keys {
-            if fk.columns == [column.as_str()]
-                && let Some((table, _)) = tables.get_key_value(fk.references.as_str())
-                && let [referenced_column] = fk.referenced_columns.as_slice()
-            {
-                *referenced
-                    .entry((table, referenced_column.as_str()))
-                    .or_default() += 1;
+    struct Candidate<'a> {
+        info: &'a TableInfo,
+        /// (referenced column, how many foreign keys name it)
+        ids: BTreeMap<&'a str, usize>,
+        holders: BTreeMap<&'a str, &'a str>,
+        by_key: usize,
+        rank: usize,
+    }
+    let mut candidates: BTreeMap<&str, Candidate<'a>> = BTreeMap::new();
+    // Tenant columns with neither a foreign key nor a table named like them: they follow the
+    // tenant chosen through the others of the same name.
+    let mut unresolved: Vec<(&str, &str)> = Vec::new();
+    for (name, info) in tables {
+        for column in &info.columns {
+            let rank = match given {
+                Some(given) if column.name == given => 0,
+                Some(_) => continue,
+                None => match tenant_stem(&column.name) {
+                    Some(rank) => rank,
+                    None => continue,
+                },
+            };
+            let key = info.foreign_keys.iter().find_map(|fk| {
+                let (target, info) = tables.get_key_value(fk.references.as_str())?;
+                match (fk.columns.as_slice(), fk.referenced_columns.as_slice()) {
+                    ([c], [id]) if *c == column.name => Some((*target, *info, Some(id.as_str()))),
+                    _ => None,
+                }
+            });
+            let target = key.or_else(|| {
+                let folded = folded(&column.name);
+                let stem = folded.strip_suffix("id")?;
+                let (target, info) = table_named_like(stem, tables)?;
+                Some((target, info, None))
+            });
+            let Some((target, target_info, id)) = target else {
+                unresolved.push((name, column.name.as_str()));
+                continue;
+            };
+            if target == *name {
+                continue;
+            }
+            let candidate = candidates.entry(target).or_insert_with(|| Candidate {
+                info: target_info,
+                ids: BTreeMap::new(),
+                holders: BTreeMap::new(),
+                by_key: 0,
+                rank,
+            });
+            candidate.rank = candidate.rank.min(rank);
+            if candidate.holders.contains_key(name) {
+                continue;
+            }
+            candidate.holders.insert(name, column.name.as_str());
+            if let Some(id) = id {
+                *candidate.ids.entry(id).or_default() += 1;
+                candidate.by_key += 1;
             }
         }
     }
-    if let Some(((table, id), n)) = referenced
+    let reach = |target: &str, holders: &BTreeMap<&str, &str>| -> usize {
+        let mut reached: BTreeSet<&str> = holders.keys().copied().collect();
+        loop {
+            let before = reached.len();
+            for (name, info) in tables {
+                if *name != target
+                    && info.foreign_keys.iter().any(|fk| {
+                        fk.references == target || reached.contains(fk.references.as_str())
+                    })
+                {
+                    reached.insert(name);
+                }
+            }
+            if reached.len() == before {
+                return reached.len();
+            }
+        }
+    };
+    let mut ranked: Vec<(usize, &str, &Candidate)> = candidates
         .iter()
-        .max_by_key(|(k, n)| (**n, std::cmp::Reverse(**k)))
+        .map(|(target, c)| (reach(target, &c.holders), *target, c))
+        .collect();
+    ranked.sort_by_key(|(reach, target, c)| {
+        (
+            std::cmp::Reverse(*reach),
+            std::cmp::Reverse(c.holders.len()),
+            c.rank,
+            *target,
+        )
+    });
+    let (reach_of_chosen, table, chosen) = ranked.first()?;
+    let id = match chosen
+        .ids
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
     {
-        return Some(Tenant {
-            table,
-            id: (*id).to_owned(),
-            why: format!("`{column}` of {n} table(s) references it"),
-            column,
-            info: tables[table],
-        });
+        Some((id, _)) => (*id).to_owned(),
+        None => match chosen.info.primary_key.as_slice() {
+            [id] => id.clone(),
+            _ => return None,
+        },
+    };
+    let mut columns = chosen.holders.clone();
+    for (name, column) in unresolved {
+        if given.is_some() || chosen.holders.values().any(|c| *c == column) {
+            columns.entry(name).or_insert(column);
+        }
     }
-    // No foreign key: a table named after the column (`org_id` → orgs, organizations).
-    let stem = column.strip_suffix("_id").unwrap_or(&column);
-    let mut names = plurals(stem);
-    if stem == "org" {
-        names.extend(plurals("organization"));
-    }
-    let (table, info) = names
-        .iter()
-        .find_map(|n| tables.get_key_value(n.as_str()))
-        .filter(|(_, info)| info.primary_key.len() == 1)?;
-    Some(Tenant {
+    let mut tenant = Tenant {
         table,
-        id: info.primary_key[0].clone(),
-        why: format!("named like the tenant column `{column}` (no foreign key references it)"),
-        column,
-        info,
-    })
+        id,
+        columns,
+        why: String::new(),
+        info: chosen.info,
+    };
+    tenant.why = if chosen.by_key > 0 {
+        format!(
+            "{} of {} table(s) references it",
+            tenant.spellings(),
+            chosen.by_key
+        )
+    } else {
+        format!(
+            "named like the tenant column {} (no foreign key references it)",
+            tenant.spellings()
+        )
+    };
+    if let Some((reach, runner_up, other)) = ranked.get(1) {
+        let mut columns: Vec<&str> = other.holders.values().copied().collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let _ = write!(
+            tenant.why,
+            " and more tables reach it than `{runner_up}` ({} against {reach}, through `{}` and foreign keys)",
+            reach_of_chosen,
+            columns.join("`, `")
+        );
+    }
+    Some(tenant)
 }
 
-fn write_tenant(out: &mut String, tenant: &Tenant<'_>) {
+fn write_tenant(out: &mut String, tenant: &Tenant<'_>, owned: &[OwnedLink<'_>]) {
     let _ = writeln!(
         out,
-        "\n[tenant]\n# guess: the tenant table, {}; every table with `{}` belongs to a tenant\ntable = {}\nid = {}",
+        "\n[tenant]\n# guess: the tenant table, {}; every table with {} belongs to a tenant\ntable = {}\nid = {}",
         tenant.why,
-        tenant.column,
+        tenant.spellings(),
         string(tenant.table),
         string(&tenant.id)
     );
@@ -239,13 +448,52 @@ fn write_tenant(out: &mut String, tenant: &Tenant<'_>) {
             let _ = writeln!(out, "{key} = {}  # guess: {why}", string(&column));
         }
     }
+    write_links(
+        out,
+        &owned.iter().cloned().map(Link::Owned).collect::<Vec<_>>(),
+    );
+}
+
+/// An identity the draft proposes for a table: `email = <value>`.
+struct IdentityGuess {
+    identity: &'static str,
+    /// The TOML value: a column name, or an inline table.
+    value: String,
+    /// Read from the column's name and type alone (the plain `email = "email"` form).
+    plain: bool,
+}
+
+/// The identities proposed for a table, and what the draft says about them.
+#[derive(Default)]
+struct Identities {
+    chosen: Vec<IdentityGuess>,
+    /// `# guess:` lines that explain the chosen forms or name columns left out.
+    notes: Vec<String>,
+}
+
+impl Identities {
+    fn is_empty(&self) -> bool {
+        self.chosen.is_empty()
+    }
+
+    fn has(&self, identity: &str) -> bool {
+        self.chosen.iter().any(|g| g.identity == identity)
+    }
+
+    fn push(&mut self, identity: &'static str, value: String, plain: bool) {
+        self.chosen.push(IdentityGuess {
+            identity,
+            value,
+            plain,
+        });
+    }
 }
 
 /// `[identities]`: the kinds the draft's identity columns use.
-fn write_identities(out: &mut String, tables: &BTreeMap<&str, &TableInfo>) {
+fn write_identities(out: &mut String, tables: &BTreeMap<&str, Identities>) {
     let kinds: BTreeSet<&str> = tables
         .values()
-        .flat_map(|t| identity_columns(t).into_iter().map(|(kind, _)| kind))
+        .flat_map(|t| t.chosen.iter().map(|g| g.identity))
         .collect();
     if kinds.is_empty() {
         return;
@@ -263,31 +511,126 @@ fn write_identities(out: &mut String, tables: &BTreeMap<&str, &TableInfo>) {
     }
 }
 
+/// Where a drafted table belongs.
+enum Placement<'t, 'a> {
+    /// No [tenant] in the draft.
+    Single,
+    /// Reaches the tenant: through its tenant column, links, or the row that owns it.
+    Tenant {
+        tenant: &'t Tenant<'a>,
+        /// (owner table, owner's column) when another table owns this one's rows.
+        owner: Option<(&'a str, &'a str)>,
+    },
+    /// No route to a tenant, but identifiers: `scope = "global"`.
+    Global { tenant: &'t Tenant<'a> },
+}
+
+/// A link the draft declares.
+#[derive(Clone)]
+enum Link<'a> {
+    /// No foreign key; the column is named like the table.
+    Guessed {
+        column: &'a str,
+        target: &'a str,
+    },
+    Owned(OwnedLink<'a>),
+}
+
+/// A 1:1 foreign key to rows nothing else references: the referencing row owns them.
+#[derive(Clone)]
+struct OwnedLink<'a> {
+    column: &'a str,
+    target: &'a str,
+}
+
+fn write_links(out: &mut String, links: &[Link<'_>]) {
+    if links.is_empty() {
+        return;
+    }
+    let guessed: Vec<String> = links
+        .iter()
+        .filter_map(|l| match l {
+            Link::Guessed { column, target } => {
+                Some(format!("`{column}` is named like `{target}`"))
+            }
+            Link::Owned(_) => None,
+        })
+        .collect();
+    if !guessed.is_empty() {
+        let _ = writeln!(
+            out,
+            "# guess: no foreign key in the database; {}",
+            guessed.join(", ")
+        );
+    }
+    for link in links {
+        if let Link::Owned(OwnedLink { column, target }) = link {
+            let _ = writeln!(
+                out,
+                "# guess: `{column}` is a 1:1 foreign key (unique) to `{target}`, whose rows nothing else references: each is this row's own (owned = true: it joins this row's selection and tenant)"
+            );
+        }
+    }
+    let entries: Vec<String> = links
+        .iter()
+        .map(|l| match l {
+            Link::Guessed { column, target } => format!(
+                "{{ column = {}, references = {} }}",
+                string(column),
+                string(target)
+            ),
+            Link::Owned(OwnedLink { column, target }) => format!(
+                "{{ column = {}, references = {}, owned = true }}",
+                string(column),
+                string(target)
+            ),
+        })
+        .collect();
+    let _ = writeln!(out, "links = [{}]", entries.join(", "));
+}
+
 fn write_table(
     out: &mut String,
     name: &str,
     info: &TableInfo,
-    tenant: Option<&Tenant<'_>>,
-    guessed: &[(String, String)],
+    place: &Placement<'_, '_>,
+    identities: &Identities,
+    links: &[Link<'_>],
     tables: &BTreeMap<&str, &TableInfo>,
 ) {
     let _ = writeln!(out, "\n[tables.{}]", toml_key(name));
-    if let Some(tenant) = tenant
-        && info.column(&tenant.column).is_some()
-    {
-        let _ = writeln!(out, "tenant = {}", string(&tenant.column));
-    } else if tenant.is_some() {
-        let via: Vec<String> = info
-            .foreign_keys
-            .iter()
-            .map(|fk| format!("{} → {}", fk.columns.join(", "), fk.references))
-            .chain(guessed.iter().map(|(c, t)| format!("{c} → {t}")))
-            .collect();
-        let _ = writeln!(
-            out,
-            "# no tenant column: rows belong to the tenant of the rows they link to ({})",
-            via.join("; ")
-        );
+    match place {
+        Placement::Single => {}
+        Placement::Tenant { tenant, owner } => {
+            if let Some(column) = tenant.column_of(name) {
+                let _ = writeln!(out, "tenant = {}", string(column));
+            } else {
+                let mut via: Vec<String> = info
+                    .foreign_keys
+                    .iter()
+                    .map(|fk| format!("{} → {}", fk.columns.join(", "), fk.references))
+                    .chain(links.iter().filter_map(|l| match l {
+                        Link::Guessed { column, target } => Some(format!("{column} → {target}")),
+                        Link::Owned(_) => None,
+                    }))
+                    .collect();
+                if let Some((owner, column)) = owner {
+                    via.push(format!("owned through {owner}.{column}"));
+                }
+                let _ = writeln!(
+                    out,
+                    "# no tenant column: rows belong to the tenant of the rows they link to ({})",
+                    via.join("; ")
+                );
+            }
+        }
+        Placement::Global { tenant } => {
+            let _ = writeln!(
+                out,
+                "# guess: no {} and no link to tenant data, but it holds identifiers: a platform-wide table (a DSAR in any tenant searches it; export-tenant and delete-tenant never touch it)\nscope = \"global\"",
+                tenant.spellings()
+            );
+        }
     }
     if info.primary_key.is_empty() {
         let _ = writeln!(
@@ -295,33 +638,42 @@ fn write_table(
             "# no primary key: name the columns that identify a row\n# key = [\"…\"]"
         );
     }
-    let identities = identity_columns(info);
+    for note in &identities.notes {
+        let _ = writeln!(out, "# guess: {note}");
+    }
     if !identities.is_empty() {
-        let mut seen = BTreeSet::new();
-        let mut chosen = Vec::new();
-        let mut others = Vec::new();
-        for (kind, column) in &identities {
-            let identity = *kind;
-            if seen.insert(identity) {
-                chosen.push(format!("{identity} = {}", string(column)));
-            } else {
-                others.push(format!("`{column}`"));
-            }
-        }
+        let chosen: Vec<String> = identities
+            .chosen
+            .iter()
+            .map(|g| format!("{} = {}", g.identity, g.value))
+            .collect();
+        let why = if identities.chosen.iter().all(|g| g.plain) {
+            "by column name and type"
+        } else {
+            "by column names and types, as said above"
+        };
         let _ = writeln!(
             out,
-            "identities = {{ {} }}  # guess: by column name and type",
+            "identities = {{ {} }}  # guess: {why}",
             chosen.join(", ")
         );
-        if !others.is_empty() {
-            let _ = writeln!(
-                out,
-                "# guess: {} may hold identifiers too; one column per identity here, map the rest in a table of their own kind",
-                others.join(", ")
-            );
-        }
     }
-    for column in info.columns.iter().filter(|c| is_json_type(&c.sql_type)) {
+    let proposed: BTreeSet<&str> = identities
+        .chosen
+        .iter()
+        .filter_map(|g| g.value.split('"').nth(1))
+        .collect();
+    for column in info
+        .columns
+        .iter()
+        .filter(|c| is_json_type(&c.sql_type) && !proposed.contains(c.name.as_str()))
+        .filter(|c| {
+            !identities
+                .notes
+                .iter()
+                .any(|n| n.starts_with(&format!("`{}`", c.name)))
+        })
+    {
         let _ = writeln!(
             out,
             "# guess: `{}` is JSON; if it holds identifiers (custom fields), add e.g. email = {{ column = {}, json = \"any\" }} to identities",
@@ -329,35 +681,14 @@ fn write_table(
             string(&column.name)
         );
     }
-    if !guessed.is_empty() {
-        let links: Vec<String> = guessed
-            .iter()
-            .map(|(column, target)| {
-                format!(
-                    "{{ column = {}, references = {} }}",
-                    string(column),
-                    string(target)
-                )
-            })
-            .collect();
-        let why: Vec<String> = guessed
-            .iter()
-            .map(|(column, target)| format!("`{column}` is named like `{target}`"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "# guess: no foreign key in the database; {}\nlinks = [{}]",
-            why.join(", "),
-            links.join(", ")
-        );
-    }
+    write_links(out, links);
     for fk in &info.foreign_keys {
         if fk.references == name || !tables.contains_key(fk.references.as_str()) {
             continue;
         }
         let shared = ["member", "user", "agent", "operator", "assignee", "owner"];
         if let [column] = fk.columns.as_slice()
-            && shared.iter().any(|s| column.contains(s))
+            && shared.iter().any(|s| column.to_lowercase().contains(s))
         {
             let _ = writeln!(
                 out,
@@ -420,75 +751,126 @@ fn write_table(
     let _ = writeln!(out, "erase = \"delete\"");
 }
 
-fn write_ignored(out: &mut String, name: &str, info: &TableInfo, tenant: &Tenant<'_>) {
-    let personal: Vec<String> = identity_columns(info)
-        .into_iter()
-        .map(|(_, c)| format!("`{c}`"))
-        .collect();
+fn write_ignored(out: &mut String, name: &str, tenant: &Tenant<'_>) {
     let _ = writeln!(out, "\n[tables.{}]", toml_key(name));
-    if personal.is_empty() {
-        let _ = writeln!(
-            out,
-            "# guess: no `{}`, no link to tenant data and no identity column: check that it holds no personal data",
-            tenant.column
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "# guess: REVIEW: {} look(s) personal, but the table has no `{}` and no link to tenant data, so privctl cannot confine it to a tenant",
-            personal.join(", "),
-            tenant.column
-        );
-    }
+    let _ = writeln!(
+        out,
+        "# guess: no {}, no link to tenant data and no identity column: check that it holds no personal data",
+        tenant.spellings()
+    );
     let _ = writeln!(
         out,
         "ignore = true\nreason = \"no tenant column and no link to tenant data (drafted by map discover)\""
     );
 }
 
-/// `<name>_id` columns without a foreign key that are named like another table.
-fn guessed_links(
+/// `<name>_id` (or `<name>Id`) columns without a foreign key that are named like another table.
+fn guessed_links<'a>(
     name: &str,
-    info: &TableInfo,
-    tables: &BTreeMap<&str, &TableInfo>,
+    info: &'a TableInfo,
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
     tenant: &Tenant<'_>,
 ) -> Vec<(String, String)> {
     let mut links = Vec::new();
     for column in &info.columns {
-        let Some(stem) = column.name.strip_suffix("_id") else {
+        let Some(stem) = column
+            .name
+            .strip_suffix("_id")
+            .or_else(|| column.name.strip_suffix("Id"))
+            .filter(|s| !s.is_empty())
+        else {
             continue;
         };
         let declared = info
             .foreign_keys
             .iter()
             .any(|fk| fk.columns.contains(&column.name));
-        if declared || column.name == tenant.column || info.primary_key == [column.name.clone()] {
+        if declared
+            || tenant.column_of(name) == Some(column.name.as_str())
+            || info.primary_key == [column.name.clone()]
+        {
             continue;
         }
-        let target = plurals(stem).into_iter().find(|t| {
-            t != name
-                && *t != tenant.table
-                && tables
-                    .get(t.as_str())
-                    .is_some_and(|t| t.primary_key.len() == 1)
+        let wanted = plurals(&folded(stem));
+        let target = wanted.iter().find_map(|w| {
+            tables
+                .iter()
+                .find(|(t, i)| {
+                    folded(t) == *w
+                        && **t != name
+                        && **t != tenant.table
+                        && i.primary_key.len() == 1
+                })
+                .map(|(t, _)| *t)
         });
         if let Some(target) = target {
-            links.push((column.name.clone(), target));
+            links.push((column.name.clone(), target.to_owned()));
         }
     }
     links
 }
 
-/// Tables with the tenant column, and those linked (by key or guess) to one, transitively.
+/// 1:1 foreign keys (the referencing column is unique) to rows that nothing else references:
+/// the reverse-ownership shape (`organisations.claim_id → claims`), by owner table.
+fn owned_links<'a>(
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
+    tenant: &Tenant<'a>,
+    guessed: &BTreeMap<&str, Vec<(String, String)>>,
+) -> BTreeMap<&'a str, Vec<OwnedLink<'a>>> {
+    // How many foreign keys and guessed links point at each table.
+    let mut referenced: BTreeMap<&str, usize> = BTreeMap::new();
+    for info in tables.values() {
+        for fk in &info.foreign_keys {
+            *referenced.entry(fk.references.as_str()).or_default() += 1;
+        }
+    }
+    for links in guessed.values() {
+        for (_, target) in links {
+            *referenced.entry(target.as_str()).or_default() += 1;
+        }
+    }
+    let mut owned: BTreeMap<&str, Vec<OwnedLink<'a>>> = BTreeMap::new();
+    for (name, info) in tables {
+        for fk in &info.foreign_keys {
+            let [column] = fk.columns.as_slice() else {
+                continue;
+            };
+            let Some((target, target_info)) = tables.get_key_value(fk.references.as_str()) else {
+                continue;
+            };
+            let qualifies = target != name
+                && *target != tenant.table
+                && tenant.column_of(name) != Some(column.as_str())
+                && info.primary_key != [column.clone()]
+                && info.is_unique(column)
+                && referenced.get(target) == Some(&1)
+                && !target_info
+                    .foreign_keys
+                    .iter()
+                    .any(|f| f.references == *name);
+            if qualifies {
+                owned.entry(name).or_default().push(OwnedLink {
+                    column: column.as_str(),
+                    target,
+                });
+            }
+        }
+    }
+    owned
+}
+
+/// Tables with a tenant column, those linked (by key or guess) to one, and rows owned by one,
+/// transitively.
 fn tenant_scoped<'a>(
     tables: &BTreeMap<&'a str, &'a TableInfo>,
     tenant: &Tenant<'_>,
     guessed: &BTreeMap<&str, Vec<(String, String)>>,
+    owners: &BTreeMap<&str, (&str, &str)>,
 ) -> BTreeSet<&'a str> {
     let mut scoped: BTreeSet<&str> = tables
-        .iter()
-        .filter(|(_, t)| t.column(&tenant.column).is_some())
-        .map(|(n, _)| *n)
+        .keys()
+        .filter(|n| tenant.column_of(n).is_some())
+        .copied()
         .collect();
     loop {
         let before = scoped.len();
@@ -497,7 +879,8 @@ fn tenant_scoped<'a>(
                 .foreign_keys
                 .iter()
                 .map(|fk| fk.references.as_str())
-                .chain(guessed[name].iter().map(|(_, t)| t.as_str()));
+                .chain(guessed[name].iter().map(|(_, t)| t.as_str()))
+                .chain(owners.get(name).map(|(owner, _)| *owner));
             let reaches = parents
                 .into_iter()
                 .any(|p| p != *name && (scoped.contains(p) || p == tenant.table));
@@ -534,6 +917,315 @@ fn identity_columns(info: &TableInfo) -> Vec<(&'static str, String)> {
             Some((kind, c.name.clone()))
         })
         .collect()
+}
+
+/// Everything the draft proposes as identities of a table: columns named like identifiers,
+/// key–value attribute rows that identify their entity, JSON documents named like payloads, and
+/// rate-limit keys. One column per identity; the rest are named in notes.
+fn identity_guesses(
+    name: &str,
+    info: &TableInfo,
+    tables: &BTreeMap<&str, &TableInfo>,
+    tenant: Option<&Tenant<'_>>,
+) -> Identities {
+    let mut found = Identities::default();
+    let mut others = Vec::new();
+    for (kind, column) in identity_columns(info) {
+        if found.has(kind) {
+            others.push(format!("`{column}`"));
+        } else {
+            found.push(kind, string(&column), true);
+        }
+    }
+    if !others.is_empty() {
+        found.notes.push(format!(
+            "{} may hold identifiers too; one column per identity here, map the rest in a table of their own kind",
+            others.join(", ")
+        ));
+    }
+    if let Some(attribute) = attribute_table(name, info, tables, tenant) {
+        let mut which = String::new();
+        for kind in ["email", "phone"] {
+            if found.has(kind) {
+                continue;
+            }
+            let value = format!(
+                "{{ column = {}, when = {}, identifies = {} }}",
+                string(attribute.value),
+                string(&attribute.condition(kind)),
+                string(attribute.entity)
+            );
+            found.push(kind, value, false);
+            which.push_str(if which.is_empty() { "'" } else { "' or '" });
+            which.push_str(kind);
+        }
+        if !which.is_empty() {
+            let keyed_by = match attribute.key_table {
+                Some((table, column)) => format!(
+                    "`{}` references the key table `{table}`, whose `{column}` names the attribute",
+                    attribute.key
+                ),
+                None => format!("`{}` names the attribute", attribute.key),
+            };
+            found.notes.push(format!(
+                "key–value rows about `{}`: {keyed_by} and `{}` holds it; a row whose key is {which}' identifies the `{}` row its `{}` references, and with it everything of that row (the key values are guesses: check the ones the platform writes)",
+                attribute.entity_table, attribute.value, attribute.entity_table, attribute.entity
+            ));
+        }
+    }
+    let by_column = found.has("email");
+    for column in info
+        .columns
+        .iter()
+        .filter(|c| is_json_named(&c.name, &c.sql_type))
+    {
+        let what = if is_json_type(&column.sql_type) {
+            "JSON"
+        } else {
+            "text named like a JSON document"
+        };
+        if found.has("email") {
+            let why = if by_column {
+                "the row already matches by its own email column"
+            } else {
+                "one column per identity here"
+            };
+            found.notes.push(format!(
+                "`{}` is {what}: {why}; if the document holds other addresses, make email a list: email = [\"…\", {{ column = {}, json = \"any\" }}]",
+                column.name,
+                string(&column.name)
+            ));
+        } else {
+            found.notes.push(format!(
+                "`{}` is {what} named like a payload or form data: any string in it equal to the subject's email matches (add phone = {{ column = {}, json = \"any\" }} if it holds numbers)",
+                column.name,
+                string(&column.name)
+            ));
+            found.push(
+                "email",
+                format!("{{ column = {}, json = \"any\" }}", string(&column.name)),
+                false,
+            );
+        }
+    }
+    let limits = ["ratelimit", "throttle"];
+    if limits.iter().any(|l| folded(name).contains(l)) && !found.has("email") {
+        let key = info.columns.iter().find(|c| {
+            is_text_type(&c.sql_type)
+                && ["key", "identifier", "bucket", "bucketkey", "ratelimitkey"]
+                    .contains(&folded(&c.name).as_str())
+        });
+        if let Some(key) = key {
+            found.notes.push(format!(
+                "`{}` is a rate-limit key, which often embeds an email (`login:jane@example.com`): match = \"within\" finds it inside the key",
+                key.name
+            ));
+            found.push(
+                "email",
+                format!("{{ column = {}, match = \"within\" }}", string(&key.name)),
+                false,
+            );
+        }
+    }
+    found
+}
+
+/// A key–value attribute table: `contact_attributes(contact_id, key, value)`.
+struct Attribute<'a> {
+    /// The column naming the attribute, or referencing the key table.
+    key: &'a str,
+    /// (key table, its column naming the attribute), when the key is a foreign key.
+    key_table: Option<(&'a str, &'a str)>,
+    value: &'a str,
+    /// The foreign key column to the entity the rows describe, and that entity's table.
+    entity: &'a str,
+    entity_table: &'a str,
+}
+
+impl Attribute<'_> {
+    /// The `when` condition selecting rows whose key is `kind`.
+    fn condition(&self, kind: &str) -> String {
+        match self.key_table {
+            None => format!("{} = '{kind}'", sql_name(self.key)),
+            Some((table, column)) => {
+                let id = "id";
+                format!(
+                    "{} IN (SELECT {} FROM {} WHERE {} = '{kind}')",
+                    sql_name(self.key),
+                    sql_name(id),
+                    sql_name(table),
+                    sql_name(column)
+                )
+            }
+        }
+    }
+}
+
+/// Names that hold an attribute's key, folded.
+const KEY_NAMES: [&str; 13] = [
+    "key",
+    "name",
+    "attribute",
+    "attributename",
+    "attributekey",
+    "attr",
+    "field",
+    "fieldname",
+    "fieldkey",
+    "property",
+    "propertyname",
+    "keyname",
+    "trait",
+];
+
+/// Names that hold an attribute's value, folded.
+const VALUE_NAMES: [&str; 8] = [
+    "value",
+    "val",
+    "attributevalue",
+    "fieldvalue",
+    "propertyvalue",
+    "valuetext",
+    "textvalue",
+    "stringvalue",
+];
+
+fn attribute_table<'a>(
+    name: &str,
+    info: &'a TableInfo,
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
+    tenant: Option<&Tenant<'_>>,
+) -> Option<Attribute<'a>> {
+    let value = info.columns.iter().find(|c| {
+        (is_text_type(&c.sql_type) || is_json_type(&c.sql_type))
+            && VALUE_NAMES.contains(&folded(&c.name).as_str())
+    })?;
+    let key_column = |table: &'a TableInfo| {
+        table
+            .columns
+            .iter()
+            .find(|c| is_text_type(&c.sql_type) && KEY_NAMES.contains(&folded(&c.name).as_str()))
+    };
+    let single = |fk: &'a crate::db::ForeignKey| match fk.columns.as_slice() {
+        [column] => Some((column.as_str(), fk.references.as_str())),
+        _ => None,
+    };
+    // A key column here, or a foreign key to a table of keys (`attribute_keys(id, key)`).
+    let (key, key_table) = match key_column(info) {
+        Some(column) => (column.name.as_str(), None),
+        None => info
+            .foreign_keys
+            .iter()
+            .filter_map(single)
+            .find_map(|(column, target)| {
+                let keys = tables.get(target)?;
+                let looks_like_keys = ["key", "attribute", "field", "property", "trait"]
+                    .iter()
+                    .any(|w| folded(target).contains(w));
+                let id_is_pk = keys.primary_key == ["id"];
+                let named = key_column(keys)?;
+                (looks_like_keys && id_is_pk && target != name)
+                    .then_some((column, Some((target, named.name.as_str()))))
+            })?,
+    };
+    let tenant_table = tenant.map(|t| t.table);
+    let entity = info
+        .foreign_keys
+        .iter()
+        .filter_map(single)
+        .filter(|(column, target)| {
+            *column != key
+                && *target != name
+                && Some(*target) != tenant_table
+                && key_table.is_none_or(|(k, _)| k != *target)
+                && tenant.is_none_or(|t| t.column_of(name) != Some(*column))
+        })
+        // A row about one entity: a required reference first.
+        .min_by_key(|(column, _)| info.column(column).is_none_or(|c| c.nullable))?;
+    let entity_table = tables.get_key_value(entity.1)?.0;
+    Some(Attribute {
+        key,
+        key_table,
+        value: value.name.as_str(),
+        entity: entity.0,
+        entity_table,
+    })
+}
+
+/// A name as a `when` condition writes it: bare when it needs no quotes in either database.
+fn sql_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let reserved = [
+        "all", "and", "as", "by", "case", "check", "column", "default", "from", "group", "in",
+        "is", "not", "null", "or", "order", "select", "table", "to", "user", "where",
+    ];
+    if plain && !reserved.contains(&name) {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A column named like a JSON document that may hold a subject's identifiers (`payload`,
+/// `data`, `metadata`, `answers`, `custom_fields`, …): json/jsonb, or text under a name that is
+/// rarely free text. A `body` or `input` of type text is usually prose, where `scrub` is the tool.
+fn is_json_named(column: &str, sql_type: &str) -> bool {
+    let lower = column.to_lowercase();
+    let last = last_word(column);
+    let json = [
+        "payload",
+        "data",
+        "metadata",
+        "meta",
+        "input",
+        "inputs",
+        "body",
+        "variables",
+        "vars",
+        "fields",
+        "answers",
+        "attributes",
+        "properties",
+        "traits",
+        "params",
+        "responses",
+    ];
+    let text = [
+        "payload",
+        "data",
+        "metadata",
+        "variables",
+        "fields",
+        "answers",
+        "attributes",
+        "properties",
+        "traits",
+        "params",
+    ];
+    if is_json_type(sql_type) {
+        json.contains(&last.as_str())
+    } else if is_text_type(sql_type) {
+        text.contains(&last.as_str()) || lower.ends_with("_json") || column.ends_with("Json")
+    } else {
+        false
+    }
+}
+
+/// `custom_fields` → `fields`; `formAnswers` → `answers`.
+fn last_word(column: &str) -> String {
+    let start = column
+        .char_indices()
+        .filter(|(i, c)| *c == '_' || (*i > 0 && c.is_ascii_uppercase()))
+        .map(|(i, c)| if c == '_' { i + 1 } else { i })
+        .next_back()
+        .unwrap_or(0);
+    column[start..].to_lowercase()
 }
 
 fn timestamp_column(info: &TableInfo) -> Option<String> {

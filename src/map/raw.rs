@@ -906,12 +906,8 @@ impl RawTable {
                 if let Some(to) = &l.to {
                     p.ident(format!("{key}.links[{i}].to"), to);
                 }
-                if l.owned && !l.follow {
-                    p.add(
-                        format!("{key}.links[{i}]"),
-                        "`owned = true` and `follow = false` contradict each other",
-                    );
-                }
+                // `owned = true, follow = false`: the referenced row belongs to the owner's
+                // tenant (and goes with it), but not to the owner's subject.
                 LinkSpec {
                     column: l.column.clone(),
                     references: l.references.clone(),

@@ -1,0 +1,452 @@
+//! `map discover` on schemas shaped like real SaaS platforms (issue 12, cause 9): camelCase and
+//! British tenant columns, rows owned through a 1:1 key, key–value attributes, JSON payloads and
+//! platform-wide job tables. Each test asserts on the draft's text and that a DSAR with the draft
+//! as it is finds the subject.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Dialect, Privctl, TestDb, both_dialects};
+
+const LEDGER_KEY: &str = "discover-tests-ledger-key-012345";
+const JANE: &str = "jane@example.com";
+
+/// A fresh database with `sql` run in it (`JSONDOC` is JSONB on PostgreSQL, JSON on SQLite),
+/// privctl's tables, and the draft `map discover` writes for it.
+async fn drafted(dialect: Dialect, sql: &str) -> (TestDb, Privctl, PathBuf, String) {
+    let db = TestDb::new(dialect).await;
+    let json = match dialect {
+        Dialect::Postgres => "JSONB",
+        Dialect::Sqlite => "JSON",
+    };
+    db.execute(&sql.replace("JSONDOC", json)).await;
+    let privctl = Privctl::new(&db).env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
+    privctl.clone().arg("init").run().success();
+    let out = db.dir().join("draft.toml");
+    privctl
+        .clone()
+        .args(["map", "discover", "--out"])
+        .arg(&out)
+        .run()
+        .success();
+    let draft = std::fs::read_to_string(&out).expect("the draft was written");
+    // Deterministic: the same schema gives the same bytes.
+    let again = privctl
+        .clone()
+        .args(["map", "discover"])
+        .run()
+        .success()
+        .stdout
+        .clone();
+    assert_eq!(again, draft, "the same schema gives the same draft");
+    (db, privctl, out, draft)
+}
+
+/// The lines of `draft`'s `[tables.<table>]` (or `[tenant]`) section, up to the next one.
+fn section<'a>(draft: &'a str, header: &str) -> Vec<&'a str> {
+    let mut lines = draft.lines().skip_while(|l| *l != header);
+    let Some(first) = lines.next() else {
+        panic!("the draft has no {header}:\n{draft}");
+    };
+    std::iter::once(first)
+        .chain(lines.take_while(|l| !l.starts_with('[')))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// `line` is in the section, right under a `# guess:` comment (or carries one itself).
+#[track_caller]
+fn guessed(draft: &str, header: &str, line: &str) {
+    let lines = section(draft, header);
+    let at = lines
+        .iter()
+        .position(|l| *l == line || l.starts_with(&format!("{line}  # guess:")))
+        .unwrap_or_else(|| panic!("{header} has no line {line:?}:\n{}", lines.join("\n")));
+    assert!(
+        lines[at].contains("# guess:") || lines[at - 1].starts_with("# guess:"),
+        "{line:?} is not marked as a guess:\n{}",
+        lines.join("\n")
+    );
+}
+
+/// `map check` passes the draft.
+#[track_caller]
+fn passes_check(privctl: &Privctl, map: &Path) {
+    let output = privctl
+        .clone()
+        .map(map)
+        .args(["--format", "json", "map", "check"])
+        .run();
+    assert_eq!(output.code, 0, "{output}");
+}
+
+/// `dsar preview` of Jane with the draft: rows per table (tables with none left out).
+#[track_caller]
+fn preview(privctl: &Privctl, map: &Path, tenant: &str) -> Vec<(String, i64)> {
+    let plan = privctl
+        .clone()
+        .map(map)
+        .args([
+            "--format", "json", "dsar", "preview", "--tenant", tenant, "--email", JANE,
+        ])
+        .run()
+        .success()
+        .json();
+    let mut rows: Vec<(String, i64)> = plan["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter(|t| t["rows"].as_i64() != Some(0))
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().to_owned(),
+                t["rows"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn rows(expected: &[(&str, i64)]) -> Vec<(String, i64)> {
+    let mut rows: Vec<(String, i64)> = expected
+        .iter()
+        .map(|(t, n)| ((*t).to_owned(), *n))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Prisma-style names: PascalCase tables, camelCase columns. More tables hold `projectId` than
+/// `organizationId`, but every project is under an organization, so the organization is the
+/// tenant.
+const CAMEL_CASE: &str = r#"
+CREATE TABLE "Organization" (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE "Project" (
+    id TEXT PRIMARY KEY,
+    "organizationId" TEXT NOT NULL REFERENCES "Organization" (id),
+    name TEXT NOT NULL
+);
+CREATE TABLE "Membership" (
+    id TEXT PRIMARY KEY,
+    "organizationId" TEXT NOT NULL REFERENCES "Organization" (id),
+    email TEXT NOT NULL
+);
+CREATE TABLE "Contact" (
+    id TEXT PRIMARY KEY,
+    "projectId" TEXT NOT NULL REFERENCES "Project" (id),
+    email TEXT
+);
+CREATE TABLE "Survey" (id TEXT PRIMARY KEY, "projectId" TEXT NOT NULL REFERENCES "Project" (id), title TEXT);
+CREATE TABLE "Webhook" (id TEXT PRIMARY KEY, "projectId" TEXT NOT NULL REFERENCES "Project" (id), url TEXT);
+CREATE TABLE "Response" (
+    id TEXT PRIMARY KEY,
+    "surveyId" TEXT NOT NULL REFERENCES "Survey" (id),
+    "contactId" TEXT NULL REFERENCES "Contact" (id),
+    "createdAt" TEXT
+);
+INSERT INTO "Organization" VALUES ('o1', 'Acme'), ('o2', 'Globex');
+INSERT INTO "Project" VALUES ('p1', 'o1', 'web'), ('p2', 'o2', 'web');
+INSERT INTO "Membership" VALUES ('m1', 'o1', 'jane@example.com'), ('m2', 'o2', 'jane@example.com');
+INSERT INTO "Contact" VALUES ('c1', 'p1', 'Jane@Example.com'), ('c2', 'p1', 'joe@example.com'), ('c3', 'p2', 'jane@example.com');
+INSERT INTO "Survey" VALUES ('s1', 'p1', 'NPS'), ('s2', 'p2', 'NPS');
+INSERT INTO "Response" VALUES ('r1', 's1', 'c1', NULL), ('r2', 's1', 'c1', NULL), ('r3', 's1', 'c2', NULL), ('r4', 's2', 'c3', NULL);
+"#;
+
+/// British spelling, snake_case, a `team_id` under the organisation, and a 1:1 key from the
+/// tenant row and from an envelope to rows nothing else references.
+const OWNED: &str = r#"
+CREATE TABLE claims (id INTEGER PRIMARY KEY, plan_name TEXT NOT NULL, billing_email TEXT);
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    claim_id INTEGER NOT NULL UNIQUE REFERENCES claims (id)
+);
+CREATE TABLE teams (id INTEGER PRIMARY KEY, organisation_id INTEGER NOT NULL REFERENCES organisations (id), name TEXT);
+CREATE TABLE document_meta (id INTEGER PRIMARY KEY, subject TEXT, message TEXT, redirect_url TEXT);
+CREATE TABLE envelopes (
+    id INTEGER PRIMARY KEY,
+    team_id INTEGER NOT NULL REFERENCES teams (id),
+    document_meta_id INTEGER NOT NULL UNIQUE REFERENCES document_meta (id),
+    title TEXT
+);
+CREATE TABLE recipients (
+    id INTEGER PRIMARY KEY,
+    envelope_id INTEGER NOT NULL REFERENCES envelopes (id),
+    email TEXT NOT NULL
+);
+INSERT INTO claims VALUES (1, 'teams', 'billing@acme.example'), (2, 'free', NULL);
+INSERT INTO organisations VALUES (1, 'Acme', 1), (2, 'Globex', 2);
+INSERT INTO teams VALUES (10, 1, 'sales'), (20, 2, 'ops');
+INSERT INTO document_meta VALUES (100, 'Your contract', 'Dear Jane', NULL), (101, 'NDA', 'Dear Joe', NULL), (200, 'Offer', 'Dear Jane', NULL);
+INSERT INTO envelopes VALUES (1000, 10, 100, 'contract'), (1001, 10, 101, 'nda'), (2000, 20, 200, 'offer');
+INSERT INTO recipients VALUES (1, 1000, 'jane@example.com'), (2, 1001, 'joe@example.com'), (3, 2000, 'jane@example.com');
+"#;
+
+/// Key–value attributes: one table names the key itself, one through a table of keys.
+const ATTRIBUTES: &str = r#"
+CREATE TABLE workspaces (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces (id), created_at TEXT);
+CREATE TABLE contact_attribute_keys (
+    id INTEGER PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+    key TEXT NOT NULL
+);
+CREATE TABLE contact_attributes (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id),
+    attribute_key_id INTEGER NOT NULL REFERENCES contact_attribute_keys (id),
+    value TEXT NOT NULL
+);
+CREATE TABLE leads (id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces (id));
+CREATE TABLE lead_fields (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id),
+    name TEXT NOT NULL,
+    value TEXT
+);
+INSERT INTO workspaces VALUES ('w1', 'Acme'), ('w2', 'Globex');
+INSERT INTO contacts VALUES (1, 'w1', NULL), (2, 'w1', NULL), (3, 'w2', NULL);
+INSERT INTO contact_attribute_keys VALUES (1, 'w1', 'email'), (2, 'w1', 'firstName'), (3, 'w2', 'email');
+INSERT INTO contact_attributes VALUES
+    (1, 1, 1, 'jane@example.com'), (2, 1, 2, 'Jane'),
+    (3, 2, 1, 'joe@example.com'), (4, 2, 2, 'Joe'),
+    (5, 3, 3, 'jane@example.com');
+INSERT INTO leads VALUES (1, 'w1'), (2, 'w1');
+INSERT INTO lead_fields VALUES (1, 1, 'email', 'jane@example.com'), (2, 1, 'company', 'Acme'), (3, 2, 'email', 'joe@example.com');
+"#;
+
+/// JSON documents named like payloads: a JSON column, and JSON kept in a text column.
+const JSON_PAYLOAD: &str = r#"
+CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE form_submissions (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    payload JSONDOC NOT NULL,
+    created_at TEXT
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    metadata TEXT,
+    body TEXT
+);
+INSERT INTO accounts VALUES ('a1', 'Acme'), ('a2', 'Globex');
+INSERT INTO form_submissions VALUES
+    (1, 'a1', '{"contact": {"email": "Jane@Example.com"}}', NULL),
+    (2, 'a1', '[{"q": "your email?", "a": "jane@example.com"}]', NULL),
+    (3, 'a1', '{"email": "joe@example.com"}', NULL),
+    (4, 'a2', '{"email": "jane@example.com"}', NULL);
+INSERT INTO events VALUES
+    (1, 'a1', '{"user": "jane@example.com"}', 'signed up'),
+    (2, 'a1', '{"user": "joe@example.com"}', 'jane@example.com wrote');
+"#;
+
+/// Platform-wide tables with no tenant: a job queue and rate-limit keys.
+const GLOBAL: &str = r#"
+CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE users (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), email TEXT NOT NULL);
+CREATE TABLE background_jobs (id INTEGER PRIMARY KEY, queue TEXT NOT NULL, payload JSONDOC NOT NULL, created_at TEXT);
+CREATE TABLE rate_limits (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, reset_at TEXT);
+CREATE TABLE feature_flags (name TEXT PRIMARY KEY, enabled INTEGER NOT NULL);
+INSERT INTO tenants VALUES ('t1', 'Acme'), ('t2', 'Globex');
+INSERT INTO users VALUES (1, 't1', 'jane@example.com'), (2, 't2', 'joe@example.com');
+INSERT INTO background_jobs VALUES
+    (1, 'mail', '{"to": "jane@example.com", "template": "welcome"}', NULL),
+    (2, 'mail', '{"to": "joe@example.com", "template": "welcome"}', NULL);
+INSERT INTO rate_limits VALUES ('login:jane@example.com', 3, NULL), ('login:joe@example.com', 1, NULL);
+INSERT INTO feature_flags VALUES ('beta', 1);
+"#;
+
+both_dialects! {
+    /// `organizationId` on a PascalCase "Organization" table is the tenant, though more tables
+    /// hold `projectId`; a DSAR with the draft as it is finds Jane in one organization only.
+    async fn camel_case_tenant_columns_are_found_and_the_topmost_table_is_the_tenant(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, CAMEL_CASE).await;
+        guessed(&draft, "[tenant]", "table = \"Organization\"");
+        let tenant = section(&draft, "[tenant]").join("\n");
+        assert!(tenant.contains("more tables reach it than `Project`"), "{tenant}");
+        assert!(section(&draft, "[tables.Membership]").contains(&"tenant = \"organizationId\""), "{draft}");
+        assert!(section(&draft, "[tables.Project]").contains(&"tenant = \"organizationId\""), "{draft}");
+        assert!(!draft.contains("tenant = \"projectId\""), "{draft}");
+        assert!(section(&draft, "[tables.Contact]").iter().any(|l| l.starts_with("# no tenant column") && l.contains("projectId → Project")), "{draft}");
+
+        passes_check(&privctl, &map);
+        assert_eq!(
+            preview(&privctl, &map, "o1"),
+            rows(&[("Contact", 1), ("Membership", 1), ("Response", 2)])
+        );
+        assert_eq!(
+            preview(&privctl, &map, "o2"),
+            rows(&[("Contact", 1), ("Membership", 1), ("Response", 1)])
+        );
+        db.cleanup().await;
+    }
+
+    /// A 1:1 key to rows nothing else references is an owned link, under `[tenant]` when the
+    /// tenant row owns them; `organisation_id` (British) is the tenant column, over `team_id`.
+    async fn one_to_one_keys_to_unshared_rows_are_owned(dialect: Dialect) {
+        let (db, _privctl, _map, draft) = drafted(dialect, OWNED).await;
+        guessed(&draft, "[tenant]", "table = \"organisations\"");
+        guessed(
+            &draft,
+            "[tenant]",
+            "links = [{ column = \"claim_id\", references = \"claims\", owned = true }]",
+        );
+        guessed(
+            &draft,
+            "[tables.envelopes]",
+            "links = [{ column = \"document_meta_id\", references = \"document_meta\", owned = true }]",
+        );
+        assert!(section(&draft, "[tables.teams]").contains(&"tenant = \"organisation_id\""), "{draft}");
+        // The owned tables are mapped: they go with their owner's tenant, never ignored.
+        for owned in ["[tables.claims]", "[tables.document_meta]"] {
+            let lines = section(&draft, owned);
+            assert!(lines.contains(&"erase = \"delete\""), "{}", lines.join("\n"));
+            assert!(lines.iter().any(|l| l.contains("owned through")), "{}", lines.join("\n"));
+        }
+        // recipients.envelope_id is not unique, and envelopes are referenced by recipients:
+        // no other link is proposed as owned.
+        assert_eq!(draft.matches("owned = true }").count(), 2, "{draft}");
+        let _: toml::Table = toml::from_str(&draft).expect("the draft is TOML");
+        db.cleanup().await;
+    }
+
+    /// Key–value attribute rows identify their contact (or lead): `identifies` names the link,
+    /// the key is matched in the row itself or through the table of keys.
+    async fn attribute_tables_get_identifies(dialect: Dialect) {
+        let (db, _privctl, _map, draft) = drafted(dialect, ATTRIBUTES).await;
+        let attributes = section(&draft, "[tables.contact_attributes]");
+        let identities = attributes
+            .iter()
+            .find(|l| l.starts_with("identities = "))
+            .unwrap_or_else(|| panic!("{}", attributes.join("\n")));
+        assert!(
+            identities.starts_with(
+                "identities = { email = { column = \"value\", when = \"attribute_key_id IN (SELECT id FROM contact_attribute_keys WHERE key = 'email')\", identifies = \"contact_id\" }"
+            ),
+            "{identities}"
+        );
+        assert!(identities.contains("# guess:"), "{identities}");
+        assert!(
+            attributes.iter().any(|l| l.starts_with("# guess:") && l.contains("key table `contact_attribute_keys`")),
+            "{}",
+            attributes.join("\n")
+        );
+        let fields = section(&draft, "[tables.lead_fields]").join("\n");
+        assert!(
+            fields.contains(
+                "email = { column = \"value\", when = \"name = 'email'\", identifies = \"lead_id\" }"
+            ),
+            "{fields}"
+        );
+        // Neither the key table nor the entity is taken for an attribute table.
+        assert!(!section(&draft, "[tables.contact_attribute_keys]").join("\n").contains("identifies"), "{draft}");
+        let _: toml::Table = toml::from_str(&draft).expect("the draft is TOML");
+        db.cleanup().await;
+    }
+
+    /// A JSON column named like a payload, and JSON in a text column named `metadata`, are
+    /// email identities (`json = "any"`); a text `body` is prose and is not. A DSAR with the
+    /// draft as it is finds Jane's documents in her tenant.
+    async fn json_payload_columns_are_identities(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, JSON_PAYLOAD).await;
+        guessed(
+            &draft,
+            "[tables.form_submissions]",
+            "identities = { email = { column = \"payload\", json = \"any\" } }",
+        );
+        guessed(
+            &draft,
+            "[tables.events]",
+            "identities = { email = { column = \"metadata\", json = \"any\" } }",
+        );
+        assert!(!draft.contains("column = \"body\""), "{draft}");
+
+        passes_check(&privctl, &map);
+        assert_eq!(
+            preview(&privctl, &map, "a1"),
+            rows(&[("events", 1), ("form_submissions", 2)])
+        );
+        assert_eq!(preview(&privctl, &map, "a2"), rows(&[("form_submissions", 1)]));
+        db.cleanup().await;
+    }
+
+    /// A job queue and rate-limit keys with no tenant but identifiers are `scope = "global"`;
+    /// a table with neither stays ignored.
+    async fn tenantless_tables_with_identifiers_are_global(dialect: Dialect) {
+        let (db, _privctl, _map, draft) = drafted(dialect, GLOBAL).await;
+        guessed(&draft, "[tables.background_jobs]", "scope = \"global\"");
+        guessed(
+            &draft,
+            "[tables.background_jobs]",
+            "identities = { email = { column = \"payload\", json = \"any\" } }",
+        );
+        guessed(&draft, "[tables.rate_limits]", "scope = \"global\"");
+        guessed(
+            &draft,
+            "[tables.rate_limits]",
+            "identities = { email = { column = \"key\", match = \"within\" } }",
+        );
+        let flags = section(&draft, "[tables.feature_flags]");
+        assert!(flags.contains(&"ignore = true"), "{}", flags.join("\n"));
+        assert!(section(&draft, "[tables.users]").contains(&"tenant = \"tenant_id\""), "{draft}");
+        let _: toml::Table = toml::from_str(&draft).expect("the draft is TOML");
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// The owned draft as it is: the tenant's export reaches its claim (owned by the tenant row)
+    /// and every envelope's document_meta (owned by the envelope), which have no tenant path of
+    /// their own. Jane, a recipient, gets her recipient row: the envelope is the sender's.
+    async fn a_dsar_with_the_owned_draft_reaches_the_owned_rows(dialect: Dialect) {
+        let (db, privctl, map, _draft) = drafted(dialect, OWNED).await;
+        passes_check(&privctl, &map);
+        assert_eq!(preview(&privctl, &map, "1"), rows(&[("recipients", 1)]));
+        let out = db.dir().join("tenant.json");
+        privctl
+            .clone()
+            .map(&map)
+            .args(["export-tenant", "--tenant", "1", "--out"])
+            .arg(&out)
+            .run()
+            .success();
+        let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(bundle["manifest"]["row_counts"]["claims"], 1, "{bundle}");
+        assert_eq!(bundle["manifest"]["row_counts"]["document_meta"], 2, "{bundle}");
+        db.cleanup().await;
+    }
+
+    /// The attribute draft as it is: Jane's email attribute selects her contact and all its
+    /// attributes, in her tenant only.
+    async fn a_dsar_with_the_attribute_draft_selects_the_entity(dialect: Dialect) {
+        let (db, privctl, map, _draft) = drafted(dialect, ATTRIBUTES).await;
+        passes_check(&privctl, &map);
+        assert_eq!(
+            preview(&privctl, &map, "w1"),
+            rows(&[("contact_attributes", 2), ("contacts", 1), ("lead_fields", 2), ("leads", 1)])
+        );
+        assert_eq!(
+            preview(&privctl, &map, "w2"),
+            rows(&[("contact_attributes", 1), ("contacts", 1)])
+        );
+        db.cleanup().await;
+    }
+
+    /// The global draft as it is: a DSAR in any tenant also finds Jane's job and rate-limit key.
+    async fn a_dsar_with_the_global_draft_finds_global_rows(dialect: Dialect) {
+        let (db, privctl, map, _draft) = drafted(dialect, GLOBAL).await;
+        passes_check(&privctl, &map);
+        assert_eq!(
+            preview(&privctl, &map, "t1"),
+            rows(&[("background_jobs", 1), ("rate_limits", 1), ("users", 1)])
+        );
+        assert_eq!(
+            preview(&privctl, &map, "t2"),
+            rows(&[("background_jobs", 1), ("rate_limits", 1)])
+        );
+        db.cleanup().await;
+    }
+}
