@@ -270,3 +270,121 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+/// Segments whose JSON rule (and free-text notes) name people, kept for a DSAR with the
+/// subject's identifiers scrubbed out, deleted with their tenant.
+fn segments_schema(dialect: Dialect) -> String {
+    let json = match dialect {
+        Dialect::Postgres => "jsonb",
+        Dialect::Sqlite => "JSON",
+    };
+    format!(
+        "CREATE TABLE orgs (id TEXT PRIMARY KEY);
+         INSERT INTO orgs VALUES ('acme'), ('globex');
+         CREATE TABLE contacts (id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs (id), email TEXT, phone TEXT);
+         CREATE TABLE segments (id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs (id), name TEXT,
+             rule {json}, notes TEXT, size INTEGER);
+         INSERT INTO contacts VALUES (1, 'acme', 'jane@example.com', '+49 30 1234567'), (2, 'acme', 'bob@example.com', NULL),
+             (3, 'globex', 'jane@example.com', NULL);
+         INSERT INTO segments VALUES
+             (1, 'acme', 'VIP', '{{\"any\": [{{\"field\": \"email\", \"value\": \"Jane@Example.com\"}}, {{\"field\": \"phone\", \"value\": \"+49 (30) 1234567\"}}, {{\"field\": \"city\", \"value\": \"Berlin\"}}]}}',
+                 'Built for JANE@EXAMPLE.COM, call 030-1234567 or bob@example.com', 3),
+             (2, 'acme', 'Bob', '{{\"any\": [{{\"field\": \"email\", \"value\": \"bob@example.com\"}}]}}', 'Bob only', 1),
+             (3, 'globex', 'VIP', '{{\"any\": [{{\"field\": \"email\", \"value\": \"jane@example.com\"}}]}}', 'jane@example.com', 1);"
+    )
+}
+
+const SEGMENTS_MAP: &str = "version = 1\n[tenant]\ntable = \"orgs\"\nid = \"id\"\n\
+    [identities]\nemail = { kind = \"email\" }\nphone = { kind = \"phone\", default_region = \"DE\" }\n\
+    [tables.contacts]\ntenant = \"org_id\"\nidentities = { email = \"email\", phone = \"phone\" }\n\
+    [tables.segments]\ntenant = \"org_id\"\nidentities = { email = { column = \"rule\", json = \"any\" } }\n\
+    erase = { subject = { anonymise = { rule = \"scrub\", notes = \"scrub\" } }, tenant = \"delete\" }\n";
+
+both_dialects! {
+    /// `erase = { subject = { anonymise = { rule = "scrub" } }, tenant = "delete" }`: her DSAR
+    /// keeps the segment with her email and phone (in any case and punctuation) replaced by
+    /// `[redacted]` in its JSON rule and its notes, the rest kept and the JSON valid; the
+    /// tenant's deletion deletes the segment. Neither refuses (one erase rule for both made
+    /// delete-tenant refuse with `not_null_reference`), and `map check` passes.
+    async fn scrub_for_her_dsar_and_delete_with_the_tenant(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        db.execute(&segments_schema(dialect)).await;
+        let (privctl, map) = privctl_with(&db, SEGMENTS_MAP);
+        let check = privctl.clone().map(&map).args(["--format", "json", "map", "check"]).run();
+        assert_eq!(check.json()["problems"], serde_json::json!([]), "{check}");
+        check.success();
+
+        let jane = ["--email", "jane@example.com", "--phone", "+49 30 1234567"];
+        let preview = dsar(&privctl, "preview", "acme", &jane, &[]);
+        let segments = preview.success().json()["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "segments")
+            .cloned()
+            .unwrap_or_else(|| panic!("{preview}"));
+        assert_eq!((segments["rows"].as_u64(), segments["effect"].as_str()), (Some(1), Some("anonymise")), "{preview}");
+        let done = dsar(&privctl, "delete", "acme", &jane, &["--confirm", &token_of(&preview)]);
+        done.success();
+        assert_eq!(done.json()["remaining"], 0, "{done}");
+
+        let rule = text_of(&db, "segments", "rule", 1).await.unwrap();
+        let rule: Value = serde_json::from_str(&rule).unwrap_or_else(|e| panic!("{rule}: {e}"));
+        assert_eq!(
+            rule,
+            serde_json::json!({"any": [
+                {"field": "email", "value": "[redacted]"},
+                {"field": "phone", "value": "[redacted]"},
+                {"field": "city", "value": "Berlin"}
+            ]})
+        );
+        assert_eq!(
+            text_of(&db, "segments", "notes", 1).await.as_deref(),
+            Some("Built for [redacted], call [redacted] or bob@example.com")
+        );
+        assert_eq!(db.query_strings("SELECT name FROM segments WHERE id = 1").await, ["VIP"]);
+        // Bob's segment and globex's are untouched.
+        assert_eq!(text_of(&db, "segments", "notes", 2).await.as_deref(), Some("Bob only"));
+        assert_eq!(text_of(&db, "segments", "notes", 3).await.as_deref(), Some("jane@example.com"));
+
+        let plan = delete_tenant(&privctl, "acme", &[]);
+        let segments = plan.success().json()["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "segments")
+            .cloned()
+            .unwrap_or_else(|| panic!("{plan}"));
+        assert_eq!((segments["rows"].as_u64(), segments["effect"].as_str()), (Some(2), Some("delete")), "{plan}");
+        delete_tenant(&privctl, "acme", &["--confirm", &token_of(&plan)]).success();
+        assert_eq!(db.query_i64("SELECT count(*) FROM segments").await, 1);
+        assert_eq!(db.query_i64("SELECT count(*) FROM orgs WHERE id = 'acme'").await, 0);
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// `scrub` rewrites text: on an integer column the map is refused, naming the file, the
+    /// table, the column and the key, by `map check` and by every command.
+    async fn scrub_on_a_column_of_neither_text_nor_json_is_refused(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        db.execute(&segments_schema(dialect)).await;
+        let map = SEGMENTS_MAP.replace("notes = \"scrub\"", "size = \"scrub\"");
+        let (privctl, path) = privctl_with(&db, &map);
+        let check = privctl.clone().map(&path).args(["--format", "json", "map", "check"]).run();
+        check.code(5);
+        let problems = check.json()["problems"].as_array().cloned().unwrap();
+        assert!(
+            problems.iter().any(|p| p["kind"] == "anonymise_type"
+                && p["table"] == "segments"
+                && p["column"] == "size"
+                && p["detail"].as_str().is_some_and(|d| d.contains("tables.segments.erase.subject.anonymise.size"))),
+            "{check}"
+        );
+        let refused = dsar(&privctl, "preview", "acme", &JANE, &[]);
+        assert_ne!(refused.code, 0, "{refused}");
+        assert!(refused.stderr.contains(path.to_str().unwrap()), "{refused}");
+        assert!(refused.stderr.contains("`segments`.`size`"), "{refused}");
+        db.cleanup().await;
+    }
+}
