@@ -203,18 +203,22 @@ impl Erasure for TenantErasure<'_, '_> {
         self.deleted.clone()
     }
     fn push_deleted(&self, sql: &mut Sql, table: &str, alias: &str) {
-        self.selection.push_parent_scope(sql, table, alias);
+        self.push_scope(sql, table, alias);
     }
     fn push_handled(&self, sql: &mut Sql, table: &str, _columns: &[String], alias: &str) -> bool {
         self.push_scope(sql, table, alias)
     }
     fn push_scope(&self, sql: &mut Sql, table: &str, alias: &str) -> bool {
         let model = self.model();
-        let is_tenant = model.tenant.as_ref().is_some_and(|t| t.name == table);
-        if !model.nodes.contains_key(table) && !is_tenant {
+        if model.tenant.as_ref().is_some_and(|t| t.name == table) {
+            // The tenant's row, and with nested tenants every tenant under it.
+            self.selection.push_tenant_rows(sql, alias);
+            return true;
+        }
+        if !model.nodes.contains_key(table) {
             return false;
         }
-        self.selection.push_parent_scope(sql, table, alias);
+        self.selection.push_scope(sql, table, alias);
         true
     }
 }
@@ -341,7 +345,8 @@ pub async fn predict(tx: &mut Tx, e: &dyn Erasure) -> Result<Vec<DatabaseEffect>
                     });
                 }
                 match effects.iter_mut().find(|x: &&mut DatabaseEffect| {
-                    (&x.table, &x.column, &x.references) == (&effect.table, &effect.column, &effect.references)
+                    (&x.table, &x.column, &x.references)
+                        == (&effect.table, &effect.column, &effect.references)
                 }) {
                     Some(existing) => existing.rows += effect.rows,
                     None => effects.push(effect),
@@ -378,7 +383,9 @@ async fn refuse_unsafe(
             .into());
         }
     }
-    let kept = e.erase_of(child).is_some_and(|erase| *erase != Erase::Delete);
+    let kept = e
+        .erase_of(child)
+        .is_some_and(|erase| *erase != Erase::Delete);
     if effect.action == OnDelete::Cascade && kept {
         return Err(Failure::failed(format!(
             "refused: the database would delete {} row(s) of `{child}`, which the map keeps ({}), through the foreign key {}",
@@ -396,11 +403,7 @@ async fn refuse_unsafe(
 
 /// Tables whose triggers fire on the erasure: deletes on deleted tables, updates on anonymised
 /// tables and on tables whose references are cleared.
-pub fn triggers(
-    e: &dyn Erasure,
-    plan: &Plan,
-    effects: &[DatabaseEffect],
-) -> Vec<TriggerWarning> {
+pub fn triggers(e: &dyn Erasure, plan: &Plan, effects: &[DatabaseEffect]) -> Vec<TriggerWarning> {
     let mut deleted: BTreeSet<&str> = plan
         .tables
         .iter()
@@ -569,7 +572,9 @@ impl Survivors {
             let gone = group
                 .rows
                 .iter()
-                .filter(|(k, _)| !now.contains_key(k) && !may_go.contains(&(group.table.as_str(), k)))
+                .filter(|(k, _)| {
+                    !now.contains_key(k) && !may_go.contains(&(group.table.as_str(), k))
+                })
                 .count();
             if gone > 0 {
                 vanished.push(format!(

@@ -409,7 +409,8 @@ pub async fn anonymise_rows(
                 };
                 let new = match mode {
                     AnonymiseMode::Hash => {
-                        let hash = ledger.digest(format!("privctl-anonymise/1\0{value}").as_bytes());
+                        let hash =
+                            ledger.digest(format!("privctl-anonymise/1\0{value}").as_bytes());
                         Some(if is_json(column) {
                             serde_json::Value::from(hash).to_string()
                         } else {
@@ -479,8 +480,8 @@ const ANONYMISE_PAGE: i64 = 500;
 
 /// A row key from its JSON text (`[1]`, `["a", 2]`), each value as text.
 pub(crate) fn key_values(json: Option<&str>) -> Result<Vec<String>> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(json.unwrap_or("[]"))
-        .context("reading a row key")?;
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(json.unwrap_or("[]")).context("reading a row key")?;
     Ok(values
         .into_iter()
         .map(|value| match value {

@@ -353,7 +353,8 @@ mod tests {
         assert_eq!(parsed, serde_json::json!(["[redacted]", "\"quoted\""]));
         // Text that only looks like JSON is scrubbed as text.
         assert_eq!(
-            s.scrub_stored("[note] jane.doe@example.com", false).unwrap(),
+            s.scrub_stored("[note] jane.doe@example.com", false)
+                .unwrap(),
             "[note] [redacted]"
         );
     }

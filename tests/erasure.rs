@@ -19,7 +19,13 @@ fn privctl_with(db: &TestDb, map: &str) -> (Privctl, PathBuf) {
     (privctl, path)
 }
 
-fn dsar(privctl: &Privctl, verb: &str, tenant: &str, subject: &[&str], extra: &[&str]) -> RunOutput {
+fn dsar(
+    privctl: &Privctl,
+    verb: &str,
+    tenant: &str,
+    subject: &[&str],
+    extra: &[&str],
+) -> RunOutput {
     privctl
         .clone()
         .args(["--format", "json", "dsar", verb, "--tenant", tenant])
@@ -49,7 +55,11 @@ async fn text_of(db: &TestDb, table: &str, column: &str, id: i64) -> Option<Stri
         Dialect::Postgres => format!("SELECT CAST({column} AS text) FROM {table} WHERE id = {id}"),
         Dialect::Sqlite => format!("SELECT {column} FROM {table} WHERE id = {id}"),
     };
-    db.query_optional_strings(&sql).await.into_iter().next().flatten()
+    db.query_optional_strings(&sql)
+        .await
+        .into_iter()
+        .next()
+        .flatten()
 }
 
 const JANE: [&str; 2] = ["--email", "jane@example.com"];

@@ -235,104 +235,108 @@ async fn execute(
         let node = model.node(name);
         clear_references_into(session, selection, name, batch).await?;
         match &node.spec.erase.tenant {
-            Erase::Delete => loop {
-                let began = Instant::now();
+            Erase::Delete => {
+                // The rows outside the erasure that reference this table's rows of the tenant,
+                // read once: each batch checks them before it commits.
                 let mut tx = begin(session, tenant).await?;
-                // The rows outside the erasure that reference this table's rows of the tenant:
-                // checked after the batch, before it commits.
                 let survivors = Survivors::collect(&mut tx, &erasure, name, &|sql: &mut Sql| {
                     selection.push_scope(sql, name, "p")
                 })
                 .await?;
-                let mut sql = tx.sql();
-                sql.push("DELETE FROM ")
-                    .ident(name)
-                    .push(" WHERE ")
-                    .tuple(&session.db.dialect().quote(name), &node.key);
-                sql.push(" IN (SELECT ")
-                    .columns("x", &node.key)
-                    .push(" FROM ")
-                    .ident(name)
-                    .push(" x WHERE ");
-                selection.push_scope(&mut sql, name, "x");
-                // Rows the tenant row owns go after it (the foreign key is the tenant row's).
-                push_not_owned_by_tenant(&mut sql, model, name, "x");
-                // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
-                // instead of finding and sorting every remaining row on each batch.
-                sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
-                let owned: Vec<&Link> = owned_links(model, node);
-                let returned = !owned.is_empty() || node.spec.blob.is_some();
-                let (rows, blobs) = if returned {
-                    sql.push(" RETURNING ");
-                    match &node.spec.blob {
-                        Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
-                        None => sql.push("NULL"),
-                    };
-                    for link in &owned {
-                        sql.push(", CAST(")
-                            .ident(&link.columns[0])
-                            .push(" AS text)");
-                    }
-                    let deleted = tx
-                        .fetch_rows(&sql)
-                        .await
-                        .with_context(|| format!("deleting from {name}"))?;
-                    let mut blobs = 0;
-                    if let Some(blob) = &node.spec.blob {
-                        let objects: Vec<String> =
-                            deleted.iter().filter_map(|r| r[0].clone()).collect();
-                        crate::blobs::enqueue(
-                            &mut tx,
-                            &blob.store,
-                            name,
-                            Some(tenant),
-                            &objects,
-                            ctx.now,
-                        )
-                        .await?;
-                        blobs = objects.len() as u64;
-                    }
-                    for (i, link) in owned.iter().enumerate() {
-                        let keys: Vec<String> =
-                            deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
-                        erase_owned(
-                            &mut tx,
-                            session,
-                            selection,
-                            link,
-                            keys,
-                            &mut progress,
-                            ctx.now,
-                        )
-                        .await?;
-                    }
-                    (deleted.len() as u64, blobs)
-                } else {
-                    (
-                        tx.execute(&sql)
+                tx.rollback().await?;
+                loop {
+                    let began = Instant::now();
+                    let mut tx = begin(session, tenant).await?;
+                    let mut sql = tx.sql();
+                    sql.push("DELETE FROM ")
+                        .ident(name)
+                        .push(" WHERE ")
+                        .tuple(&session.db.dialect().quote(name), &node.key);
+                    sql.push(" IN (SELECT ")
+                        .columns("x", &node.key)
+                        .push(" FROM ")
+                        .ident(name)
+                        .push(" x WHERE ");
+                    selection.push_scope(&mut sql, name, "x");
+                    // Rows the tenant row owns go after it (the foreign key is the tenant row's).
+                    push_not_owned_by_tenant(&mut sql, model, name, "x");
+                    // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
+                    // instead of finding and sorting every remaining row on each batch.
+                    sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+                    let owned: Vec<&Link> = owned_links(model, node);
+                    let returned = !owned.is_empty() || node.spec.blob.is_some();
+                    let (rows, blobs) = if returned {
+                        sql.push(" RETURNING ");
+                        match &node.spec.blob {
+                            Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
+                            None => sql.push("NULL"),
+                        };
+                        for link in &owned {
+                            sql.push(", CAST(")
+                                .ident(&link.columns[0])
+                                .push(" AS text)");
+                        }
+                        let deleted = tx
+                            .fetch_rows(&sql)
                             .await
-                            .with_context(|| format!("deleting from {name}"))?,
-                        0,
-                    )
-                };
-                if rows == 0 {
-                    tx.rollback().await?;
-                    break;
+                            .with_context(|| format!("deleting from {name}"))?;
+                        let mut blobs = 0;
+                        if let Some(blob) = &node.spec.blob {
+                            let objects: Vec<String> =
+                                deleted.iter().filter_map(|r| r[0].clone()).collect();
+                            crate::blobs::enqueue(
+                                &mut tx,
+                                &blob.store,
+                                name,
+                                Some(tenant),
+                                &objects,
+                                ctx.now,
+                            )
+                            .await?;
+                            blobs = objects.len() as u64;
+                        }
+                        for (i, link) in owned.iter().enumerate() {
+                            let keys: Vec<String> =
+                                deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
+                            erase_owned(
+                                &mut tx,
+                                session,
+                                selection,
+                                link,
+                                keys,
+                                &mut progress,
+                                ctx.now,
+                            )
+                            .await?;
+                        }
+                        (deleted.len() as u64, blobs)
+                    } else {
+                        (
+                            tx.execute(&sql)
+                                .await
+                                .with_context(|| format!("deleting from {name}"))?,
+                            0,
+                        )
+                    };
+                    if rows == 0 {
+                        tx.rollback().await?;
+                        break;
+                    }
+                    survivors.verify(&mut tx, &erasure).await?;
+                    progress.add(name, rows, blobs);
+                    progress.batches += 1;
+                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    tx.commit()
+                        .await
+                        .with_context(|| format!("committing a batch of {name}"))?;
+                    progress.longest_batch_ms = progress
+                        .longest_batch_ms
+                        .max(began.elapsed().as_millis() as u64);
+                    if let Some(pause) = args.batch_pause {
+                        tokio::time::sleep(pause.to_std()).await;
+                    }
                 }
-                survivors.verify(&mut tx, &erasure).await?;
-                progress.add(name, rows, blobs);
-                progress.batches += 1;
-                super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
-                tx.commit()
-                    .await
-                    .with_context(|| format!("committing a batch of {name}"))?;
-                progress.longest_batch_ms = progress
-                    .longest_batch_ms
-                    .max(began.elapsed().as_millis() as u64);
-                if let Some(pause) = args.batch_pause {
-                    tokio::time::sleep(pause.to_std()).await;
-                }
-            },
+            }
             Erase::Anonymise(columns) => {
                 if progress.tables.contains_key(name.as_str()) {
                     continue; // anonymised before an interruption: hashing twice would change values
@@ -470,7 +474,9 @@ async fn clear_references_into(
                 .ident(&child.name)
                 .push(" t WHERE ");
             push_references(&mut sql, selection, &child.name, link);
-            sql.push(" LIMIT ").bind(Param::Int(batch)).push(") RETURNING ");
+            sql.push(" LIMIT ")
+                .bind(Param::Int(batch))
+                .push(") RETURNING ");
             crate::selection::push_key_json(
                 &mut sql,
                 &session.db.dialect().quote(&child.name),
@@ -564,7 +570,7 @@ async fn finish(
             let erasure = TenantErasure::new(selection, &session.schema);
             let survivors =
                 Survivors::collect(&mut tx, &erasure, &tenant_node.name, &|sql: &mut Sql| {
-                    selection.push_parent_scope(sql, &tenant_node.name, "p")
+                    selection.push_tenant_rows(sql, "p")
                 })
                 .await?;
             let mut sql = tx.sql();

@@ -642,11 +642,15 @@ mod tests {
     #[test]
     fn sqlite_trigger_events_are_read_from_the_create_statement() {
         assert_eq!(
-            sqlite_trigger_events("CREATE TRIGGER audit_del AFTER DELETE ON documents BEGIN INSERT INTO x VALUES (1); END"),
+            sqlite_trigger_events(
+                "CREATE TRIGGER audit_del AFTER DELETE ON documents BEGIN INSERT INTO x VALUES (1); END"
+            ),
             (true, false)
         );
         assert_eq!(
-            sqlite_trigger_events("create trigger \"t\" before update of title, body on documents begin select 1; end"),
+            sqlite_trigger_events(
+                "create trigger \"t\" before update of title, body on documents begin select 1; end"
+            ),
             (false, true)
         );
         assert_eq!(

@@ -126,9 +126,9 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
     categories(map, &mut report.problems);
     plan_tiers(map, &schema, db, &mut report.problems).await?;
     if let Some(model) = &model {
-        not_null_references(model, &mut report.problems);
         conditions(model, db, &mut report.problems).await?;
         report.warnings = missing_indexes(map, model, db).await?;
+        not_null_references(model, &mut report.problems, &mut report.warnings);
         report.warnings.extend(triggers(model));
     }
     report.problems.sort_by(|a, b| {
@@ -322,12 +322,29 @@ async fn plan_tiers(
 /// erasure deletes cannot be cleared. Each action has its own rules (`erase.subject` for a
 /// DSAR, `erase.tenant` for delete-tenant), so each is checked with its own: a segment
 /// anonymised for a DSAR and deleted with its tenant is no problem for delete-tenant.
-fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
+/// For delete-tenant it is a problem (every tenant with such rows would be refused); for a
+/// DSAR a warning: only a subject whose rows meet there is refused, by the plan, before
+/// anything changes.
+fn not_null_references(model: &Model, problems: &mut Vec<Finding>, warnings: &mut Vec<Finding>) {
     type Rule = fn(&crate::map::EraseRules) -> &Erase;
     let actions: [(&str, Rule, bool); 2] = [
         ("dsar delete", |e| &e.subject, false),
         ("delete-tenant", |e| &e.tenant, true),
     ];
+    // The tables a DSAR can delete rows of: those a subject named by every identity reaches.
+    let subject = crate::selection::Subject {
+        identifiers: model
+            .identities
+            .keys()
+            .map(|name| crate::selection::Identifier {
+                name: name.clone(),
+                value: String::new(),
+            })
+            .collect(),
+    };
+    let reachable: BTreeSet<String> = crate::selection::SubjectSelection::new(model, None, subject)
+        .map(|s| s.tables().iter().cloned().collect())
+        .unwrap_or_default();
     for (action, rule, tenant_row_goes) in actions {
         for child in model.nodes.values() {
             let kept = rule(&child.spec.erase);
@@ -336,12 +353,20 @@ fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
             }
             for link in child.links.iter().filter(|l| !l.nullable) {
                 let parent_deleted = match model.nodes.get(&link.parent) {
-                    Some(parent) => *rule(&parent.spec.erase) == Erase::Delete,
+                    Some(parent) => {
+                        *rule(&parent.spec.erase) == Erase::Delete
+                            && (tenant_row_goes || reachable.contains(&parent.name))
+                    }
                     // A DSAR never deletes the tenant's row.
                     None => tenant_row_goes && model.tenant_erase == Erase::Delete,
                 };
                 if parent_deleted && link.parent != child.name {
-                    problems.push(Finding::new(
+                    let list = if tenant_row_goes {
+                        &mut *problems
+                    } else {
+                        &mut *warnings
+                    };
+                    list.push(Finding::new(
                         FindingKind::NotNullReference,
                         Some(&child.name),
                         link.columns.first().map(String::as_str),
@@ -368,7 +393,10 @@ pub fn erase_column_types(
     info: &TableInfo,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (action, erase) in [("subject", &spec.erase.subject), ("tenant", &spec.erase.tenant)] {
+    for (action, erase) in [
+        ("subject", &spec.erase.subject),
+        ("tenant", &spec.erase.tenant),
+    ] {
         let Erase::Anonymise(columns) = erase else {
             continue;
         };
