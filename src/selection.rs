@@ -644,11 +644,52 @@ pub fn push_tenant_scope(
     alias: &str,
     counter: &mut usize,
 ) {
-    push_scope_avoiding(model, tenant, sql, table, alias, counter, &mut Vec::new());
+    push_scope_avoiding(
+        model,
+        tenant,
+        sql,
+        table,
+        alias,
+        counter,
+        &mut Vec::new(),
+        None,
+    );
+}
+
+/// Stands for "some tenant" in [`push_any_tenant_scope`]; never a tenant id (it holds a NUL).
+const ANY_TENANT: &str = "\0privctl-any-tenant";
+
+/// The condition true for the rows of `table` that belong to some tenant, through any route
+/// (`map check` counts the rows for which it is false: they belong to no tenant).
+pub fn push_any_tenant_scope(model: &Model, sql: &mut Sql, table: &str, alias: &str) {
+    push_tenant_scope(model, Some(ANY_TENANT), sql, table, alias, &mut 0);
+}
+
+/// [`push_tenant_scope`] without the route through `without` (one of `table`'s links): true
+/// for the rows that still belong to the tenant once that reference is cleared.
+pub fn push_tenant_scope_without(
+    model: &Model,
+    tenant: Option<&str>,
+    sql: &mut Sql,
+    table: &str,
+    alias: &str,
+    without: &Link,
+) {
+    push_scope_avoiding(
+        model,
+        tenant,
+        sql,
+        table,
+        alias,
+        &mut 0,
+        &mut Vec::new(),
+        Some(without),
+    );
 }
 
 /// [`push_tenant_scope`], leaving out routes through the tables on `path` (the routes being
 /// written around this one), so a cycle of links is walked once.
+#[allow(clippy::too_many_arguments)]
 fn push_scope_avoiding(
     model: &Model,
     tenant: Option<&str>,
@@ -657,6 +698,7 @@ fn push_scope_avoiding(
     alias: &str,
     counter: &mut usize,
     path: &mut Vec<String>,
+    without: Option<&Link>,
 ) {
     let Some(tenant) = tenant else {
         sql.push("1 = 1");
@@ -674,6 +716,9 @@ fn push_scope_avoiding(
             r.via()
                 .is_none_or(|via| via != table && !path.iter().any(|p| p == via))
         })
+        .filter(
+            |r| !matches!((r, without), (Route::Parent(l) | Route::Tenant(l), Some(w)) if l == w),
+        )
         .collect();
     if routes.is_empty() {
         // Model::build refuses maps where a table cannot reach its tenant; a route cut by a
@@ -719,6 +764,7 @@ fn push_scope_avoiding(
                     &inner,
                     counter,
                     path,
+                    None,
                 );
                 sql.push(")");
             }
@@ -733,7 +779,7 @@ fn push_scope_avoiding(
                     .push(" ")
                     .push(&inner)
                     .push(" WHERE ");
-                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path);
+                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path, None);
                 sql.push(")");
             }
             Route::OwnedByTenant(link) => {
@@ -766,6 +812,16 @@ fn push_scope_avoiding(
 
 /// `= $tenant`, or with nested tenants `IN (<the tenant and every tenant under it>)`.
 fn push_tenant_is(model: &Model, tenant: &str, sql: &mut Sql, sql_type: &str) {
+    if tenant == ANY_TENANT {
+        sql.push("IN (SELECT ");
+        let t = model
+            .tenant
+            .as_ref()
+            .expect("a tenant route needs [tenant]");
+        let d = sql.dialect();
+        sql.push(&format!("{} FROM {})", d.quote(&t.id), d.quote(&t.name)));
+        return;
+    }
     match model
         .tenant
         .as_ref()

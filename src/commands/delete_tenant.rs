@@ -858,7 +858,7 @@ fn erase_owned<'a>(
 
 /// Clears, before anything is deleted, the nullable references privctl left out of the
 /// erasure order to break a cycle of foreign keys, on the tenant's rows that will be deleted.
-/// Refuses when such a reference is one of the rows' routes to the tenant: clearing it would
+/// Refuses when rows reach the tenant only through such a reference: clearing it would
 /// hide them from the deletion.
 async fn clear_broken_links(
     session: &Session,
@@ -871,13 +871,37 @@ async fn clear_broken_links(
         if child.global || child.spec.erase.tenant != Erase::Delete {
             continue;
         }
-        if child.routes.iter().any(|r| matches!(r, crate::model::Route::Parent(l) | crate::model::Route::Tenant(l) if l == link)) {
-            return Err(Failure::failed(format!(
-                "the foreign keys around `{table}` form a cycle that can only be broken at `{table}`.`{}`, which is also how its rows reach the tenant: clearing it would hide them from the deletion; nothing was deleted",
-                link.columns.join("`, `")
-            ))
-            .with_hint(format!("give `{table}` a tenant column (tenant = \"…\") or another route to the tenant"))
-            .into());
+        let is_route = child.routes.iter().any(|r| {
+            matches!(r, crate::model::Route::Parent(l) | crate::model::Route::Tenant(l) if l == link)
+        });
+        if is_route {
+            // Clearing it is safe only if every row keeps another route to the tenant.
+            let mut tx = begin(session, selection.tenant()).await?;
+            let mut sql = tx.sql();
+            sql.push("SELECT count(*) FROM ")
+                .ident(table)
+                .push(" t WHERE ");
+            selection.push_scope(&mut sql, table, "t");
+            sql.push(" AND NOT (");
+            crate::selection::push_tenant_scope_without(
+                model,
+                Some(selection.tenant()),
+                &mut sql,
+                table,
+                "t",
+                link,
+            );
+            sql.push(")");
+            let stranded = count(&mut tx, &sql).await?;
+            tx.rollback().await?;
+            if stranded > 0 {
+                return Err(Failure::failed(format!(
+                    "the foreign keys around `{table}` form a cycle that can only be broken at `{table}`.`{}`, and {stranded} row(s) of `{table}` reach the tenant only through it: clearing it would hide them from the deletion; nothing was deleted",
+                    link.columns.join("`, `")
+                ))
+                .with_hint(format!("give `{table}` a tenant column (tenant = \"…\") or another route to the tenant"))
+                .into());
+            }
         }
         loop {
             let mut tx = begin(session, selection.tenant()).await?;

@@ -63,6 +63,9 @@ pub enum FindingKind {
     Trigger,
     /// A column privctl filters on has no index (a warning).
     MissingIndex,
+    /// Rows that no route leads to any tenant (a warning): no tenant-scoped command reaches
+    /// them; a DSAR with `--all-tenants` does.
+    TenantlessRows,
 }
 
 /// One problem or warning, naming the table and column at fault.
@@ -130,6 +133,7 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
         report.warnings = missing_indexes(map, model, db).await?;
         not_null_references(model, &mut report.problems, &mut report.warnings);
         report.warnings.extend(triggers(model));
+        report.warnings.extend(tenantless_rows(model, db).await?);
     }
     report.problems.sort_by(|a, b| {
         (a.kind, &a.table, &a.column, &a.detail).cmp(&(b.kind, &b.table, &b.column, &b.detail))
@@ -635,6 +639,48 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
             warnings.push(finding);
         }
     }
+    Ok(warnings)
+}
+
+/// Tables whose routes to the tenant are all nullable, and how many of their rows belong to no
+/// tenant today.
+async fn tenantless_rows(model: &Model, db: &Db) -> Result<Vec<Finding>> {
+    let mut warnings = Vec::new();
+    if model.tenant.is_none() {
+        return Ok(warnings);
+    }
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    for node in model.nodes.values().filter(|n| !n.global) {
+        let total = match node.routes.as_slice() {
+            [crate::model::Route::Column { column, .. }] => {
+                node.info.column(column).is_some_and(|c| !c.nullable)
+            }
+            [crate::model::Route::Parent(l) | crate::model::Route::Tenant(l)] => !l.nullable,
+            _ => false,
+        };
+        if total || node.routes.is_empty() {
+            continue;
+        }
+        let mut sql = db.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(&node.name)
+            .push(" t WHERE NOT (");
+        crate::selection::push_any_tenant_scope(model, &mut sql, &node.name, "t");
+        sql.push(")");
+        let rows = crate::plan::count(&mut tx, &sql).await?;
+        if rows > 0 {
+            warnings.push(Finding::new(
+                FindingKind::TenantlessRows,
+                Some(&node.name),
+                None,
+                format!(
+                    "{rows} row(s) of `{}` belong to no tenant (every route to one is NULL): export-tenant, delete-tenant and a DSAR with --tenant never reach them; `dsar … --all-tenants` does",
+                    node.name
+                ),
+            ));
+        }
+    }
+    tx.rollback().await?;
     Ok(warnings)
 }
 
