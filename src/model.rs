@@ -28,6 +28,18 @@ pub struct Node {
     pub routes: Vec<Route>,
 }
 
+impl Node {
+    /// Whether every row reaches a tenant: one route, a NOT NULL tenant column or NOT NULL
+    /// foreign key. (A table with routes that can all be NULL may hold rows of no tenant.)
+    pub fn always_in_a_tenant(&self) -> bool {
+        match self.routes.as_slice() {
+            [Route::Column { column, .. }] => self.info.column(column).is_some_and(|c| !c.nullable),
+            [Route::Parent(l) | Route::Tenant(l)] => !l.nullable,
+            _ => false,
+        }
+    }
+}
+
 /// One way a row reaches its tenant. A row belongs to tenant T when *any* of its routes leads
 /// to T (SPEC section 2): a table whose tenant column is NOT NULL, or which has a NOT NULL
 /// foreign key into a table that always reaches its tenant, has that one route; every other

@@ -329,3 +329,91 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// What the database does on its own (here a trigger that files a row of no tenant when a
+    /// folder goes) is checked after delete-tenant independently of the routes that found the
+    /// rows: a row that belongs to no tenant and did not before is an error, never `remaining: 0`.
+    async fn delete_tenant_fails_on_rows_it_left_without_a_tenant(dialect: Dialect) {
+        let (db, privctl) = setup(dialect).await;
+        match dialect {
+            Dialect::Sqlite => {
+                db.execute(
+                    "CREATE TRIGGER folders_gone AFTER DELETE ON folders BEGIN \
+                     INSERT INTO bookings (id, team_id, attendee_email) VALUES (100 + old.id, NULL, 'jane@example.com'); END;",
+                )
+                .await
+            }
+            Dialect::Postgres => {
+                db.execute(
+                    "CREATE FUNCTION folders_gone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     INSERT INTO bookings (id, team_id, attendee_email) VALUES (100 + old.id, NULL, 'jane@example.com'); \
+                     RETURN old; END $$; \
+                     CREATE TRIGGER folders_gone AFTER DELETE ON folders FOR EACH ROW EXECUTE FUNCTION folders_gone();",
+                )
+                .await
+            }
+        }
+        let plan = privctl
+            .clone()
+            .args(["--format", "json", "delete-tenant", "--tenant", "acme"])
+            .run()
+            .success()
+            .json();
+        let run = privctl
+            .clone()
+            .args(["delete-tenant", "--tenant", "acme", "--confirm"])
+            .arg(token_of(&plan))
+            .run();
+        run.code(1);
+        assert!(
+            run.stderr.contains("belong to no tenant") && run.stderr.contains("bookings (1 rows)"),
+            "{}",
+            run.stderr
+        );
+        // The tenant row stays, so the job can be finished once the map is fixed.
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM teams WHERE id = 'acme'").await,
+            1
+        );
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// A request across tenants erases the subject in every tenant and in rows of no tenant,
+    /// under one token; a tenant under legal hold stops it.
+    async fn dsar_delete_across_tenants_erases_everywhere_under_one_token(dialect: Dialect) {
+        let (db, privctl) = setup(dialect).await;
+        let before = all_rows(&db).await;
+        let everywhere = ["--all-tenants", "--email", "jane@example.com"];
+        db.execute("UPDATE teams SET legal_hold = true WHERE id = 'globex'").await;
+        let held = privctl
+            .clone()
+            .args(["dsar", "delete"])
+            .args(everywhere)
+            .run();
+        held.code(1);
+        assert!(held.stderr.contains("legal hold"), "{}", held.stderr);
+        db.execute("UPDATE teams SET legal_hold = false WHERE id = 'globex'").await;
+        let plan = privctl
+            .clone()
+            .args(["--format", "json", "dsar", "delete"])
+            .args(everywhere)
+            .run()
+            .success()
+            .json();
+        let done = privctl
+            .clone()
+            .args(["--format", "json", "dsar", "delete"])
+            .args(everywhere)
+            .arg("--confirm")
+            .arg(token_of(&plan))
+            .run()
+            .success()
+            .json();
+        assert_eq!(done["remaining"], 0, "{done}");
+        assert_eq!(all_rows(&db).await, minus(&before, &jane_everywhere()));
+        db.cleanup().await;
+    }
+}

@@ -165,6 +165,10 @@ struct Progress {
     blobs: Map<String, Value>,
     longest_batch_ms: u64,
     batches: u64,
+    /// table → rows of no tenant when the job started (tables whose routes can all be NULL):
+    /// more at the end means rows of this tenant lost their route without being erased.
+    #[serde(default)]
+    tenantless_before: Map<String, Value>,
 }
 
 impl Progress {
@@ -222,8 +226,13 @@ async fn execute(
                     .await;
                 return Err(error);
             }
+            let mut progress = Progress::default();
+            for (table, rows) in tenantless_counts(&mut tx, selection.model()).await? {
+                progress.tenantless_before.insert(table, json!(rows));
+            }
+            super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
             tx.commit().await.context("starting the deletion job")?;
-            (Progress::default(), false)
+            (progress, false)
         }
     };
 
@@ -550,7 +559,6 @@ async fn finish(
         ))
         .into());
     }
-
     let push_id = |sql: &mut crate::db::Sql| selection.push_tenant_rows(sql, "t");
     // What the tenant row owns (`[tenant] links`), read before the row goes.
     let mut owned_keys = Vec::new();
@@ -610,6 +618,28 @@ async fn finish(
         }
     }
     progress.add(&tenant_node.name, tenant_rows, 0);
+    // Independently of the routes that found the rows: no row may have lost its way to a
+    // tenant without being erased (an owned row whose owner is gone, a reference the database
+    // set to NULL, a cycle cleared).
+    let mut stranded = Vec::new();
+    for (table, rows) in tenantless_counts(&mut tx, model).await? {
+        let before = progress
+            .tenantless_before
+            .get(&table)
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if rows > before {
+            stranded.push(format!("{table} ({} rows)", rows - before));
+        }
+    }
+    if !stranded.is_empty() {
+        return Err(Failure::failed(format!(
+            "the deletion of tenant `{tenant}` left rows that belong to no tenant any more in {}: they lost their route to the tenant without being erased; nothing of this last step was committed and the job stays open",
+            stranded.join(", ")
+        ))
+        .with_hint("run `privctl map check` (tenantless_rows) and map those rows' routes; then run the same command again")
+        .into());
+    }
 
     let mut sql = tx.sql();
     sql.push("UPDATE privctl_jobs SET state = 'done', progress = ")
@@ -694,6 +724,27 @@ async fn finish(
         .into());
     }
     Ok(())
+}
+
+/// Rows of no tenant in each table whose routes to a tenant can all be NULL.
+async fn tenantless_counts(tx: &mut Tx, model: &crate::model::Model) -> Result<Vec<(String, u64)>> {
+    let mut out = Vec::new();
+    for node in model
+        .nodes
+        .values()
+        // Kept rows (anonymised, retained) may lose their tenant when their parents go: the
+        // map asks for that. Deleted ones may not.
+        .filter(|n| !n.global && !n.always_in_a_tenant() && n.spec.erase.tenant == Erase::Delete)
+    {
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(&node.name)
+            .push(" t WHERE NOT COALESCE((");
+        crate::selection::push_any_tenant_scope(model, &mut sql, &node.name, "t");
+        sql.push("), 1 = 0)");
+        out.push((node.name.clone(), count(tx, &sql).await?));
+    }
+    Ok(out)
 }
 
 /// Leaves out the rows of `table` that the tenant row references through `[tenant] links`:
@@ -882,7 +933,8 @@ async fn clear_broken_links(
                 .ident(table)
                 .push(" t WHERE ");
             selection.push_scope(&mut sql, table, "t");
-            sql.push(" AND NOT (");
+            // A NULL reference makes its route unknown, not false: COALESCE counts it out.
+            sql.push(" AND NOT COALESCE((");
             crate::selection::push_tenant_scope_without(
                 model,
                 Some(selection.tenant()),
@@ -891,7 +943,7 @@ async fn clear_broken_links(
                 "t",
                 link,
             );
-            sql.push(")");
+            sql.push("), 1 = 0)");
             let stranded = count(&mut tx, &sql).await?;
             tx.rollback().await?;
             if stranded > 0 {

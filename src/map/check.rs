@@ -651,22 +651,17 @@ async fn tenantless_rows(model: &Model, db: &Db) -> Result<Vec<Finding>> {
     }
     let mut tx = db.begin(TxMode::Snapshot).await?;
     for node in model.nodes.values().filter(|n| !n.global) {
-        let total = match node.routes.as_slice() {
-            [crate::model::Route::Column { column, .. }] => {
-                node.info.column(column).is_some_and(|c| !c.nullable)
-            }
-            [crate::model::Route::Parent(l) | crate::model::Route::Tenant(l)] => !l.nullable,
-            _ => false,
-        };
+        let total = node.always_in_a_tenant();
         if total || node.routes.is_empty() {
             continue;
         }
         let mut sql = db.sql();
         sql.push("SELECT count(*) FROM ")
             .ident(&node.name)
-            .push(" t WHERE NOT (");
+            .push(" t WHERE NOT COALESCE((");
         crate::selection::push_any_tenant_scope(model, &mut sql, &node.name, "t");
-        sql.push(")");
+        // A NULL reference makes its route unknown, not false.
+        sql.push("), 1 = 0)");
         let rows = crate::plan::count(&mut tx, &sql).await?;
         if rows > 0 {
             warnings.push(Finding::new(
