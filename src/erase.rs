@@ -6,11 +6,13 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::db::{Param, Sql, Tx};
+use crate::db::{Param, Schema, Sql, Tx};
+use crate::effects::{Erasure as _, SubjectErasure, Survivors};
 use crate::error::Failure;
 use crate::ledger::Ledger;
 use crate::map::{AnonymiseMode, Effect, Erase};
 use crate::plan::{Plan, count};
+use crate::scrub::{REDACTED, Scrubber};
 use crate::selection::SubjectSelection;
 
 /// What an erasure did to one table.
@@ -33,15 +35,31 @@ pub struct ErasureOutcome {
 }
 
 /// Erases the materialised `selection` as `plan` says. The caller commits.
+#[allow(clippy::too_many_arguments)]
 pub async fn erase_subject(
     tx: &mut Tx,
     selection: &SubjectSelection<'_>,
     plan: &Plan,
+    schema: &Schema,
     tenant: Option<&str>,
     ledger: &Ledger,
     now: Timestamp,
 ) -> Result<ErasureOutcome> {
     let model = selection.model();
+    // Before anything changes: the rows outside the erasure that reference what it deletes.
+    let erasure = SubjectErasure {
+        selection,
+        plan,
+        schema,
+    };
+    let mut survivors = Survivors::default();
+    for parent in erasure.deleted_tables() {
+        let found = Survivors::collect(tx, &erasure, &parent, &|sql: &mut Sql| {
+            selection.push_selected(sql, &parent, "p", &mut 0)
+        })
+        .await?;
+        survivors.extend(found);
+    }
     // References left out of the erasure order to break a cycle of foreign keys: cleared on
     // the rows being deleted, so parents can go before those children.
     for (table, link) in &model.broken_links {
@@ -128,6 +146,9 @@ pub async fn erase_subject(
         }
         outcomes.push(outcome);
     }
+
+    // What the database did (and what privctl cleared): no row left belonging to no tenant.
+    survivors.verify(tx, &erasure).await?;
 
     // Every erasure verifies itself: select again, from scratch, what should be gone.
     let mut remaining = 0;
@@ -244,16 +265,42 @@ async fn anonymise(
     columns: &[(String, AnonymiseMode)],
     ledger: &Ledger,
 ) -> Result<u64> {
-    let node = selection.model().node(table);
-    anonymise_rows(tx, &node.key, &node.info, table, columns, ledger, |sql| {
-        selection.push_selected(sql, table, "t", &mut 0)
-    })
+    let model = selection.model();
+    let node = model.node(table);
+    let scrubber = subject_scrubber(selection);
+    anonymise_rows(
+        tx,
+        &node.key,
+        &node.info,
+        table,
+        columns,
+        ledger,
+        Some(&scrubber),
+        |sql| selection.push_selected(sql, table, "t", &mut 0),
+    )
     .await
 }
 
+/// The subject's identifiers, as `scrub` looks for them.
+pub fn subject_scrubber(selection: &SubjectSelection<'_>) -> Scrubber {
+    let model = selection.model();
+    Scrubber::new(
+        selection
+            .subject()
+            .identifiers
+            .iter()
+            .filter_map(|i| model.identities.get(&i.name).map(|k| (k, i.value.as_str()))),
+    )
+}
+
 /// Anonymises the rows of `table` (alias `t`) matching the condition `push_where` writes:
-/// `null` and `redact` columns in one statement, `hash` columns row by row (the database cannot
-/// compute an HMAC portably; keyed with the ledger key so equal inputs stay equal).
+/// `null` and `redact` columns in one statement; `hash` and `scrub` columns computed here, in
+/// pages of rows read in key order and written back with one statement per page (the database
+/// cannot compute an HMAC or find a phone number portably). Hashes are keyed with the ledger key
+/// so equal inputs stay equal. JSON columns keep their type: `redact` writes the JSON string
+/// `"[redacted]"`, `hash` the hash as a JSON string, `scrub` rewrites the document's strings.
+/// `scrubber` holds the subject's identifiers; without one (a tenant's erasure) `scrub` is refused.
+#[allow(clippy::too_many_arguments)]
 pub async fn anonymise_rows(
     tx: &mut Tx,
     key: &[String],
@@ -261,17 +308,34 @@ pub async fn anonymise_rows(
     table: &str,
     columns: &[(String, AnonymiseMode)],
     ledger: &Ledger,
+    scrubber: Option<&Scrubber>,
     push_where: impl Fn(&mut Sql),
 ) -> Result<u64> {
+    let sql_type = |column: &str| {
+        info.column(column)
+            .map_or("text", |c| c.sql_type.as_str())
+            .to_owned()
+    };
+    let is_json = |column: &str| info.column(column).is_some_and(|c| c.is_json());
     let plain: Vec<&(String, AnonymiseMode)> = columns
         .iter()
-        .filter(|(_, m)| *m != AnonymiseMode::Hash)
+        .filter(|(_, m)| matches!(m, AnonymiseMode::Null | AnonymiseMode::Redact))
         .collect();
-    let hashed: Vec<&String> = columns
+    let computed: Vec<&(String, AnonymiseMode)> = columns
         .iter()
-        .filter(|(_, m)| *m == AnonymiseMode::Hash)
-        .map(|(c, _)| c)
+        .filter(|(_, m)| matches!(m, AnonymiseMode::Hash | AnonymiseMode::Scrub))
         .collect();
+    if scrubber.is_none()
+        && let Some((column, _)) = computed.iter().find(|(_, m)| *m == AnonymiseMode::Scrub)
+    {
+        return Err(Failure::failed(format!(
+            "`{table}`.`{column}` is anonymised with `scrub`, which needs a data subject's identifiers: it is for `dsar delete` only"
+        ))
+        .with_hint(format!(
+            "give the table another effect for delete-tenant: erase = {{ subject = {{ anonymise = {{ {column} = \"scrub\" }} }}, tenant = \"delete\" }}"
+        ))
+        .into());
+    }
     let mut affected = 0;
     if !plain.is_empty() {
         let mut sql = tx.sql();
@@ -283,7 +347,11 @@ pub async fn anonymise_rows(
             sql.ident(column).push(" = ");
             match mode {
                 AnonymiseMode::Null => sql.push("NULL"),
-                _ => sql.bind(Param::Text("[redacted]".into())),
+                _ if is_json(column) => {
+                    let redacted = serde_json::Value::from(REDACTED).to_string();
+                    sql.bind_as(&redacted, &sql_type(column))
+                }
+                _ => sql.bind(Param::Text(REDACTED.into())),
             };
         }
         sql.push(" WHERE ");
@@ -293,56 +361,168 @@ pub async fn anonymise_rows(
             .await
             .with_context(|| format!("anonymising {table}"))?;
     }
-    if hashed.is_empty() {
+    if computed.is_empty() {
         return Ok(affected);
     }
-    let mut select = tx.sql();
-    select.push("SELECT ");
-    crate::selection::push_key_json(&mut select, "t", key);
-    for column in &hashed {
-        select.push(", CAST(").column("t", column).push(" AS text)");
-    }
-    select.push(" FROM ").ident(table).push(" t WHERE ");
-    push_where(&mut select);
-    let rows = tx
-        .fetch_rows(&select)
-        .await
-        .with_context(|| format!("reading {table} to hash"))?;
-    for row in &rows {
-        let values: Vec<serde_json::Value> =
-            serde_json::from_str(row[0].as_deref().unwrap_or("[]"))?;
-        let mut sql = tx.sql();
-        sql.push("UPDATE ").ident(table).push(" SET ");
-        for (i, column) in hashed.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.ident(column).push(" = ");
-            match &row[i + 1] {
-                Some(value) => sql.bind(Param::Text(
-                    ledger.digest(format!("privctl-anonymise/1\0{value}").as_bytes()),
-                )),
-                None => sql.push("NULL"),
-            };
+
+    // Keyset pages: each page starts after the last key of the one before.
+    let mut seen = 0u64;
+    let mut after: Option<Vec<String>> = None;
+    loop {
+        let mut select = tx.sql();
+        select.push("SELECT ");
+        crate::selection::push_key_json(&mut select, "t", key);
+        for (column, _) in &computed {
+            select.push(", CAST(").column("t", column).push(" AS text)");
         }
-        sql.push(" WHERE ");
-        for (i, (column, value)) in key.iter().zip(&values).enumerate() {
-            if i > 0 {
-                sql.push(" AND ");
-            }
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let sql_type = info
-                .column(column)
-                .map_or("text", |c| c.sql_type.as_str())
-                .to_owned();
-            sql.ident(column).push(" = ").bind_as(&text, &sql_type);
+        select.push(" FROM ").ident(table).push(" t WHERE ");
+        push_where(&mut select);
+        if let Some(last) = &after {
+            select.push(" AND ");
+            push_key_after(&mut select, key, last, &sql_type);
         }
-        tx.execute(&sql)
+        select
+            .push(" ORDER BY ")
+            .columns("t", key)
+            .push(" LIMIT ")
+            .bind(Param::Int(ANONYMISE_PAGE));
+        select.for_update();
+        let rows = tx
+            .fetch_rows(&select)
             .await
-            .with_context(|| format!("hashing columns of {table}"))?;
+            .with_context(|| format!("reading {table} to anonymise"))?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        seen += rows.len() as u64;
+        after = Some(key_values(last[0].as_deref())?);
+
+        // column → (row key, new value) for the rows whose value changes
+        let mut changes: Vec<Vec<(Vec<String>, Option<String>)>> = vec![Vec::new(); computed.len()];
+        let mut changed_keys: Vec<Vec<String>> = Vec::new();
+        for row in &rows {
+            let row_key = key_values(row[0].as_deref())?;
+            let mut any = false;
+            for (i, (column, mode)) in computed.iter().enumerate() {
+                let Some(value) = row[i + 1].as_deref() else {
+                    continue; // NULL stays NULL
+                };
+                let new = match mode {
+                    AnonymiseMode::Hash => {
+                        let hash =
+                            ledger.digest(format!("privctl-anonymise/1\0{value}").as_bytes());
+                        Some(if is_json(column) {
+                            serde_json::Value::from(hash).to_string()
+                        } else {
+                            hash
+                        })
+                    }
+                    _ => scrubber
+                        .expect("checked above")
+                        .scrub_stored(value, is_json(column)),
+                };
+                if let Some(new) = new {
+                    changes[i].push((row_key.clone(), Some(new)));
+                    any = true;
+                }
+            }
+            if any {
+                changed_keys.push(row_key);
+            }
+        }
+        if !changed_keys.is_empty() {
+            let mut sql = tx.sql();
+            sql.push("UPDATE ").ident(table).push(" AS t SET ");
+            let mut first = true;
+            for (i, (column, _)) in computed.iter().enumerate() {
+                if changes[i].is_empty() {
+                    continue;
+                }
+                if !std::mem::take(&mut first) {
+                    sql.push(", ");
+                }
+                sql.ident(column).push(" = CASE");
+                for (row_key, value) in &changes[i] {
+                    sql.push(" WHEN ");
+                    push_key_equals(&mut sql, key, row_key, &sql_type);
+                    sql.push(" THEN ");
+                    match value {
+                        Some(v) => sql.bind_as(v, &sql_type(column)),
+                        None => sql.push("NULL"),
+                    };
+                }
+                sql.push(" ELSE ").column("t", column).push(" END");
+            }
+            // The statement carries the caller's condition (the tenant) as well as the keys.
+            sql.push(" WHERE (");
+            push_where(&mut sql);
+            sql.push(") AND (");
+            for (i, row_key) in changed_keys.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" OR ");
+                }
+                push_key_equals(&mut sql, key, row_key, &sql_type);
+            }
+            sql.push(")");
+            tx.execute(&sql)
+                .await
+                .with_context(|| format!("anonymising columns of {table}"))?;
+        }
+        if (rows.len() as i64) < ANONYMISE_PAGE {
+            break;
+        }
     }
-    Ok(affected.max(rows.len() as u64))
+    Ok(affected.max(seen))
+}
+
+/// Rows read and rewritten per statement when values are computed in Rust (`hash`, `scrub`).
+const ANONYMISE_PAGE: i64 = 500;
+
+/// A row key from its JSON text (`[1]`, `["a", 2]`), each value as text.
+pub(crate) fn key_values(json: Option<&str>) -> Result<Vec<String>> {
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(json.unwrap_or("[]")).context("reading a row key")?;
+    Ok(values
+        .into_iter()
+        .map(|value| match value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect())
+}
+
+/// `(t.k1 = v1 AND t.k2 = v2)`, each value converted to its column's type.
+pub(crate) fn push_key_equals(
+    sql: &mut Sql,
+    key: &[String],
+    values: &[String],
+    sql_type: &impl Fn(&str) -> String,
+) {
+    sql.push("(");
+    for (i, (column, value)) in key.iter().zip(values).enumerate() {
+        if i > 0 {
+            sql.push(" AND ");
+        }
+        sql.column("t", column)
+            .push(" = ")
+            .bind_as(value, &sql_type(column));
+    }
+    sql.push(")");
+}
+
+/// `(t.k1, t.k2) > (v1, v2)`: the rows after `values` in key order.
+fn push_key_after(
+    sql: &mut Sql,
+    key: &[String],
+    values: &[String],
+    sql_type: &impl Fn(&str) -> String,
+) {
+    sql.push("(").columns("t", key).push(") > (");
+    for (i, (column, value)) in key.iter().zip(values).enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_as(value, &sql_type(column));
+    }
+    sql.push(")");
 }

@@ -294,6 +294,9 @@ impl Model {
             for column in &key {
                 check("key", column);
             }
+            for f in crate::map::check::erase_column_types(name, spec, info) {
+                missing(f.kind, name, f.column.as_deref(), f.detail);
+            }
             if key.is_empty() {
                 missing(
                     FindingKind::NoRowIdentity,

@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::db::Tx;
+use crate::db::{Schema, Tx};
+use crate::effects::{self, DatabaseEffect, SubjectErasure, TenantErasure, TriggerWarning};
 use crate::error::Failure;
 use crate::ledger::sha256_hex;
 use crate::map::Effect;
@@ -49,6 +50,10 @@ pub struct Plan {
     pub tables: Vec<TablePlan>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cleared_references: Vec<ClearedReference>,
+    /// What the database's own ON DELETE actions do to rows privctl does not erase itself.
+    pub database_effects: Vec<DatabaseEffect>,
+    /// Tables whose triggers fire on the erasure (their effects cannot be predicted).
+    pub triggers: Vec<TriggerWarning>,
 }
 
 impl Plan {
@@ -74,6 +79,17 @@ impl Plan {
                 t.keys_digest
             ));
         }
+        // The database's own effects are part of what a token authorises.
+        for e in &self.database_effects {
+            text.push_str(&format!(
+                "effect\0{}\0{}\0{}\0{}\0{}\n",
+                e.table,
+                e.column,
+                e.references,
+                e.action.as_sql(),
+                e.rows
+            ));
+        }
         sha256_hex(text.as_bytes())
     }
 
@@ -89,7 +105,12 @@ impl Plan {
                 )
             })
             .collect();
-        json!({ "tables": tables })
+        let effects: BTreeMap<String, u64> = self
+            .database_effects
+            .iter()
+            .map(|e| (e.describe(), e.rows))
+            .collect();
+        json!({ "tables": tables, "database_effects": effects })
     }
 
     /// Lines saying how this plan differs from `issued` (a [`Plan::summary`]).
@@ -127,6 +148,20 @@ impl Plan {
                 ));
             }
         }
+        let before_effects = issued.get("database_effects").and_then(Value::as_object);
+        for e in &self.database_effects {
+            let old = before_effects
+                .and_then(|b| b.get(&e.describe()))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            if old != e.rows {
+                lines.push(format!(
+                    "  the database's {}: {old} rows at the dry run, {} now",
+                    e.describe(),
+                    e.rows
+                ));
+            }
+        }
         if lines.is_empty() {
             lines.push("  the plan's digest differs (the map or the erase rules changed)".into());
         }
@@ -135,8 +170,13 @@ impl Plan {
 }
 
 /// Computes the plan for a subject selection inside `tx`; refuses when erasure would have to
-/// set a NOT NULL reference to NULL.
-pub async fn plan_subject(tx: &mut Tx, selection: &SubjectSelection<'_>) -> Result<Plan> {
+/// set a NOT NULL reference to NULL, or when the database's own ON DELETE actions would reach
+/// another tenant's rows or delete kept ones.
+pub async fn plan_subject(
+    tx: &mut Tx,
+    selection: &SubjectSelection<'_>,
+    schema: &Schema,
+) -> Result<Plan> {
     let model = selection.model();
     let mut tables = Vec::new();
     for name in selection.tables() {
@@ -188,8 +228,19 @@ pub async fn plan_subject(tx: &mut Tx, selection: &SubjectSelection<'_>) -> Resu
     let mut plan = Plan {
         tables,
         cleared_references: Vec::new(),
+        database_effects: Vec::new(),
+        triggers: Vec::new(),
     };
     plan.cleared_references = cleared_references(tx, selection, &plan).await?;
+    let erasure = SubjectErasure {
+        selection,
+        plan: &plan,
+        schema,
+    };
+    let effects = effects::predict(tx, &erasure).await?;
+    let triggers = effects::triggers(&erasure, &plan, &effects);
+    plan.database_effects = effects;
+    plan.triggers = triggers;
     Ok(plan)
 }
 
@@ -323,6 +374,7 @@ pub(crate) async fn count(tx: &mut Tx, sql: &crate::db::Sql) -> Result<u64> {
 pub async fn plan_tenant(
     tx: &mut Tx,
     selection: &crate::selection::TenantSelection<'_>,
+    schema: &Schema,
 ) -> Result<Plan> {
     let model = selection.model();
     let mut tables = Vec::new();
@@ -377,6 +429,8 @@ pub async fn plan_tenant(
     let mut plan = Plan {
         tables,
         cleared_references: Vec::new(),
+        database_effects: Vec::new(),
+        triggers: Vec::new(),
     };
 
     // Kept rows (retained, anonymised) that point at deleted rows lose the reference.
@@ -430,6 +484,11 @@ pub async fn plan_tenant(
         }
     }
     plan.cleared_references = cleared;
+    let erasure = TenantErasure::planned(selection, schema, &plan);
+    let effects = effects::predict(tx, &erasure).await?;
+    let triggers = effects::triggers(&erasure, &plan, &effects);
+    plan.database_effects = effects;
+    plan.triggers = triggers;
     Ok(plan)
 }
 

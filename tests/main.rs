@@ -12,6 +12,7 @@ mod confirm;
 mod discover;
 mod docs;
 mod dsar;
+mod erasure;
 mod harness;
 mod map;
 mod map_check;

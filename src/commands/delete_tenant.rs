@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, Session};
 use crate::confirm::{self, Binding, Expected};
-use crate::db::{Param, Tx, TxMode};
+use crate::db::{Param, Sql, Tx, TxMode};
+use crate::effects::{Survivors, TenantErasure, count_homeless};
 use crate::erase::anonymise_rows;
 use crate::error::Failure;
 use crate::ledger::{NewEntry, sha256_hex};
@@ -86,7 +87,7 @@ async fn begin(session: &Session, tenant: &str) -> Result<Tx> {
 async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'_>) -> Result<()> {
     let tenant = selection.tenant();
     let mut tx = begin(session, tenant).await?;
-    let plan = plan_tenant(&mut tx, selection).await?;
+    let plan = plan_tenant(&mut tx, selection, &session.schema).await?;
     let binding = Binding {
         action: ACTION.into(),
         tenant: Some(tenant.to_owned()),
@@ -121,6 +122,8 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
             "tables": plan.tables,
             "total_rows": plan.total_rows(),
             "cleared_references": plan.cleared_references,
+            "database_effects": plan.database_effects,
+            "triggers": plan.triggers,
         }))?);
     }
     let rows = plan
@@ -142,6 +145,7 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
                 .line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
         }
     }
+    super::dsar::print_database_effects(ctx, &plan)?;
     ctx.ui
         .line(&format!("{} rows of tenant {tenant}", plan.total_rows()))?;
     ctx.ui.line(&format!(
@@ -234,102 +238,114 @@ async fn execute(
 
     let model = selection.model();
     let batch = i64::from(args.batch_size);
+    let erasure = TenantErasure::new(selection, &session.schema);
     clear_broken_links(session, selection, batch).await?;
     for name in model.erase_order.iter().filter(|n| !model.node(n).global) {
         let node = model.node(name);
         clear_references_into(session, selection, name, batch).await?;
         match &node.spec.erase.tenant {
-            Erase::Delete => loop {
-                let began = Instant::now();
+            Erase::Delete => {
+                // The rows outside the erasure that reference this table's rows of the tenant,
+                // read once: each batch checks them before it commits.
                 let mut tx = begin(session, tenant).await?;
-                let mut sql = tx.sql();
-                sql.push("DELETE FROM ")
-                    .ident(name)
-                    .push(" WHERE ")
-                    .tuple(&session.db.dialect().quote(name), &node.key);
-                sql.push(" IN (SELECT ")
-                    .columns("x", &node.key)
-                    .push(" FROM ")
-                    .ident(name)
-                    .push(" x WHERE ");
-                selection.push_scope(&mut sql, name, "x");
-                // Rows the tenant row owns go after it (the foreign key is the tenant row's).
-                push_not_owned_by_tenant(&mut sql, model, name, "x");
-                // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
-                // instead of finding and sorting every remaining row on each batch.
-                sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
-                let owned: Vec<&Link> = owned_links(model, node);
-                let returned = !owned.is_empty() || node.spec.blob.is_some();
-                let (rows, blobs) = if returned {
-                    sql.push(" RETURNING ");
-                    match &node.spec.blob {
-                        Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
-                        None => sql.push("NULL"),
-                    };
-                    for link in &owned {
-                        sql.push(", CAST(")
-                            .ident(&link.columns[0])
-                            .push(" AS text)");
-                    }
-                    let deleted = tx
-                        .fetch_rows(&sql)
-                        .await
-                        .with_context(|| format!("deleting from {name}"))?;
-                    let mut blobs = 0;
-                    if let Some(blob) = &node.spec.blob {
-                        let objects: Vec<String> =
-                            deleted.iter().filter_map(|r| r[0].clone()).collect();
-                        crate::blobs::enqueue(
-                            &mut tx,
-                            &blob.store,
-                            name,
-                            Some(tenant),
-                            &objects,
-                            ctx.now,
-                        )
-                        .await?;
-                        blobs = objects.len() as u64;
-                    }
-                    for (i, link) in owned.iter().enumerate() {
-                        let keys: Vec<String> =
-                            deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
-                        erase_owned(
-                            &mut tx,
-                            session,
-                            selection,
-                            link,
-                            keys,
-                            &mut progress,
-                            ctx.now,
-                        )
-                        .await?;
-                    }
-                    (deleted.len() as u64, blobs)
-                } else {
-                    (
-                        tx.execute(&sql)
+                let survivors = Survivors::collect(&mut tx, &erasure, name, &|sql: &mut Sql| {
+                    selection.push_scope(sql, name, "p")
+                })
+                .await?;
+                tx.rollback().await?;
+                loop {
+                    let began = Instant::now();
+                    let mut tx = begin(session, tenant).await?;
+                    let mut sql = tx.sql();
+                    sql.push("DELETE FROM ")
+                        .ident(name)
+                        .push(" WHERE ")
+                        .tuple(&session.db.dialect().quote(name), &node.key);
+                    sql.push(" IN (SELECT ")
+                        .columns("x", &node.key)
+                        .push(" FROM ")
+                        .ident(name)
+                        .push(" x WHERE ");
+                    selection.push_scope(&mut sql, name, "x");
+                    // Rows the tenant row owns go after it (the foreign key is the tenant row's).
+                    push_not_owned_by_tenant(&mut sql, model, name, "x");
+                    // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
+                    // instead of finding and sorting every remaining row on each batch.
+                    sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+                    let owned: Vec<&Link> = owned_links(model, node);
+                    let returned = !owned.is_empty() || node.spec.blob.is_some();
+                    let (rows, blobs) = if returned {
+                        sql.push(" RETURNING ");
+                        match &node.spec.blob {
+                            Some(blob) => sql.push("CAST(").ident(&blob.column).push(" AS text)"),
+                            None => sql.push("NULL"),
+                        };
+                        for link in &owned {
+                            sql.push(", CAST(")
+                                .ident(&link.columns[0])
+                                .push(" AS text)");
+                        }
+                        let deleted = tx
+                            .fetch_rows(&sql)
                             .await
-                            .with_context(|| format!("deleting from {name}"))?,
-                        0,
-                    )
-                };
-                if rows == 0 {
-                    tx.rollback().await?;
-                    break;
+                            .with_context(|| format!("deleting from {name}"))?;
+                        let mut blobs = 0;
+                        if let Some(blob) = &node.spec.blob {
+                            let objects: Vec<String> =
+                                deleted.iter().filter_map(|r| r[0].clone()).collect();
+                            crate::blobs::enqueue(
+                                &mut tx,
+                                &blob.store,
+                                name,
+                                Some(tenant),
+                                &objects,
+                                ctx.now,
+                            )
+                            .await?;
+                            blobs = objects.len() as u64;
+                        }
+                        for (i, link) in owned.iter().enumerate() {
+                            let keys: Vec<String> =
+                                deleted.iter().filter_map(|r| r[i + 1].clone()).collect();
+                            erase_owned(
+                                &mut tx,
+                                session,
+                                selection,
+                                link,
+                                keys,
+                                &mut progress,
+                                ctx.now,
+                            )
+                            .await?;
+                        }
+                        (deleted.len() as u64, blobs)
+                    } else {
+                        (
+                            tx.execute(&sql)
+                                .await
+                                .with_context(|| format!("deleting from {name}"))?,
+                            0,
+                        )
+                    };
+                    if rows == 0 {
+                        tx.rollback().await?;
+                        break;
+                    }
+                    survivors.verify(&mut tx, &erasure).await?;
+                    progress.add(name, rows, blobs);
+                    progress.batches += 1;
+                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    tx.commit()
+                        .await
+                        .with_context(|| format!("committing a batch of {name}"))?;
+                    progress.longest_batch_ms = progress
+                        .longest_batch_ms
+                        .max(began.elapsed().as_millis() as u64);
+                    if let Some(pause) = args.batch_pause {
+                        tokio::time::sleep(pause.to_std()).await;
+                    }
                 }
-                progress.add(name, rows, blobs);
-                progress.batches += 1;
-                super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
-                tx.commit()
-                    .await
-                    .with_context(|| format!("committing a batch of {name}"))?;
-                progress.longest_batch_ms = progress
-                    .longest_batch_ms
-                    .max(began.elapsed().as_millis() as u64);
-                if let Some(pause) = args.batch_pause {
-                    tokio::time::sleep(pause.to_std()).await;
-                }
-            },
+            }
             Erase::Anonymise(columns) => {
                 if progress.tables.contains_key(name.as_str()) {
                     continue; // anonymised before an interruption: hashing twice would change values
@@ -342,6 +358,7 @@ async fn execute(
                     name,
                     columns,
                     &session.ledger,
+                    None,
                     |sql| selection.push_scope(sql, name, "t"),
                 )
                 .await?;
@@ -407,7 +424,7 @@ async fn start(
         session.map.confirm.require_distinct_actor,
     )
     .await?;
-    let plan = plan_tenant(tx, selection).await?;
+    let plan = plan_tenant(tx, selection, &session.schema).await?;
     confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
     confirmation.consume(tx, &ctx.actor, ctx.now).await?;
     super::insert_job(
@@ -440,6 +457,7 @@ async fn clear_references_into(
     batch: i64,
 ) -> Result<()> {
     let model = selection.model();
+    let erasure = TenantErasure::new(selection, &session.schema);
     if model.node(parent).spec.erase.tenant != Erase::Delete {
         return Ok(());
     }
@@ -465,15 +483,40 @@ async fn clear_references_into(
                 .ident(&child.name)
                 .push(" t WHERE ");
             push_references(&mut sql, selection, &child.name, link);
-            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            sql.push(" LIMIT ")
+                .bind(Param::Int(batch))
+                .push(") RETURNING ");
+            crate::selection::push_key_json(
+                &mut sql,
+                &session.db.dialect().quote(&child.name),
+                &child.key,
+            );
             let changed = tx
-                .execute(&sql)
+                .fetch_column(&sql)
                 .await
                 .with_context(|| format!("clearing {}.{}", child.name, link.columns.join(",")))?;
-            tx.commit().await?;
-            if changed == 0 {
+            if changed.is_empty() {
+                tx.rollback().await?;
                 break;
             }
+            // A kept row whose only route to the tenant was this reference would belong to no
+            // tenant: refuse rather than leave it holding data nobody can reach.
+            let homeless = count_homeless(&mut tx, &erasure, &child.name, &changed).await?;
+            if homeless > 0 {
+                tx.rollback().await?;
+                return Err(Failure::failed(format!(
+                    "clearing `{}`.`{}` → `{parent}` would leave {homeless} kept row(s) of `{}` holding data but belonging to no tenant; this batch was not committed",
+                    child.name,
+                    link.columns.join("`, `"),
+                    child.name
+                ))
+                .with_hint(format!(
+                    "delete `{}` with the tenant (erase = {{ tenant = \"delete\" }}), or give it a tenant column",
+                    child.name
+                ))
+                .into());
+            }
+            tx.commit().await?;
         }
     }
     Ok(())
@@ -532,14 +575,23 @@ async fn finish(
     }
     let tenant_rows = match selection.tenant_erase() {
         Erase::Delete => {
+            let erasure = TenantErasure::new(selection, &session.schema);
+            let survivors =
+                Survivors::collect(&mut tx, &erasure, &tenant_node.name, &|sql: &mut Sql| {
+                    selection.push_tenant_rows(sql, "p")
+                })
+                .await?;
             let mut sql = tx.sql();
             sql.push("DELETE FROM ")
                 .ident(&tenant_node.name)
                 .push(" AS t WHERE ");
             push_id(&mut sql);
-            tx.execute(&sql)
+            let deleted = tx
+                .execute(&sql)
                 .await
-                .context("deleting the tenant's row")?
+                .context("deleting the tenant's row")?;
+            survivors.verify(&mut tx, &erasure).await?;
+            deleted
         }
         Erase::Anonymise(columns) => {
             let key = vec![tenant_node.id.clone()];
@@ -550,6 +602,7 @@ async fn finish(
                 &tenant_node.name,
                 columns,
                 &session.ledger,
+                None,
                 push_id,
             )
             .await?
@@ -841,6 +894,7 @@ fn erase_owned<'a>(
                         table,
                         columns,
                         &session.ledger,
+                        None,
                         push_where,
                     )
                     .await?;

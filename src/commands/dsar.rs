@@ -282,7 +282,7 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut tx = session.db.begin(TxMode::Write).await?;
     set_tenant(&session, &mut tx, tenant).await?;
-    let plan = plan_subject(&mut tx, &selection).await?;
+    let plan = plan_subject(&mut tx, &selection, &session.schema).await?;
     let binding = Binding {
         action: "dsar-delete".into(),
         tenant: tenant.map(str::to_owned),
@@ -367,13 +367,14 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         )
         .await?;
         selection.materialize(&mut tx).await?;
-        let plan = plan_subject(&mut tx, &selection).await?;
+        let plan = plan_subject(&mut tx, &selection, &session.schema).await?;
         confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
-        let outcome = erase_subject(&mut tx, &selection, &plan, tenant, &session.ledger, ctx.now).await?;
+        let outcome = erase_subject(&mut tx, &selection, &plan, &session.schema, tenant, &session.ledger, ctx.now).await?;
         confirmation.consume(&mut tx, &ctx.actor, ctx.now).await?;
         let details = json!({
             "tables": outcome.tables.iter().map(|t| (t.table.clone(), json!({"effect": t.effect, "rows": t.rows, "blobs": t.blobs}))).collect::<serde_json::Map<_, _>>(),
             "cleared_references": plan.cleared_references,
+            "database_effects": plan.database_effects,
             "remaining": outcome.remaining,
             "plan_digest": plan.digest(),
             "token_ref": confirmation.token_ref,
@@ -415,6 +416,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             "tables": outcome.tables,
             "total_rows": outcome.tables.iter().map(|t| t.rows).sum::<u64>(),
             "cleared_references": plan.cleared_references,
+            "database_effects": plan.database_effects,
             "remaining": outcome.remaining,
             "blobs_queued": blobs,
             "blobs": drained,
@@ -589,6 +591,8 @@ fn print_plan(
             "tables": plan.tables,
             "total_rows": plan.total_rows(),
             "cleared_references": plan.cleared_references,
+            "database_effects": plan.database_effects,
+            "triggers": plan.triggers,
         }))?;
         return Ok(());
     }
@@ -622,6 +626,7 @@ fn print_plan(
             cleared.rows, cleared.table, cleared.column
         ))?;
     }
+    print_database_effects(ctx, plan)?;
     ctx.ui.line(&format!(
         "{} rows in {} tables",
         plan.total_rows(),
@@ -632,6 +637,32 @@ fn print_plan(
             "To erase: privctl dsar delete (same --tenant and identities) --confirm {}\nThe token expires at {}.",
             issued.token,
             issued.expires_at.to_rfc3339()
+        ))?;
+    }
+    Ok(())
+}
+
+/// The database's own effects and the tables whose triggers fire, as lines under a plan.
+pub(crate) fn print_database_effects(ctx: &Context, plan: &Plan) -> Result<()> {
+    for effect in &plan.database_effects {
+        let what = match effect.action {
+            crate::db::OnDelete::Cascade => "deletes",
+            crate::db::OnDelete::SetNull => "sets to NULL the reference of",
+            _ => "sets to its default the reference of",
+        };
+        ctx.ui.line(&format!(
+            "the database {what} {} row(s) of {}: {}",
+            effect.rows,
+            effect.table,
+            effect.describe()
+        ))?;
+    }
+    for t in &plan.triggers {
+        ctx.ui.line(&format!(
+            "{} has triggers on {} ({}): their effects are not in this plan",
+            t.table,
+            t.events.join(" and "),
+            t.triggers.join(", ")
         ))?;
     }
     Ok(())

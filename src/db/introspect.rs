@@ -24,6 +24,18 @@ pub struct TableInfo {
     pub partitioned: bool,
     /// Indexes (PostgreSQL: including the primary key's; partial indexes left out).
     pub indexes: Vec<IndexInfo>,
+    /// User-defined triggers on the table (PostgreSQL: not the internal ones behind foreign keys).
+    pub triggers: Vec<TriggerInfo>,
+}
+
+/// A trigger: the database runs code privctl cannot see when rows change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerInfo {
+    pub name: String,
+    /// Fires when a row is deleted.
+    pub on_delete: bool,
+    /// Fires when a row is updated (anonymised, or a reference cleared).
+    pub on_update: bool,
 }
 
 /// One index: its key columns or expressions, in order (included columns left out).
@@ -51,12 +63,69 @@ pub struct ColumnInfo {
     pub nullable: bool,
 }
 
+impl ColumnInfo {
+    /// A JSON column: PostgreSQL's json and jsonb, or a SQLite column declared `JSON`.
+    pub fn is_json(&self) -> bool {
+        self.sql_type.eq_ignore_ascii_case("json") || self.sql_type.eq_ignore_ascii_case("jsonb")
+    }
+
+    /// A column holding text (any declared text type; SQLite's text affinity).
+    pub fn is_text(&self) -> bool {
+        let t = self.sql_type.to_ascii_lowercase();
+        t.contains("text") || t.contains("char") || t.contains("clob") || t == "citext"
+    }
+}
+
 /// `columns` of this table reference `referenced_columns` of `references`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignKey {
     pub columns: Vec<String>,
     pub references: String,
     pub referenced_columns: Vec<String>,
+    /// What the database does to the referencing rows when a referenced row is deleted.
+    pub on_delete: OnDelete,
+}
+
+/// A foreign key's `ON DELETE` action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    /// `NO ACTION` (the default) or `RESTRICT`: the delete fails while a reference remains.
+    #[default]
+    NoAction,
+    /// The referencing rows are deleted too.
+    Cascade,
+    /// The referencing columns are set to NULL.
+    SetNull,
+    /// The referencing columns are set to their default.
+    SetDefault,
+}
+
+impl OnDelete {
+    /// From PostgreSQL's `pg_constraint.confdeltype` or SQLite's `on_delete` text.
+    fn parse(text: &str) -> Self {
+        match text.to_ascii_uppercase().as_str() {
+            "C" | "CASCADE" => OnDelete::Cascade,
+            "N" | "SET NULL" => OnDelete::SetNull,
+            "D" | "SET DEFAULT" => OnDelete::SetDefault,
+            _ => OnDelete::NoAction,
+        }
+    }
+
+    /// Whether the database changes rows outside the statement privctl runs.
+    pub fn acts(self) -> bool {
+        self != OnDelete::NoAction
+    }
+
+    /// As SQL writes it.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            OnDelete::NoAction => "NO ACTION",
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::SetNull => "SET NULL",
+            OnDelete::SetDefault => "SET DEFAULT",
+        }
+    }
 }
 
 impl TableInfo {
@@ -192,7 +261,8 @@ WHERE i.indisprimary AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE ns
 ORDER BY c.relname, k.ord";
 
 const PG_FOREIGN_KEYS: &str = "
-SELECT con.oid::text, c.relname::text, rc.relname::text, a.attname::text, ra.attname::text
+SELECT con.oid::text, c.relname::text, rc.relname::text, a.attname::text, ra.attname::text,
+       con.confdeltype::text
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_class rc ON rc.oid = con.confrelid
@@ -203,6 +273,15 @@ WHERE con.contype = 'f' AND con.conparentid = 0
   AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
   AND rc.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 ORDER BY c.relname, con.conname, u.ord";
+
+const PG_TRIGGERS: &str = "
+SELECT c.relname::text, t.tgname::text,
+       CASE WHEN t.tgtype & 8 <> 0 THEN 't' ELSE 'f' END,
+       CASE WHEN t.tgtype & 16 <> 0 THEN 't' ELSE 'f' END
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal
+  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+ORDER BY 1, 2";
 
 const PG_POLICIES: &str = "
 SELECT c.relname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
@@ -278,10 +357,20 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
                 columns: vec![],
                 references: row[2].clone(),
                 referenced_columns: vec![],
+                on_delete: OnDelete::parse(&row[5]),
             }
         });
         fk.columns.push(row[3].clone());
         fk.referenced_columns.push(row[4].clone());
+    }
+    for row in rows(tx, PG_TRIGGERS).await? {
+        if let Some(table) = schema.tables.get_mut(&row[0]) {
+            table.triggers.push(TriggerInfo {
+                name: row[1].clone(),
+                on_delete: row[2] == "t",
+                on_update: row[3] == "t",
+            });
+        }
     }
     for key in order {
         let fk = foreign.remove(&key).expect("collected above");
@@ -304,10 +393,13 @@ WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY m.name, p.cid";
 
 const SQLITE_FOREIGN_KEYS: &str = "
-SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\"
+SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete
 FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY m.name, f.id, f.seq";
+
+const SQLITE_TRIGGERS: &str = "
+SELECT tbl_name, name, COALESCE(sql, '') FROM sqlite_schema WHERE type = 'trigger' ORDER BY 1, 2";
 
 const SQLITE_INDEXES: &str = "
 SELECT m.name, il.name, x.cid, COALESCE(x.name, ''), COALESCE(s.sql, ''), il.\"unique\"
@@ -385,6 +477,7 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
                     columns: vec![],
                     references: row[2].clone(),
                     referenced_columns: vec![],
+                    on_delete: OnDelete::parse(&row[5]),
                 },
             ));
         }
@@ -394,6 +487,16 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
         fk.referenced_columns.push(row[4].clone());
     }
     collected.extend(current);
+    for row in rows(tx, SQLITE_TRIGGERS).await? {
+        if let Some(table) = schema.tables.get_mut(&row[0]) {
+            let (on_delete, on_update) = sqlite_trigger_events(&row[2]);
+            table.triggers.push(TriggerInfo {
+                name: row[1].clone(),
+                on_delete,
+                on_update,
+            });
+        }
+    }
     for (table, _, mut fk) in collected {
         if fk.referenced_columns.iter().any(String::is_empty)
             && let Some(parent) = schema.tables.get(&fk.references)
@@ -410,6 +513,27 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
         }
     }
     Ok(schema)
+}
+
+/// The events of a SQLite `CREATE TRIGGER … [BEFORE|AFTER|INSTEAD OF] DELETE|INSERT|UPDATE
+/// [OF …] ON table`: (fires on delete, fires on update). Unreadable text counts as both.
+fn sqlite_trigger_events(create: &str) -> (bool, bool) {
+    let words: Vec<String> = create
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect();
+    // The event is the first of these keywords after the trigger's name; `ON` ends the search.
+    for word in words.iter().skip(2) {
+        match word.as_str() {
+            "DELETE" => return (true, false),
+            "UPDATE" => return (false, true),
+            "INSERT" => return (false, false),
+            "ON" => break,
+            _ => {}
+        }
+    }
+    (true, true)
 }
 
 fn push_index_key(table: &mut TableInfo, index: &str, key: IndexKey, unique: bool) {
@@ -513,6 +637,26 @@ mod tests {
         assert!(phone.matches(&IndexKey::Expression(
             "replace(replace(phone, ' '::text, ''::text), '-'::text, ''::text)".into()
         )));
+    }
+
+    #[test]
+    fn sqlite_trigger_events_are_read_from_the_create_statement() {
+        assert_eq!(
+            sqlite_trigger_events(
+                "CREATE TRIGGER audit_del AFTER DELETE ON documents BEGIN INSERT INTO x VALUES (1); END"
+            ),
+            (true, false)
+        );
+        assert_eq!(
+            sqlite_trigger_events(
+                "create trigger \"t\" before update of title, body on documents begin select 1; end"
+            ),
+            (false, true)
+        );
+        assert_eq!(
+            sqlite_trigger_events("CREATE TRIGGER IF NOT EXISTS t INSERT ON d BEGIN SELECT 1; END"),
+            (false, false)
+        );
     }
 
     #[test]

@@ -93,6 +93,15 @@ impl Sql {
         }
     }
 
+    /// Ends a `SELECT` that reads rows to rewrite: PostgreSQL locks them (`FOR UPDATE`);
+    /// SQLite's write transaction already holds the database.
+    pub fn for_update(&mut self) -> &mut Self {
+        if self.dialect == Dialect::Postgres {
+            self.push(" FOR UPDATE");
+        }
+        self
+    }
+
     /// Appends another statement fragment, renumbering its placeholders.
     pub fn append(&mut self, other: &Sql) -> &mut Self {
         debug_assert_eq!(self.dialect, other.dialect);

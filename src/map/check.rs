@@ -56,6 +56,11 @@ pub enum FindingKind {
     InvalidCondition,
     /// An email or phone identity on a column that is not text.
     IdentityType,
+    /// `scrub` on a column that holds neither text nor JSON.
+    AnonymiseType,
+    /// A mapped table whose rows fire triggers when erasure deletes or updates them (a warning:
+    /// privctl cannot predict what they do).
+    Trigger,
     /// A column privctl filters on has no index (a warning).
     MissingIndex,
     /// Rows that no route leads to any tenant (a warning): no tenant-scoped command reaches
@@ -124,9 +129,10 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
     categories(map, &mut report.problems);
     plan_tiers(map, &schema, db, &mut report.problems).await?;
     if let Some(model) = &model {
-        not_null_references(model, &mut report.problems);
         conditions(model, db, &mut report.problems).await?;
         report.warnings = missing_indexes(map, model, db).await?;
+        not_null_references(model, &mut report.problems, &mut report.warnings);
+        report.warnings.extend(triggers(model));
         report.warnings.extend(tenantless_rows(model, db).await?);
     }
     report.problems.sort_by(|a, b| {
@@ -317,34 +323,146 @@ async fn plan_tiers(
 }
 
 /// A retained or anonymised row keeps living; a NOT NULL reference from it to a row that
-/// erasure deletes cannot be cleared.
-fn not_null_references(model: &Model, problems: &mut Vec<Finding>) {
-    for child in model.nodes.values() {
-        if child.spec.erase.tenant == Erase::Delete {
-            continue;
+/// erasure deletes cannot be cleared. Each action has its own rules (`erase.subject` for a
+/// DSAR, `erase.tenant` for delete-tenant), so each is checked with its own: a segment
+/// anonymised for a DSAR and deleted with its tenant is no problem for delete-tenant.
+/// For delete-tenant it is a problem (every tenant with such rows would be refused); for a
+/// DSAR a warning: only a subject whose rows meet there is refused, by the plan, before
+/// anything changes.
+fn not_null_references(model: &Model, problems: &mut Vec<Finding>, warnings: &mut Vec<Finding>) {
+    type Rule = fn(&crate::map::EraseRules) -> &Erase;
+    let actions: [(&str, Rule, bool); 2] = [
+        ("dsar delete", |e| &e.subject, false),
+        ("delete-tenant", |e| &e.tenant, true),
+    ];
+    // The tables a DSAR can delete rows of: those a subject named by every identity reaches.
+    let subject = crate::selection::Subject {
+        identifiers: model
+            .identities
+            .keys()
+            .map(|name| crate::selection::Identifier {
+                name: name.clone(),
+                value: String::new(),
+            })
+            .collect(),
+    };
+    let reachable: BTreeSet<String> = crate::selection::SubjectSelection::new(model, None, subject)
+        .map(|s| s.tables().iter().cloned().collect())
+        .unwrap_or_default();
+    for (action, rule, tenant_row_goes) in actions {
+        for child in model.nodes.values() {
+            let kept = rule(&child.spec.erase);
+            if *kept == Erase::Delete {
+                continue;
+            }
+            for link in child.links.iter().filter(|l| !l.nullable) {
+                let parent_deleted = match model.nodes.get(&link.parent) {
+                    Some(parent) => {
+                        *rule(&parent.spec.erase) == Erase::Delete
+                            && (tenant_row_goes || reachable.contains(&parent.name))
+                    }
+                    // A DSAR never deletes the tenant's row.
+                    None => tenant_row_goes && model.tenant_erase == Erase::Delete,
+                };
+                if parent_deleted && link.parent != child.name {
+                    let list = if tenant_row_goes {
+                        &mut *problems
+                    } else {
+                        &mut *warnings
+                    };
+                    list.push(Finding::new(
+                        FindingKind::NotNullReference,
+                        Some(&child.name),
+                        link.columns.first().map(String::as_str),
+                        format!(
+                            "`{}`.`{}` is NOT NULL, but {action} keeps its rows ({}) while it deletes the `{}` rows they reference: make the column nullable, or erase `{}` too",
+                            child.name,
+                            link.columns.join(", "),
+                            kept.effect().as_str(),
+                            link.parent,
+                            child.name
+                        ),
+                    ));
+                }
+            }
         }
-        for link in child.links.iter().filter(|l| !l.nullable) {
-            let parent_deleted = match model.nodes.get(&link.parent) {
-                Some(parent) => parent.spec.erase.tenant == Erase::Delete,
-                None => model.tenant_erase == Erase::Delete,
+    }
+}
+
+/// `scrub` rewrites text: on a column that holds neither text nor JSON it cannot work. Called
+/// by [`Model::resolve`] with each mapped table, so a command refuses what `map check` reports.
+pub fn erase_column_types(
+    name: &str,
+    spec: &crate::map::TableSpec,
+    info: &TableInfo,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (action, erase) in [
+        ("subject", &spec.erase.subject),
+        ("tenant", &spec.erase.tenant),
+    ] {
+        let Erase::Anonymise(columns) = erase else {
+            continue;
+        };
+        for (column, mode) in columns {
+            let Some(c) = info.column(column) else {
+                continue; // reported as a missing column
             };
-            if parent_deleted && link.parent != child.name {
-                problems.push(Finding::new(
-                    FindingKind::NotNullReference,
-                    Some(&child.name),
-                    link.columns.first().map(String::as_str),
+            if *mode == crate::map::AnonymiseMode::Scrub && !c.is_text() && !c.is_json() {
+                out.push(Finding::new(
+                    FindingKind::AnonymiseType,
+                    Some(name),
+                    Some(column),
                     format!(
-                        "`{}`.`{}` is NOT NULL, but its rows are kept ({}) while the `{}` rows they reference are deleted: make the column nullable, or erase `{}` too",
-                        child.name,
-                        link.columns.join(", "),
-                        child.spec.erase.tenant.effect().as_str(),
-                        link.parent,
-                        child.name
+                        "tables.{}.erase.{action}.anonymise.{column}: `{name}`.`{column}` is {}, but `scrub` rewrites text: use it on text and JSON columns only (or \"null\", \"redact\", \"hash\")",
+                        toml_key(name),
+                        c.sql_type
                     ),
                 ));
             }
         }
     }
+    out
+}
+
+/// Mapped tables (and the tenant table) whose triggers fire on delete or update: what they do
+/// is outside every plan.
+fn triggers(model: &Model) -> Vec<Finding> {
+    let tables = model
+        .nodes
+        .values()
+        .map(|n| &n.info)
+        .chain(model.tenant.as_ref().map(|t| &t.info));
+    let mut out = Vec::new();
+    for info in tables {
+        let firing: Vec<String> = info
+            .triggers
+            .iter()
+            .filter(|t| t.on_delete || t.on_update)
+            .map(|t| {
+                let events = match (t.on_delete, t.on_update) {
+                    (true, true) => "delete, update",
+                    (true, false) => "delete",
+                    _ => "update",
+                };
+                format!("`{}` ({events})", t.name)
+            })
+            .collect();
+        if firing.is_empty() {
+            continue;
+        }
+        out.push(Finding::new(
+            FindingKind::Trigger,
+            Some(&info.name),
+            None,
+            format!(
+                "`{}` has triggers that fire when erasure deletes or updates its rows: {}. privctl cannot predict what they do; the plan names them, and the check after erasure and the residue scan catch rows they change",
+                info.name,
+                firing.join(", ")
+            ),
+        ));
+    }
+    out
 }
 
 /// Email and phone identities are normalised as text: on PostgreSQL a column of another type
