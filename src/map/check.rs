@@ -168,13 +168,16 @@ fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
                 .foreign_keys
                 .iter()
                 .filter(|fk| mapped(&fk.references) && deletable(&fk.references))
+                // ON DELETE CASCADE / SET NULL: the database itself takes care of these rows,
+                // and plans show what it does (database_effects).
+                .filter(|fk| fk.on_delete == crate::db::OnDelete::NoAction)
             {
                 problems.push(Finding::new(
                     FindingKind::IgnoredReferencesMapped,
                     Some(name),
                     fk.columns.first().map(String::as_str),
                     format!(
-                        "tables.{name} is ignored, but its foreign key ({}) references mapped table `{}`: erasing those rows would fail or leave these behind; map the table",
+                        "tables.{name} is ignored, but its foreign key ({}) references mapped table `{}` with no ON DELETE action: erasing those rows would fail; map the table",
                         fk.columns.join(", "),
                         fk.references
                     ),
