@@ -759,17 +759,27 @@ fn push_not_owned_by_tenant(
         return;
     };
     for (i, link) in t.links.iter().filter(|l| l.parent == table).enumerate() {
-        let o = format!("own{i}");
-        sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
-            .ident(&t.name)
-            .push(" ")
-            .push(&o)
-            .push(" WHERE ")
-            .tuple(&o, &link.columns)
-            .push(" = ")
-            .tuple(alias, &link.parent_columns)
-            .push(")");
+        push_not_referenced(sql, &t.name, link, &format!("own{i}"), alias);
     }
+}
+
+/// ` AND NOT EXISTS (a row of `from` referencing the row under `alias` through `link`)`.
+fn push_not_referenced(
+    sql: &mut crate::db::Sql,
+    from: &str,
+    link: &Link,
+    inner: &str,
+    alias: &str,
+) {
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
+        .ident(from)
+        .push(" ")
+        .push(inner)
+        .push(" WHERE ")
+        .tuple(inner, &link.columns)
+        .push(" = ")
+        .tuple(alias, &link.parent_columns)
+        .push(")");
 }
 
 /// The owned links of `node` into mapped tables: the rows they reference go with the row.
@@ -819,30 +829,12 @@ fn erase_owned<'a>(
                 let mut n = 0;
                 for (child, l) in model.links_into(table) {
                     n += 1;
-                    let c = format!("r{n}");
-                    sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
-                        .ident(&child.name)
-                        .push(" ")
-                        .push(&c)
-                        .push(" WHERE ")
-                        .tuple(&c, &l.columns)
-                        .push(" = ")
-                        .tuple("t", &l.parent_columns)
-                        .push(")");
+                    push_not_referenced(sql, &child.name, l, &format!("r{n}"), "t");
                 }
                 if let Some(t) = &model.tenant {
                     for l in t.links.iter().filter(|l| l.parent == table) {
                         n += 1;
-                        let c = format!("r{n}");
-                        sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
-                            .ident(&t.name)
-                            .push(" ")
-                            .push(&c)
-                            .push(" WHERE ")
-                            .tuple(&c, &l.columns)
-                            .push(" = ")
-                            .tuple("t", &l.parent_columns)
-                            .push(")");
+                        push_not_referenced(sql, &t.name, l, &format!("r{n}"), "t");
                     }
                 }
             };
