@@ -57,6 +57,35 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     pub references: String,
     pub referenced_columns: Vec<String>,
+    /// What the database does to the referencing rows when a referenced row is deleted.
+    pub on_delete: OnDelete,
+}
+
+/// A foreign key's `ON DELETE` action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    /// `NO ACTION` (the default) or `RESTRICT`: the delete fails while a reference remains.
+    #[default]
+    NoAction,
+    /// The referencing rows are deleted too.
+    Cascade,
+    /// The referencing columns are set to NULL.
+    SetNull,
+    /// The referencing columns are set to their default.
+    SetDefault,
+}
+
+impl OnDelete {
+    /// From PostgreSQL's `pg_constraint.confdeltype` or SQLite's `on_delete` text.
+    fn parse(text: &str) -> Self {
+        match text.to_ascii_uppercase().as_str() {
+            "C" | "CASCADE" => OnDelete::Cascade,
+            "N" | "SET NULL" => OnDelete::SetNull,
+            "D" | "SET DEFAULT" => OnDelete::SetDefault,
+            _ => OnDelete::NoAction,
+        }
+    }
 }
 
 impl TableInfo {
@@ -192,7 +221,8 @@ WHERE i.indisprimary AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE ns
 ORDER BY c.relname, k.ord";
 
 const PG_FOREIGN_KEYS: &str = "
-SELECT con.oid::text, c.relname::text, rc.relname::text, a.attname::text, ra.attname::text
+SELECT con.oid::text, c.relname::text, rc.relname::text, a.attname::text, ra.attname::text,
+       con.confdeltype::text
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_class rc ON rc.oid = con.confrelid
@@ -278,6 +308,7 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
                 columns: vec![],
                 references: row[2].clone(),
                 referenced_columns: vec![],
+                on_delete: OnDelete::parse(&row[5]),
             }
         });
         fk.columns.push(row[3].clone());
@@ -304,7 +335,7 @@ WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY m.name, p.cid";
 
 const SQLITE_FOREIGN_KEYS: &str = "
-SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\"
+SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete
 FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY m.name, f.id, f.seq";
@@ -385,6 +416,7 @@ async fn read_sqlite(tx: &mut Tx) -> Result<Schema> {
                     columns: vec![],
                     references: row[2].clone(),
                     referenced_columns: vec![],
+                    on_delete: OnDelete::parse(&row[5]),
                 },
             ));
         }

@@ -15,7 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 
-pub use introspect::{ColumnInfo, ForeignKey, IndexInfo, IndexKey, Schema, TableInfo};
+pub use introspect::{ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo};
 pub use lock::{Holder, RunLock};
 pub use sql::{Param, Sql};
 
