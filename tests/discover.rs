@@ -450,3 +450,209 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+/// A table without a primary key, with a unique index on NOT NULL columns (and one on a
+/// nullable column, which cannot identify a row).
+const NO_PRIMARY_KEY: &str = r#"
+CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE invited (
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    email TEXT NOT NULL,
+    nickname TEXT,
+    invited_at TEXT
+);
+CREATE UNIQUE INDEX invited_nickname ON invited (nickname);
+CREATE UNIQUE INDEX invited_org_email ON invited (org_id, email);
+INSERT INTO orgs VALUES ('o1', 'Acme'), ('o2', 'Globex');
+INSERT INTO invited VALUES ('o1', 'jane@example.com', NULL, NULL), ('o1', 'joe@example.com', NULL, NULL), ('o2', 'jane@example.com', NULL, NULL);
+"#;
+
+/// A global account table (email, referenced by several foreign keys, no tenant) that tenant
+/// tables reference with ON DELETE CASCADE; a global job table that an identifier-less table
+/// references; columns holding a user id with and without a foreign key.
+const ACCOUNTS: &str = r#"
+CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);
+CREATE TABLE memberships (
+    id INTEGER PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role TEXT
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    owner_user_id INTEGER REFERENCES users (id),
+    created_by INTEGER,
+    "updatedBy" INTEGER,
+    reviewed_by TEXT,
+    title TEXT
+);
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), expires TEXT);
+CREATE TABLE jobs (id INTEGER PRIMARY KEY, payload JSONDOC NOT NULL);
+CREATE TABLE job_attempts (id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES jobs (id), attempt INTEGER NOT NULL);
+INSERT INTO orgs VALUES ('o1', 'Acme'), ('o2', 'Globex');
+INSERT INTO users VALUES (1, 'jane@example.com', 'Jane'), (2, 'joe@example.com', 'Joe');
+INSERT INTO memberships VALUES (1, 'o1', 1, 'admin'), (2, 'o2', 1, 'member'), (3, 'o1', 2, 'member');
+INSERT INTO documents VALUES
+    (1, 'o1', 1, 2, 2, NULL, 'hers'),
+    (2, 'o1', 2, 2, 1, NULL, 'edited by her'),
+    (3, 'o1', 2, 1, 2, NULL, 'created by her'),
+    (4, 'o1', 2, 2, 2, NULL, 'his'),
+    (5, 'o2', 2, 2, 2, NULL, 'other tenant');
+INSERT INTO sessions VALUES (1, 1, NULL), (2, 2, NULL);
+INSERT INTO jobs VALUES (1, '{"to": "jane@example.com"}');
+INSERT INTO job_attempts VALUES (1, 1, 1);
+"#;
+
+/// camelCase identity, timestamp and secret columns, and several columns per identity.
+const CAMEL_IDENTITIES: &str = r#"
+CREATE TABLE "Org" (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE "Invite" (
+    id TEXT PRIMARY KEY,
+    "orgId" TEXT NOT NULL REFERENCES "Org" (id),
+    "inviteeEmail" TEXT NOT NULL,
+    "inviterEmail" TEXT,
+    "createdAt" TEXT
+);
+CREATE TABLE "Contact" (id TEXT PRIMARY KEY, "orgId" TEXT NOT NULL REFERENCES "Org" (id), "emailAddress" TEXT, "createdOn" TEXT);
+CREATE TABLE "Integration" (
+    id TEXT PRIMARY KEY,
+    "orgId" TEXT NOT NULL REFERENCES "Org" (id),
+    "refreshToken" TEXT,
+    "providerAccessToken" TEXT,
+    public_key TEXT,
+    "publicKey" TEXT
+);
+CREATE TABLE "Run" (
+    id TEXT PRIMARY KEY,
+    "orgId" TEXT NOT NULL REFERENCES "Org" (id),
+    input JSONDOC,
+    output TEXT,
+    expected_output JSONDOC,
+    result TEXT
+);
+INSERT INTO "Org" VALUES ('o1', 'Acme'), ('o2', 'Globex');
+INSERT INTO "Invite" VALUES ('i1', 'o1', 'jane@example.com', 'boss@example.com', NULL), ('i2', 'o1', 'joe@example.com', 'jane@example.com', NULL), ('i3', 'o1', 'joe@example.com', 'boss@example.com', NULL);
+INSERT INTO "Contact" VALUES ('c1', 'o1', 'Jane@Example.com', NULL), ('c2', 'o2', 'jane@example.com', NULL);
+INSERT INTO "Run" VALUES
+    ('r1', 'o1', '{"q": "hi"}', '{"to": "jane@example.com"}', NULL, NULL),
+    ('r2', 'o1', NULL, NULL, '{"to": "jane@example.com"}', NULL),
+    ('r3', 'o1', NULL, NULL, NULL, '["jane@example.com"]'),
+    ('r4', 'o1', '{"email": "joe@example.com"}', NULL, NULL, '["joe@example.com"]');
+"#;
+
+/// `map check`'s JSON report on the draft.
+#[track_caller]
+fn check_output(privctl: &Privctl, map: &Path) -> Value {
+    let output = privctl
+        .clone()
+        .map(map)
+        .args(["--format", "json", "map", "check"])
+        .run();
+    serde_json::from_str(&output.stdout).unwrap_or_else(|_| panic!("{output}"))
+}
+
+both_dialects! {
+    /// A table without a primary key gets `key = […]` from its unique index on NOT NULL
+    /// columns (not the one on a nullable column), so the draft passes its own check.
+    async fn a_unique_index_on_not_null_columns_is_the_drafted_key(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, NO_PRIMARY_KEY).await;
+        guessed(&draft, "[tables.invited]", "key = [\"org_id\", \"email\"]");
+        assert!(!draft.contains("# key = "), "{draft}");
+        passes_check(&privctl, &map);
+        assert_eq!(preview(&privctl, &map, "o1"), rows(&[("invited", 1)]));
+        db.cleanup().await;
+    }
+
+    /// The global account table that tenant tables reference with ON DELETE CASCADE is
+    /// retained (a DSAR in one tenant would cascade into the other); a global table that an
+    /// identifier-less table references is retained too, and the draft passes its own check.
+    async fn global_tables_a_delete_would_cascade_from_or_orphan_are_retained(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, ACCOUNTS).await;
+        let users = section(&draft, "[tables.users]");
+        guessed(&draft, "[tables.users]", "erase = \"retain\"");
+        assert!(users.contains(&"legal_basis = \"TODO: why this table outlives a DSAR\""), "{}", users.join("\n"));
+        assert!(users.iter().any(|l| l.contains("ON DELETE CASCADE (`memberships`)")), "{}", users.join("\n"));
+        guessed(&draft, "[tables.jobs]", "erase = \"retain\"");
+        assert!(section(&draft, "[tables.jobs]").iter().any(|l| l.contains("`job_attempts`")), "{draft}");
+        assert!(section(&draft, "[tables.job_attempts]").contains(&"ignore = true"), "{draft}");
+        let report = check_output(&privctl, &map);
+        assert_eq!(report["problems"], Value::Array(vec![]), "{report}");
+        db.cleanup().await;
+    }
+
+    /// The account table's key is the `user_id` identity: on the table, on every column that
+    /// references it, and on columns named like a user id of its type (a list when there are
+    /// several); a table holding only a user id (sessions) is global instead of ignored; no
+    /// "consider follow = false" hint on them. A DSAR by user id finds her rows.
+    async fn the_account_tables_key_is_a_user_id_identity(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, ACCOUNTS).await;
+        assert!(draft.contains("\n[identities]\nemail = { kind = \"email\" }  # trimmed, lower-cased\nuser_id = { kind = \"exact\" }  # guess:"), "{draft}");
+        guessed(&draft, "[tables.users]", "identities = { email = \"email\", user_id = \"id\" }");
+        guessed(&draft, "[tables.memberships]", "identities = { user_id = \"user_id\" }");
+        guessed(
+            &draft,
+            "[tables.documents]",
+            "identities = { user_id = [\"owner_user_id\", \"created_by\", \"updatedBy\"] }",
+        );
+        guessed(&draft, "[tables.sessions]", "scope = \"global\"");
+        guessed(&draft, "[tables.sessions]", "identities = { user_id = \"user_id\" }");
+        assert!(!draft.contains("consider links"), "{draft}");
+        assert!(!draft.contains("reviewed_by"), "a text column is not the integer key: {draft}");
+        passes_check(&privctl, &map);
+
+        let plan = privctl
+            .clone()
+            .map(&map)
+            .args(["--format", "json", "dsar", "preview", "--tenant", "o1", "--identity", "user_id=1"])
+            .run()
+            .success()
+            .json();
+        let mut found: Vec<(String, i64)> = plan["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["rows"].as_i64() != Some(0))
+            .map(|t| (t["table"].as_str().unwrap().to_owned(), t["rows"].as_i64().unwrap()))
+            .collect();
+        found.sort();
+        assert_eq!(found, rows(&[("documents", 3), ("memberships", 1), ("sessions", 1), ("users", 1)]), "{plan}");
+        db.cleanup().await;
+    }
+
+    /// camelCase identity columns (`inviteeEmail`, `emailAddress`), timestamps (`createdAt`,
+    /// `createdOn`) and secrets (`refreshToken`, `providerAccessToken`; not `public_key`).
+    async fn camel_case_identities_timestamps_and_secrets_are_found(dialect: Dialect) {
+        let (db, privctl, map, draft) = drafted(dialect, CAMEL_IDENTITIES).await;
+        guessed(&draft, "[tables.Invite]", "identities = { email = [\"inviteeEmail\", \"inviterEmail\"] }");
+        guessed(&draft, "[tables.Contact]", "identities = { email = \"emailAddress\" }");
+        guessed(&draft, "[tables.Invite]", "timestamp = \"createdAt\"");
+        guessed(&draft, "[tables.Contact]", "timestamp = \"createdOn\"");
+        let integration = section(&draft, "[tables.Integration]").join("\n");
+        assert!(
+            integration.contains("export = { refreshToken = \"redact\", providerAccessToken = \"redact\" }  # guess:"),
+            "{integration}"
+        );
+        assert!(!integration.contains("public_key =") && !integration.contains("publicKey ="), "{integration}");
+        passes_check(&privctl, &map);
+        assert_eq!(
+            preview(&privctl, &map, "o1"),
+            rows(&[("Contact", 1), ("Invite", 2), ("Run", 3)])
+        );
+        db.cleanup().await;
+    }
+
+    /// Several JSON (and JSON-named text) columns of a table are one list, `output`,
+    /// `result` and `expected_output` among the names; no "one column per identity" note.
+    async fn several_json_columns_make_one_list(dialect: Dialect) {
+        let (db, _privctl, _map, draft) = drafted(dialect, CAMEL_IDENTITIES).await;
+        guessed(
+            &draft,
+            "[tables.Run]",
+            "identities = { email = [{ column = \"input\", json = \"any\" }, { column = \"output\", json = \"any\" }, { column = \"expected_output\", json = \"any\" }, { column = \"result\", json = \"any\" }] }",
+        );
+        assert!(!draft.contains("one column per identity"), "{draft}");
+        db.cleanup().await;
+    }
+}

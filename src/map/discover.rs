@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::check::{OWN_TABLES, toml_key};
-use crate::db::{Dialect, Schema, TableInfo};
+use crate::db::{Dialect, IndexKey, OnDelete, Schema, TableInfo};
 
 /// What a tenant column is called, in the order that breaks ties: `tenant_id`, `org_id`, … as
 /// snake_case, camelCase or PascalCase (`organizationId`, `OrganisationId`), in American or
@@ -85,7 +85,7 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
         );
     }
 
-    let identities: BTreeMap<&str, Identities> = tables
+    let mut identities: BTreeMap<&str, Identities> = tables
         .iter()
         .map(|(name, info)| {
             (
@@ -106,7 +106,12 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        write_identities(&mut out, &identities);
+        write_identities(&mut out, &identities, None);
+        let context = Context {
+            tables: &tables,
+            account: None,
+            retained: BTreeMap::new(),
+        };
         for (name, info) in &tables {
             let place = Placement::Single;
             write_table(
@@ -116,7 +121,7 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
                 &place,
                 &identities[name],
                 &[],
-                &tables,
+                &context,
             );
         }
         return out;
@@ -129,18 +134,42 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
         .map(|(name, info)| (*name, guessed_links(name, info, &tables, tenant)))
         .collect();
     let owned = owned_links(&tables, tenant, &guessed);
-    write_tenant(
-        &mut out,
-        tenant,
-        owned.get(tenant.table).map_or(&[], Vec::as_slice),
-    );
-    write_identities(&mut out, &identities);
-
     let owners: BTreeMap<&str, (&str, &str)> = owned
         .iter()
         .flat_map(|(owner, links)| links.iter().map(|l| (l.target, (*owner, l.column))))
         .collect();
     let scoped = tenant_scoped(&tables, tenant, &guessed, &owners);
+
+    // The account table's key names a subject too: on the table itself, and on every column
+    // that holds one of its keys.
+    let account = find_account(&tables, tenant, &scoped, &identities);
+    if let Some(account) = &account {
+        for (name, info) in &tables {
+            if *name != tenant.table {
+                user_id_guesses(
+                    name,
+                    info,
+                    account,
+                    identities.get_mut(name).expect("every table"),
+                );
+            }
+        }
+    }
+    write_tenant(
+        &mut out,
+        tenant,
+        owned.get(tenant.table).map_or(&[], Vec::as_slice),
+    );
+    write_identities(&mut out, &identities, account.as_ref());
+
+    let global =
+        |name: &str| !scoped.contains(name) && name != tenant.table && !identities[name].is_empty();
+    let retained = retained_tables(&tables, tenant.table, &scoped, &global);
+    let context = Context {
+        tables: &tables,
+        account: account.as_ref(),
+        retained,
+    };
     for (name, info) in &tables {
         if *name == tenant.table {
             continue;
@@ -161,7 +190,7 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
                 tenant,
                 owner: owners.get(name).copied(),
             }
-        } else if !identities[name].is_empty() {
+        } else if global(name) {
             Placement::Global { tenant }
         } else {
             write_ignored(&mut out, name, tenant);
@@ -174,10 +203,192 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
             &place,
             &identities[name],
             &links,
-            &tables,
+            &context,
         );
     }
     out
+}
+
+/// What every table's section may need to know of the others.
+struct Context<'c, 'a> {
+    tables: &'c BTreeMap<&'a str, &'a TableInfo>,
+    account: Option<&'c Account<'a>>,
+    /// Global tables drafted `erase = "retain"`, and why.
+    retained: BTreeMap<&'a str, String>,
+}
+
+/// The account table: the global table with an email column whose one-column key the most
+/// foreign keys reference (`users`, `"User"`). Its key is the `user_id` identity.
+struct Account<'a> {
+    table: &'a str,
+    key: &'a str,
+    info: &'a TableInfo,
+    /// How many foreign keys reference its key.
+    references: usize,
+}
+
+/// Finds the account table among the tables that reach no tenant: at least two foreign keys
+/// must reference its key (ties go to the name).
+fn find_account<'a>(
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
+    tenant: &Tenant<'_>,
+    scoped: &BTreeSet<&str>,
+    identities: &BTreeMap<&str, Identities>,
+) -> Option<Account<'a>> {
+    tables
+        .iter()
+        .filter(|(name, _)| **name != tenant.table && !scoped.contains(**name))
+        .filter(|(name, _)| identities[**name].has_plain("email"))
+        .filter_map(|(name, info)| {
+            let [key] = info.primary_key.as_slice() else {
+                return None;
+            };
+            let references = tables
+                .values()
+                .flat_map(|t| &t.foreign_keys)
+                .filter(|fk| fk.references == *name && fk.referenced_columns == [key.clone()])
+                .count();
+            Some(Account {
+                table: name,
+                key,
+                info,
+                references,
+            })
+        })
+        .filter(|a| a.references >= 2)
+        .max_by_key(|a| (a.references, std::cmp::Reverse(a.table)))
+}
+
+/// `text`, `integer`, `uuid`, …: types whose values can be compared as keys.
+fn type_family(sql_type: &str) -> String {
+    let t = sql_type.to_lowercase();
+    if is_text_type(&t) {
+        "text".to_owned()
+    } else if t.contains("int") || t == "serial" || t == "bigserial" {
+        "integer".to_owned()
+    } else {
+        t
+    }
+}
+
+/// Adds the `user_id` identity to `name`: the account table's own key, every column with a
+/// foreign key to it, and columns without a foreign key named like a user id (`*user_id`,
+/// `*UserId`, `*userUid`, `*_by`, `*By`) of the key's type.
+fn user_id_guesses(name: &str, info: &TableInfo, account: &Account<'_>, found: &mut Identities) {
+    if name == account.table {
+        found.push("user_id", account.key, string(account.key), true);
+        found.notes.push(format!(
+            "the account table: a global table with an email column whose key `{}` {} foreign keys reference; `--identity user_id=<{}>` names a subject by account",
+            account.key, account.references, account.key
+        ));
+        return;
+    }
+    let key_type = account
+        .info
+        .column(account.key)
+        .map(|c| type_family(&c.sql_type))
+        .unwrap_or_default();
+    let mut referencing = Vec::new();
+    let mut named = Vec::new();
+    for column in &info.columns {
+        let keys: Vec<&crate::db::ForeignKey> = info
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.contains(&column.name))
+            .collect();
+        let references_account = keys.iter().any(|fk| {
+            fk.references == account.table
+                && fk.columns == [column.name.clone()]
+                && fk.referenced_columns == [account.key.to_owned()]
+        });
+        if references_account {
+            referencing.push(column.name.as_str());
+            continue;
+        }
+        let words = words(&column.name);
+        let folded = folded(&column.name);
+        let like_user_id = folded.ends_with("userid")
+            || folded.ends_with("useruid")
+            || words.len() > 1 && words.last().is_some_and(|w| w == "by");
+        if keys.is_empty() && like_user_id && type_family(&column.sql_type) == key_type {
+            named.push(column.name.as_str());
+        }
+    }
+    let mut why = Vec::new();
+    if !referencing.is_empty() {
+        why.push(format!(
+            "{} reference(s) `{}`",
+            list(&referencing),
+            account.table
+        ));
+    }
+    if !named.is_empty() {
+        why.push(format!(
+            "{} named like a user id, of its key's type (no foreign key)",
+            list(&named)
+        ));
+    }
+    if why.is_empty() {
+        return;
+    }
+    for column in referencing.iter().chain(&named) {
+        found.push("user_id", column, string(column), true);
+    }
+    found.notes.push(format!(
+        "{}: a user id, the key of the account table (`--identity user_id=…` finds these rows; a link into a global table is never followed)",
+        why.join("; ")
+    ));
+}
+
+/// Global tables a DSAR must not delete: those tenant tables reference with ON DELETE CASCADE
+/// (deleting one row for one tenant's request would delete rows of every tenant), and those
+/// that tables the draft ignores reference (deleting would fail, or orphan rows privctl never
+/// reads). Each drafted `erase = "retain"` with the reason.
+fn retained_tables<'a>(
+    tables: &BTreeMap<&'a str, &'a TableInfo>,
+    tenant_table: &str,
+    scoped: &BTreeSet<&str>,
+    global: &dyn Fn(&str) -> bool,
+) -> BTreeMap<&'a str, String> {
+    let mut retained = BTreeMap::new();
+    for target in tables.keys().filter(|t| global(t)) {
+        let mut cascading = BTreeSet::new();
+        let mut ignored = BTreeSet::new();
+        for (name, info) in tables {
+            if name == target {
+                continue;
+            }
+            let of_tenant = scoped.contains(name) || *name == tenant_table;
+            for fk in info
+                .foreign_keys
+                .iter()
+                .filter(|fk| fk.references == *target)
+            {
+                if of_tenant && fk.on_delete == OnDelete::Cascade {
+                    cascading.insert(*name);
+                } else if !of_tenant && !global(name) {
+                    ignored.insert(*name);
+                }
+            }
+        }
+        let mut why = Vec::new();
+        if !cascading.is_empty() {
+            why.push(format!(
+                "tenant tables reference it with ON DELETE CASCADE ({}): deleting its row in one tenant's DSAR would delete their rows in every tenant",
+                list(&cascading.into_iter().collect::<Vec<_>>())
+            ));
+        }
+        if !ignored.is_empty() {
+            why.push(format!(
+                "{} reference(s) it and hold(s) no identifier, so the draft ignores them: deleting its rows would fail or orphan theirs (or map them)",
+                list(&ignored.into_iter().collect::<Vec<_>>())
+            ));
+        }
+        if !why.is_empty() {
+            retained.insert(*target, why.join("; "));
+        }
+    }
+    retained
 }
 
 /// The tenant table and column as found.
@@ -454,13 +665,26 @@ fn write_tenant(out: &mut String, tenant: &Tenant<'_>, owned: &[OwnedLink<'_>]) 
     );
 }
 
-/// An identity the draft proposes for a table: `email = <value>`.
+/// An identity the draft proposes for a table: `email = <value>`, or `email = [<value>, …]`
+/// when several columns hold it.
 struct IdentityGuess {
     identity: &'static str,
-    /// The TOML value: a column name, or an inline table.
-    value: String,
-    /// Read from the column's name and type alone (the plain `email = "email"` form).
+    /// The TOML values: column names, or inline tables, one per column.
+    values: Vec<String>,
+    /// The columns those values name.
+    columns: Vec<String>,
+    /// Read from the columns' names and types alone (the plain `email = "email"` form).
     plain: bool,
+}
+
+impl IdentityGuess {
+    /// `email = "email"` or `email = ["email", { column = "data", json = "any" }]`.
+    fn entry(&self) -> String {
+        match self.values.as_slice() {
+            [one] => format!("{} = {one}", self.identity),
+            many => format!("{} = [{}]", self.identity, many.join(", ")),
+        }
+    }
 }
 
 /// The identities proposed for a table, and what the draft says about them.
@@ -480,17 +704,44 @@ impl Identities {
         self.chosen.iter().any(|g| g.identity == identity)
     }
 
-    fn push(&mut self, identity: &'static str, value: String, plain: bool) {
-        self.chosen.push(IdentityGuess {
-            identity,
-            value,
-            plain,
-        });
+    /// Whether `identity` is held by plain columns (`email = "email"`).
+    fn has_plain(&self, identity: &str) -> bool {
+        self.chosen
+            .iter()
+            .any(|g| g.identity == identity && g.plain)
+    }
+
+    /// Adds `column` (as `value`) to `identity`: a second column makes the entry a list.
+    fn push(&mut self, identity: &'static str, column: &str, value: String, plain: bool) {
+        match self.chosen.iter_mut().find(|g| g.identity == identity) {
+            Some(guess) => {
+                guess.values.push(value);
+                guess.columns.push(column.to_owned());
+                guess.plain &= plain;
+            }
+            None => self.chosen.push(IdentityGuess {
+                identity,
+                values: vec![value],
+                columns: vec![column.to_owned()],
+                plain,
+            }),
+        }
+    }
+
+    /// Whether `column` is proposed as (part of) an identity.
+    fn names(&self, column: &str) -> bool {
+        self.chosen
+            .iter()
+            .any(|g| g.columns.iter().any(|c| c == column))
     }
 }
 
 /// `[identities]`: the kinds the draft's identity columns use.
-fn write_identities(out: &mut String, tables: &BTreeMap<&str, Identities>) {
+fn write_identities(
+    out: &mut String,
+    tables: &BTreeMap<&str, Identities>,
+    account: Option<&Account<'_>>,
+) {
     let kinds: BTreeSet<&str> = tables
         .values()
         .flat_map(|t| t.chosen.iter().map(|g| g.identity))
@@ -504,6 +755,14 @@ fn write_identities(out: &mut String, tables: &BTreeMap<&str, Identities>) {
             "email" => "email = { kind = \"email\" }  # trimmed, lower-cased",
             "phone" => {
                 "phone = { kind = \"phone\" }  # E.164; add default_region = \"DE\" (say) if numbers are stored without a country code"
+            }
+            "user_id" => {
+                let _ = writeln!(
+                    out,
+                    "user_id = {{ kind = \"exact\" }}  # guess: the key of the account table `{}`, compared as given",
+                    account.map_or("", |a| a.table)
+                );
+                continue;
             }
             _ => "external_id = { kind = \"exact\" }  # compared as given",
         };
@@ -596,8 +855,9 @@ fn write_table(
     place: &Placement<'_, '_>,
     identities: &Identities,
     links: &[Link<'_>],
-    tables: &BTreeMap<&str, &TableInfo>,
+    context: &Context<'_, '_>,
 ) {
+    let tables = context.tables;
     let _ = writeln!(out, "\n[tables.{}]", toml_key(name));
     match place {
         Placement::Single => {}
@@ -633,20 +893,31 @@ fn write_table(
         }
     }
     if info.primary_key.is_empty() {
-        let _ = writeln!(
-            out,
-            "# no primary key: name the columns that identify a row\n# key = [\"…\"]"
-        );
+        match row_key(info) {
+            Some((index, columns)) => {
+                let _ = writeln!(
+                    out,
+                    "key = [{}]  # guess: no primary key; the unique index `{index}` on NOT NULL columns identifies a row",
+                    columns
+                        .iter()
+                        .map(|c| string(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "# no primary key: name the columns that identify a row\n# key = [\"…\"]"
+                );
+            }
+        }
     }
     for note in &identities.notes {
         let _ = writeln!(out, "# guess: {note}");
     }
     if !identities.is_empty() {
-        let chosen: Vec<String> = identities
-            .chosen
-            .iter()
-            .map(|g| format!("{} = {}", g.identity, g.value))
-            .collect();
+        let chosen: Vec<String> = identities.chosen.iter().map(IdentityGuess::entry).collect();
         let why = if identities.chosen.iter().all(|g| g.plain) {
             "by column name and type"
         } else {
@@ -658,15 +929,10 @@ fn write_table(
             chosen.join(", ")
         );
     }
-    let proposed: BTreeSet<&str> = identities
-        .chosen
-        .iter()
-        .filter_map(|g| g.value.split('"').nth(1))
-        .collect();
     for column in info
         .columns
         .iter()
-        .filter(|c| is_json_type(&c.sql_type) && !proposed.contains(c.name.as_str()))
+        .filter(|c| is_json_type(&c.sql_type) && !identities.names(&c.name))
         .filter(|c| {
             !identities
                 .notes
@@ -685,6 +951,9 @@ fn write_table(
     for fk in &info.foreign_keys {
         if fk.references == name || !tables.contains_key(fk.references.as_str()) {
             continue;
+        }
+        if context.account.is_some_and(|a| a.table == fk.references) {
+            continue; // a user id: an identity, said above
         }
         let shared = ["member", "user", "agent", "operator", "assignee", "owner"];
         if let [column] = fk.columns.as_slice()
@@ -748,7 +1017,39 @@ fn write_table(
             "# guess: billing records are often kept by law: erase = {{ anonymise = {{ … }} }} with a legal_basis"
         );
     }
-    let _ = writeln!(out, "erase = \"delete\"");
+    match context.retained.get(name) {
+        Some(why) => {
+            let _ = writeln!(
+                out,
+                "# guess: kept when a DSAR matches it: {why}\nerase = \"retain\"\nlegal_basis = \"TODO: why this table outlives a DSAR\""
+            );
+        }
+        None => {
+            let _ = writeln!(out, "erase = \"delete\"");
+        }
+    }
+}
+
+/// A unique index whose keys are all NOT NULL columns, the shortest (then the first by name):
+/// the row identity of a table without a primary key.
+fn row_key(info: &TableInfo) -> Option<(&str, Vec<&str>)> {
+    info.indexes
+        .iter()
+        .filter(|i| i.unique)
+        .filter_map(|i| {
+            let columns: Option<Vec<&str>> = i
+                .keys
+                .iter()
+                .map(|k| match k {
+                    IndexKey::Column(c) if info.column(c).is_some_and(|c| !c.nullable) => {
+                        Some(c.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some((i.name.as_str(), columns?))
+        })
+        .min_by_key(|(name, columns)| (columns.len(), *name))
 }
 
 fn write_ignored(out: &mut String, name: &str, tenant: &Tenant<'_>) {
@@ -894,22 +1195,26 @@ fn tenant_scoped<'a>(
     }
 }
 
-/// Identity columns by name and type: (`email` | `phone` | `external_id`, column).
+/// Identity columns by name and type, in snake_case or camelCase (`email`, `user_email`,
+/// `inviteeEmail`, `emailAddress`, `phone_number`, `externalId`): (identity, column).
 fn identity_columns(info: &TableInfo) -> Vec<(&'static str, String)> {
     info.columns
         .iter()
         .filter(|c| is_text_type(&c.sql_type))
         .filter_map(|c| {
-            let n = c.name.to_lowercase();
-            let kind = if n == "email" || n.ends_with("_email") || n == "email_address" {
+            let words = words(&c.name);
+            let ends = |tail: &[&str]| {
+                words.ends_with(&tail.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>())
+            };
+            let kind = if ends(&["email"]) || ends(&["email", "address"]) {
                 "email"
-            } else if ["phone", "phone_number", "mobile", "msisdn", "phone_e164"]
-                .contains(&n.as_str())
-                || n.ends_with("_phone")
-                || n.ends_with("_number") && (n.contains("phone") || n.contains("caller"))
+            } else if ends(&["phone"])
+                || ["phonenumber", "mobile", "msisdn", "phonee164"]
+                    .contains(&folded(&c.name).as_str())
+                || ends(&["number"]) && words.iter().any(|w| w == "phone" || w == "caller")
             {
                 "phone"
-            } else if n == "external_id" || n.ends_with("_external_id") || n == "external_ref" {
+            } else if ends(&["external", "id"]) || folded(&c.name) == "externalref" {
                 "external_id"
             } else {
                 return None;
@@ -921,7 +1226,7 @@ fn identity_columns(info: &TableInfo) -> Vec<(&'static str, String)> {
 
 /// Everything the draft proposes as identities of a table: columns named like identifiers,
 /// key–value attribute rows that identify their entity, JSON documents named like payloads, and
-/// rate-limit keys. One column per identity; the rest are named in notes.
+/// rate-limit keys. Several columns of one identity make a list.
 fn identity_guesses(
     name: &str,
     info: &TableInfo,
@@ -929,19 +1234,8 @@ fn identity_guesses(
     tenant: Option<&Tenant<'_>>,
 ) -> Identities {
     let mut found = Identities::default();
-    let mut others = Vec::new();
     for (kind, column) in identity_columns(info) {
-        if found.has(kind) {
-            others.push(format!("`{column}`"));
-        } else {
-            found.push(kind, string(&column), true);
-        }
-    }
-    if !others.is_empty() {
-        found.notes.push(format!(
-            "{} may hold identifiers too; one column per identity here, map the rest in a table of their own kind",
-            others.join(", ")
-        ));
+        found.push(kind, &column, string(&column), true);
     }
     if let Some(attribute) = attribute_table(name, info, tables, tenant) {
         let mut which = String::new();
@@ -955,7 +1249,7 @@ fn identity_guesses(
                 string(&attribute.condition(kind)),
                 string(attribute.entity)
             );
-            found.push(kind, value, false);
+            found.push(kind, attribute.value, value, false);
             which.push_str(if which.is_empty() { "'" } else { "' or '" });
             which.push_str(kind);
         }
@@ -973,25 +1267,21 @@ fn identity_guesses(
             ));
         }
     }
-    let by_column = found.has("email");
-    for column in info
+    let by_column = found.has_plain("email");
+    let documents: Vec<&crate::db::ColumnInfo> = info
         .columns
         .iter()
-        .filter(|c| is_json_named(&c.name, &c.sql_type))
-    {
+        .filter(|c| is_json_named(&c.name, &c.sql_type) && !found.names(&c.name))
+        .collect();
+    for column in documents {
         let what = if is_json_type(&column.sql_type) {
             "JSON"
         } else {
             "text named like a JSON document"
         };
-        if found.has("email") {
-            let why = if by_column {
-                "the row already matches by its own email column"
-            } else {
-                "one column per identity here"
-            };
+        if by_column {
             found.notes.push(format!(
-                "`{}` is {what}: {why}; if the document holds other addresses, make email a list: email = [\"…\", {{ column = {}, json = \"any\" }}]",
+                "`{}` is {what}: the row already matches by its own email column; if the document holds other addresses, add {{ column = {}, json = \"any\" }} to the email list",
                 column.name,
                 string(&column.name)
             ));
@@ -1003,6 +1293,7 @@ fn identity_guesses(
             ));
             found.push(
                 "email",
+                &column.name,
                 format!("{{ column = {}, json = \"any\" }}", string(&column.name)),
                 false,
             );
@@ -1022,6 +1313,7 @@ fn identity_guesses(
             ));
             found.push(
                 "email",
+                &key.name,
                 format!("{{ column = {}, match = \"within\" }}", string(&key.name)),
                 false,
             );
@@ -1195,6 +1487,8 @@ fn is_json_named(column: &str, sql_type: &str) -> bool {
         "traits",
         "params",
         "responses",
+        "output",
+        "result",
     ];
     let text = [
         "payload",
@@ -1207,6 +1501,8 @@ fn is_json_named(column: &str, sql_type: &str) -> bool {
         "properties",
         "traits",
         "params",
+        "output",
+        "result",
     ];
     if is_json_type(sql_type) {
         json.contains(&last.as_str())
@@ -1228,33 +1524,72 @@ fn last_word(column: &str) -> String {
     column[start..].to_lowercase()
 }
 
+/// A name's words, lower-cased, split at underscores and case changes: `providerAccessToken`
+/// → provider, access, token; `photoURL` → photo, url; `user_id` → user, id.
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '_' || *c == '-' || *c == ' ' {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        let previous = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let starts_word = c.is_uppercase()
+            && (previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || previous.is_some_and(char::is_uppercase)
+                    && next.is_some_and(|n| n.is_lowercase()));
+        if starts_word && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        word.extend(c.to_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// The row's time, for retention: `created_at`, `createdAt`, `createdOn`, … in that order.
 fn timestamp_column(info: &TableInfo) -> Option<String> {
     [
-        "created_at",
-        "inserted_at",
-        "occurred_at",
-        "recorded_at",
-        "started_at",
-        "issued_at",
+        "createdat",
+        "insertedat",
+        "occurredat",
+        "recordedat",
+        "startedat",
+        "issuedat",
+        "createdon",
         "created",
     ]
     .iter()
-    .find(|n| info.column(n).is_some())
-    .map(|n| (*n).to_owned())
+    .find_map(|wanted| {
+        info.columns
+            .iter()
+            .find(|c| folded(&c.name) == *wanted)
+            .map(|c| c.name.clone())
+    })
 }
 
-/// `api_key`, `access_token`, `client_secret`, `password_hash` (but not `tokens`, a count).
+/// `api_key`, `access_token`, `refreshToken`, `client_secret`, `password_hash` (but not
+/// `tokens`, a count, nor `public_key`, meant to be shown).
 fn is_secret(column: &str) -> bool {
-    let n = column.to_lowercase();
-    let words: Vec<&str> = n.split('_').collect();
-    (n.ends_with("_key") && !is_blob_key(&n))
-        || words.contains(&"token")
-        || words.contains(&"secret")
-        || n.starts_with("password")
+    let words = words(column);
+    let key = words.len() > 1
+        && words.last().is_some_and(|w| w == "key")
+        && !words.iter().any(|w| w == "public")
+        && !is_blob_key(column);
+    key || words.iter().any(|w| w == "token" || w == "secret")
+        || words.first().is_some_and(|w| w.starts_with("password"))
 }
 
+/// `storage_key`, `blobKey`, `s3_key`, `avatar_storage_path`: names of objects in blob storage.
 fn is_blob_key(column: &str) -> bool {
-    let n = column.to_lowercase();
+    let words = words(column).join("_");
     [
         "storage_key",
         "blob_key",
@@ -1263,7 +1598,7 @@ fn is_blob_key(column: &str) -> bool {
         "storage_path",
     ]
     .iter()
-    .any(|k| n == *k || n.ends_with(&format!("_{k}")))
+    .any(|k| words == *k || words.ends_with(&format!("_{k}")))
 }
 
 fn is_text_type(sql_type: &str) -> bool {
