@@ -887,6 +887,21 @@ fn push_identity_match(
         }
         Some(JsonSelector::Any) => {
             match dialect {
+                Dialect::Postgres if !is_json_type(&sql_type) => {
+                    // Text that may not be JSON: only rows whose text contains the identifier
+                    // are parsed, and text that is not JSON never matches (never fails).
+                    sql.push("strpos(");
+                    push_normalised(sql, kind, &format!("lower({col})"));
+                    sql.push(", ")
+                        .bind(Param::Text(value.to_lowercase()))
+                        .push(") > 0 AND ");
+                    sql.push(&format!(
+                        "EXISTS (SELECT 1 FROM jsonb_path_query(privctl_try_jsonb(CAST({col} AS text)), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
+                    ));
+                    if !column.within {
+                        push_normalised(sql, kind, "(v.x #>> '{}')");
+                    }
+                }
                 Dialect::Postgres => {
                     sql.push(&format!(
                         "EXISTS (SELECT 1 FROM jsonb_path_query(CAST({col} AS jsonb), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
@@ -925,6 +940,11 @@ fn push_identity_match(
         sql.push(" AND (").push(when).push(")");
     }
     sql.push(")");
+}
+
+/// A PostgreSQL json or jsonb column (its text is always valid JSON).
+fn is_json_type(sql_type: &str) -> bool {
+    matches!(sql_type.to_ascii_lowercase().as_str(), "json" | "jsonb")
 }
 
 /// `match = "within"`: the normalised identifier (or, for emails, its URL-encoded spelling)

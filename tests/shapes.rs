@@ -99,7 +99,7 @@ fn acme() -> Rows {
         ("contacts", &["1", "2"]),
         ("contact_attributes", &["1", "2", "3", "4", "5"]),
         ("surveys", &["1"]),
-        ("responses", &["1", "2", "3"]),
+        ("responses", &["1", "2", "3", "5"]), // 5 holds text that is not JSON
         ("envelopes", &["1", "2"]),
         ("document_meta", &["1", "2"]), // owned by the envelopes
         ("bookings", &["1"]),

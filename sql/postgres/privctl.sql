@@ -71,3 +71,15 @@ CREATE TABLE IF NOT EXISTS privctl_blob_outbox (
     done_at      TEXT
 );
 CREATE INDEX IF NOT EXISTS privctl_blob_outbox_pending ON privctl_blob_outbox (id) WHERE done_at IS NULL;
+
+-- Text that may or may not hold JSON (`json = "any"` on a text column): its jsonb value, or NULL
+-- when it is not valid JSON, so one row of plain text never fails a DSAR (PostgreSQL 15 has no
+-- IS JSON). privctl calls it only on rows whose text already contains the identifier.
+CREATE OR REPLACE FUNCTION privctl_try_jsonb(value text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN value::jsonb;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
