@@ -532,3 +532,24 @@ async fn a_schema_name_that_needs_quoting_is_read() {
     assert_eq!(plan.success().json()["total_rows"], 1, "{plan}");
     db.cleanup().await;
 }
+
+both_dialects! {
+    /// A row whose routes reach two tenants (an order of acme naming globex's contact) is a
+    /// fault of the platform's data: `map check` names the table, the routes and the count.
+    async fn a_row_that_reaches_two_tenants_is_reported(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        assert!(problems(&privctl, &fixture::map_path()).is_empty());
+        db.execute(
+            "UPDATE orders SET contact_id = (SELECT min(c.id) FROM contacts c WHERE c.org_id <> orders.org_id) \
+             WHERE id = (SELECT min(id) FROM orders)",
+        )
+        .await;
+        let found = problems(&privctl, &fixture::map_path());
+        let cross: Vec<&Value> = found.iter().filter(|p| p["kind"] == "cross_tenant_row").collect();
+        assert_eq!(cross.len(), 1, "{found:?}");
+        assert_eq!(cross[0]["table"], "orders");
+        let detail = cross[0]["detail"].as_str().unwrap();
+        assert!(detail.starts_with("1 row(s)") && detail.contains("contact_id"), "{detail}");
+        db.cleanup().await;
+    }
+}
