@@ -656,6 +656,117 @@ pub fn push_tenant_scope(
     );
 }
 
+/// A condition true for the rows of `table` (under `alias`) whose links lead to two different
+/// tenants, and the names of the routes compared; `None` when fewer than two routes give a
+/// tenant id. Each link into the tenant table, or into a table whose tenant is one chain of
+/// single routes away, gives the row a tenant id (as text); two different non-NULL ids in one
+/// row are a fault of the platform's data. Not with nested tenants: a sub-tenant's rows are its
+/// tenant's.
+pub fn cross_tenant_condition(model: &Model, table: &str, alias: &str) -> Option<CrossTenant> {
+    let t = model.tenant.as_ref()?;
+    if t.parent.is_some() {
+        return None;
+    }
+    let node = model.node(table);
+    if node.global {
+        return None;
+    }
+    let d = model.dialect;
+    let mut ids: Vec<(String, String)> = Vec::new();
+    if let Some((column, _)) = &node.tenant {
+        ids.push((
+            format!("`{column}`"),
+            format!("CAST({alias}.{} AS text)", d.quote(column)),
+        ));
+    }
+    for link in node
+        .links
+        .iter()
+        .filter(|l| l.parent != node.name && l.columns.len() == 1)
+    {
+        if node
+            .tenant
+            .as_ref()
+            .is_some_and(|(c, _)| *c == link.columns[0])
+        {
+            continue; // the tenant column itself
+        }
+        let column = d.quote(&link.columns[0]);
+        let inner = format!("{alias}_x{}", ids.len());
+        let id = if model.is_tenant_table(&link.parent) {
+            Some(format!("CAST({alias}.{column} AS text)"))
+        } else {
+            tenant_of(model, &link.parent, &inner, 1).map(|expr| {
+                format!(
+                    "(SELECT {expr} FROM {} {inner} WHERE {inner}.{} = {alias}.{column})",
+                    d.quote(&link.parent),
+                    d.quote(&link.parent_columns[0])
+                )
+            })
+        };
+        if let Some(id) = id {
+            ids.push((format!("`{}` (to `{}`)", link.columns[0], link.parent), id));
+        }
+    }
+    if ids.len() < 2 {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    for (i, (_, a)) in ids.iter().enumerate() {
+        for (_, b) in &ids[i + 1..] {
+            pairs.push(format!(
+                "({a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b})"
+            ));
+        }
+    }
+    Some(CrossTenant {
+        condition: format!("({})", pairs.join(" OR ")),
+        routes: ids.iter().map(|(name, _)| name.clone()).collect(),
+        tenant_ids: ids.into_iter().map(|(_, id)| id).collect(),
+    })
+}
+
+/// See [`cross_tenant_condition`].
+#[derive(Debug, Clone)]
+pub struct CrossTenant {
+    /// True for rows whose routes give two different tenant ids.
+    pub condition: String,
+    /// The routes compared, as the map names them.
+    pub routes: Vec<String>,
+    /// Each route's tenant id of the row, as a text expression.
+    pub tenant_ids: Vec<String>,
+}
+
+/// The tenant id of `table`'s row under `alias` as a text expression, when it is one chain of
+/// single routes away (`depth` bounds the chain).
+fn tenant_of(model: &Model, table: &str, alias: &str, depth: usize) -> Option<String> {
+    let d = model.dialect;
+    let node = model.nodes.get(table)?;
+    if depth > 8 || node.global {
+        return None;
+    }
+    match node.routes.as_slice() {
+        [Route::Column { column, .. }] => {
+            Some(format!("CAST({alias}.{} AS text)", d.quote(column)))
+        }
+        [Route::Tenant(link)] => Some(format!(
+            "CAST({alias}.{} AS text)",
+            d.quote(&link.columns[0])
+        )),
+        [Route::Parent(link)] if link.columns.len() == 1 => {
+            let inner = format!("{alias}_{depth}");
+            let expr = tenant_of(model, &link.parent, &inner, depth + 1)?;
+            Some(format!(
+                "(SELECT {expr} FROM {} {inner} WHERE {inner}.{} = {alias}.{})",
+                d.quote(&link.parent),
+                d.quote(&link.parent_columns[0]),
+                d.quote(&link.columns[0])
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Stands for "some tenant" in [`push_any_tenant_scope`]; never a tenant id (it holds a NUL).
 const ANY_TENANT: &str = "\0privctl-any-tenant";
 

@@ -550,6 +550,19 @@ both_dialects! {
         assert_eq!(cross[0]["table"], "orders");
         let detail = cross[0]["detail"].as_str().unwrap();
         assert!(detail.starts_with("1 row(s)") && detail.contains("contact_id"), "{detail}");
+        // delete-tenant will not guess whose the row is: neither tenant can be deleted.
+        for tenant in db
+            .query_strings("SELECT DISTINCT c.org_id FROM orders o JOIN contacts c ON c.id = o.contact_id WHERE c.org_id <> o.org_id UNION SELECT org_id FROM orders WHERE id = (SELECT min(id) FROM orders)")
+            .await
+        {
+            let refused = privctl.clone().args(["delete-tenant", "--tenant", &tenant]).run();
+            refused.code(1);
+            assert!(
+                refused.stderr.contains("also reach another tenant") && refused.stderr.contains("orders (1 rows"),
+                "{tenant}: {}",
+                refused.stderr
+            );
+        }
         db.cleanup().await;
     }
 }

@@ -87,6 +87,7 @@ async fn begin(session: &Session, tenant: &str) -> Result<Tx> {
 async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'_>) -> Result<()> {
     let tenant = selection.tenant();
     let mut tx = begin(session, tenant).await?;
+    refuse_cross_tenant_rows(&mut tx, selection).await?;
     let plan = plan_tenant(&mut tx, selection, &session.schema).await?;
     let binding = Binding {
         action: ACTION.into(),
@@ -424,6 +425,7 @@ async fn start(
         session.map.confirm.require_distinct_actor,
     )
     .await?;
+    refuse_cross_tenant_rows(tx, selection).await?;
     let plan = plan_tenant(tx, selection, &session.schema).await?;
     confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
     confirmation.consume(tx, &ctx.actor, ctx.now).await?;
@@ -724,6 +726,51 @@ async fn finish(
         .into());
     }
     Ok(())
+}
+
+/// Refuses a tenant with rows whose links lead to another tenant too: whose rows they are is
+/// for the platform to fix, not for an erasure to guess.
+async fn refuse_cross_tenant_rows(tx: &mut Tx, selection: &TenantSelection<'_>) -> Result<()> {
+    let model = selection.model();
+    let mut found = Vec::new();
+    for table in selection.tables() {
+        let Some(cross) = crate::selection::cross_tenant_condition(model, table, "t") else {
+            continue;
+        };
+        // The rows any of whose routes gives this tenant, and another route another one.
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ")
+            .push(&cross.condition)
+            .push(" AND (");
+        for (i, id) in cross.tenant_ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(id)
+                .push(" = ")
+                .bind(crate::db::Param::Text(selection.tenant().to_owned()));
+        }
+        sql.push(")");
+        let rows = count(tx, &sql).await?;
+        if rows > 0 {
+            found.push(format!(
+                "{table} ({rows} rows, through {})",
+                cross.routes.join(", ")
+            ));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::failed(format!(
+        "tenant `{}` has rows that also reach another tenant: {}; privctl cannot tell whose they are, so nothing was deleted",
+        selection.tenant(),
+        found.join("; ")
+    ))
+    .with_hint("fix those rows in the platform (`privctl map check` lists them as cross_tenant_row), then run the dry run again")
+    .into())
 }
 
 /// Rows of no tenant in each table whose routes to a tenant can all be NULL.

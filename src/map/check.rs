@@ -649,118 +649,35 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
     Ok(warnings)
 }
 
-/// Rows whose links lead to different tenants. Each link into the tenant table, or into a table
-/// whose tenant is one chain of single routes away, gives the row a tenant id; two different
-/// non-NULL ids in one row are a fault of the platform's data that no erasure should guess
-/// about. (Nested tenants are not compared: a sub-tenant's rows are the tenant's.)
+/// Rows whose links lead to different tenants (see [`crate::selection::cross_tenant_condition`]):
+/// a fault of the platform's data that no erasure should guess about.
 async fn cross_tenant_rows(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Result<()> {
-    let Some(t) = &model.tenant else {
-        return Ok(());
-    };
-    if t.parent.is_some() {
-        return Ok(());
-    }
-    let dialect = model.dialect;
     let mut tx = db.begin(TxMode::Snapshot).await?;
-    for node in model.nodes.values().filter(|n| !n.global) {
-        let mut ids: Vec<(String, String)> = Vec::new();
-        if let Some((column, _)) = &node.tenant {
-            ids.push((
-                format!("`{column}`"),
-                format!("CAST(t.{} AS text)", dialect.quote(column)),
-            ));
-        }
-        for link in node
-            .links
-            .iter()
-            .filter(|l| l.parent != node.name && l.columns.len() == 1)
-        {
-            let column = dialect.quote(&link.columns[0]);
-            let id = if model.is_tenant_table(&link.parent) {
-                Some(format!("CAST(t.{column} AS text)"))
-            } else {
-                tenant_of(model, &link.parent, "p1", 1).map(|inner| {
-                    format!(
-                        "(SELECT {inner} FROM {} p1 WHERE p1.{} = t.{column})",
-                        dialect.quote(&link.parent),
-                        dialect.quote(&link.parent_columns[0])
-                    )
-                })
-            };
-            if let Some(id) = id {
-                if node
-                    .tenant
-                    .as_ref()
-                    .is_some_and(|(c, _)| *c == link.columns[0])
-                {
-                    continue; // the tenant column itself
-                }
-                ids.push((format!("`{}` (to `{}`)", link.columns[0], link.parent), id));
-            }
-        }
-        if ids.len() < 2 {
+    for node in model.nodes.values() {
+        let Some(cross) = crate::selection::cross_tenant_condition(model, &node.name, "t") else {
             continue;
-        }
-        let mut pairs = Vec::new();
-        for (i, (_, a)) in ids.iter().enumerate() {
-            for (_, b) in &ids[i + 1..] {
-                pairs.push(format!(
-                    "({a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b})"
-                ));
-            }
-        }
+        };
         let mut sql = db.sql();
         sql.push("SELECT count(*) FROM ")
             .ident(&node.name)
             .push(" t WHERE ")
-            .push(&pairs.join(" OR "));
+            .push(&cross.condition);
         let rows = crate::plan::count(&mut tx, &sql).await?;
         if rows > 0 {
-            let names: Vec<&str> = ids.iter().map(|(n, _)| n.as_str()).collect();
             problems.push(Finding::new(
                 FindingKind::CrossTenantRow,
                 Some(&node.name),
                 None,
                 format!(
-                    "{rows} row(s) of `{}` reach different tenants through {}: the platform's data contradicts itself, and privctl cannot tell whose rows they are; fix the rows",
+                    "{rows} row(s) of `{}` reach different tenants through {}: the platform's data contradicts itself, and privctl cannot tell whose rows they are; fix the rows (delete-tenant refuses to run while the tenant has such rows)",
                     node.name,
-                    names.join(", ")
+                    cross.routes.join(", ")
                 ),
             ));
         }
     }
     tx.rollback().await?;
     Ok(())
-}
-
-/// The tenant id of `table`'s row under `alias` as a text expression, when it is one chain of
-/// single routes away (`depth` bounds the chain).
-fn tenant_of(model: &Model, table: &str, alias: &str, depth: usize) -> Option<String> {
-    let dialect = model.dialect;
-    let node = model.nodes.get(table)?;
-    if depth > 8 || node.global {
-        return None;
-    }
-    match node.routes.as_slice() {
-        [crate::model::Route::Column { column, .. }] => {
-            Some(format!("CAST({alias}.{} AS text)", dialect.quote(column)))
-        }
-        [crate::model::Route::Tenant(link)] => Some(format!(
-            "CAST({alias}.{} AS text)",
-            dialect.quote(&link.columns[0])
-        )),
-        [crate::model::Route::Parent(link)] if link.columns.len() == 1 => {
-            let inner = format!("p{}", depth + 1);
-            let expr = tenant_of(model, &link.parent, &inner, depth + 1)?;
-            Some(format!(
-                "(SELECT {expr} FROM {} {inner} WHERE {inner}.{} = {alias}.{})",
-                dialect.quote(&link.parent),
-                dialect.quote(&link.parent_columns[0]),
-                dialect.quote(&link.columns[0])
-            ))
-        }
-        _ => None,
-    }
 }
 
 /// Tables whose routes to the tenant are all nullable, and how many of their rows belong to no
