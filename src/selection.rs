@@ -673,11 +673,13 @@ pub fn cross_tenant_condition(model: &Model, table: &str, alias: &str) -> Option
     }
     let d = model.dialect;
     let mut ids: Vec<(String, String)> = Vec::new();
-    if let Some((column, _)) = &node.tenant {
+    let mut via: Vec<CrossRoute> = Vec::new();
+    if let Some((column, sql_type)) = &node.tenant {
         ids.push((
             format!("`{column}`"),
             format!("CAST({alias}.{} AS text)", d.quote(column)),
         ));
+        via.push(CrossRoute::Column(column.clone(), sql_type.clone()));
     }
     for link in node
         .links
@@ -706,6 +708,11 @@ pub fn cross_tenant_condition(model: &Model, table: &str, alias: &str) -> Option
         };
         if let Some(id) = id {
             ids.push((format!("`{}` (to `{}`)", link.columns[0], link.parent), id));
+            via.push(if model.is_tenant_table(&link.parent) {
+                CrossRoute::Column(link.columns[0].clone(), t.id_type.clone())
+            } else {
+                CrossRoute::Parent(link.clone())
+            });
         }
     }
     if ids.len() < 2 {
@@ -722,8 +729,42 @@ pub fn cross_tenant_condition(model: &Model, table: &str, alias: &str) -> Option
     Some(CrossTenant {
         condition: format!("({})", pairs.join(" OR ")),
         routes: ids.iter().map(|(name, _)| name.clone()).collect(),
-        tenant_ids: ids.into_iter().map(|(_, id)| id).collect(),
+        via,
     })
+}
+
+/// One route [`cross_tenant_condition`] compares.
+#[derive(Debug, Clone)]
+pub enum CrossRoute {
+    /// A column holding the tenant id (the tenant column, or a link to the tenant table), and
+    /// the id's SQL type.
+    Column(String, String),
+    /// A link to a mapped table.
+    Parent(Link),
+}
+
+impl CrossRoute {
+    /// Pushes the condition that this route leads the row under `alias` to `tenant` (indexable:
+    /// a column equality, or a column in the parent's rows of the tenant).
+    pub fn push_reaches(&self, model: &Model, tenant: &str, sql: &mut Sql, alias: &str) {
+        match self {
+            CrossRoute::Column(column, sql_type) => {
+                sql.column(alias, column)
+                    .push(" = ")
+                    .bind_as(tenant, sql_type);
+            }
+            CrossRoute::Parent(link) => {
+                sql.column(alias, &link.columns[0])
+                    .push(" IN (SELECT ")
+                    .column("r", &link.parent_columns[0])
+                    .push(" FROM ")
+                    .ident(&link.parent)
+                    .push(" r WHERE ");
+                push_tenant_scope(model, Some(tenant), sql, &link.parent, "r", &mut 0);
+                sql.push(")");
+            }
+        }
+    }
 }
 
 /// See [`cross_tenant_condition`].
@@ -733,8 +774,8 @@ pub struct CrossTenant {
     pub condition: String,
     /// The routes compared, as the map names them.
     pub routes: Vec<String>,
-    /// Each route's tenant id of the row, as a text expression.
-    pub tenant_ids: Vec<String>,
+    /// The same routes, to ask which rows each leads to one tenant.
+    pub via: Vec<CrossRoute>,
 }
 
 /// The tenant id of `table`'s row under `alias` as a text expression, when it is one chain of

@@ -737,23 +737,18 @@ async fn refuse_cross_tenant_rows(tx: &mut Tx, selection: &TenantSelection<'_>) 
         let Some(cross) = crate::selection::cross_tenant_condition(model, table, "t") else {
             continue;
         };
-        // The rows any of whose routes gives this tenant, and another route another one.
-        let mut sql = tx.sql();
-        sql.push("SELECT count(*) FROM ")
-            .ident(table)
-            .push(" t WHERE ")
-            .push(&cross.condition)
-            .push(" AND (");
-        for (i, id) in cross.tenant_ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(id)
-                .push(" = ")
-                .bind(crate::db::Param::Text(selection.tenant().to_owned()));
+        // The rows any of whose routes gives this tenant, and another route another one: one
+        // statement per route, each served by the route's index.
+        let mut rows = 0;
+        for route in &cross.via {
+            let mut sql = tx.sql();
+            sql.push("SELECT count(*) FROM ")
+                .ident(table)
+                .push(" t WHERE ");
+            route.push_reaches(model, selection.tenant(), &mut sql, "t");
+            sql.push(" AND ").push(&cross.condition);
+            rows = rows.max(count(tx, &sql).await?);
         }
-        sql.push(")");
-        let rows = count(tx, &sql).await?;
         if rows > 0 {
             found.push(format!(
                 "{table} ({rows} rows, through {})",
