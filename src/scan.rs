@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::db::{Schema, Sql, TableInfo, Tx, scan_text};
 use crate::map::{DataMap, IdentityKind};
 use crate::model::Model;
+use crate::scrub::Scrubber;
 use crate::selection::{self, Subject, SubjectSelection, TenantSelection};
 
 /// One column of one row that holds one of the subject's identifiers.
@@ -218,9 +219,10 @@ fn targets<'a>(
     out
 }
 
-/// The statement for one table: `SELECT key, m0, m1, … FROM (…) s WHERE m0 = 1 OR m1 = 1`,
-/// where `mN` says whether column N holds one of the needles. `None` when the table has no
-/// column that can hold text.
+/// The statement for one table: `SELECT key, m0, m1, … FROM (…) s WHERE m0 IS NOT NULL OR …`,
+/// where `mN` is column N's text when it contains one of the needles (the database's cheap
+/// test; [`holds_identifier`] then checks the occurrence is bounded). `None` when the table has
+/// no column that can hold text.
 fn statement(
     model: &Model,
     target: &Target<'_>,
@@ -262,7 +264,7 @@ fn statement(
             };
             sql.contains(&haystack, &needle.value);
         }
-        sql.push(&format!(" THEN 1 ELSE 0 END AS m{i}"));
+        sql.push(&format!(" THEN {expr} END AS m{i}"));
     }
     sql.push(" FROM ").ident(target.name).push(" t");
     match (target.scope, tenant) {
@@ -283,7 +285,7 @@ fn statement(
         if i > 0 {
             sql.push(" OR ");
         }
-        sql.push(&format!("m{i} = 1"));
+        sql.push(&format!("m{i} IS NOT NULL"));
     }
     sql.push(" ORDER BY k");
     Some((sql, columns.into_iter().map(|(name, _)| name).collect()))
@@ -302,6 +304,20 @@ pub async fn scan(
 ) -> Result<ScanReport> {
     let model = selection.model();
     let needles = needles(model, selection.subject());
+    let kinds: Vec<(IdentityKind, String)> = selection
+        .subject()
+        .identifiers
+        .iter()
+        .map(|i| {
+            let kind = model
+                .identities
+                .get(&i.name)
+                .cloned()
+                .unwrap_or(IdentityKind::Exact);
+            (kind, i.value.clone())
+        })
+        .collect();
+    let scrubber = Scrubber::new(kinds.iter().map(|(k, v)| (k, v.as_str())));
     let mut report = ScanReport::default();
     for target in targets(model, map, schema, tenant) {
         report.tables.push(target.name.to_owned());
@@ -333,8 +349,23 @@ pub async fn scan(
                 .and_then(|k| serde_json::from_str(k).ok())
                 .unwrap_or(Value::Null);
             let is_selected = key_text.as_ref().is_some_and(|k| selected.contains(k));
-            for (column, flag) in columns.iter().zip(&row[1..]) {
-                if flag.as_deref() == Some("1") {
+            let matched: Vec<&String> = columns
+                .iter()
+                .zip(&row[1..])
+                .filter(|(_, text)| {
+                    text.as_deref()
+                        .is_some_and(|t| holds_identifier(&scrubber, t))
+                })
+                .map(|(column, _)| column)
+                .collect();
+            // A key that holds the identifier itself (a rate-limit key) is never printed.
+            let key = if target.key.iter().any(|k| matched.contains(&k)) {
+                Value::String("[redacted]".into())
+            } else {
+                key
+            };
+            for column in matched {
+                {
                     report.hits.push(Hit {
                         table: target.name.to_owned(),
                         column: column.clone(),
@@ -348,6 +379,15 @@ pub async fn scan(
         }
     }
     Ok(report)
+}
+
+/// Whether `text` holds one of the subject's identifiers as an occurrence of its own, bounded by
+/// characters that cannot belong to it (as `scrub` finds them): `xjane@example.com`,
+/// `jane@example.community` and `+49 30 12345678` are someone else's. A URL-encoded `@` counts
+/// as `@`.
+fn holds_identifier(scrubber: &Scrubber, text: &str) -> bool {
+    scrubber.scrub_text(text).is_some()
+        || (text.contains("%40") && scrubber.scrub_text(&text.replace("%40", "@")).is_some())
 }
 
 #[cfg(test)]
