@@ -689,6 +689,7 @@ both_dialects! {
                 "dsar-preview:planned@ws_acme",
                 "dsar-export:done@ws_acme",
                 "dsar-delete:done@ws_acme",
+                "dsar-scan:done@ws_acme", // the residue scan after the erasure
                 "export-tenant:done@ws_globex",
                 "delete-tenant:planned@ws_globex",
                 "delete-tenant:started@ws_globex",
@@ -734,7 +735,7 @@ both_dialects! {
 
         let verified = run(&privctl, &["audit-verify"]).success().json();
         assert_eq!(verified["ok"], true, "{verified}");
-        assert_eq!(verified["entries"], 10, "{verified}");
+        assert_eq!(verified["entries"], 11, "{verified}");
         assert_eq!(verified["problems"], serde_json::json!([]), "{verified}");
 
         // The log is tamper-evident: rewriting what an entry says is caught.
