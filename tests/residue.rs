@@ -133,10 +133,11 @@ both_dialects! {
         assert_eq!(entry["scan"]["residue"], 10, "{entry}");
         assert_eq!(entry["scan"]["tables"]["contacts"]["hits"], 4, "{entry}");
         assert_no_values(&details.join("\n"));
+        db.cleanup().await;
     }
 
     async fn each_form_of_an_identifier_is_found(dialect: Dialect) {
-        let (_db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect).await;
         // The phone alone, given in E.164: found as `+49 (30) 1234567`, `030 1234567` and
         // `+49-30-123-4567`.
         let report = privctl
@@ -175,10 +176,11 @@ both_dialects! {
                 "{place:?} missing: {report:#}"
             );
         }
+        db.cleanup().await;
     }
 
     async fn a_tenant_scoped_scan_never_reports_another_tenants_rows(dialect: Dialect) {
-        let (_db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect).await;
         let globex = privctl
             .clone()
             .args(["--format", "json", "dsar", "scan", "--tenant", "globex"])
@@ -216,6 +218,7 @@ both_dialects! {
             .map(|h| h.2)
             .collect();
         assert_eq!(keys, ["[1]", "[2]", "[3]"].map(String::from).into(), "{all:#}");
+        db.cleanup().await;
     }
 
     async fn delete_exits_6_naming_the_residue_and_keeps_the_erasure(dialect: Dialect) {
@@ -276,10 +279,11 @@ both_dialects! {
         assert_eq!(entry["after"], "dsar-delete", "{entry}");
         assert_eq!(entry["scan"]["residue"], 5, "{entry}");
         assert_eq!(entry["scan"]["tables"]["invoices"]["residue"], 0, "{entry}");
+        db.cleanup().await;
     }
 
     async fn delete_exits_0_when_only_retained_data_holds_the_subject(dialect: Dialect) {
-        let (_db, privctl) = setup(dialect).await;
+        let (db, privctl) = setup(dialect).await;
         let rita = ["--tenant", "acme", "--email", "rita@example.com"];
         let plan = privctl
             .clone()
@@ -300,6 +304,7 @@ both_dialects! {
         let expected: BTreeSet<_> =
             [hit("invoices", "customer_email", "[2]", true, "retain")].into_iter().collect();
         assert_eq!(found, expected, "{output:#}");
+        db.cleanup().await;
     }
 
     async fn no_scan_skips_the_residue_scan(dialect: Dialect) {
@@ -324,5 +329,38 @@ both_dialects! {
             db.query_i64("SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-scan'").await,
             0
         );
+        db.cleanup().await;
     }
+}
+
+/// PostgreSQL's bytea is read as text (`encode(…, 'escape')`): an address stored as bytes is
+/// found too.
+#[tokio::test]
+async fn a_bytea_column_is_scanned_as_text_on_postgres() {
+    let (db, privctl) = setup(Dialect::Postgres).await;
+    db.execute(
+        "ALTER TABLE audit_archive ADD COLUMN raw bytea; \
+         UPDATE audit_archive SET raw = convert_to('from  Jane@Example.COM ', 'UTF8') WHERE id = 2",
+    )
+    .await;
+    let report = privctl
+        .clone()
+        .args([
+            "--format",
+            "json",
+            "dsar",
+            "scan",
+            "--tenant",
+            "acme",
+            "--email",
+            "jane@example.com",
+        ])
+        .run()
+        .success()
+        .json();
+    assert!(
+        hits(&report).contains(&hit("audit_archive", "raw", "[2]", false, "ignored")),
+        "{report:#}"
+    );
+    db.cleanup().await;
 }
