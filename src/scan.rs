@@ -294,13 +294,15 @@ fn statement(
 /// Scans, inside `tx` (a snapshot with the tenant setting already applied), every table privctl
 /// may read for the subject of `selection`, within `tenant` (`None`: every row, for
 /// `--all-tenants` and single-tenant maps), and marks each hit with whether the selection
-/// selects its row.
+/// selects its row. `on_table(done, total, table)` is called before each table is read (for a
+/// progress bar).
 pub async fn scan(
     tx: &mut Tx,
     map: &DataMap,
     schema: &Schema,
     selection: &SubjectSelection<'_>,
     tenant: Option<&str>,
+    on_table: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<ScanReport> {
     let model = selection.model();
     let needles = needles(model, selection.subject());
@@ -319,7 +321,10 @@ pub async fn scan(
         .collect();
     let scrubber = Scrubber::new(kinds.iter().map(|(k, v)| (k, v.as_str())));
     let mut report = ScanReport::default();
-    for target in targets(model, map, schema, tenant) {
+    let targets = targets(model, map, schema, tenant);
+    let total = targets.len();
+    for (done, target) in targets.into_iter().enumerate() {
+        on_table(done, total, target.name);
         report.tables.push(target.name.to_owned());
         let Some((sql, columns)) = statement(model, &target, tenant, &needles) else {
             continue;

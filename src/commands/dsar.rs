@@ -425,9 +425,11 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
             args.tenant.clone(),
             selection.subject().clone(),
         )?;
-        let report = residue_scan_of(&session, &fresh, tenant).await.context(
-            "the erasure is committed and recorded, but the residue scan after it failed",
-        )?;
+        let report = residue_scan_of(ctx, &session, &fresh, tenant)
+            .await
+            .context(
+                "the erasure is committed and recorded, but the residue scan after it failed",
+            )?;
         let details = json!({"after": "dsar-delete", "scan": report.counts()});
         let entry = NewEntry::new("dsar-scan", "done", details)
             .tenant(tenant)
@@ -520,7 +522,7 @@ async fn scan(ctx: &Context, args: &SubjectArgs) -> Result<()> {
     } = prepare(ctx, &session, args, "scan").await?;
     let tenant = args.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    let report = residue_scan_of(&session, &selection, tenant).await?;
+    let report = residue_scan_of(ctx, &session, &selection, tenant).await?;
 
     let details = with_member(json!({"scan": report.counts()}), &on_behalf_of);
     let entry = NewEntry::new("dsar-scan", "done", details)
@@ -543,15 +545,43 @@ async fn scan(ctx: &Context, args: &SubjectArgs) -> Result<()> {
     print_scan_table(ctx, &report)
 }
 
-/// The scan of [`crate::scan::scan`] in one read-only snapshot, with the tenant setting set.
+/// The scan of [`crate::scan::scan`] in one read-only snapshot, with the tenant setting set;
+/// a progress bar on a terminal (tables scanned so far).
 async fn residue_scan_of(
+    ctx: &Context,
     session: &Session,
     selection: &SubjectSelection<'_>,
     tenant: Option<&str>,
 ) -> Result<crate::scan::ScanReport> {
+    let bar = ctx.ui.progress().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} tables — scanning {msg}")
+                .expect("a valid template"),
+        );
+        bar
+    });
+    let mut on_table = |done: usize, total: usize, table: &str| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(table.to_owned());
+        }
+    };
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
     set_tenant(session, &mut tx, tenant).await?;
-    let report = crate::scan::scan(&mut tx, &session.map, &session.schema, selection, tenant).await;
+    let report = crate::scan::scan(
+        &mut tx,
+        &session.map,
+        &session.schema,
+        selection,
+        tenant,
+        &mut on_table,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     tx.rollback().await?;
     report
 }
