@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -195,6 +196,27 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
             [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data')
+            [CompletionResult]::new('--no-scan', '--no-scan', [CompletionResultType]::ParameterName, 'Skip the residue scan that follows the erasure (see `privctl dsar scan`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;dsar;scan' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant (required when the map has a [tenant] section, unless --all-tenants)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email (trimmed and lower-cased); short for --identity email=…')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number (normalised to E.164); short for --identity phone=…')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
+            [CompletionResult]::new('--on-behalf-of', '--on-behalf-of', [CompletionResultType]::ParameterName, 'The tenant''s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
@@ -208,6 +230,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -218,6 +241,9 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;dsar;help;delete' {
+            break
+        }
+        'privctl;dsar;help;scan' {
             break
         }
         'privctl;dsar;help;help' {
@@ -443,6 +469,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Show every row of one data subject in one tenant; issues the token for `dsar delete`')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the subject''s data as a portable JSON bundle')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase the subject''s data (delete or anonymise per the map); needs a token')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave')
             break
         }
         'privctl;help;dsar;preview' {
@@ -452,6 +479,9 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;help;dsar;delete' {
+            break
+        }
+        'privctl;help;dsar;scan' {
             break
         }
         'privctl;help;export-tenant' {

@@ -82,6 +82,9 @@ _privctl() {
             privctl__subcmd__dsar,preview)
                 cmd="privctl__subcmd__dsar__subcmd__preview"
                 ;;
+            privctl__subcmd__dsar,scan)
+                cmd="privctl__subcmd__dsar__subcmd__scan"
+                ;;
             privctl__subcmd__dsar__subcmd__help,delete)
                 cmd="privctl__subcmd__dsar__subcmd__help__subcmd__delete"
                 ;;
@@ -93,6 +96,9 @@ _privctl() {
                 ;;
             privctl__subcmd__dsar__subcmd__help,preview)
                 cmd="privctl__subcmd__dsar__subcmd__help__subcmd__preview"
+                ;;
+            privctl__subcmd__dsar__subcmd__help,scan)
+                cmd="privctl__subcmd__dsar__subcmd__help__subcmd__scan"
                 ;;
             privctl__subcmd__help,audit)
                 cmd="privctl__subcmd__help__subcmd__audit"
@@ -144,6 +150,9 @@ _privctl() {
                 ;;
             privctl__subcmd__help__subcmd__dsar,preview)
                 cmd="privctl__subcmd__help__subcmd__dsar__subcmd__preview"
+                ;;
+            privctl__subcmd__help__subcmd__dsar,scan)
+                cmd="privctl__subcmd__help__subcmd__dsar__subcmd__scan"
                 ;;
             privctl__subcmd__help__subcmd__map,check)
                 cmd="privctl__subcmd__help__subcmd__map__subcmd__check"
@@ -550,7 +559,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version preview export delete help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version preview export delete scan help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -580,7 +589,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__delete)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --no-scan --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,7 +697,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__help)
-            opts="preview export delete help"
+            opts="preview export delete scan help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,7 +766,71 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__dsar__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__dsar__subcmd__preview)
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-behalf-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__dsar__subcmd__scan)
             opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -984,7 +1057,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__dsar)
-            opts="preview export delete"
+            opts="preview export delete scan"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1026,6 +1099,20 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__dsar__subcmd__preview)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__dsar__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

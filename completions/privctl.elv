@@ -126,6 +126,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand preview 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
             cand export 'Write the subject''s data as a portable JSON bundle'
             cand delete 'Erase the subject''s data (delete or anonymise per the map); needs a token'
+            cand scan 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;dsar;preview'= {
@@ -180,6 +181,26 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
             cand --format 'Human tables or one JSON document on stdout'
             cand --all-tenants 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
+            cand --no-scan 'Skip the residue scan that follows the erasure (see `privctl dsar scan`)'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;dsar;scan'= {
+            cand --tenant 'The tenant (required when the map has a [tenant] section, unless --all-tenants)'
+            cand --email 'The subject''s email (trimmed and lower-cased); short for --identity email=…'
+            cand --phone 'The subject''s phone number (normalised to E.164); short for --identity phone=…'
+            cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
+            cand --on-behalf-of 'The tenant''s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --all-tenants 'Every tenant where the subject''s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
             cand -q 'No status lines and no progress bars'
             cand --quiet 'No status lines and no progress bars'
             cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
@@ -192,6 +213,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand preview 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
             cand export 'Write the subject''s data as a portable JSON bundle'
             cand delete 'Erase the subject''s data (delete or anonymise per the map); needs a token'
+            cand scan 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;dsar;help;preview'= {
@@ -199,6 +221,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;dsar;help;export'= {
         }
         &'privctl;dsar;help;delete'= {
+        }
+        &'privctl;dsar;help;scan'= {
         }
         &'privctl;dsar;help;help'= {
         }
@@ -403,12 +427,15 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand preview 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
             cand export 'Write the subject''s data as a portable JSON bundle'
             cand delete 'Erase the subject''s data (delete or anonymise per the map); needs a token'
+            cand scan 'Look for the subject''s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
         }
         &'privctl;help;dsar;preview'= {
         }
         &'privctl;help;dsar;export'= {
         }
         &'privctl;help;dsar;delete'= {
+        }
+        &'privctl;help;dsar;scan'= {
         }
         &'privctl;help;export-tenant'= {
         }

@@ -90,19 +90,20 @@ complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_sub
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l map -d 'The data map' -r -F
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s q -l quiet -d 'No status lines and no progress bars'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
-complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -f -a "scan" -d 'Look for the subject\'s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l tenant -d 'The tenant (required when the map has a [tenant] section, unless --all-tenants)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from preview" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
@@ -147,13 +148,30 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l no-scan -d 'Skip the residue scan that follows the erasure (see `privctl dsar scan`)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'No status lines and no progress bars'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l tenant -d 'The tenant (required when the map has a [tenant] section, unless --all-tenants)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l email -d 'The subject\'s email (trimmed and lower-cased); short for --identity email=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l phone -d 'The subject\'s phone number (normalised to E.164); short for --identity phone=…' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from scan" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "scan" -d 'Look for the subject\'s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l tenant -d 'The tenant to export' -r
 complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -l out -d 'Where to write: a file (json, ndjson) or a directory (csv)' -r -F
@@ -299,5 +317,6 @@ complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "scan" -d 'Look for the subject\'s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'

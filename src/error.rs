@@ -18,6 +18,9 @@ pub enum Kind {
     LedgerAltered,
     /// 5: `map check` found problems.
     MapProblems,
+    /// 6: `dsar delete` erased as planned, but a residue scan still finds the subject's
+    /// identifiers outside retained data.
+    Residue,
     /// 75: another run holds the lock.
     Locked,
 }
@@ -30,6 +33,7 @@ impl Kind {
             Kind::Confirmation => 3,
             Kind::LedgerAltered => 4,
             Kind::MapProblems => 5,
+            Kind::Residue => 6,
             Kind::Locked => 75,
         }
     }
@@ -70,6 +74,10 @@ impl Failure {
 
     pub fn ledger_altered(message: impl Into<String>) -> Self {
         Self::new(Kind::LedgerAltered, message)
+    }
+
+    pub fn residue(message: impl Into<String>) -> Self {
+        Self::new(Kind::Residue, message)
     }
 
     pub fn locked(message: impl Into<String>) -> Self {

@@ -19,6 +19,7 @@ pub mod map;
 pub mod model;
 pub mod plan;
 pub mod retention;
+pub mod scan;
 pub mod scrub;
 pub mod selection;
 pub mod ui;

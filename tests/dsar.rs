@@ -727,19 +727,20 @@ both_dialects! {
             "the chain does not verify: {:?}",
             verification.problems
         );
-        assert_eq!(verification.entries, 3);
+        assert_eq!(verification.entries, 4);
         assert_eq!(
             ledger_actions(&db).await,
             [
                 "dsar-preview:planned",
                 "dsar-export:done",
-                "dsar-delete:done"
+                "dsar-delete:done",
+                "dsar-scan:done" // the residue scan after the erasure
             ]
         );
         assert_eq!(
             db.query_strings("SELECT COALESCE(tenant, '') FROM privctl_ledger ORDER BY seq")
                 .await,
-            ["acme", "acme", "acme"]
+            ["acme", "acme", "acme", "acme"]
         );
         let subject_refs = db
             .query_optional_strings("SELECT subject_ref FROM privctl_ledger ORDER BY seq")

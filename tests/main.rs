@@ -22,6 +22,7 @@ mod platform_helpdesk_voice;
 mod platform_voice_receptionist;
 mod purge;
 mod real_schemas;
+mod residue;
 mod rls;
 mod shapes;
 mod tenant;

@@ -1131,8 +1131,8 @@ async fn audit_verify_passes_after_the_whole_walk_and_the_ledger_never_names_the
         .await;
     assert_eq!(
         dsar_refs.len(),
-        3,
-        "preview, export and delete: {dsar_refs:?}"
+        4,
+        "preview, export, delete and the residue scan after it: {dsar_refs:?}"
     );
     assert!(
         dsar_refs

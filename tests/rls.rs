@@ -814,3 +814,25 @@ async fn purge_retention_as_the_rls_role_purges_the_named_workspace_only() {
     }
     crm.db.cleanup().await;
 }
+
+/// `dsar scan` in A reads through the tenant selection: the application role, which row-level
+/// security confines to A, finds exactly what the superuser (who sees every workspace) finds,
+/// so the scan's statements never needed a row of B, and nothing of B is printed.
+#[tokio::test]
+async fn dsar_scan_as_the_rls_role_finds_what_the_superuser_finds_in_a() {
+    let crm = setup().await;
+    let as_role = dsar(&crm.app, "scan", A, &[]);
+    let confined = as_role.success().json();
+    assert_nothing_of_b(&as_role.stdout, "the scan of A");
+    let superuser = crm.app.clone().env("DATABASE_URL", &crm.db.url);
+    let unconfined = dsar(&superuser, "scan", A, &[]).success().json();
+    assert_eq!(
+        confined["hits"], unconfined["hits"],
+        "{confined:#}\n{unconfined:#}"
+    );
+    assert!(
+        !confined["hits"].as_array().expect("hits").is_empty(),
+        "Lena is found in A: {confined:#}"
+    );
+    crm.db.cleanup().await;
+}

@@ -181,6 +181,30 @@ fn export(privctl: &Privctl, db: &TestDb, scope: &[&str]) -> Value {
     read_json(&out)
 }
 
+/// `dsar delete` exited 6 naming exactly these `table.column` places as residue.
+#[track_caller]
+fn assert_residue(run: &crate::support::RunOutput, places: &[&str]) {
+    run.code(6);
+    let named: BTreeSet<String> = run.json()["scan"]["hits"]
+        .as_array()
+        .expect("the scan's hits")
+        .iter()
+        .filter(|h| h["effect"] != "retain" || h["legal_basis"].is_null())
+        .map(|h| {
+            format!(
+                "{}.{}",
+                h["table"].as_str().unwrap(),
+                h["column"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let expected: BTreeSet<String> = places.iter().map(|p| (*p).to_owned()).collect();
+    assert_eq!(named, expected, "{run}");
+    for place in places {
+        assert!(run.stderr.contains(place), "{place} not named: {run}");
+    }
+}
+
 both_dialects! {
     async fn map_check_accepts_every_shape(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
@@ -250,9 +274,11 @@ both_dialects! {
             .clone()
             .args(["--format", "json", "dsar", "delete", "--tenant", "acme", "--email", "jane@example.com", "--confirm"])
             .arg(token_of(&plan))
-            .run()
-            .success()
-            .json();
+            .run();
+        // Response 5 holds her email in text that is not JSON: `json = "any"` never matches it,
+        // the residue scan does (exit 6, the erasure committed).
+        assert_residue(&done, &["responses.answers"]);
+        let done = done.json();
         assert_eq!(done["remaining"], 0, "{done}");
         assert_eq!(all_rows(&db).await, minus(&before, &jane_in_acme()));
         db.cleanup().await;
@@ -409,9 +435,11 @@ both_dialects! {
             .args(everywhere)
             .arg("--confirm")
             .arg(token_of(&plan))
-            .run()
-            .success()
-            .json();
+            .run();
+        // Response 5 holds her email in text that is not JSON: `json = "any"` never matches it,
+        // the residue scan does (exit 6, the erasure committed).
+        assert_residue(&done, &["responses.answers"]);
+        let done = done.json();
         assert_eq!(done["remaining"], 0, "{done}");
         assert_eq!(all_rows(&db).await, minus(&before, &jane_everywhere()));
         db.cleanup().await;

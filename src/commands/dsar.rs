@@ -1,4 +1,4 @@
-//! `privctl dsar preview | export | delete`: one data subject in one tenant.
+//! `privctl dsar preview | export | delete | scan`: one data subject in one tenant.
 
 use std::path::PathBuf;
 
@@ -26,6 +26,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Erase the subject's data (delete or anonymise per the map); needs a token
     Delete(DeleteArgs),
+    /// Look for the subject's identifiers by content in every table privctl may read
+    /// (read-only): where the map is silent, they are residue an erasure would leave
+    Scan(SubjectArgs),
 }
 
 /// Who the subject is.
@@ -95,6 +98,9 @@ pub struct DeleteArgs {
     /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
     #[arg(long, value_name = "TOKEN|-")]
     pub confirm: Option<String>,
+    /// Skip the residue scan that follows the erasure (see `privctl dsar scan`)
+    #[arg(long)]
+    pub no_scan: bool,
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
@@ -104,11 +110,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Delete(DeleteArgs {
             subject,
             confirm: None,
+            ..
         }) => plan(ctx, &subject, "dsar-delete").await,
         Command::Delete(DeleteArgs {
             subject,
             confirm: Some(token),
-        }) => delete(ctx, &subject, &token).await,
+            no_scan,
+        }) => delete(ctx, &subject, &token, !no_scan).await,
+        Command::Scan(args) => scan(ctx, &args).await,
     }
 }
 
@@ -331,7 +340,7 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
 }
 
 /// `dsar delete --confirm`: erase exactly what the dry run planned, or nothing.
-async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
+async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bool) -> Result<()> {
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
     let Prepared {
@@ -408,6 +417,30 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
     let drained = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    // Trust, but verify by content: the committed state, read in a fresh snapshot with a fresh
+    // (inline) selection, since the materialised one went with the erasure's transaction.
+    let report = if residue_scan {
+        let fresh = SubjectSelection::new(
+            &session.model,
+            args.tenant.clone(),
+            selection.subject().clone(),
+        )?;
+        let report = residue_scan_of(ctx, &session, &fresh, tenant)
+            .await
+            .context(
+                "the erasure is committed and recorded, but the residue scan after it failed",
+            )?;
+        let details = json!({"after": "dsar-delete", "scan": report.counts()});
+        let entry = NewEntry::new("dsar-scan", "done", details)
+            .tenant(tenant)
+            .subject(&subject_ref);
+        let mut tx = session.db.begin(TxMode::Write).await?;
+        session.ledger.append(&mut tx, ctx.now, entry).await?;
+        tx.commit().await?;
+        Some(report)
+    } else {
+        None
+    };
     if ctx.ui.is_json() {
         ctx.ui.json(&json!({
             "action": "dsar-delete",
@@ -420,6 +453,11 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             "remaining": outcome.remaining,
             "blobs_queued": blobs,
             "blobs": drained,
+            "scan": report.as_ref().map(|r| json!({
+                "tables_scanned": r.tables.len(),
+                "hits": r.hits,
+                "residue": r.residue(),
+            })),
         }))?;
     } else {
         let rows = outcome
@@ -445,6 +483,9 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
             "erased; a fresh selection finds {} rows left to erase; {} of {blobs} blob(s) deleted",
             outcome.remaining, drained.deleted
         ));
+        if let Some(report) = &report {
+            print_scan_table(ctx, report)?;
+        }
     }
     if drained.failed > 0 {
         return Err(Failure::failed(format!(
@@ -454,6 +495,137 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str) -> Result<()> {
         ))
         .into());
     }
+    if let Some(report) = report.filter(|r| r.residue() > 0) {
+        let places: Vec<String> = report
+            .residue_places()
+            .iter()
+            .map(|(table, column)| format!("{table}.{column}"))
+            .collect();
+        return Err(Failure::residue(format!(
+            "erased as planned (committed and recorded), but a residue scan still finds the subject's identifiers outside retained data in {} place(s): {}",
+            places.len(),
+            places.join(", ")
+        ))
+        .with_hint("the map is silent about these columns: name them as identities (or anonymise them with `scrub`), or retain the table with a legal_basis; `privctl dsar scan` lists the rows")
+        .into());
+    }
+    Ok(())
+}
+
+/// `dsar scan`: where the subject's identifiers occur by content, read-only, from one snapshot.
+async fn scan(ctx: &Context, args: &SubjectArgs) -> Result<()> {
+    let session = ctx.session().await?;
+    let Prepared {
+        selection,
+        on_behalf_of,
+        ..
+    } = prepare(ctx, &session, args, "scan").await?;
+    let tenant = args.tenant.as_deref();
+    let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
+    let report = residue_scan_of(ctx, &session, &selection, tenant).await?;
+
+    let details = with_member(json!({"scan": report.counts()}), &on_behalf_of);
+    let entry = NewEntry::new("dsar-scan", "done", details)
+        .tenant(tenant)
+        .subject(&subject_ref);
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    session.ledger.append(&mut tx, ctx.now, entry).await?;
+    tx.commit().await?;
+
+    if ctx.ui.is_json() {
+        ctx.ui.json(&json!({
+            "action": "dsar-scan",
+            "tenant": tenant,
+            "tables_scanned": report.tables.len(),
+            "hits": report.hits,
+            "residue": report.residue(),
+        }))?;
+        return Ok(());
+    }
+    print_scan_table(ctx, &report)
+}
+
+/// The scan of [`crate::scan::scan`] in one read-only snapshot, with the tenant setting set;
+/// a progress bar on a terminal (tables scanned so far).
+async fn residue_scan_of(
+    ctx: &Context,
+    session: &Session,
+    selection: &SubjectSelection<'_>,
+    tenant: Option<&str>,
+) -> Result<crate::scan::ScanReport> {
+    let bar = ctx.ui.progress().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} tables — scanning {msg}")
+                .expect("a valid template"),
+        );
+        bar
+    });
+    let mut on_table = |done: usize, total: usize, table: &str| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(table.to_owned());
+        }
+    };
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    set_tenant(session, &mut tx, tenant).await?;
+    let report = crate::scan::scan(
+        &mut tx,
+        &session.map,
+        &session.schema,
+        selection,
+        tenant,
+        &mut on_table,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    tx.rollback().await?;
+    report
+}
+
+/// A scan's hits as a table (table, column, row key, selected, effect), never a value.
+fn print_scan_table(ctx: &Context, report: &crate::scan::ScanReport) -> Result<()> {
+    if report.hits.is_empty() {
+        ctx.ui.line(&format!(
+            "residue scan: no identifier of the subject in {} tables",
+            report.tables.len()
+        ))?;
+        return Ok(());
+    }
+    let rows = report
+        .hits
+        .iter()
+        .map(|h| {
+            vec![
+                h.table.clone(),
+                h.column.clone(),
+                h.key.to_string(),
+                if h.selected { "yes" } else { "no" }.to_owned(),
+                h.effect.to_owned(),
+            ]
+        })
+        .collect();
+    ctx.ui
+        .table(&["table", "column", "row key", "selected", "effect"], rows)?;
+    let mut bases: Vec<(&str, &str)> = report
+        .hits
+        .iter()
+        .filter(|h| !h.is_residue())
+        .filter_map(|h| h.legal_basis.as_deref().map(|b| (h.table.as_str(), b)))
+        .collect();
+    bases.dedup();
+    for (table, basis) in bases {
+        ctx.ui.line(&format!("{table} (retain): {basis}"))?;
+    }
+    ctx.ui.line(&format!(
+        "residue scan: {} hit(s) in {} tables scanned; {} outside retained data",
+        report.hits.len(),
+        report.tables.len(),
+        report.residue()
+    ))?;
     Ok(())
 }
 

@@ -219,6 +219,39 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// Appends a condition true when the text expression `haystack` contains `needle` (a bound
+    /// value, never SQL): `strpos` in PostgreSQL, `instr` in SQLite. No `LIKE`, so `_` and `%`
+    /// in an identifier (`jane_doe@…`, `jane%40…`) are plain characters.
+    pub fn contains(&mut self, haystack: &str, needle: &str) -> &mut Self {
+        let function = match self.dialect {
+            Dialect::Postgres => "strpos(",
+            Dialect::Sqlite => "instr(",
+        };
+        self.push(function)
+            .push(haystack)
+            .push(", ")
+            .bind(Param::Text(needle.to_owned()))
+            .push(") > 0")
+    }
+}
+
+/// The SQL expression reading `alias.column` as text for a content scan, or `None` when the
+/// column cannot hold text: text, varchar and json/jsonb columns cast to text; PostgreSQL's
+/// bytea read with non-printable bytes escaped (`encode(…, 'escape')`), so an address stored
+/// as bytes is still found.
+pub fn scan_text(dialect: Dialect, alias: &str, column: &super::ColumnInfo) -> Option<String> {
+    let quoted = format!("{alias}.{}", dialect.quote(&column.name));
+    match dialect {
+        Dialect::Postgres if column.sql_type.eq_ignore_ascii_case("bytea") => {
+            Some(format!("encode({quoted}, 'escape')"))
+        }
+        Dialect::Postgres if column.is_text() && is_text_type(&column.sql_type) => Some(quoted),
+        _ if column.is_text() || column.is_json() => Some(format!("CAST({quoted} AS text)")),
+        _ => None,
+    }
+}
+
 fn is_text_type(sql_type: &str) -> bool {
     let t = sql_type.to_ascii_lowercase();
     t == "text" || t.starts_with("character varying") || t.starts_with("varchar") || t == "citext"

@@ -61,10 +61,11 @@ pub struct AuthzPolicy {
 }
 
 impl AuthzPolicy {
-    /// The roles that may run `command` (`preview`, `export` or `delete`).
+    /// The roles that may run `command` (`preview`, `scan`, `export` or `delete`).
     pub fn roles(&self, command: &str) -> &[String] {
         match command {
-            "preview" => &self.preview,
+            // A scan reads what a preview reads.
+            "preview" | "scan" => &self.preview,
             "export" => &self.export,
             _ => &self.delete,
         }
