@@ -69,6 +69,10 @@ pub enum FindingKind {
     /// Rows that no route leads to any tenant (a warning): no tenant-scoped command reaches
     /// them; a DSAR with `--all-tenants` does.
     TenantlessRows,
+    /// Sampled values of a column (or a JSON path in it) hold identifiers (emails, phone
+    /// numbers, IPv4 addresses, card numbers, IBANs) the map does not name as an identity there
+    /// (a warning; `map check --sample N`).
+    UnmappedPersonalData,
 }
 
 /// One problem or warning, naming the table and column at fault.
@@ -78,6 +82,9 @@ pub struct Finding {
     pub table: Option<String>,
     pub column: Option<String>,
     pub detail: String,
+    /// Where in a JSON column (`$.contact.email`; content discovery).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// The statement that would fix it (missing indexes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -95,6 +102,7 @@ impl Finding {
             table: table.map(str::to_owned),
             column: column.map(str::to_owned),
             detail: detail.into(),
+            path: None,
             fix: None,
         }
     }
@@ -113,8 +121,9 @@ pub struct Report {
     pub warnings: Vec<Finding>,
 }
 
-/// Checks `map` against the database behind `db`.
-pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
+/// Checks `map` against the database behind `db`; with `sample = Some(N)`, also reads up to N
+/// rows of each mapped table for personal data the map does not name (content discovery).
+pub async fn check(map: &DataMap, db: &Db, sample: Option<u64>) -> Result<Report> {
     let schema = db.schema().await?;
     let mut report = Report::default();
     let model = match Model::resolve(map, &schema, db.dialect()) {
@@ -138,6 +147,11 @@ pub async fn check(map: &DataMap, db: &Db) -> Result<Report> {
         report.warnings.extend(triggers(model));
         report.warnings.extend(tenantless_rows(model, db).await?);
         cross_tenant_rows(model, db, &mut report.problems).await?;
+    }
+    if let Some(rows) = sample {
+        report
+            .warnings
+            .extend(crate::map::sample::unmapped_personal_data(map, &schema, db, rows).await?);
     }
     report.problems.sort_by(|a, b| {
         (a.kind, &a.table, &a.column, &a.detail).cmp(&(b.kind, &b.table, &b.column, &b.detail))

@@ -7,6 +7,7 @@ pub mod check;
 pub mod discover;
 mod duration;
 mod raw;
+pub mod sample;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
