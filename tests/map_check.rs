@@ -566,3 +566,149 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+/// `(table, column, path, detail)` of each `unmapped_personal_data` warning of a `map check
+/// --format json` report.
+fn unmapped(report: &Value) -> Vec<(String, String, Option<String>, String)> {
+    let mut found: Vec<_> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["kind"] == "unmapped_personal_data")
+        .map(|w| {
+            (
+                w["table"].as_str().unwrap().to_owned(),
+                w["column"].as_str().unwrap().to_owned(),
+                w["path"].as_str().map(str::to_owned),
+                w["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// No sampled value (the residue fixture's emails and phone numbers, in any case) in either
+/// stream.
+#[track_caller]
+fn prints_no_sampled_value(output: &RunOutput) {
+    let text = format!("{}\n{}", output.stdout, output.stderr).to_lowercase();
+    for value in ["example.com", "acme.example", "1234567", "123-4567", "%40"] {
+        assert!(!text.contains(value), "{value} printed: {output}");
+    }
+}
+
+both_dialects! {
+    /// Content discovery (issue 13, item 3) on fixtures/residue: `--sample` warns of exactly the
+    /// columns and JSON paths whose values hold identifiers the map does not name (an email in a
+    /// free-text note, one nested in an undeclared JSON column, a phone number in a ticket
+    /// body, …), never of declared identities, never of ignored tables, and never prints a
+    /// sampled value; declaring them (identities, or export = "omit") silences the warnings.
+    async fn sample_warns_of_personal_data_the_map_does_not_name(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        db.load_fixture("residue").await;
+        // A phone number as the whole value of a column the map does not declare.
+        db.execute("INSERT INTO tickets (id, org_id, contact_id, body) VALUES (4, 'acme', 1, '+49 30 1234567')")
+            .await;
+        let map = crate::support::fixture_path("residue").join("privctl.toml");
+        let privctl = Privctl::new(&db);
+
+        // Without --sample, no content is read.
+        let plain = check(&privctl, &map);
+        plain.success();
+        assert!(unmapped(&plain.json()).is_empty(), "{plain}");
+
+        let output = privctl
+            .clone()
+            .map(&map)
+            .args(["--format", "json", "map", "check", "--sample"])
+            .run();
+        output.success();
+        prints_no_sampled_value(&output);
+        let found = unmapped(&output.json());
+        let places: Vec<(&str, &str, Option<&str>)> = found
+            .iter()
+            .map(|(t, c, p, _)| (t.as_str(), c.as_str(), p.as_deref()))
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                ("contacts", "data", Some("$.cc[*]")),
+                ("contacts", "data", Some("$.cc[*].to")),
+                ("contacts", "note", None),
+                ("jobs", "last_error", None),
+                ("messages", "body", None),
+                ("tickets", "body", None),
+            ],
+            "{output}"
+        );
+        let detail = |table: &str, column: &str| {
+            found
+                .iter()
+                .find(|(t, c, _, _)| t == table && c == column)
+                .map(|(_, _, _, d)| d.clone())
+                .unwrap()
+        };
+        // contacts: rows 2 and 3 of 4 hold an email in the note.
+        assert!(
+            detail("contacts", "note").starts_with("50% of 4 sampled rows hold email addresses"),
+            "{found:?}"
+        );
+        assert!(
+            detail("contacts", "data").contains("email addresses (at $.cc[*]"),
+            "{found:?}"
+        );
+        assert!(
+            detail("tickets", "body").starts_with("25% of 4 sampled rows hold phone numbers"),
+            "{found:?}"
+        );
+
+        // The same in the table form, at most 2 rows a table.
+        let human = privctl
+            .clone()
+            .map(&map)
+            .args(["map", "check", "--sample", "2"])
+            .run();
+        human.success();
+        prints_no_sampled_value(&human);
+        assert!(human.stdout.contains("unmapped_personal_data"), "{human}");
+        assert!(human.stdout.contains("of 2 sampled rows"), "{human}");
+
+        // Declared: the note and the JSON document as identities, the ticket body, the message
+        // body and the job error omitted from exports. No warning remains.
+        let text = std::fs::read_to_string(&map).unwrap();
+        let declared = text
+            .replacen(
+                "identities = { email = \"email\", phone = \"phone\" }",
+                "identities = { email = [\"email\", \"note\", { column = \"data\", json = \"any\" }], phone = \"phone\" }",
+                1,
+            )
+            .replacen(
+                "[tables.tickets]\n",
+                "[tables.tickets]\nexport = { body = \"omit\" }\n",
+                1,
+            )
+            .replacen(
+                "[tables.messages]\n",
+                "[tables.messages]\nexport = { body = \"omit\" }\n",
+                1,
+            )
+            .replacen(
+                "[tables.jobs]\n",
+                "[tables.jobs]\nexport = { last_error = \"omit\" }\n",
+                1,
+            );
+        assert_ne!(declared, text);
+        let declared_map = db.dir().join("declared.toml");
+        std::fs::write(&declared_map, declared).unwrap();
+        let after = privctl
+            .clone()
+            .map(&declared_map)
+            .args(["--format", "json", "map", "check", "--sample", "1000"])
+            .run();
+        after.success();
+        prints_no_sampled_value(&after);
+        assert_eq!(unmapped(&after.json()), vec![], "{after}");
+        db.cleanup().await;
+    }
+}
