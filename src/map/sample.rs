@@ -201,9 +201,9 @@ fn valid_domain(domain: &str) -> bool {
     if labels.len() < 2 {
         return false;
     }
-    let labels_ok = labels.iter().all(|l| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
-    });
+    let labels_ok = labels
+        .iter()
+        .all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
     let tld = labels[labels.len() - 1];
     labels_ok && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
 }
@@ -248,13 +248,14 @@ pub fn holds_ipv4(text: &str) -> bool {
 /// groups) passing the Luhn check, not all one digit.
 pub fn is_card(text: &str) -> bool {
     let text = text.trim();
-    if !text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    {
         return false;
     }
     let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
-    (13..=19).contains(&digits.len())
-        && digits.iter().any(|d| *d != digits[0])
-        && luhn(&digits)
+    (13..=19).contains(&digits.len()) && digits.iter().any(|d| *d != digits[0]) && luhn(&digits)
 }
 
 /// The Luhn checksum over decimal digits, most significant first.
@@ -505,7 +506,9 @@ pub async fn unmapped_personal_data(
                     percent(holding, total),
                     thousands(total),
                     kind.plural(),
-                    at.as_ref().map(|p| format!(" (at {p})")).unwrap_or_default(),
+                    at.as_ref()
+                        .map(|p| format!(" (at {p})"))
+                        .unwrap_or_default(),
                     toml_key(table),
                     toml_key(column),
                 ),
@@ -545,10 +548,19 @@ mod tests {
         assert!(is_phone("030 1234567", de));
         assert!(is_phone("+49 (30) 1234567", de));
         assert!(is_phone(" +1 (415) 555-2671 ", None));
-        assert!(!is_phone("030 1234567", None), "a national number needs a region");
-        assert!(!is_phone("call 030 1234567", de), "free text is not a phone value");
+        assert!(
+            !is_phone("030 1234567", None),
+            "a national number needs a region"
+        );
+        assert!(
+            !is_phone("call 030 1234567", de),
+            "free text is not a phone value"
+        );
         assert!(!is_phone("12345", de));
-        assert!(!is_phone("+49 30 1234567 0000 0000 000", de), "longer than 20");
+        assert!(
+            !is_phone("+49 30 1234567 0000 0000 000", de),
+            "longer than 20"
+        );
         assert!(!is_phone("2024-01-15", de), "a date is not a phone number");
         assert!(!is_phone("15.01.2024", de), "a date is not a phone number");
     }
@@ -571,7 +583,10 @@ mod tests {
         assert!(is_iban("DE89 3704 0044 0532 0130 00"));
         assert!(is_iban("GB82WEST12345698765432"));
         assert!(is_iban("gb82 west 1234 5698 7654 32"));
-        assert!(!is_iban("DE89 3704 0044 0532 0130 01"), "wrong check digits");
+        assert!(
+            !is_iban("DE89 3704 0044 0532 0130 01"),
+            "wrong check digits"
+        );
         assert!(!is_iban("DE89"), "too short");
         assert!(!is_iban("hello world, this is text"));
     }
@@ -639,5 +654,30 @@ mod tests {
         assert_eq!(percent(1, 1000), 1);
         assert_eq!(percent(0, 1000), 0);
         assert_eq!(percent(1, 3), 33);
+    }
+
+    #[test]
+    fn the_sample_statement_fits_the_table_size() {
+        let column = ColumnInfo {
+            name: "note".into(),
+            sql_type: "text".into(),
+            nullable: true,
+        };
+        let columns = [&column];
+        let big = sample_statement(Dialect::Postgres, "notes", &columns, 1000, Some(1e6));
+        assert_eq!(
+            big.text(),
+            r#"SELECT CAST(t."note" AS text) FROM "notes" t TABLESAMPLE BERNOULLI (0.2000) LIMIT 1000"#
+        );
+        let small = sample_statement(Dialect::Postgres, "notes", &columns, 1000, Some(9999.0));
+        assert!(
+            small.text().ends_with("ORDER BY random() LIMIT 1000"),
+            "{}",
+            small.text()
+        );
+        let unknown = sample_statement(Dialect::Postgres, "notes", &columns, 1000, None);
+        assert!(unknown.text().ends_with("ORDER BY random() LIMIT 1000"));
+        let sqlite = sample_statement(Dialect::Sqlite, "notes", &columns, 10, None);
+        assert_eq!(sqlite.text(), r#"SELECT t."note" FROM "notes" t LIMIT 10"#);
     }
 }
