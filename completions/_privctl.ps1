@@ -95,6 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;map;check' {
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Also read up to N rows per table and warn of personal data the map does not name (--sample alone: 1000). PostgreSQL samples at random; SQLite reads the first N rows')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')

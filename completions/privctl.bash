@@ -1285,12 +1285,16 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__map__subcmd__check)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --sample --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --sample)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -88,6 +88,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
         }
         &'privctl;map;check'= {
+            cand --sample 'Also read up to N rows per table and warn of personal data the map does not name (--sample alone: 1000). PostgreSQL samples at random; SQLite reads the first N rows'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'

@@ -78,6 +78,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_sub
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l sample -d 'Also read up to N rows per table and warn of personal data the map does not name (--sample alone: 1000). PostgreSQL samples at random; SQLite reads the first N rows' -r
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
