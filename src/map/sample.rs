@@ -416,8 +416,8 @@ fn declared(spec: Option<&TableSpec>, column: &str, path: Option<&[Step]>) -> bo
             })
 }
 
-/// Reads up to `rows` rows of every mapped table (global ones included) and of the tenant table,
-/// never an ignored one, and warns of each column (or JSON path) whose values hold identifiers
+/// Reads up to `rows` rows of every mapped table (global ones included; never the tenant table
+/// or an ignored one), and warns of each column (or JSON path) whose values hold identifiers
 /// the map does not name there. No sampled value leaves this function.
 pub async fn unmapped_personal_data(
     map: &DataMap,
@@ -430,12 +430,12 @@ pub async fn unmapped_personal_data(
         IdentityKind::Phone { default_region } => *default_region,
         _ => None,
     });
-    let tenant_table = map.tenant.as_ref().map(|t| t.table.as_str());
+    // The tenant table is not read: its rows are the tenants', and the map names no identities
+    // there a warning could ask for.
     let tables: BTreeSet<&str> = map
         .tables
         .keys()
         .map(String::as_str)
-        .chain(tenant_table)
         .filter(|t| !map.ignored.contains_key(*t))
         .collect();
     let mut warnings = Vec::new();
@@ -497,12 +497,21 @@ pub async fn unmapped_personal_data(
                 continue;
             }
             let at = path.as_deref().map(path_text);
+            let form = match &path {
+                None => format!("\"{column}\""),
+                // The map's JSON paths name object keys only.
+                Some(steps) if steps.iter().all(|s| matches!(s, Step::Key(_))) => format!(
+                    "{{ column = \"{column}\", json = \"{}\" }}",
+                    at.as_deref().unwrap_or("$")
+                ),
+                Some(_) => format!("{{ column = \"{column}\", json = \"any\" }}"),
+            };
             let mut finding = Finding::new(
                 FindingKind::UnmappedPersonalData,
                 Some(table),
                 Some(column),
                 format!(
-                    "{}% of {} sampled rows hold {}{}: the map names no identity there; declare one under [tables.{}], or export = {{ {} = \"omit\" }}",
+                    "{}% of {} sampled rows hold {}{}, and the map names no identity there: add {form} to tables.{}.identities, or `export = {{ {} = \"omit\" }}` if it is not the subjects'",
                     percent(holding, total),
                     thousands(total),
                     kind.plural(),
