@@ -709,6 +709,27 @@ both_dialects! {
         after.success();
         prints_no_sampled_value(&after);
         assert_eq!(unmapped(&after.json()), vec![], "{after}");
+
+        // PostgreSQL samples a table of at least 10 × N estimated rows with TABLESAMPLE
+        // BERNOULLI: the statement runs, and reads at most N rows.
+        if dialect == Dialect::Postgres {
+            db.execute(
+                "INSERT INTO tickets (id, org_id, contact_id, body) SELECT 100 + g, 'acme', 1, 'cannot log in' FROM generate_series(1, 40) g",
+            )
+            .await;
+            db.execute("ANALYZE tickets").await;
+            let sampled = privctl
+                .clone()
+                .map(&map)
+                .args(["--format", "json", "map", "check", "--sample", "2"])
+                .run();
+            sampled.success();
+            prints_no_sampled_value(&sampled);
+            for (_, _, _, detail) in unmapped(&sampled.json()) {
+                let rows: u64 = detail.split(" of ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
+                assert!(rows <= 2, "{detail}");
+            }
+        }
         db.cleanup().await;
     }
 }
