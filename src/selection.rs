@@ -1028,7 +1028,8 @@ fn push_identity_match(
                 .bind_as(value, &sql_type);
         }
         None | Some(JsonSelector::Path(_)) => {
-            let expr = match_expression(dialect, &col, column, kind).expect("not json = any");
+            let expr =
+                match_expression(dialect, &col, column, kind, &sql_type).expect("not json = any");
             if column.within {
                 push_within(sql, kind, &format!("CAST({expr} AS text)"), value);
             } else {
@@ -1161,6 +1162,7 @@ pub fn match_expression(
     column_sql: &str,
     column: &crate::map::IdentityColumn,
     kind: &IdentityKind,
+    sql_type: &str,
 ) -> Option<String> {
     let value = match &column.json {
         None => column_sql.to_owned(),
@@ -1169,7 +1171,13 @@ pub fn match_expression(
             Dialect::Postgres => {
                 // Keys are validated as plain names when the map is loaded.
                 let keys: String = path.iter().map(|key| format!(", '{key}'")).collect();
-                format!("jsonb_extract_path_text(CAST({column_sql} AS jsonb){keys})")
+                // A text column may hold text that is not JSON: it never matches, never fails.
+                let document = if is_json_type(sql_type) {
+                    format!("CAST({column_sql} AS jsonb)")
+                } else {
+                    format!("privctl_try_jsonb(CAST({column_sql} AS text))")
+                };
+                format!("jsonb_extract_path_text({document}{keys})")
             }
             Dialect::Sqlite => format!(
                 "CASE WHEN json_valid({column_sql}) THEN json_extract({column_sql}, '$.{}') END",

@@ -589,7 +589,15 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
             let quoted = dialect.quote(&identity.column);
             let key = match (kind, &identity.json) {
                 (IdentityKind::Exact, None) => IndexKey::Column(identity.column.clone()),
-                _ => match crate::selection::match_expression(dialect, &quoted, identity, kind) {
+                _ => match crate::selection::match_expression(
+                    dialect,
+                    &quoted,
+                    identity,
+                    kind,
+                    node.info
+                        .column(&identity.column)
+                        .map_or("text", |c| c.sql_type.as_str()),
+                ) {
                     Some(expression) => IndexKey::Expression(expression),
                     // `json = "any"` searches every string of a document: no index can serve it.
                     None => continue,
