@@ -522,39 +522,36 @@ impl<'m> SubjectSelection<'m> {
             match edge {
                 Edge::Child(link) => {
                     let parent = self.model.node(&link.parent);
-                    sql.tuple(alias, &link.columns)
-                        .push(" IN (SELECT ")
-                        .columns(&inner, &link.parent_columns);
-                    sql.push(" FROM ")
-                        .ident(&parent.name)
-                        .push(" ")
-                        .push(&inner)
-                        .push(" WHERE ");
+                    sql.in_select(
+                        alias,
+                        &link.columns,
+                        &parent.name,
+                        &inner,
+                        &link.parent_columns,
+                    );
                     self.push_selected_avoiding(sql, &parent.name, &inner, counter, path);
                     sql.push(")");
                 }
                 Edge::Owned(child, link) => {
-                    sql.tuple(alias, &link.parent_columns)
-                        .push(" IN (SELECT ")
-                        .columns(&inner, &link.columns);
-                    sql.push(" FROM ")
-                        .ident(&child.name)
-                        .push(" ")
-                        .push(&inner)
-                        .push(" WHERE ");
+                    sql.in_select(
+                        alias,
+                        &link.parent_columns,
+                        &child.name,
+                        &inner,
+                        &link.columns,
+                    );
                     self.push_selected_avoiding(sql, &child.name, &inner, counter, path);
                     sql.push(")");
                 }
                 Edge::Identifies(attribute, column, link) => {
                     // The attribute rows that match the subject name this row.
-                    sql.tuple(alias, &link.parent_columns)
-                        .push(" IN (SELECT ")
-                        .columns(&inner, &link.columns);
-                    sql.push(" FROM ")
-                        .ident(&attribute.name)
-                        .push(" ")
-                        .push(&inner)
-                        .push(" WHERE ");
+                    sql.in_select(
+                        alias,
+                        &link.parent_columns,
+                        &attribute.name,
+                        &inner,
+                        &link.columns,
+                    );
                     self.push_scope(sql, &attribute.name, &inner, counter);
                     sql.push(" AND (");
                     let kind = self.model_identity_kind(&column.identity);
@@ -754,12 +751,13 @@ impl CrossRoute {
                     .bind_as(tenant, sql_type);
             }
             CrossRoute::Parent(link) => {
-                sql.column(alias, &link.columns[0])
-                    .push(" IN (SELECT ")
-                    .column("r", &link.parent_columns[0])
-                    .push(" FROM ")
-                    .ident(&link.parent)
-                    .push(" r WHERE ");
+                sql.in_select(
+                    alias,
+                    &link.columns,
+                    &link.parent,
+                    "r",
+                    &link.parent_columns,
+                );
                 push_tenant_scope(model, Some(tenant), sql, &link.parent, "r", &mut 0);
                 sql.push(")");
             }
@@ -808,13 +806,20 @@ fn tenant_of(model: &Model, table: &str, alias: &str, depth: usize) -> Option<St
     }
 }
 
-/// Stands for "some tenant" in [`push_any_tenant_scope`]; never a tenant id (it holds a NUL).
+/// Stands for "some tenant" in [`count_tenantless`]; never a tenant id (it holds a NUL).
 const ANY_TENANT: &str = "\0privctl-any-tenant";
 
-/// The condition true for the rows of `table` that belong to some tenant, through any route
-/// (`map check` counts the rows for which it is false: they belong to no tenant).
-pub fn push_any_tenant_scope(model: &Model, sql: &mut Sql, table: &str, alias: &str) {
-    push_tenant_scope(model, Some(ANY_TENANT), sql, table, alias, &mut 0);
+/// `SELECT count(*)` of the rows of `table` that no route leads to any tenant (`map check`
+/// warns on them; delete-tenant compares the count before and after).
+pub fn count_tenantless(model: &Model, table: &str) -> Sql {
+    let mut sql = Sql::new(model.dialect);
+    sql.push("SELECT count(*) FROM ")
+        .ident(table)
+        .push(" t WHERE NOT COALESCE((");
+    push_tenant_scope(model, Some(ANY_TENANT), &mut sql, table, "t", &mut 0);
+    // A NULL reference makes its route unknown, not false.
+    sql.push("), 1 = 0)");
+    sql
 }
 
 /// [`push_tenant_scope`] without the route through `without` (one of `table`'s links): true
@@ -900,14 +905,13 @@ fn push_scope_avoiding(
             Route::Parent(link) => {
                 *counter += 1;
                 let inner = format!("s{counter}");
-                sql.tuple(alias, &link.columns)
-                    .push(" IN (SELECT ")
-                    .columns(&inner, &link.parent_columns);
-                sql.push(" FROM ")
-                    .ident(&link.parent)
-                    .push(" ")
-                    .push(&inner)
-                    .push(" WHERE ");
+                sql.in_select(
+                    alias,
+                    &link.columns,
+                    &link.parent,
+                    &inner,
+                    &link.parent_columns,
+                );
                 push_scope_avoiding(
                     model,
                     Some(tenant),
@@ -923,14 +927,7 @@ fn push_scope_avoiding(
             Route::OwnedBy { owner, link } => {
                 *counter += 1;
                 let inner = format!("s{counter}");
-                sql.tuple(alias, &link.parent_columns)
-                    .push(" IN (SELECT ")
-                    .columns(&inner, &link.columns);
-                sql.push(" FROM ")
-                    .ident(owner)
-                    .push(" ")
-                    .push(&inner)
-                    .push(" WHERE ");
+                sql.in_select(alias, &link.parent_columns, owner, &inner, &link.columns);
                 push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path, None);
                 sql.push(")");
             }
@@ -941,14 +938,7 @@ fn push_scope_avoiding(
                     .expect("a tenant route needs [tenant]");
                 *counter += 1;
                 let inner = format!("s{counter}");
-                sql.tuple(alias, &link.parent_columns)
-                    .push(" IN (SELECT ")
-                    .columns(&inner, &link.columns);
-                sql.push(" FROM ")
-                    .ident(&t.name)
-                    .push(" ")
-                    .push(&inner)
-                    .push(" WHERE ")
+                sql.in_select(alias, &link.parent_columns, &t.name, &inner, &link.columns)
                     .column(&inner, &t.id)
                     .push(" ");
                 push_tenant_is(model, tenant, sql, &t.id_type);

@@ -778,12 +778,7 @@ async fn tenantless_counts(tx: &mut Tx, model: &crate::model::Model) -> Result<V
         // map asks for that. Deleted ones may not.
         .filter(|n| !n.global && !n.always_in_a_tenant() && n.spec.erase.tenant == Erase::Delete)
     {
-        let mut sql = tx.sql();
-        sql.push("SELECT count(*) FROM ")
-            .ident(&node.name)
-            .push(" t WHERE NOT COALESCE((");
-        crate::selection::push_any_tenant_scope(model, &mut sql, &node.name, "t");
-        sql.push("), 1 = 0)");
+        let sql = crate::selection::count_tenantless(model, &node.name);
         out.push((node.name.clone(), count(tx, &sql).await?));
     }
     Ok(out)

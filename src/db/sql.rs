@@ -135,6 +135,26 @@ impl Sql {
             self.push("(").columns(alias, names).push(")")
         }
     }
+
+    /// Appends `<alias.columns> IN (SELECT <inner.inner_columns> FROM <table> <inner> WHERE `:
+    /// the caller writes the inner condition and closes the parenthesis.
+    pub fn in_select(
+        &mut self,
+        alias: &str,
+        columns: &[String],
+        table: &str,
+        inner: &str,
+        inner_columns: &[String],
+    ) -> &mut Self {
+        self.tuple(alias, columns)
+            .push(" IN (SELECT ")
+            .columns(inner, inner_columns)
+            .push(" FROM ")
+            .ident(table)
+            .push(" ")
+            .push(inner)
+            .push(" WHERE ")
+    }
 }
 
 /// How a timestamp column stores time, from its catalog type.

@@ -715,13 +715,7 @@ async fn tenantless_rows(model: &Model, db: &Db) -> Result<Vec<Finding>> {
         if total || node.routes.is_empty() {
             continue;
         }
-        let mut sql = db.sql();
-        sql.push("SELECT count(*) FROM ")
-            .ident(&node.name)
-            .push(" t WHERE NOT COALESCE((");
-        crate::selection::push_any_tenant_scope(model, &mut sql, &node.name, "t");
-        // A NULL reference makes its route unknown, not false.
-        sql.push("), 1 = 0)");
+        let sql = crate::selection::count_tenantless(model, &node.name);
         let rows = crate::plan::count(&mut tx, &sql).await?;
         if rows > 0 {
             warnings.push(Finding::new(
