@@ -80,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;map;discover' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the draft here instead of stdout (never over an existing file without --force)')
             [CompletionResult]::new('--tenant-column', '--tenant-column', [CompletionResultType]::ParameterName, 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Also read up to N rows per table and propose identities by content: each column whose values hold emails, phone numbers (E.164), IPv4 or IPv6 addresses, payment card numbers or IBANs (--sample alone: 1000). Values are never printed, only the share of rows')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')

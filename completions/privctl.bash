@@ -1319,7 +1319,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__map__subcmd__discover)
-            opts="-q -h -V --out --tenant-column --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --out --tenant-column --force --sample --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1330,6 +1330,10 @@ _privctl() {
                     return 0
                     ;;
                 --tenant-column)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

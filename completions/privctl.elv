@@ -74,6 +74,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;map;discover'= {
             cand --out 'Write the draft here instead of stdout (never over an existing file without --force)'
             cand --tenant-column 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]'
+            cand --sample 'Also read up to N rows per table and propose identities by content: each column whose values hold emails, phone numbers (E.164), IPv4 or IPv6 addresses, payment card numbers or IBANs (--sample alone: 1000). Values are never printed, only the share of rows'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'

@@ -39,6 +39,18 @@ pub struct DiscoverArgs {
     /// Overwrite --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
+
+    /// Also read up to N rows per table and propose identities by content: each column whose
+    /// values hold emails, phone numbers (E.164), IPv4 or IPv6 addresses, payment card numbers or IBANs
+    /// (--sample alone: 1000). Values are never printed, only the share of rows
+    #[arg(
+        long,
+        value_name = "N",
+        num_args = 0..=1,
+        default_missing_value = "1000",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub sample: Option<u64>,
 }
 
 /// Check the map against the live schema: every table covered, every name and link resolved
@@ -48,11 +60,13 @@ pub struct DiscoverArgs {
 /// category or plan tier without a retention window, row-level security without
 /// database.tenant_setting. Missing indexes are warnings, each with the CREATE INDEX that fixes it.
 ///
-/// With --sample, also reads up to N rows of every mapped table (global ones and the tenant
-/// table too, never an ignored one) and recognises identifiers by content in text and JSON
-/// columns: emails, phone numbers, IPv4 addresses, payment card numbers, IBANs. Each column or
-/// JSON path holding them that the map does not name as an identity (nor `omit`s from exports)
-/// is a warning `unmapped_personal_data`. Sampled values are never printed.
+/// With --sample, also reads up to N rows of every mapped table (global ones too; never the
+/// tenant table or an ignored one) and recognises identifiers by content in text, JSON and
+/// network-address columns: emails, phone numbers, IPv4 and IPv6 addresses, payment card
+/// numbers, IBANs.
+/// Each column or JSON path holding them that the map does not name as an identity (nor `omit`s
+/// from exports) is a warning `unmapped_personal_data`, with the identity entry that would name
+/// it. Sampled values are never printed.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Also read up to N rows per table and warn of personal data the map does not name
@@ -82,6 +96,18 @@ async fn run_discover(ctx: &Context, args: DiscoverArgs) -> Result<()> {
     let db = ctx.connect().await?;
     let schema = db.schema().await?;
     let dialect = db.dialect();
+    let sampled = match args.sample {
+        Some(rows) => {
+            let tables: std::collections::BTreeSet<&str> = schema
+                .tables
+                .keys()
+                .map(String::as_str)
+                .filter(|t| !crate::map::check::OWN_TABLES.contains(t))
+                .collect();
+            crate::map::sample::sample_tables(&db, &schema, &tables, rows, None).await?
+        }
+        None => Vec::new(),
+    };
     db.close().await;
     if let Some(column) = &args.tenant_column {
         let found = schema.tables.values().any(|t| t.column(column).is_some());
@@ -92,7 +118,7 @@ async fn run_discover(ctx: &Context, args: DiscoverArgs) -> Result<()> {
             .into());
         }
     }
-    let text = discover::draft(&schema, dialect, args.tenant_column.as_deref());
+    let text = discover::draft(&schema, dialect, args.tenant_column.as_deref(), &sampled);
     match &args.out {
         None => ctx.ui.raw(&text)?,
         Some(path) => {

@@ -74,6 +74,12 @@ impl ColumnInfo {
         let t = self.sql_type.to_ascii_lowercase();
         t.contains("text") || t.contains("char") || t.contains("clob") || t == "citext"
     }
+
+    /// A PostgreSQL network address (`inet`, `cidr`): an IP address, personal data like text.
+    pub fn is_address(&self) -> bool {
+        let t = self.sql_type.to_ascii_lowercase();
+        t == "inet" || t == "cidr"
+    }
 }
 
 /// `columns` of this table reference `referenced_columns` of `references`.

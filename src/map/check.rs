@@ -88,6 +88,9 @@ pub struct Finding {
     /// The statement that would fix it (missing indexes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The map entry that would declare it (content discovery).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propose: Option<crate::map::sample::Proposal>,
 }
 
 impl Finding {
@@ -104,6 +107,7 @@ impl Finding {
             detail: detail.into(),
             path: None,
             fix: None,
+            propose: None,
         }
     }
 }

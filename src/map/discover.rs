@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::check::{OWN_TABLES, toml_key};
+use super::sample::{Kind, Occurrence};
 use crate::db::{Dialect, IndexKey, OnDelete, Schema, TableInfo};
 
 /// What a tenant column is called, in the order that breaks ties: `tenant_id`, `org_id`, … as
@@ -27,8 +28,15 @@ pub const TENANT_STEMS: [&str; 8] = [
     "project",
 ];
 
-/// Drafts a map for `schema`. `tenant_column` overrides the recognised names.
-pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> String {
+/// Drafts a map for `schema`. `tenant_column` overrides the recognised names. `sampled` is what
+/// content discovery found in the tables' values (`map discover --sample`; empty without it):
+/// each column holding identifiers that no name-based guess covers becomes an identity.
+pub fn draft(
+    schema: &Schema,
+    dialect: Dialect,
+    tenant_column: Option<&str>,
+    sampled: &[Occurrence],
+) -> String {
     let tables: BTreeMap<&str, &TableInfo> = schema
         .tables
         .iter()
@@ -88,10 +96,13 @@ pub fn draft(schema: &Schema, dialect: Dialect, tenant_column: Option<&str>) -> 
     let mut identities: BTreeMap<&str, Identities> = tables
         .iter()
         .map(|(name, info)| {
-            (
-                *name,
-                identity_guesses(name, info, &tables, tenant.as_ref()),
-            )
+            (*name, {
+                let mut found = identity_guesses(name, info, &tables, tenant.as_ref());
+                if tenant.as_ref().is_none_or(|t| t.table != *name) {
+                    content_guesses(&mut found, name, sampled);
+                }
+                found
+            })
         })
         .collect();
 
@@ -764,6 +775,13 @@ fn write_identities(
                 );
                 continue;
             }
+            "ip_address" | "card_number" | "iban" => {
+                let _ = writeln!(
+                    out,
+                    "{kind} = {{ kind = \"exact\" }}  # guess: found by content (--sample), compared as given"
+                );
+                continue;
+            }
             _ => "external_id = { kind = \"exact\" }  # compared as given",
         };
         let _ = writeln!(out, "{line}");
@@ -1224,6 +1242,39 @@ fn identity_columns(info: &TableInfo) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Identities by content (`--sample`): each column of `table` whose sampled values hold an
+/// identifier and that no other guess names, with the share of rows that hold one. Several JSON
+/// paths of one column and kind make one `json = "any"`.
+fn content_guesses(found: &mut Identities, table: &str, sampled: &[Occurrence]) {
+    let mut places: BTreeMap<(&str, Kind), Vec<&Occurrence>> = BTreeMap::new();
+    for occurrence in sampled.iter().filter(|o| o.table == table) {
+        places
+            .entry((occurrence.column.as_str(), occurrence.kind))
+            .or_default()
+            .push(occurrence);
+    }
+    for ((column, kind), occurrences) in places {
+        if found.names(column) {
+            continue;
+        }
+        // The plain-text form when some rows hold it as text, else the one path, else any path.
+        let chosen = occurrences
+            .iter()
+            .find(|o| o.path.is_none())
+            .copied()
+            .or_else(|| (occurrences.len() == 1).then(|| occurrences[0]));
+        let entry = match chosen {
+            Some(occurrence) => occurrence.entry(),
+            None => format!("{{ column = {}, json = \"any\" }}", string(column)),
+        };
+        let shares: Vec<String> = occurrences.iter().map(|o| o.share()).collect();
+        found
+            .notes
+            .push(format!("`{column}`: {}", shares.join("; ")));
+        found.push(kind.identity().0, column, entry, false);
+    }
+}
+
 /// Everything the draft proposes as identities of a table: columns named like identifiers,
 /// key–value attribute rows that identify their entity, JSON documents named like payloads, and
 /// rate-limit keys. Several columns of one identity make a list.
@@ -1308,7 +1359,7 @@ fn identity_guesses(
         });
         if let Some(key) = key {
             found.notes.push(format!(
-                "`{}` is a rate-limit key, which often embeds an email (`login:jane@example.com`): match = \"within\" finds it inside the key",
+                "`{}` is a rate-limit key, which often embeds an email (`login:<email>`): match = \"within\" finds it inside the key",
                 key.name
             ));
             found.push(

@@ -19,7 +19,7 @@
 //! (`$.contact.email`, array elements as `[*]`: `$.cc[*].to`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr as _;
 
 use anyhow::{Context as _, Result};
@@ -35,6 +35,7 @@ pub enum Kind {
     Email,
     Phone,
     Ipv4,
+    Ipv6,
     Card,
     Iban,
 }
@@ -46,6 +47,7 @@ impl Kind {
             Kind::Email => "email addresses",
             Kind::Phone => "phone numbers",
             Kind::Ipv4 => "IPv4 addresses",
+            Kind::Ipv6 => "IPv6 addresses",
             Kind::Card => "payment card numbers",
             Kind::Iban => "IBANs",
         }
@@ -61,11 +63,14 @@ pub fn recognise(text: &str, region: Option<phonenumber::country::Id>) -> BTreeS
     if holds_ipv4(text) {
         kinds.insert(Kind::Ipv4);
     }
+    if holds_ipv6(text) {
+        kinds.insert(Kind::Ipv6);
+    }
     if is_card(text) {
         kinds.insert(Kind::Card);
     } else if is_iban(text) {
         kinds.insert(Kind::Iban);
-    } else if !kinds.contains(&Kind::Ipv4) && is_phone(text, region) {
+    } else if kinds.is_empty() && is_phone(text, region) {
         kinds.insert(Kind::Phone);
     }
     kinds
@@ -244,6 +249,19 @@ pub fn holds_ipv4(text: &str) -> bool {
         .any(|token| token.matches('.').count() == 3 && Ipv4Addr::from_str(token).is_ok())
 }
 
+/// Whether `text` holds an IPv6 address bounded by characters that cannot belong to one: eight
+/// groups, or a `::` abbreviation with at least three groups written out (so `::1` and clock
+/// times are not taken for addresses). An IPv4-mapped tail (`::ffff:192.0.2.1`) counts.
+pub fn holds_ipv6(text: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == ':' || c == '.'))
+        .map(|token| token.trim_matches('.'))
+        .filter(|token| token.matches(':').count() >= 2)
+        .any(|token| {
+            let groups = token.split(':').filter(|g| !g.is_empty()).count();
+            Ipv6Addr::from_str(token).is_ok() && (groups >= 3 || !token.contains("::"))
+        })
+}
+
 /// Whether the whole value is a payment card number: 13–19 digits (spaces or `-` between
 /// groups) passing the Luhn check, not all one digit.
 pub fn is_card(text: &str) -> bool {
@@ -343,6 +361,8 @@ fn sample_statement(
         }
         let quoted = format!("t.{}", dialect.quote(&column.name));
         match dialect {
+            // `host()`: the address as written, without the `/32` a cast to text adds.
+            Dialect::Postgres if column.is_address() => sql.push(&format!("host({quoted})")),
             Dialect::Postgres => sql.push(&format!("CAST({quoted} AS text)")),
             Dialect::Sqlite => sql.push(&quoted),
         };
@@ -416,38 +436,139 @@ fn declared(spec: Option<&TableSpec>, column: &str, path: Option<&[Step]>) -> bo
             })
 }
 
-/// Reads up to `rows` rows of every mapped table (global ones included; never the tenant table
-/// or an ignored one), and warns of each column (or JSON path) whose values hold identifiers
-/// the map does not name there. No sampled value leaves this function.
-pub async fn unmapped_personal_data(
-    map: &DataMap,
-    schema: &Schema,
-    db: &Db,
-    rows: u64,
-) -> Result<Vec<Finding>> {
-    let dialect = db.dialect();
-    let region = map.identities.values().find_map(|kind| match kind {
-        IdentityKind::Phone { default_region } => *default_region,
-        _ => None,
+/// Where sampled values of one column (or one JSON path inside it) hold one kind of identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub table: String,
+    pub column: String,
+    /// The path inside a JSON document (a JSON column, or text that holds JSON).
+    pub path: Option<Vec<Step>>,
+    pub kind: Kind,
+    /// Sampled rows holding it, of `sampled` read.
+    pub rows: u64,
+    pub sampled: u64,
+    /// Some value holds it inside longer text rather than as the whole value.
+    pub within: bool,
+}
+
+impl Occurrence {
+    /// `37% of 1,000 sampled rows hold email addresses (at $.contact.email)`.
+    pub fn share(&self) -> String {
+        format!(
+            "{}% of {} sampled rows hold {}{}",
+            percent(self.rows, self.sampled),
+            thousands(self.sampled),
+            self.kind.plural(),
+            self.path
+                .as_deref()
+                .map(|p| format!(" (at {})", path_text(p)))
+                .unwrap_or_default()
+        )
+    }
+
+    /// The identity entry that names this place, as TOML: `"note"`,
+    /// `{ column = "note", match = "within" }`, `{ column = "data", json = "$.contact.email" }`
+    /// or, under an array, `{ column = "data", json = "any" }`.
+    pub fn entry(&self) -> String {
+        let column = Value::String(self.column.clone()).to_string();
+        match &self.path {
+            None if self.within => format!("{{ column = {column}, match = \"within\" }}"),
+            None => column,
+            Some(steps) if !steps.is_empty() && steps.iter().all(|s| matches!(s, Step::Key(_))) => {
+                format!(
+                    "{{ column = {column}, json = {} }}",
+                    Value::String(path_text(steps))
+                )
+            }
+            Some(_) => format!("{{ column = {column}, json = \"any\" }}"),
+        }
+    }
+}
+
+impl Kind {
+    /// The identity a draft names this kind by, and its line in `[identities]`.
+    pub fn identity(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Email => ("email", "{ kind = \"email\" }"),
+            Kind::Phone => ("phone", "{ kind = \"phone\" }"),
+            Kind::Ipv4 | Kind::Ipv6 => ("ip_address", "{ kind = \"exact\" }"),
+            Kind::Card => ("card_number", "{ kind = \"exact\" }"),
+            Kind::Iban => ("iban", "{ kind = \"exact\" }"),
+        }
+    }
+
+    /// Whether `text` is this kind of identifier as a whole (trimmed), not inside longer text.
+    fn is_whole(self, text: &str) -> bool {
+        let text = text.trim();
+        match self {
+            Kind::Email => {
+                text.matches('@').count() == 1
+                    && text
+                        .bytes()
+                        .all(|c| c == b'@' || (is_local_char(c) && c != b'%') || is_domain_char(c))
+                    && holds_email_in(text)
+            }
+            Kind::Ipv4 => Ipv4Addr::from_str(text).is_ok(),
+            Kind::Ipv6 => Ipv6Addr::from_str(text).is_ok(),
+            Kind::Phone | Kind::Card | Kind::Iban => true,
+        }
+    }
+}
+
+/// A proposal to declare an occurrence in a map: `identity = entry` in the table's identities,
+/// and `declare` in `[identities]` when the map has no identity of that kind yet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Proposal {
+    pub identity: String,
+    pub entry: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declare: Option<String>,
+}
+
+/// How `map` would declare an occurrence: under the map's identity of that kind (emails and
+/// phone numbers), else a new one (`ip_address`, `card_number`, `iban`: compared as given).
+pub fn proposal(map: &DataMap, occurrence: &Occurrence) -> Proposal {
+    let (default, declaration) = occurrence.kind.identity();
+    let existing = map.identities.iter().find_map(|(name, kind)| {
+        let fits = match (occurrence.kind, kind) {
+            (Kind::Email, IdentityKind::Email) | (Kind::Phone, IdentityKind::Phone { .. }) => true,
+            (Kind::Ipv4 | Kind::Ipv6 | Kind::Card | Kind::Iban, IdentityKind::Exact) => {
+                name == default
+            }
+            _ => false,
+        };
+        fits.then(|| name.clone())
     });
-    // The tenant table is not read: its rows are the tenants', and the map names no identities
-    // there a warning could ask for.
-    let tables: BTreeSet<&str> = map
-        .tables
-        .keys()
-        .map(String::as_str)
-        .filter(|t| !map.ignored.contains_key(*t))
-        .collect();
-    let mut warnings = Vec::new();
+    Proposal {
+        identity: existing.clone().unwrap_or_else(|| default.to_owned()),
+        entry: occurrence.entry(),
+        declare: existing
+            .is_none()
+            .then(|| format!("{} = {declaration}", toml_key(default))),
+    }
+}
+
+/// Reads up to `rows` rows of each of `tables` and finds, by content, where their text and JSON
+/// values hold identifiers (phone numbers read with `region`). Text that holds a JSON object or
+/// array is walked as JSON. No sampled value leaves this function.
+pub async fn sample_tables(
+    db: &Db,
+    schema: &Schema,
+    tables: &BTreeSet<&str>,
+    rows: u64,
+    region: Option<phonenumber::country::Id>,
+) -> Result<Vec<Occurrence>> {
+    let dialect = db.dialect();
+    let mut found = Vec::new();
     let mut tx = db.begin(TxMode::Snapshot).await?;
-    for table in tables {
+    for &table in tables {
         let Some(info) = schema.tables.get(table) else {
-            continue; // reported as a missing table
+            continue; // a missing table is map check's to report
         };
         let columns: Vec<&ColumnInfo> = info
             .columns
             .iter()
-            .filter(|c| c.is_text() || c.is_json())
+            .filter(|c| c.is_text() || c.is_json() || c.is_address())
             .collect();
         if columns.is_empty() {
             continue;
@@ -458,14 +579,18 @@ pub async fn unmapped_personal_data(
             .fetch_rows(&sql)
             .await
             .with_context(|| format!("sampling the rows of {table}"))?;
-        // (column, JSON path or None, kind) → rows holding it.
-        let mut counts: BTreeMap<(usize, Option<Vec<Step>>, Kind), u64> = BTreeMap::new();
+        // (column, JSON path or None, kind) → (rows holding it, whether any holds it within text).
+        type Place = (usize, Option<Vec<Step>>, Kind);
+        let mut counts: BTreeMap<Place, (u64, bool)> = BTreeMap::new();
         for row in &sampled {
-            let mut seen: BTreeSet<(usize, Option<Vec<Step>>, Kind)> = BTreeSet::new();
-            for (i, (column, value)) in columns.iter().zip(row).enumerate() {
+            let mut seen: BTreeMap<Place, bool> = BTreeMap::new();
+            for (i, value) in row.iter().enumerate().take(columns.len()) {
                 let Some(value) = value else { continue };
-                let document = if column.is_json() {
-                    serde_json::from_str::<Value>(value).ok()
+                let document = if columns[i].is_json() || value.trim_start().starts_with(['{', '['])
+                {
+                    serde_json::from_str::<Value>(value)
+                        .ok()
+                        .filter(|d| columns[i].is_json() || d.is_object() || d.is_array())
                 } else {
                     None
                 };
@@ -473,60 +598,98 @@ pub async fn unmapped_personal_data(
                     Some(document) => {
                         for (path, kinds) in recognise_json(&document, region) {
                             for kind in kinds {
-                                seen.insert((i, Some(path.clone()), kind));
+                                seen.entry((i, Some(path.clone()), kind)).or_default();
                             }
                         }
                     }
                     None => {
                         for kind in recognise(value, region) {
-                            seen.insert((i, None, kind));
+                            *seen.entry((i, None, kind)).or_default() |= !kind.is_whole(value);
                         }
                     }
                 }
             }
-            for place in seen {
-                *counts.entry(place).or_default() += 1;
+            for (place, within) in seen {
+                let entry = counts.entry(place).or_default();
+                entry.0 += 1;
+                entry.1 |= within;
             }
         }
         let total = sampled.len() as u64;
         drop(sampled);
-        let spec = map.tables.get(table);
-        for ((i, path, kind), holding) in counts {
-            let column = &columns[i].name;
-            if declared(spec, column, path.as_deref()) {
-                continue;
-            }
-            let at = path.as_deref().map(path_text);
-            let form = match &path {
-                None => format!("\"{column}\""),
-                // The map's JSON paths name object keys only.
-                Some(steps) if steps.iter().all(|s| matches!(s, Step::Key(_))) => format!(
-                    "{{ column = \"{column}\", json = \"{}\" }}",
-                    at.as_deref().unwrap_or("$")
-                ),
-                Some(_) => format!("{{ column = \"{column}\", json = \"any\" }}"),
-            };
-            let mut finding = Finding::new(
-                FindingKind::UnmappedPersonalData,
-                Some(table),
-                Some(column),
-                format!(
-                    "{}% of {} sampled rows hold {}{}, and the map names no identity there: add {form} to tables.{}.identities, or `export = {{ {} = \"omit\" }}` if it is not the subjects'",
-                    percent(holding, total),
-                    thousands(total),
-                    kind.plural(),
-                    at.as_ref()
-                        .map(|p| format!(" (at {p})"))
-                        .unwrap_or_default(),
-                    toml_key(table),
-                    toml_key(column),
-                ),
-            );
-            finding.path = at;
-            warnings.push(finding);
+        for ((i, path, kind), (holding, within)) in counts {
+            found.push(Occurrence {
+                table: table.to_owned(),
+                column: columns[i].name.clone(),
+                path,
+                kind,
+                rows: holding,
+                sampled: total,
+                within,
+            });
         }
     }
     tx.rollback().await?;
+    Ok(found)
+}
+
+/// The phone region of the map's phone identity, if it names one.
+pub fn phone_region(map: &DataMap) -> Option<phonenumber::country::Id> {
+    map.identities.values().find_map(|kind| match kind {
+        IdentityKind::Phone { default_region } => *default_region,
+        _ => None,
+    })
+}
+
+/// Reads up to `rows` rows of every mapped table (global ones included; never the tenant table
+/// or an ignored one), and warns of each column (or JSON path) whose values hold identifiers
+/// the map does not name there, with the entry that would name it. No sampled value leaves
+/// this function.
+pub async fn unmapped_personal_data(
+    map: &DataMap,
+    schema: &Schema,
+    db: &Db,
+    rows: u64,
+) -> Result<Vec<Finding>> {
+    // The tenant table is not read: its rows are the tenants', and the map names no identities
+    // there a warning could ask for.
+    let tables: BTreeSet<&str> = map
+        .tables
+        .keys()
+        .map(String::as_str)
+        .filter(|t| !map.ignored.contains_key(*t))
+        .collect();
+    let found = sample_tables(db, schema, &tables, rows, phone_region(map)).await?;
+    let mut warnings = Vec::new();
+    for occurrence in found {
+        let table = occurrence.table.as_str();
+        let column = occurrence.column.as_str();
+        if declared(map.tables.get(table), column, occurrence.path.as_deref()) {
+            continue;
+        }
+        let proposal = proposal(map, &occurrence);
+        let declare = proposal
+            .declare
+            .as_ref()
+            .map(|d| format!(" (and `{d}` to [identities])"))
+            .unwrap_or_default();
+        let mut finding = Finding::new(
+            FindingKind::UnmappedPersonalData,
+            Some(table),
+            Some(column),
+            format!(
+                "{}, and the map names no identity there: add `{} = {}` to tables.{}.identities{declare}, or `export = {{ {} = \"omit\" }}` if it is not the subjects'",
+                occurrence.share(),
+                toml_key(&proposal.identity),
+                proposal.entry,
+                toml_key(table),
+                toml_key(column),
+            ),
+        );
+        finding.path = occurrence.path.as_deref().map(path_text);
+        finding.propose = Some(proposal);
+        warnings.push(finding);
+    }
     Ok(warnings)
 }
 
@@ -610,6 +773,32 @@ mod tests {
         assert!(!holds_ipv4("01.2.3.4"), "leading zeros");
         // A dotted quad is an address, not a phone number.
         assert_eq!(recognise("10.0.0.1", Some(Id::DE)), [Kind::Ipv4].into());
+    }
+
+    #[test]
+    fn ipv6_addresses_are_found_bounded_in_text() {
+        assert!(holds_ipv6("2001:db8:85a3:0:0:8a2e:370:7334"));
+        assert!(holds_ipv6("login from 2001:db8::8a2e:370:7334, twice"));
+        assert!(holds_ipv6("[2001:db8:0:1::42]:443"));
+        assert!(holds_ipv6("from 64:ff9b::192.0.2.1."), "an IPv4 tail");
+        assert!(
+            !holds_ipv6("::1"),
+            "loopback: too few groups to be someone's"
+        );
+        assert!(
+            !holds_ipv6("at 10:20:30 on 2024-01-15T10:20:30Z"),
+            "clock times"
+        );
+        assert!(!holds_ipv6("Foo::Bar::baz()"));
+        assert!(
+            !holds_ipv6("2001:db8:85a3:0:0:8a2e:370:7334:1:2"),
+            "ten groups"
+        );
+        assert_eq!(
+            recognise("2001:db8::8a2e:370:7334", Some(Id::DE)),
+            [Kind::Ipv6].into()
+        );
+        assert!(Kind::Ipv6.is_whole(" 2001:db8::8a2e:370:7334 "));
     }
 
     #[test]
