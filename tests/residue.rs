@@ -364,3 +364,79 @@ async fn a_bytea_column_is_scanned_as_text_on_postgres() {
     );
     db.cleanup().await;
 }
+
+/// A tenant-scoped scan never reads another tenant's row (issue 13), proven by the database:
+/// privctl connects as a role under a row-level-security policy that raises an error the moment
+/// it is evaluated on a row of any tenant but acme. The policy sits on every table with a tenant
+/// column (and the tenant table); PostgreSQL tests a leakproof `org_id = $1` before the policy's
+/// function, so a statement scoped to the tenant never calls it on another tenant's row, while a
+/// statement that reads a whole table does. The scan of acme succeeds and finds what the
+/// superuser's scan finds; `--all-tenants`, which reads every row by design, trips the guard
+/// (so the guard is live).
+#[tokio::test]
+async fn a_tenant_scoped_scan_reads_no_row_of_another_tenant_on_postgres() {
+    let (db, privctl) = setup(Dialect::Postgres).await;
+    let as_superuser = privctl
+        .clone()
+        .args(["--format", "json", "dsar", "scan", "--tenant", "acme"])
+        .args(JANE)
+        .run()
+        .success()
+        .json();
+    db.execute(
+        "CREATE FUNCTION acme_only(tenant text) RETURNS boolean LANGUAGE plpgsql AS $$
+         BEGIN
+             IF tenant IS DISTINCT FROM 'acme' THEN
+                 RAISE EXCEPTION 'read a row of another tenant';
+             END IF;
+             RETURN true;
+         END $$;",
+    )
+    .await;
+    for (table, column) in [
+        ("orgs", "id"),
+        ("contacts", "org_id"),
+        ("tickets", "org_id"),
+        ("messages", "org_id"),
+        ("invoices", "org_id"),
+    ] {
+        db.execute(&format!(
+            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
+             CREATE POLICY acme_only ON {table} USING (acme_only({column}))"
+        ))
+        .await;
+    }
+    let tables = [
+        "orgs",
+        "contacts",
+        "tickets",
+        "messages",
+        "invoices",
+        "jobs",
+        "audit_archive",
+        "staff_notes",
+    ];
+    let url =
+        crate::support::rls::application_role(&db, "residue_app", "residue-app-pw", &tables).await;
+    let app = privctl.clone().env("DATABASE_URL", &url);
+    let guarded = app
+        .clone()
+        .args(["--format", "json", "dsar", "scan", "--tenant", "acme"])
+        .args(JANE)
+        .run()
+        .success()
+        .json();
+    assert_eq!(hits(&guarded), hits(&as_superuser), "{guarded:#}");
+    assert!(!hits(&guarded).is_empty());
+    let everywhere = app
+        .clone()
+        .args(["dsar", "scan", "--all-tenants"])
+        .args(JANE)
+        .run();
+    everywhere.code(1);
+    assert!(
+        everywhere.stderr.contains("read a row of another tenant"),
+        "{everywhere}"
+    );
+    db.cleanup().await;
+}
