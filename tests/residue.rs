@@ -333,36 +333,46 @@ both_dialects! {
     }
 }
 
-/// PostgreSQL's bytea is read as text (`encode(…, 'escape')`): an address stored as bytes is
-/// found too.
-#[tokio::test]
-async fn a_bytea_column_is_scanned_as_text_on_postgres() {
-    let (db, privctl) = setup(Dialect::Postgres).await;
-    db.execute(
-        "ALTER TABLE audit_archive ADD COLUMN raw bytea; \
-         UPDATE audit_archive SET raw = convert_to('from  Jane@Example.COM ', 'UTF8') WHERE id = 2",
-    )
-    .await;
-    let report = privctl
-        .clone()
-        .args([
-            "--format",
-            "json",
-            "dsar",
-            "scan",
-            "--tenant",
-            "acme",
-            "--email",
-            "jane@example.com",
-        ])
-        .run()
-        .success()
-        .json();
-    assert!(
-        hits(&report).contains(&hit("audit_archive", "raw", "[2]", false, "ignored")),
-        "{report:#}"
-    );
-    db.cleanup().await;
+both_dialects! {
+    /// Bytes are read as text: PostgreSQL's bytea (`encode(…, 'escape')`), SQLite's BLOB and
+    /// untyped columns (`CAST(… AS text)`). An address stored as bytes is found too.
+    async fn a_bytea_or_blob_column_is_scanned_as_text(dialect: Dialect) {
+        let (db, privctl) = setup(dialect).await;
+        match dialect {
+            Dialect::Postgres => db.execute(
+                "ALTER TABLE audit_archive ADD COLUMN raw bytea, ADD COLUMN untyped bytea; \
+                 UPDATE audit_archive SET raw = convert_to('from  Jane@Example.COM ', 'UTF8') WHERE id = 2",
+            ),
+            Dialect::Sqlite => db.execute(
+                "ALTER TABLE audit_archive ADD COLUMN raw BLOB; \
+                 ALTER TABLE audit_archive ADD COLUMN untyped; \
+                 UPDATE audit_archive SET raw = CAST('from  Jane@Example.COM ' AS BLOB) WHERE id = 2; \
+                 UPDATE audit_archive SET untyped = 'cc: jane@example.com' WHERE id = 2",
+            ),
+        }
+        .await;
+        let report = privctl
+            .clone()
+            .args([
+                "--format",
+                "json",
+                "dsar",
+                "scan",
+                "--tenant",
+                "acme",
+                "--email",
+                "jane@example.com",
+            ])
+            .run()
+            .success()
+            .json();
+        let found = hits(&report);
+        assert!(found.contains(&hit("audit_archive", "raw", "[2]", false, "ignored")), "{report:#}");
+        if dialect == Dialect::Sqlite {
+            assert!(found.contains(&hit("audit_archive", "untyped", "[2]", false, "ignored")), "{report:#}");
+        }
+        db.cleanup().await;
+    }
 }
 
 /// A tenant-scoped scan never reads another tenant's row (issue 13), proven by the database:

@@ -259,7 +259,8 @@ impl Sql {
 /// The SQL expression reading `alias.column` as text for a content scan, or `None` when the
 /// column cannot hold text: text, varchar and json/jsonb columns cast to text; PostgreSQL's
 /// bytea read with non-printable bytes escaped (`encode(…, 'escape')`), so an address stored
-/// as bytes is still found.
+/// as bytes is still found, and inet/cidr as the address (`host(…)`); SQLite's BLOB and untyped
+/// columns cast to text.
 pub fn scan_text(dialect: Dialect, alias: &str, column: &super::ColumnInfo) -> Option<String> {
     let quoted = format!("{alias}.{}", dialect.quote(&column.name));
     match dialect {
@@ -267,9 +268,20 @@ pub fn scan_text(dialect: Dialect, alias: &str, column: &super::ColumnInfo) -> O
             Some(format!("encode({quoted}, 'escape')"))
         }
         Dialect::Postgres if column.is_text() && is_text_type(&column.sql_type) => Some(quoted),
+        Dialect::Postgres if column.is_address() => Some(format!("host({quoted})")),
         _ if column.is_text() || column.is_json() => Some(format!("CAST({quoted} AS text)")),
+        // SQLite keeps text in a BLOB or untyped column as readily as in a TEXT one.
+        Dialect::Sqlite if is_blob_affinity(&column.sql_type) => {
+            Some(format!("CAST({quoted} AS text)"))
+        }
         _ => None,
     }
+}
+
+/// SQLite's BLOB affinity: a column declared `BLOB` or with no type at all.
+fn is_blob_affinity(sql_type: &str) -> bool {
+    let t = sql_type.trim().to_ascii_lowercase();
+    t.is_empty() || t.contains("blob")
 }
 
 fn is_text_type(sql_type: &str) -> bool {
