@@ -34,7 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
             [CompletionResult]::new('map', 'map', [CompletionResultType]::ParameterValue, 'Draft a data map, or check one against the live schema')
-            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
+            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'One data subject''s rows in one tenant: preview, export, delete, or scan for what remains')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
             [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')
@@ -441,7 +441,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again')
             [CompletionResult]::new('map', 'map', [CompletionResultType]::ParameterValue, 'Draft a data map, or check one against the live schema')
-            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'dsar')
+            [CompletionResult]::new('dsar', 'dsar', [CompletionResultType]::ParameterValue, 'One data subject''s rows in one tenant: preview, export, delete, or scan for what remains')
             [CompletionResult]::new('export-tenant', 'export-tenant', [CompletionResultType]::ParameterValue, 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted')
             [CompletionResult]::new('delete-tenant', 'delete-tenant', [CompletionResultType]::ParameterValue, 'Erase a whole tenant (delete or anonymise per the map); needs a token')
             [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')

@@ -31,7 +31,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
             cand map 'Draft a data map, or check one against the live schema'
-            cand dsar 'dsar'
+            cand dsar 'One data subject''s rows in one tenant: preview, export, delete, or scan for what remains'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
@@ -404,7 +404,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help'= {
             cand init 'Create privctl''s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
             cand map 'Draft a data map, or check one against the live schema'
-            cand dsar 'dsar'
+            cand dsar 'One data subject''s rows in one tenant: preview, export, delete, or scan for what remains'
             cand export-tenant 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
             cand delete-tenant 'Erase a whole tenant (delete or anonymise per the map); needs a token'
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'

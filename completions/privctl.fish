@@ -35,7 +35,7 @@ complete -c privctl -n "__fish_privctl_needs_command" -s h -l help -d 'Print hel
 complete -c privctl -n "__fish_privctl_needs_command" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "map" -d 'Draft a data map, or check one against the live schema'
-complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_needs_command" -f -a "dsar" -d 'One data subject\'s rows in one tenant: preview, export, delete, or scan for what remains'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
 complete -c privctl -n "__fish_privctl_needs_command" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
@@ -304,7 +304,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand demo" -s h -l help -d 'P
 complete -c privctl -n "__fish_privctl_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "init" -d 'Create privctl\'s own tables (ledger, confirmations, jobs, blob outbox); safe to run again'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "map" -d 'Draft a data map, or check one against the live schema'
-complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "dsar"
+complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "dsar" -d 'One data subject\'s rows in one tenant: preview, export, delete, or scan for what remains'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "export-tenant" -d 'Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "delete-tenant" -d 'Erase a whole tenant (delete or anonymise per the map); needs a token'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help" -f -a "purge-retention" -d 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'

@@ -41,8 +41,15 @@ impl Timestamp {
             .expect("a UTC time formats")
     }
 
+    /// `seconds` later (earlier when negative), held at the calendar's ends rather than
+    /// overflowing.
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0 + time::Duration::seconds(seconds))
+        let moved = self.0.checked_add(time::Duration::seconds(seconds));
+        Self(moved.unwrap_or(if seconds < 0 {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        }))
     }
 
     /// Seconds since the Unix epoch (the database's `EXTRACT(EPOCH …)`); `None` out of range.

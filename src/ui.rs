@@ -92,8 +92,43 @@ impl Ui {
 }
 
 /// Prints a failure and its hints on stderr.
+/// An error and its causes on one line, `outer: inner: …`, for the operator. A cause that only
+/// repeats the one before it (a database error and its wrapped source) is said once, and a
+/// database's refusal of a value (SQLSTATE class 22: `invalid input syntax for type bigint:
+/// "…"`) is said without the value, which may be a data subject's identifier.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        if let Some(refusal) = refused_value(cause) {
+            parts.push(refusal);
+            break;
+        }
+        let text = cause.to_string();
+        if parts.last().is_some_and(|last| last.ends_with(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+/// `the database refused a value given (22P02: invalid input syntax for type bigint)` for a
+/// data exception, the part of the message that quotes the value left out.
+fn refused_value(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let database = cause.downcast_ref::<sqlx::Error>()?.as_database_error()?;
+    let code = database.code()?;
+    if !code.starts_with("22") {
+        return None;
+    }
+    let message = database.message();
+    let what = message.split(':').next().unwrap_or(message).trim();
+    Some(format!(
+        "the database refused a value given ({code}: {what}); check that each value given (the tenant id, the identifiers) fits the type of its column"
+    ))
+}
+
 pub fn print_error(error: &anyhow::Error) {
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", describe(error));
     for hint in crate::error::hints(error) {
         eprintln!("hint: {hint}");
     }

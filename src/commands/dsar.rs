@@ -18,6 +18,7 @@ use crate::map::Effect;
 use crate::plan::{Plan, plan_subject};
 use crate::selection::{Subject, SubjectSelection};
 
+/// One data subject's rows in one tenant: preview, export, delete, or scan for what remains
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Show every row of one data subject in one tenant; issues the token for `dsar delete`
@@ -48,34 +49,41 @@ pub struct SubjectArgs {
     #[arg(long, value_name = "P")]
     pub phone: Vec<String>,
     /// Any identity the map declares in [identities]; several identities name one subject
-    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_identity)]
-    pub identity: Vec<(String, String)>,
+    // Parsed after clap: clap's own error would repeat the value, which may be an identifier.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub identity: Vec<String>,
     /// The tenant's member the request is made for (their email or id): their role must allow
     /// the command ([authz] in the map); a refusal is recorded in the ledger
     #[arg(long, value_name = "MEMBER")]
     pub on_behalf_of: Option<String>,
 }
 
-fn parse_identity(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text
-        .split_once('=')
-        .ok_or("expected NAME=VALUE, e.g. external_id=cust-1001")?;
+/// `NAME=VALUE` of `--identity`; an error never repeats the value (it may be the subject's
+/// identifier).
+fn parse_identity(text: &str) -> Result<(String, String), Failure> {
+    let (name, value) = text.split_once('=').ok_or_else(|| {
+        Failure::usage("--identity: expected NAME=VALUE, e.g. external_id=cust-1001 (the value given is not repeated here)")
+    })?;
     if name.trim().is_empty() {
-        return Err("the identity name before `=` is empty".into());
+        return Err(Failure::usage(
+            "--identity: the identity name before `=` is empty",
+        ));
     }
     Ok((name.trim().to_owned(), value.to_owned()))
 }
 
 impl SubjectArgs {
-    fn identifiers(&self) -> Vec<(String, String)> {
+    fn identifiers(&self) -> Result<Vec<(String, String)>, Failure> {
         let mut out: Vec<(String, String)> = self
             .email
             .iter()
             .map(|e| ("email".to_owned(), e.clone()))
             .collect();
         out.extend(self.phone.iter().map(|p| ("phone".to_owned(), p.clone())));
-        out.extend(self.identity.iter().cloned());
-        out
+        for text in &self.identity {
+            out.push(parse_identity(text)?);
+        }
+        Ok(out)
     }
 }
 
@@ -137,7 +145,7 @@ async fn prepare<'s>(
     args: &SubjectArgs,
     command: &str,
 ) -> Result<Prepared<'s>> {
-    let subject = Subject::parse(&session.map, &args.identifiers())?;
+    let subject = Subject::parse(&session.map, &args.identifiers()?)?;
     let on_hold = if args.all_tenants {
         if args.on_behalf_of.is_some() {
             return Err(Failure::usage(
@@ -300,7 +308,8 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
         plan: plan.summary(),
     };
     // A tenant under legal hold keeps everything: the plan is shown, but no token is issued.
-    let issued = if on_hold {
+    // Nor is one for a subject of whom nothing was found: there is nothing to confirm.
+    let issued = if on_hold || plan.total_rows() == 0 {
         None
     } else {
         Some(
@@ -766,6 +775,14 @@ fn print_plan(
             "database_effects": plan.database_effects,
             "triggers": plan.triggers,
         }))?;
+        return Ok(());
+    }
+    if plan.total_rows() == 0 {
+        ctx.ui.line(&format!(
+            "No row matches this subject{} ({} tables searched): nothing to erase, so no token was issued.",
+            tenant.map(|t| format!(" in tenant {t}")).unwrap_or_default(),
+            plan.tables.len()
+        ))?;
         return Ok(());
     }
     let rows = plan

@@ -211,6 +211,7 @@ impl Session {
                 if let Some(parent) = &t.parent {
                     sql.push(", CAST(").column("t", parent).push(" AS text)");
                 }
+                sql.push(", CAST(").column("t", &t.id).push(" AS text)");
                 sql.push(" FROM ")
                     .ident(&t.name)
                     .push(" t WHERE ")
@@ -229,6 +230,16 @@ impl Session {
                 // read is not made: say so, rather than only "not found".
                 let filtered = row.is_none() && tx.row_security_active(&t.name).await?;
                 tx.rollback().await?;
+                // `01` or ` 1` finds tenant 1 in an integer column, but would be recorded as
+                // given, where `audit log --tenant 1` does not find it: one spelling only.
+                if let Some(stored) = row.as_ref().and_then(|r| r.last().cloned().flatten())
+                    && stored != id
+                {
+                    return Err(Failure::usage(format!(
+                        "--tenant {id:?}: the tenant's id is stored as `{stored}`; give it exactly so (the ledger records it as given)"
+                    ))
+                    .into());
+                }
                 match row {
                     None => {
                         let hint = match (&self.map.tenant_setting, filtered) {
@@ -249,7 +260,7 @@ impl Session {
                         .with_hint(hint)
                         .into())
                     }
-                    Some(row) if row.get(1).is_some_and(Option::is_some) => {
+                    Some(row) if t.parent.is_some() && row.get(1).is_some_and(Option::is_some) => {
                         Err(Failure::usage(format!(
                             "--tenant {id}: `{id}` is a sub-tenant (its {}.{} is set); privctl works on whole tenants",
                             t.name,

@@ -78,6 +78,13 @@ impl Db {
                 .map_err(|e| Failure::usage(format!("--database-url {shown}: {e}")))?
                 .application_name("privctl")
                 .options([("TimeZone", "UTC"), ("lock_timeout", "5s")]);
+            // One connection first: a refused port or an unknown host fails here at once with
+            // its own message, where the pool would retry for its whole acquire timeout and
+            // then say only that it timed out.
+            let first = sqlx::ConnectOptions::connect(&options)
+                .await
+                .with_context(|| format!("connecting to {shown}"))?;
+            sqlx::Connection::close(first).await.ok();
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(StdDuration::from_secs(30))
@@ -451,8 +458,32 @@ pub fn is_lock_timeout(error: &anyhow::Error) -> bool {
     })
 }
 
-/// A database URL with any password replaced, for messages.
+/// A database URL with any password replaced, for messages: the one in the user information
+/// (`user:***@host`) and any query parameter whose name holds `password` (`?password=`,
+/// `sslpassword=`).
 pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = redact_userinfo(base);
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                    format!("{name}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
@@ -530,5 +561,13 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(redact_url("sqlite://demo.db"), "sqlite://demo.db");
+        assert_eq!(
+            redact_url("postgres://app@db/x?password=s3cret&sslmode=require&sslpassword=k3y"),
+            "postgres://app@db/x?password=***&sslmode=require&sslpassword=***"
+        );
+        assert_eq!(
+            redact_url("postgresql://app:pw@db/x?PassWord=s3cret"),
+            "postgresql://app:***@db/x?PassWord=***"
+        );
     }
 }

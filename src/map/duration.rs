@@ -33,13 +33,24 @@ impl Duration {
     /// Parses `<number><unit>` with unit `s`, `m`, `h`, `d`, `w` or `y` (365 days).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
+        if text.len() > 24 {
+            return Err(format!(
+                "`{}…` is too long for a duration (e.g. \"90d\")",
+                text.chars().take(24).collect::<String>()
+            ));
+        }
         let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
             format!("`{text}` has no unit (use s, m, h, d, w or y, e.g. \"90d\")")
         })?;
         let (number, unit) = text.split_at(split);
         let number: i64 = number
             .parse()
-            .map_err(|_| format!("`{text}` does not start with a whole number (e.g. \"90d\")"))?;
+            .map_err(|e: std::num::ParseIntError| match e.kind() {
+                std::num::IntErrorKind::PosOverflow => {
+                    format!("`{text}` is too long (at most 1000y)")
+                }
+                _ => format!("`{text}` does not start with a whole number (e.g. \"90d\")"),
+            })?;
         if unit == "ms" {
             return Ok(Self::from_seconds(0).with_millis(number));
         }
@@ -58,10 +69,15 @@ impl Duration {
         };
         number
             .checked_mul(unit_seconds)
+            .filter(|seconds| *seconds <= MAX_SECONDS)
             .map(Self::from_seconds)
-            .ok_or_else(|| format!("`{text}` is too long"))
+            .ok_or_else(|| format!("`{text}` is too long (at most 1000y)"))
     }
 }
+
+/// The longest duration a map may give: 1,000 years, in seconds. Anything longer is a typo, and
+/// would overflow the time arithmetic of tokens and retention cutoffs.
+const MAX_SECONDS: i64 = 1000 * 365 * 86_400;
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,6 +111,23 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_durations_past_a_thousand_years() {
+        assert_eq!(
+            Duration::parse("1000y").unwrap().seconds(),
+            1000 * 365 * 86_400
+        );
+        for text in [
+            "100000000y",
+            "1001y",
+            "9223372036854775807s",
+            "99999999999999999999999d",
+        ] {
+            let error = Duration::parse(text).unwrap_err();
+            assert!(error.contains("too long"), "{text}: {error}");
+        }
+    }
 
     #[test]
     fn parses_units_and_refuses_typos() {
