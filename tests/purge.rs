@@ -1518,3 +1518,62 @@ async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
     );
     db.cleanup().await;
 }
+
+/// One expired agent trace held `FOR UPDATE` by the application (issue 14, item 4): the purge
+/// neither waits for it nor fails. Every other expired conversation goes; the one whose trace is
+/// locked stays, with its trace, counted as `skipped_locked` and as remaining (exit
+/// 0). Once the lock is gone, the next run takes it. Before, the descendants' DELETE waited
+/// for the lock and the tenant's purge failed after the 5 s lock timeout.
+#[tokio::test]
+async fn a_locked_descendant_row_is_skipped_and_the_next_run_takes_it() {
+    use sqlx::{Connection as _, Executor as _};
+    let (db, privctl) = fixture(Dialect::Postgres).await;
+    // Six expired globex conversations (30 days; 2026-09-01 is past the cutoff).
+    for id in 9001..=9006 {
+        insert_conversation(&db, "globex", id, 201, "2026-09-01T00:00:00Z", false).await;
+    }
+    let plan = dry_run(&privctl, &["--tenant", "globex"]);
+    let mut application = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    application.execute("BEGIN").await.unwrap();
+    application
+        .execute("SELECT id FROM agent_traces WHERE id = 9003 FOR UPDATE")
+        .await
+        .unwrap();
+    let run = confirm(&privctl, &plan, &["--tenant", "globex"]);
+    let conversations = run["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "conversations")
+        .cloned()
+        .unwrap();
+    assert_eq!(conversations["skipped_locked"], 1, "{run:#}");
+    let left = |table: &'static str, column: &'static str| {
+        let db = &db;
+        async move {
+            db.query_strings(&format!(
+                "SELECT CAST({column} AS text) FROM {table} WHERE {column} BETWEEN 9001 AND 9006 ORDER BY 1"
+            ))
+            .await
+        }
+    };
+    assert_eq!(left("conversations", "id").await, ["9003"], "{run:#}");
+    // (Its message is past its own window and was no one's lock: it went, as a root.)
+    assert_eq!(left("messages", "conversation_id").await, Vec::<String>::new());
+    assert_eq!(left("agent_traces", "conversation_id").await, ["9003"]);
+    assert!(
+        run["remaining"].to_string().contains("conversations"),
+        "{run:#}"
+    );
+
+    application.execute("ROLLBACK").await.unwrap();
+    application.close().await.unwrap();
+    let again = dry_run(&privctl, &["--tenant", "globex"]);
+    confirm(&privctl, &again, &["--tenant", "globex"]);
+    assert_eq!(left("conversations", "id").await, Vec::<String>::new());
+    assert_eq!(
+        left("agent_traces", "conversation_id").await,
+        Vec::<String>::new()
+    );
+    db.cleanup().await;
+}

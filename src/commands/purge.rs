@@ -548,6 +548,10 @@ struct TableProgress {
     blobs: u64,
     batches: u64,
     seconds: f64,
+    /// Expired roots left for the next run because live traffic held a lock on them or on one
+    /// of their descendants.
+    #[serde(default)]
+    skipped_locked: u64,
 }
 
 impl Progress {
@@ -924,7 +928,7 @@ async fn purge_table(
                     return Ok(Walked::Done);
                 }
                 after = keys.last().cloned();
-                delete_with_descendants(
+                delete_batch_skipping_locked(
                     ctx,
                     session,
                     &mut tx,
@@ -1205,6 +1209,84 @@ async fn drop_partitions(
     Ok(())
 }
 
+/// Deletes a batch of expired roots with their descendants, skipping what live traffic has
+/// locked. The roots are already locked by this transaction (`SKIP LOCKED`); a descendant may
+/// not be. On PostgreSQL the batch first waits at most 50 ms for any row lock; if one is held,
+/// the batch is redone root by root, each in a savepoint, and a root whose rows are locked is
+/// left (with its descendants) for the next run, counted in `skipped_locked`. SQLite locks the
+/// whole database, so a batch there never meets a locked row.
+#[allow(clippy::too_many_arguments)]
+async fn delete_batch_skipping_locked(
+    ctx: &Context,
+    session: &Session,
+    tx: &mut Tx,
+    purge: &TenantPurge<'_>,
+    root: &str,
+    descendants: &[String],
+    keys: &[String],
+    progress: &mut Progress,
+) -> Result<u64> {
+    if session.db.dialect() != crate::db::Dialect::Postgres || descendants.is_empty() {
+        return delete_with_descendants(ctx, session, tx, purge, root, descendants, keys, progress)
+            .await;
+    }
+    let dialect = session.db.dialect();
+    let statement = |text: &str| {
+        let mut sql = crate::db::Sql::new(dialect);
+        sql.push(text);
+        sql
+    };
+    tx.execute(&statement("SET LOCAL lock_timeout = '50ms'"))
+        .await?;
+    tx.execute(&statement("SAVEPOINT privctl_batch")).await?;
+    let before = progress.tables.clone();
+    match delete_with_descendants(ctx, session, tx, purge, root, descendants, keys, progress).await
+    {
+        Ok(deleted) => return Ok(deleted),
+        Err(error) if crate::db::is_lock_timeout(&error) => {
+            progress.tables = before;
+            tx.execute(&statement("ROLLBACK TO SAVEPOINT privctl_batch"))
+                .await?;
+        }
+        Err(error) => return Err(error),
+    }
+    let mut deleted = 0;
+    for key in keys {
+        tx.execute(&statement("SAVEPOINT privctl_root")).await?;
+        let before = progress.tables.clone();
+        match delete_with_descendants(
+            ctx,
+            session,
+            tx,
+            purge,
+            root,
+            descendants,
+            std::slice::from_ref(key),
+            progress,
+        )
+        .await
+        {
+            Ok(n) => {
+                deleted += n;
+                tx.execute(&statement("RELEASE SAVEPOINT privctl_root"))
+                    .await?;
+            }
+            Err(error) if crate::db::is_lock_timeout(&error) => {
+                progress.tables = before;
+                tx.execute(&statement("ROLLBACK TO SAVEPOINT privctl_root"))
+                    .await?;
+                progress
+                    .tables
+                    .entry(root.to_owned())
+                    .or_default()
+                    .skipped_locked += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(deleted)
+}
+
 /// Deletes a batch of `root`'s rows, given by key, with their descendants (children first),
 /// after clearing references into them from rows that stay. Returns the rows deleted.
 #[allow(clippy::too_many_arguments)]
@@ -1431,6 +1513,7 @@ async fn finish(
                 "effect": "delete",
                 "blobs": p.blobs,
                 "batches": p.batches,
+                "skipped_locked": p.skipped_locked,
                 "seconds": (p.seconds * 1000.0).round() / 1000.0,
             })
         })
@@ -1474,6 +1557,16 @@ async fn finish(
                 "{LEDGER_TABLE}: {} entries written before {} purged; the ledger verifies from the checkpoint",
                 ledger["purged"],
                 ledger["cutoff"].as_str().unwrap_or_default()
+            ))?;
+        }
+        for t in tables
+            .iter()
+            .filter(|t| t["skipped_locked"].as_u64() > Some(0))
+        {
+            ctx.ui.line(&format!(
+                "{}: {} expired row(s) skipped: live traffic held a lock on them or on rows that reference them",
+                t["table"].as_str().unwrap_or_default(),
+                t["skipped_locked"]
             ))?;
         }
         for (table, n) in &remaining {
