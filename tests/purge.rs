@@ -1559,7 +1559,10 @@ async fn a_locked_descendant_row_is_skipped_and_the_next_run_takes_it() {
     };
     assert_eq!(left("conversations", "id").await, ["9003"], "{run:#}");
     // (Its message is past its own window and was no one's lock: it went, as a root.)
-    assert_eq!(left("messages", "conversation_id").await, Vec::<String>::new());
+    assert_eq!(
+        left("messages", "conversation_id").await,
+        Vec::<String>::new()
+    );
     assert_eq!(left("agent_traces", "conversation_id").await, ["9003"]);
     assert!(
         run["remaining"].to_string().contains("conversations"),
@@ -1574,6 +1577,54 @@ async fn a_locked_descendant_row_is_skipped_and_the_next_run_takes_it() {
     assert_eq!(
         left("agent_traces", "conversation_id").await,
         Vec::<String>::new()
+    );
+    db.cleanup().await;
+}
+
+/// The purge lock's session is terminated mid-run (issue 14, item 7): the run notices before its
+/// next batch commits and stops, exit 75, saying the lock was lost; it no longer carries on
+/// unlocked and exits 0. The same command then resumes and ends like one run.
+#[tokio::test]
+async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
+    let (db, privctl) = fixture(Dialect::Postgres).await;
+    let before = everything(&db).await;
+    let plan = dry_run(&privctl, &[]);
+    let token = token_of(&plan);
+    let mut run = Background::start(
+        &db,
+        &map_path(),
+        &[
+            "--confirm",
+            token.as_str(),
+            "--batch-size",
+            "1",
+            "--batch-pause",
+            "150ms",
+        ],
+        "lost-lock",
+    );
+    run.wait_for_progress(&db).await;
+    let terminated = db
+        .query_i64(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())) t",
+        )
+        .await;
+    assert_eq!(terminated, 1, "the run's lock session: {}", run.outputs());
+    let (code, _, outputs) = run.finish();
+    assert_eq!(code, 75, "{outputs}");
+    assert!(outputs.contains("lost its lock"), "{outputs}");
+
+    let result = purge(&privctl, &["--confirm", token.as_str()])
+        .success()
+        .json();
+    assert_eq!(result["complete"], true, "{result}");
+    assert_purged_exactly(
+        &before,
+        &everything(&db).await,
+        &fixture_purged(),
+        "resumed",
     );
     db.cleanup().await;
 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{Context, Session};
 use crate::clock::Timestamp;
 use crate::confirm::{self, Binding, Confirmation, Expected};
-use crate::db::{Param, Tx, TxMode};
+use crate::db::{LockCheck, Param, Tx, TxMode};
 use crate::error::Failure;
 use crate::ledger::{NewEntry, checkpoint, sha256_hex};
 use crate::map::{Duration, Effect};
@@ -69,22 +69,25 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         refuse_hidden_tenants(&session).await?;
     }
     if args.blobs_only {
-        return with_lock(ctx, &session, blobs_only(ctx, &session, &args)).await;
+        return with_lock(ctx, &session, |_| blobs_only(ctx, &session, &args)).await;
     }
     match &args.confirm {
         None => dry_run(ctx, &session, &args).await,
         Some(token) => {
             let token = confirm::read_token(token)?;
-            with_lock(ctx, &session, execute(ctx, &session, &args, &token)).await
+            with_lock(ctx, &session, |lock| {
+                execute(ctx, &session, &args, &token, lock)
+            })
+            .await
         }
     }
 }
 
 /// Runs `work` holding the purge lock; another run holding it is exit 75 at once.
-async fn with_lock(
+async fn with_lock<F: Future<Output = Result<()>>>(
     ctx: &Context,
     session: &Session,
-    work: impl Future<Output = Result<()>>,
+    work: impl FnOnce(LockCheck) -> F,
 ) -> Result<()> {
     let lock = match session.db.try_lock(ACTION, ctx.now).await? {
         Ok(lock) => lock,
@@ -97,12 +100,21 @@ async fn with_lock(
             .into());
         }
     };
-    let result = work.await;
+    let result = work(lock.check()).await;
     if let Err(e) = lock.release().await {
         ctx.ui
             .warn(&format!("could not release the purge lock: {e:#}"));
     }
     result
+}
+
+/// Whether `error` is this run's lock found lost ([`LockCheck::verify`]): the run stops there,
+/// rather than carrying on with the next table as after a table's own failure.
+fn lost_lock(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .any(|f| f.kind == crate::error::Kind::Locked)
 }
 
 /// A run over every tenant lists them from the tenant table. When row-level security hides
@@ -560,7 +572,13 @@ impl Progress {
     }
 }
 
-async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> Result<()> {
+async fn execute(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    token: &str,
+    lock: LockCheck,
+) -> Result<()> {
     let tenant = args.tenant.as_deref();
     let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
 
@@ -612,7 +630,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     let purges = windows.purges(&session.model);
     for table in partitioned_roots(session, &purges) {
         if let Err(error) =
-            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress).await
+            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress, &lock).await
         {
             // Not a failure: the batches below delete the same rows one by one.
             ctx.ui.warn(&format!(
@@ -632,10 +650,12 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             &mut held,
             deadline,
             &bar,
+            &lock,
         )
         .await
         {
             Ok(finished) => stopped = !finished,
+            Err(error) if lost_lock(&error) => return Err(error),
             Err(error) => {
                 ctx.ui.warn(&format!("{error:#}"));
                 failures
@@ -673,6 +693,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
                 &mut progress,
                 deadline,
                 &bar,
+                &lock,
             )
             .await;
             match walked {
@@ -687,6 +708,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
                     held.extend(purge.tenant.clone());
                     continue 'tenants;
                 }
+                Err(error) if lost_lock(&error) => return Err(error),
                 Err(error) => {
                     ctx.ui.warn(&format!("{pair}: {error:#}"));
                     failures.push(json!({"tenant": purge.tenant, "table": root, "error": format!("{error:#}")}));
@@ -857,6 +879,7 @@ async fn purge_table(
     progress: &mut Progress,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
+    lock: &LockCheck,
 ) -> Result<Walked> {
     let model = purge.model();
     let descendants = retention::descendants(model, root);
@@ -944,6 +967,7 @@ async fn purge_table(
         let entry = progress.tables.entry(root.to_owned()).or_default();
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
+        lock.verify(&mut tx).await?;
         super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit()
             .await
@@ -975,6 +999,7 @@ async fn walk_tables(
     held: &mut BTreeSet<String>,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
+    lock: &LockCheck,
 ) -> Result<bool> {
     if session.db.dialect() != crate::db::Dialect::Postgres || session.map.tenant_setting.is_some()
     {
@@ -1118,6 +1143,7 @@ async fn walk_tables(
                 let finished = pairs.iter().filter(|p| !held_pair(held, p));
                 progress.done.extend(finished.cloned());
             }
+            lock.verify(&mut tx).await?;
             super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
             tx.commit()
                 .await
@@ -1155,6 +1181,7 @@ async fn drop_partitions(
     table: &str,
     job_id: &str,
     progress: &mut Progress,
+    lock: &LockCheck,
 ) -> Result<()> {
     let model = &session.model;
     let mut tx = session.db.begin(TxMode::Write).await?;
@@ -1200,6 +1227,7 @@ async fn drop_partitions(
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
         progress.partitions.push(partition);
+        lock.verify(&mut tx).await?;
         super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit().await?;
         progress.longest_batch_ms = progress
