@@ -1604,6 +1604,22 @@ async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
         "lost-lock",
     );
     run.wait_for_progress(&db).await;
+    // `privctl status` meanwhile: the running job and the lock its session holds.
+    let status = privctl
+        .clone()
+        .args(["--format", "json", "status"])
+        .run()
+        .success()
+        .json();
+    let jobs: Vec<(&str, &str)> = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["action"].as_str().unwrap(), j["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(jobs, [("purge-retention", "running")], "{status:#}");
+    assert_eq!(status["locks"][0]["name"], "purge-retention", "{status:#}");
+    assert_eq!(status["locks"][0]["state"], "held", "{status:#}");
     let terminated = db
         .query_i64(
             "SELECT count(*) FROM (SELECT pg_terminate_backend(l.pid) FROM pg_locks l \

@@ -10,6 +10,7 @@ pub mod export_tenant;
 pub mod init;
 pub mod map;
 pub mod purge;
+pub mod status;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::AuditVerify(args) => audit::verify(&ctx, args).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
         Command::Decrypt(args) => decrypt::run(&ctx, args).await,
+        Command::Status(args) => status::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
     }

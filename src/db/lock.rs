@@ -42,8 +42,7 @@ impl Db {
     pub async fn try_lock(&self, name: &str, now: Timestamp) -> Result<Result<RunLock, Holder>> {
         match self {
             Db::Postgres(pool) => {
-                let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());
-                let key = i64::from_str_radix(&digest[..15], 16).expect("hex digits");
+                let key = advisory_key(name);
                 let mut conn = pool.acquire().await?;
                 // Back in the pool, the session (and the lock) would outlive the run.
                 conn.close_on_drop();
@@ -223,8 +222,24 @@ impl RunLock {
     }
 }
 
+/// The PostgreSQL advisory lock key of the lock `name`.
+fn advisory_key(name: &str) -> i64 {
+    let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());
+    i64::from_str_radix(&digest[..15], 16).expect("hex digits")
+}
+
+/// The lock names privctl takes.
+const LOCK_NAMES: [&str; 1] = ["purge-retention"];
+
+/// The name of the privctl lock whose advisory key is `key`, if it is one of privctl's.
+pub fn lock_name(key: i64) -> Option<&'static str> {
+    LOCK_NAMES
+        .into_iter()
+        .find(|name| advisory_key(name) == key)
+}
+
 /// Whether process `pid` runs on this host (Linux `/proc`; elsewhere assume it does).
-fn process_runs(pid: &str) -> bool {
+pub fn process_runs(pid: &str) -> bool {
     let proc = std::path::Path::new("/proc");
     if !proc.is_dir() {
         return true;

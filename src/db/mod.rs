@@ -18,7 +18,7 @@ use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
-pub use lock::{Holder, LockCheck, RunLock};
+pub use lock::{Holder, LockCheck, RunLock, lock_name, process_runs};
 pub use sql::{Param, Sql, scan_text};
 
 use crate::error::Failure;
