@@ -957,6 +957,11 @@ both_dialects! {
         );
         blocked.code(75);
         assert!(blocked.stderr.contains("lock"), "{blocked}");
+        // The holder is named by the process id `ps` shows, on either database.
+        assert!(
+            blocked.stderr.contains(&format!("pid {}", running.child.id())),
+            "{blocked}"
+        );
         assert!(took < Duration::from_secs(10), "took {took:?}: {blocked}");
         assert_eq!(
             db.query_i64("SELECT count(*) FROM privctl_jobs").await,

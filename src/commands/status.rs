@@ -150,10 +150,10 @@ async fn locks(tx: &mut Tx, dialect: Dialect) -> Result<Vec<Value>> {
         Dialect::Postgres => {
             sql.push(
                 "SELECT CAST((l.classid::bigint << 32 | l.objid::bigint) AS text), \
-                 a.application_name || ' pid ' || a.pid || COALESCE(' from ' || host(a.client_addr), ''), \
+                 a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ')', \
                  CAST(a.backend_start AS text) \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'privctl' \
+                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'privctl pid %' \
                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                  ORDER BY 3",
             );

@@ -54,7 +54,7 @@ impl Db {
                     .try_get(0)?;
                 if !taken {
                     let holder: Option<String> = sqlx::query(
-                        "SELECT a.application_name || ' pid ' || a.pid || ' since ' || a.backend_start::text \
+                        "SELECT a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ') since ' || a.backend_start::text \
                          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                          WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = $1 LIMIT 1",
                     )
