@@ -15,7 +15,7 @@ use super::{Context, Session};
 use crate::confirm::{self, Binding, Expected};
 use crate::db::{Param, Sql, Tx, TxMode};
 use crate::effects::{Survivors, TenantErasure, count_homeless};
-use crate::erase::anonymise_rows;
+use crate::erase::{anonymise_rows, push_not_anonymised};
 use crate::error::Failure;
 use crate::ledger::{NewEntry, sha256_hex};
 use crate::map::{Duration, Erase};
@@ -170,9 +170,24 @@ struct Progress {
     /// more at the end means rows of this tenant lost their route without being erased.
     #[serde(default)]
     tenantless_before: Map<String, Value>,
+    /// table → rows written during the run into an anonymised table after its pass, and
+    /// anonymised by a later one (a resumed run's, or the closing one).
+    #[serde(default)]
+    late: Map<String, Value>,
 }
 
 impl Progress {
+    /// Rows of `table` found holding values anonymisation did not write after the table's
+    /// pass (written meanwhile), and anonymised then: counted with the table, and reported.
+    fn add_late(&mut self, table: &str, rows: u64) {
+        if rows == 0 {
+            return;
+        }
+        self.add(table, rows, 0);
+        let entry = self.late.entry(table.to_owned()).or_insert(json!(0));
+        *entry = json!(entry.as_u64().unwrap_or(0) + rows);
+    }
+
     fn add(&mut self, table: &str, rows: u64, blobs: u64) {
         let entry = self.tables.entry(table.to_owned()).or_insert(json!(0));
         *entry = json!(entry.as_u64().unwrap_or(0) + rows);
@@ -348,9 +363,10 @@ async fn execute(
                 }
             }
             Erase::Anonymise(columns) => {
-                if progress.tables.contains_key(name.as_str()) {
-                    continue; // anonymised before an interruption: hashing twice would change values
-                }
+                // Anonymised before an interruption: only the rows that hold values
+                // anonymisation did not write (written since) are anonymised now, so a hash is
+                // never hashed twice and no row is counted twice.
+                let again = progress.tables.contains_key(name.as_str());
                 let mut tx = begin(session, tenant).await?;
                 let rows = anonymise_rows(
                     &mut tx,
@@ -360,10 +376,22 @@ async fn execute(
                     columns,
                     &session.ledger,
                     None,
-                    |sql| selection.push_scope(sql, name, "t"),
+                    |sql| {
+                        sql.push("(");
+                        selection.push_scope(sql, name, "t");
+                        sql.push(")");
+                        if again {
+                            sql.push(" AND ");
+                            push_not_anonymised(sql, &node.info, "t", columns);
+                        }
+                    },
                 )
                 .await?;
-                progress.add(name, rows, 0);
+                if again {
+                    progress.add_late(name, rows);
+                } else {
+                    progress.add(name, rows, 0);
+                }
                 super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit().await?;
             }
@@ -561,6 +589,51 @@ async fn finish(
         ))
         .into());
     }
+    // Anonymised tables, by content: the tenant's rows that hold values anonymisation did not
+    // write (written after their table's pass) are anonymised here, in the transaction that
+    // closes the job, and reported; then a fresh count must find none.
+    for name in model.erase_order.iter().filter(|n| !model.node(n).global) {
+        let node = model.node(name);
+        let Erase::Anonymise(columns) = &node.spec.erase.tenant else {
+            continue;
+        };
+        let push_unanonymised = |sql: &mut Sql| {
+            sql.push("(");
+            selection.push_scope(sql, name, "t");
+            sql.push(") AND ");
+            push_not_anonymised(sql, &node.info, "t", columns);
+        };
+        let rows = anonymise_rows(
+            &mut tx,
+            &node.key,
+            &node.info,
+            name,
+            columns,
+            &session.ledger,
+            None,
+            push_unanonymised,
+        )
+        .await?;
+        progress.add_late(name, rows);
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(name)
+            .push(" t WHERE ");
+        push_unanonymised(&mut sql);
+        let n = count(&mut tx, &sql).await?;
+        if n > 0 {
+            remaining += n;
+            left.push(format!("{name} ({n} rows)"));
+        }
+    }
+    if remaining > 0 {
+        return Err(Failure::failed(format!(
+            "after anonymising them again, rows of tenant `{tenant}` still hold values anonymisation did not write in {}; nothing of this last step was committed and the job stays open",
+            left.join(", ")
+        ))
+        .with_hint("something privctl cannot see writes them back (a trigger, the application): stop it, then run the same command again to finish")
+        .into());
+    }
     let push_id = |sql: &mut crate::db::Sql| selection.push_tenant_rows(sql, "t");
     // What the tenant row owns (`[tenant] links`), read before the row goes.
     let mut owned_keys = Vec::new();
@@ -653,7 +726,7 @@ async fn finish(
         .push(" WHERE id = ")
         .bind(Param::Text(job_id.to_owned()));
     tx.execute(&sql).await?;
-    let details = json!({
+    let mut details = json!({
         "tables": progress.tables,
         "blobs_queued": progress.blobs,
         "remaining": remaining,
@@ -661,6 +734,9 @@ async fn finish(
         "resumed": resumed,
         "batches": progress.batches,
     });
+    if !progress.late.is_empty() {
+        details["late_rows"] = json!(progress.late);
+    }
     session
         .ledger
         .append(
@@ -696,6 +772,7 @@ async fn finish(
             "tables": tables,
             "total_rows": total,
             "remaining": remaining,
+            "late_rows": progress.late,
             "batches": progress.batches,
             "longest_batch_ms": progress.longest_batch_ms,
             "blobs": blobs,
@@ -712,6 +789,11 @@ async fn finish(
             })
             .collect();
         ctx.ui.table(&["table", "rows", "effect"], rows)?;
+        for (table, rows) in &progress.late {
+            ctx.ui.status(&format!(
+                "{table}: {rows} row(s) written during the run after the table's pass were anonymised too"
+            ));
+        }
         ctx.ui.status(&format!(
             "tenant {tenant} erased: {total} rows in {} batches; {} blob(s) deleted, {} failed (retried on the next run)",
             progress.batches, blobs.deleted, blobs.failed

@@ -61,7 +61,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 const ACTION: &str = "purge-retention";
 
 pub async fn run(ctx: &Context, args: Args) -> Result<()> {
-    let session = ctx.session().await?;
+    let session = if args.blobs_only {
+        ctx.outbox_session().await?
+    } else {
+        ctx.session().await?
+    };
     if args.tenant.is_some() {
         // An unknown tenant is an error here; a tenant on hold is reported by the plan.
         session.check_tenant(args.tenant.as_deref()).await?;
