@@ -1510,6 +1510,18 @@ both_dialects! {
         failed.code(1);
         assert!(failed.stderr.contains("invoices (5 rows)"), "{failed}");
         assert!(failed.stderr.contains("the job stays open"), "{failed}");
+        // How to go on, and the failure in the ledger (issue 14, item 12).
+        assert!(
+            failed.stderr.contains("hint: the job") && failed.stderr.contains("same token again"),
+            "{failed}"
+        );
+        assert_eq!(
+            db.query_strings(
+                "SELECT outcome FROM privctl_ledger WHERE action = 'delete-tenant' ORDER BY seq"
+            )
+            .await,
+            ["planned", "started", "failed"]
+        );
         assert_eq!(
             db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'").await,
             ["running"]
@@ -1611,5 +1623,71 @@ fn spawn_privctl(db: &TestDb, args: &[&str]) -> Background {
         process,
         stdout_path,
         stderr_path,
+    }
+}
+
+both_dialects! {
+    /// Killed in its blob phase (issue 14, item 5): the rows are done and the token consumed,
+    /// objects remain queued. The same command again deletes them and exits 0 (it used to exit
+    /// 3, "already deleted", and leave them); the ledger records `objects-deleted` once none is
+    /// left, and `privctl status` shows the queue before and none after.
+    async fn killed_while_deleting_objects_the_same_command_finishes_them(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let blobs = create_blobs(&db).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let killed = privctl
+            .clone()
+            .env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1")
+            .args(["--format", "json", "delete-tenant", "--tenant", "acme", "--confirm", &token])
+            .run();
+        assert_ne!(killed.code, 0, "{killed}");
+        const QUEUED: &str =
+            "SELECT count(*) FROM privctl_blob_outbox WHERE tenant = 'acme' AND done_at IS NULL";
+        assert_eq!(db.query_i64(QUEUED).await, 2, "one of acme's three objects went before the kill");
+        let status = privctl
+            .clone()
+            .args(["--format", "json", "status"])
+            .run()
+            .success()
+            .json();
+        let pending: u64 = status["pending_objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["tenant"] == "acme")
+            .map(|p| p["objects"].as_u64().unwrap())
+            .sum();
+        assert_eq!(pending, 2, "{status:#}");
+
+        let again = privctl
+            .clone()
+            .args(["--format", "json", "delete-tenant", "--tenant", "acme", "--confirm", &token])
+            .run();
+        again.success();
+        let again = again.json();
+        assert_eq!(again["already_done"], true, "{again}");
+        assert_eq!(again["blobs"]["deleted"], 2, "{again}");
+        assert_eq!(db.query_i64(QUEUED).await, 0);
+        for blob in blobs.iter().filter(|b| b.tenant == "acme") {
+            assert!(!blob.path.exists(), "{} is still in its store", blob.path.display());
+        }
+        assert!(blobs.iter().filter(|b| b.tenant != "acme").all(|b| b.path.exists()));
+        let outcomes = db
+            .query_strings(
+                "SELECT outcome FROM privctl_ledger WHERE action = 'delete-tenant' ORDER BY seq",
+            )
+            .await;
+        assert_eq!(outcomes, ["planned", "started", "done", "objects-deleted"]);
+        let status = privctl
+            .clone()
+            .args(["--format", "json", "status"])
+            .run()
+            .success()
+            .json();
+        assert_eq!(status["pending_objects"], serde_json::json!([]), "{status:#}");
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
     }
 }

@@ -60,16 +60,103 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     match &args.confirm {
         None => dry_run(ctx, &session, &selection).await,
         Some(token) => {
-            execute(
-                ctx,
-                &session,
-                &selection,
-                &args,
-                &confirm::read_token(token)?,
-            )
-            .await
+            let token = confirm::read_token(token)?;
+            match execute(ctx, &session, &selection, &args, &token).await {
+                Ok(()) => Ok(()),
+                Err(error) => Err(failed_run(ctx, &session, &args.tenant, &token, error).await),
+            }
         }
     }
+}
+
+/// A confirmed run that failed after its job started (the job stays open): records `failed` in
+/// the ledger and says how to resume. Refusals before the job started are recorded where they
+/// happen.
+async fn failed_run(
+    ctx: &Context,
+    session: &Session,
+    tenant: &str,
+    token: &str,
+    mut error: anyhow::Error,
+) -> anyhow::Error {
+    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+    let open = async {
+        let mut tx = session.db.begin(TxMode::Snapshot).await?;
+        let job = existing_job(&mut tx, token).await?;
+        tx.rollback().await?;
+        anyhow::Ok(job.is_some_and(|(state, _, _)| state == "running"))
+    }
+    .await
+    .unwrap_or(false);
+    if !open {
+        return error;
+    }
+    let reason = crate::ui::describe(&error);
+    session
+        .record(
+            ctx,
+            NewEntry::new(ACTION, "failed", json!({"job": job_id, "reason": reason}))
+                .tenant(Some(tenant)),
+        )
+        .await;
+    let hint = format!(
+        "the job ({job_id}) stays open and nothing it committed is undone: run the same command with the same token again to resume where it stopped (`privctl status` lists the job)"
+    );
+    match error.downcast_mut::<Failure>() {
+        Some(failure) => {
+            failure.hints.push(hint);
+            error
+        }
+        None => error.context(
+            Failure::failed(format!("the deletion of tenant `{tenant}` stopped")).with_hint(hint),
+        ),
+    }
+}
+
+/// Deletes the objects earlier runs queued for `tenant` and left (a run killed while deleting
+/// them, a store that failed), and says so when there were any.
+async fn drain_leftovers(ctx: &Context, session: &Session, tenant: &str) -> Result<()> {
+    if crate::blobs::pending(&session.db, Some(tenant)).await? == 0 {
+        return Ok(());
+    }
+    let report = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    ctx.ui.status(&format!(
+        "{} object(s) left queued by earlier runs of tenant {tenant} deleted first ({} failed, retried later)",
+        report.deleted, report.failed
+    ));
+    Ok(())
+}
+
+/// After the objects of a finished job were deleted: records in the ledger that none of the
+/// tenant's remain queued (the last step of a deletion), once.
+async fn record_objects_gone(
+    ctx: &Context,
+    session: &Session,
+    tenant: &str,
+    job_id: &str,
+    deleted: u64,
+) -> Result<()> {
+    if crate::blobs::pending(&session.db, Some(tenant)).await? > 0 {
+        return Ok(());
+    }
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(
+                ACTION,
+                "objects-deleted",
+                json!({"job": job_id, "objects_deleted_now": deleted}),
+            )
+            .tenant(Some(tenant)),
+        )
+        .await?;
+    tx.commit()
+        .await
+        .context("recording that the objects are gone")?;
+    Ok(())
 }
 
 fn selector(tenant: &str) -> String {
@@ -220,7 +307,39 @@ async fn execute(
                 .into());
             }
             if state == "done" {
-                return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
+                // The rows are gone; what may remain is the objects queued with them (a run
+                // killed while deleting them). Finish those, and nothing else.
+                let pending = crate::blobs::pending(&session.db, Some(tenant)).await?;
+                let report =
+                    crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+                if pending > 0 && report.failed == 0 {
+                    record_objects_gone(ctx, session, tenant, &job_id, report.deleted).await?;
+                }
+                if ctx.ui.is_json() {
+                    ctx.ui.json(&json!({
+                        "action": ACTION,
+                        "tenant": tenant,
+                        "executed": false,
+                        "already_done": true,
+                        "job": job_id,
+                        "blobs": report,
+                    }))?;
+                } else {
+                    ctx.ui.status(&format!(
+                        "tenant {tenant} was already erased with this token (job {job_id}); {} queued object(s) deleted now, {} failed",
+                        report.deleted, report.failed
+                    ));
+                }
+                if report.failed > 0 {
+                    return Err(Failure::failed(format!(
+                        "{} blob(s) could not be deleted and stay in the outbox: {}",
+                        report.failed,
+                        report.errors.join("; ")
+                    ))
+                    .with_hint("run the same command again to retry them")
+                    .into());
+                }
+                return Ok(());
             }
             ctx.ui.status(&format!(
                 "resuming the deletion of tenant {tenant} (job {job_id})"
@@ -252,6 +371,7 @@ async fn execute(
         }
     };
 
+    drain_leftovers(ctx, session, tenant).await?;
     let model = selection.model();
     let batch = i64::from(args.batch_size);
     let erasure = TenantErasure::new(selection, &session.schema);
@@ -748,6 +868,9 @@ async fn finish(
     tx.commit().await.context("finishing the deletion")?;
 
     let blobs = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    if blobs.failed == 0 && blobs.deleted > 0 {
+        record_objects_gone(ctx, session, tenant, job_id, blobs.deleted).await?;
+    }
     let effects: Map<String, Value> = model
         .nodes
         .values()
