@@ -180,7 +180,7 @@ impl Sealed {
                     "the export could not be recorded in the ledger, so nothing was written to {shown}"
                 ))
                 .with_hint(
-                    "privctl records every export before it hands the file over: the database role needs INSERT on privctl_ledger",
+                    "privctl records every export before it hands the file over: run it again once this connection may append to privctl_ledger (PostgreSQL: GRANT INSERT ON privctl_ledger TO the role)",
                 ),
             ));
         }
