@@ -1155,3 +1155,40 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// Killed while deleting the erased rows' objects (issue 14, item 5): the erasure is
+    /// committed and the token spent, one object remains queued. The same command deletes it and
+    /// exits 0 (`already_done`), recorded as `objects-deleted`; with nothing left, the spent token
+    /// is refused (exit 3).
+    async fn killed_while_deleting_objects_the_same_delete_finishes_them(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
+        let token = preview.success().json()["token"].as_str().unwrap().to_owned();
+        let killed = dsar(
+            &privctl.clone().env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1"),
+            "delete",
+            "acme",
+            &JANE,
+            &["--confirm", &token],
+        );
+        assert_ne!(killed.code, 0, "{killed}");
+        const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
+        assert_eq!(db.query_i64(QUEUED).await, 1, "one of two objects went before the kill");
+
+        let again = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
+        again.success();
+        let again = again.json();
+        assert_eq!(again["already_done"], true, "{again}");
+        assert_eq!(again["blobs"]["deleted"], 1, "{again}");
+        assert_eq!(db.query_i64(QUEUED).await, 0);
+        let outcomes = db
+            .query_strings("SELECT outcome FROM privctl_ledger WHERE action = 'dsar-delete' ORDER BY seq")
+            .await;
+        assert_eq!(outcomes.last().map(String::as_str), Some("objects-deleted"), "{outcomes:?}");
+        dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]).code(3);
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+}

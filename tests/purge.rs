@@ -1649,3 +1649,46 @@ async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
     );
     db.cleanup().await;
 }
+
+both_dialects! {
+    /// Killed in its blob phase (issue 14, item 5): the rows are purged and the token consumed,
+    /// objects remain queued. The same command again deletes only those and exits 0
+    /// (`already_done`), recorded as `objects-deleted`; with nothing left, the spent token is
+    /// refused (exit 3).
+    async fn killed_while_deleting_objects_the_same_purge_finishes_them(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let privctl = privctl.env("PRIVCTL_NOW", NOW);
+        let blobs = create_blobs(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        let killed = privctl
+            .clone()
+            .env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1")
+            .args(["--format", "json", "purge-retention", "--confirm", &token])
+            .run();
+        assert_ne!(killed.code, 0, "{killed}");
+        const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
+        assert_eq!(db.query_i64(QUEUED).await, 3, "one of four objects went before the kill");
+        let before = everything(&db).await;
+
+        let again = purge(&privctl, &["--confirm", &token]);
+        again.success();
+        let again = again.json();
+        assert_eq!(again["already_done"], true, "{again}");
+        assert_eq!(again["blobs"]["deleted"], 3, "{again}");
+        assert_eq!(db.query_i64(QUEUED).await, 0);
+        let purged = fixture_purged();
+        for blob in &blobs {
+            assert_eq!(blob.path.exists(), !purged[blob.table].contains(&blob.id), "{}", blob.path.display());
+        }
+        assert_eq!(before, everything(&db).await, "the second run changed rows");
+        assert_eq!(
+            purge_outcomes(&db).await.last().map(String::as_str),
+            Some("objects-deleted")
+        );
+        purge(&privctl, &["--confirm", &token]).code(3);
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+}

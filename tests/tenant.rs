@@ -1080,11 +1080,9 @@ both_dialects! {
             ["done"]
         );
 
-        // The token is spent: the same command again changes no row; it only finishes the
-        // objects (none left here) and says the tenant was already erased (exit 0).
+        // The token is spent.
         let after = everything(&db).await;
-        let replay = delete_tenant(&privctl, "acme", &["--confirm", &token]);
-        assert_eq!(replay.success().json()["already_done"], true, "{replay}");
+        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
         assert_same_rows(&everything(&db).await, &after, "a replayed token");
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
@@ -1282,8 +1280,7 @@ both_dialects! {
         assert_same_rows(&others(&db).await, &others_before, "other tenants");
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
-        let replay = delete_tenant(&privctl, "acme", &["--confirm", &token]);
-        assert_eq!(replay.success().json()["already_done"], true, "{replay}");
+        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
         db.cleanup().await;
     }
 
@@ -1633,7 +1630,8 @@ both_dialects! {
     /// Killed in its blob phase (issue 14, item 5): the rows are done and the token consumed,
     /// objects remain queued. The same command again deletes them and exits 0 (it used to exit
     /// 3, "already deleted", and leave them); the ledger records `objects-deleted` once none is
-    /// left, and `privctl status` shows the queue before and none after.
+    /// left, and `privctl status` shows the queue before and none after. Once nothing is left,
+    /// the token is refused as spent (exit 3).
     async fn killed_while_deleting_objects_the_same_command_finishes_them(dialect: Dialect) {
         let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         let blobs = create_blobs(&db).await;
@@ -1689,6 +1687,11 @@ both_dialects! {
             .success()
             .json();
         assert_eq!(status["pending_objects"], serde_json::json!([]), "{status:#}");
+        privctl
+            .clone()
+            .args(["delete-tenant", "--tenant", "acme", "--confirm", &token])
+            .run()
+            .code(3);
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
         db.cleanup().await;

@@ -298,7 +298,15 @@ fn watch_signals() {
                     let registry = live();
                     let mut message = format!("interrupted by {name}");
                     for path in registry.iter() {
-                        remove(path, path.is_dir());
+                        // The writer runs on meanwhile and may add a file to a directory being
+                        // removed (csv): try again until the path is gone (at most ~1 s).
+                        for _ in 0..100 {
+                            remove(path, path.is_dir());
+                            if std::fs::symlink_metadata(path).is_err() {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
                         message.push_str(&format!("; removed the unfinished {}", path.display()));
                     }
                     crate::ui::print_error(&anyhow::anyhow!(message));

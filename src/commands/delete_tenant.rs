@@ -348,12 +348,11 @@ async fn execute_locked(
             if state == "done" {
                 // The rows are gone; what may remain is the objects queued with them (a run
                 // killed while deleting them). Finish those, and nothing else.
-                let pending = crate::blobs::pending(&session.db, Some(tenant)).await?;
-                let report =
-                    crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
-                if pending > 0 && report.failed == 0 {
-                    record_objects_gone(ctx, session, tenant, &job_id, report.deleted).await?;
-                }
+                let Some(report) =
+                    super::finish_queued_objects(ctx, session, ACTION, Some(tenant), token).await?
+                else {
+                    return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
+                };
                 if ctx.ui.is_json() {
                     ctx.ui.json(&json!({
                         "action": ACTION,
@@ -363,11 +362,6 @@ async fn execute_locked(
                         "job": job_id,
                         "blobs": report,
                     }))?;
-                } else {
-                    ctx.ui.status(&format!(
-                        "tenant {tenant} was already erased with this token (job {job_id}); {} queued object(s) deleted now, {} failed",
-                        report.deleted, report.failed
-                    ));
                 }
                 if report.failed > 0 {
                     return Err(Failure::failed(format!(

@@ -420,3 +420,60 @@ pub(crate) fn report_leftovers(ctx: &Context, removed: &[PathBuf]) {
         ));
     }
 }
+
+/// A confirmed run whose token a finished run already consumed, while objects that run queued
+/// are still pending (it was killed, or a store failed, while deleting them): deletes them, records
+/// `objects-deleted` in the ledger and returns what was done. `None` when the token is not spent
+/// or nothing of the tenant is pending: then the token check refuses the replay as usual (exit 3).
+pub(crate) async fn finish_queued_objects(
+    ctx: &Context,
+    session: &Session,
+    action: &str,
+    tenant: Option<&str>,
+    token: &str,
+) -> Result<Option<crate::blobs::DrainReport>> {
+    use crate::db::Param;
+    let mut sql = session.db.sql();
+    sql.push("SELECT token_hash FROM privctl_confirmations WHERE consumed_at IS NOT NULL AND token_hash = ")
+        .bind(Param::Text(crate::ledger::sha256_hex(token.trim().as_bytes())))
+        .push(" AND action = ")
+        .bind(Param::Text(action.to_owned()));
+    match tenant {
+        Some(tenant) => sql
+            .push(" AND tenant = ")
+            .bind(Param::Text(tenant.to_owned())),
+        None => sql.push(" AND tenant IS NULL"),
+    };
+    let mut tx = session.db.begin(crate::db::TxMode::Snapshot).await?;
+    let spent = tx.fetch_optional(&sql).await?.is_some();
+    tx.rollback().await?;
+    if !spent || crate::blobs::pending(&session.db, tenant).await? == 0 {
+        return Ok(None);
+    }
+    let report = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    let details = serde_json::json!({
+        "objects_deleted_now": report.deleted,
+        "failed": report.failed,
+        "token_ref": crate::ledger::sha256_hex(token.trim().as_bytes())[..16].to_owned(),
+    });
+    let outcome = if report.failed == 0 {
+        "objects-deleted"
+    } else {
+        "objects-failed"
+    };
+    let mut tx = session.db.begin(crate::db::TxMode::Write).await?;
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            crate::ledger::NewEntry::new(action, outcome, details).tenant(tenant),
+        )
+        .await?;
+    tx.commit().await?;
+    ctx.ui.status(&format!(
+        "this token's run already finished its rows; {} object(s) it left queued deleted now, {} failed",
+        report.deleted, report.failed
+    ));
+    Ok(Some(report))
+}
