@@ -19,7 +19,7 @@ pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
 pub use lock::{Holder, RunLock};
-pub use sql::{Param, Sql, scan_text};
+pub use sql::{Param, Sql, fold_ascii_case, scan_text};
 
 use crate::error::Failure;
 
