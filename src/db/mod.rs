@@ -343,6 +343,20 @@ impl Tx {
         Ok(())
     }
 
+    /// Turns PostgreSQL's JIT compilation off for the rest of this transaction, for statements
+    /// whose cost is the functions they call on every row (a content scan): the planner cannot
+    /// tell how few rows such a filter keeps, so it compiles them, and compiling cost more than
+    /// it saved (90 ms of a 170 ms tenant scan, 0.7 s of a 3.7 s scan of every row). SQLite has
+    /// no JIT.
+    pub async fn without_jit(&mut self) -> Result<()> {
+        if let Tx::Postgres(_) = self {
+            let mut sql = self.sql();
+            sql.push("SET LOCAL jit = off");
+            self.execute(&sql).await.context("turning JIT off")?;
+        }
+        Ok(())
+    }
+
     /// Whether row-level security filters `table` for the connected role in this transaction
     /// (PostgreSQL's `row_security_active`); SQLite has none.
     pub async fn row_security_active(&mut self, table: &str) -> Result<bool> {
