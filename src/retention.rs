@@ -757,34 +757,13 @@ impl TenantPurge<'_> {
         if table == batch.root {
             sql.push("(");
             self.push_scope(sql, table, alias, counter);
+            let types: Vec<String> = (0..node.key.len())
+                .map(|i| key_type(self.model, table, i))
+                .collect();
+            let types: Vec<&str> = types.iter().map(String::as_str).collect();
             sql.push(" AND ")
-                .tuple(alias, &node.key)
-                .push(" IN (SELECT ");
-            let dialect = self.model.dialect;
-            for i in 0..node.key.len() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                let ty = key_type(self.model, table, i);
-                match dialect {
-                    Dialect::Postgres => {
-                        sql.push(&format!("CAST(j.e->>{i} AS {ty})"));
-                    }
-                    Dialect::Sqlite => {
-                        sql.push(&format!("json_extract(j.value, '$[{i}]')"));
-                    }
-                }
-            }
-            match dialect {
-                Dialect::Postgres => sql
-                    .push(" FROM json_array_elements(CAST(")
-                    .bind(Param::Text(batch.keys_json.clone()))
-                    .push(" AS json)) AS j(e)))"),
-                Dialect::Sqlite => sql
-                    .push(" FROM json_each(")
-                    .bind(Param::Text(batch.keys_json.clone()))
-                    .push(") AS j))"),
-            };
+                .key_in_json(alias, &node.key, &types, &batch.keys_json)
+                .push(")");
             return;
         }
         sql.push("(");

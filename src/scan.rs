@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::db::{Schema, Sql, TableInfo, Tx, scan_text};
+use crate::db::{Schema, Sql, TableInfo, Tx, fold_ascii_case, scan_text};
 use crate::map::{DataMap, IdentityKind};
 use crate::model::Model;
 use crate::scrub::Scrubber;
@@ -113,54 +113,64 @@ enum Scope {
     TenantRow,
 }
 
-/// A form of an identifier to look for, and how the column is normalised before looking.
-struct Needle {
+/// How one identifier is looked for in a column: the column normalised as the identifier's kind
+/// says, first tested for `key`, a part that every form of the identifier contains (one cheap
+/// test per column and row, which nearly every row fails), then for the forms themselves.
+#[derive(PartialEq, Eq)]
+struct Probe {
     kind: IdentityKind,
-    value: String,
+    key: String,
+    /// The forms the identifier is written in; empty when `key` is its only form.
+    forms: Vec<String>,
 }
 
-/// The forms each identifier is looked for in: emails lower-cased, also with `@` URL-encoded;
+/// The probes of a subject's identifiers. Emails are lower-cased and also looked for with `@`
+/// URL-encoded, keyed on the local part (the part that names the person; a domain is shared);
 /// phones without punctuation, with the country code (without `+`, so `+49…` and `0049…` match
-/// too) and in national form with a leading 0.
-fn needles(model: &Model, subject: &Subject) -> Vec<Needle> {
-    let mut out: Vec<Needle> = Vec::new();
+/// too) and in national form with a leading 0, keyed on the national number.
+fn probes(identities: &BTreeMap<String, IdentityKind>, subject: &Subject) -> Vec<Probe> {
+    let mut out: Vec<Probe> = Vec::new();
     for identifier in &subject.identifiers {
-        let kind = model
-            .identities
+        let kind = identities
             .get(&identifier.name)
             .cloned()
             .unwrap_or(IdentityKind::Exact);
-        let forms: Vec<String> = match &kind {
+        let (key, mut forms) = match &kind {
             IdentityKind::Email => {
+                // Parsing made sure of a local part before the `@`.
                 let lower = identifier.value.to_ascii_lowercase();
-                vec![lower.replace('@', "%40"), lower]
+                let local = lower.split('@').next().unwrap_or_default().to_owned();
+                (local, vec![lower.replace('@', "%40"), lower])
             }
             IdentityKind::Phone { .. } => phone_forms(&identifier.value),
-            IdentityKind::Exact => vec![identifier.value.clone()],
+            IdentityKind::Exact => (identifier.value.clone(), Vec::new()),
         };
-        for value in forms {
-            if !out.iter().any(|n| n.value == value && n.kind == kind) {
-                out.push(Needle {
-                    kind: kind.clone(),
-                    value,
-                });
-            }
+        if forms == [key.as_str()] {
+            forms.clear();
+        }
+        let probe = Probe { kind, key, forms };
+        // An empty value would match every row (and is never an identifier).
+        if !probe.key.is_empty() && !out.contains(&probe) {
+            out.push(probe);
         }
     }
     out
 }
 
-/// `+49301234567` → `49301234567` (which `+49…` and `0049…` contain) and `0301234567`.
-fn phone_forms(e164: &str) -> Vec<String> {
+/// `+49301234567` → the national number `301234567` (which every form contains) and the forms
+/// `49301234567` (which `+49…` and `0049…` contain) and `0301234567`.
+fn phone_forms(e164: &str) -> (String, Vec<String>) {
     let digits = e164.trim_start_matches('+').to_owned();
     let mut forms = vec![digits.clone()];
+    let mut key = digits.clone();
     if let Ok(number) = phonenumber::parse(None, e164) {
         let code = number.country().code().to_string();
         if let Some(national) = digits.strip_prefix(&code) {
             forms.push(format!("0{national}"));
+            key = national.to_owned();
         }
     }
-    forms
+    (key, forms)
 }
 
 /// The tables a scan reads, alphabetically: mapped tables (the tenant's rows, global ones in
@@ -220,14 +230,14 @@ fn targets<'a>(
 }
 
 /// The statement for one table: `SELECT key, m0, m1, … FROM (…) s WHERE m0 IS NOT NULL OR …`,
-/// where `mN` is column N's text when it contains one of the needles (the database's cheap
+/// where `mN` is column N's text when it contains one of the probes' forms (the database's cheap
 /// test; [`holds_identifier`] then checks the occurrence is bounded). `None` when the table has
 /// no column that can hold text.
 fn statement(
     model: &Model,
     target: &Target<'_>,
     tenant: Option<&str>,
-    needles: &[Needle],
+    probes: &[Probe],
 ) -> Option<(Sql, Vec<String>)> {
     let dialect = model.dialect;
     let columns: Vec<(String, String)> = target
@@ -236,7 +246,7 @@ fn statement(
         .iter()
         .filter_map(|c| scan_text(dialect, "t", c).map(|expr| (c.name.clone(), expr)))
         .collect();
-    if columns.is_empty() || needles.is_empty() {
+    if columns.is_empty() || probes.is_empty() {
         return None;
     }
     let mut sql = Sql::new(dialect);
@@ -253,16 +263,28 @@ fn statement(
     sql.push(" AS k");
     for (i, (_, expr)) in columns.iter().enumerate() {
         sql.push(", CASE WHEN ");
-        for (j, needle) in needles.iter().enumerate() {
+        for (j, probe) in probes.iter().enumerate() {
             if j > 0 {
                 sql.push(" OR ");
             }
-            let haystack = match needle.kind {
-                IdentityKind::Email => format!("lower({expr})"),
-                IdentityKind::Phone { .. } => selection::normalised(&needle.kind, expr),
+            let haystack = match probe.kind {
+                IdentityKind::Email => fold_ascii_case(dialect, expr),
+                IdentityKind::Phone { .. } => selection::normalised(&probe.kind, expr),
                 IdentityKind::Exact => expr.clone(),
             };
-            sql.contains(&haystack, &needle.value);
+            sql.push("(");
+            sql.contains(&haystack, &probe.key);
+            if !probe.forms.is_empty() {
+                sql.push(" AND (");
+                for (k, form) in probe.forms.iter().enumerate() {
+                    if k > 0 {
+                        sql.push(" OR ");
+                    }
+                    sql.contains(&haystack, form);
+                }
+                sql.push(")");
+            }
+            sql.push(")");
         }
         sql.push(&format!(" THEN {expr} END AS m{i}"));
     }
@@ -305,7 +327,8 @@ pub async fn scan(
     on_table: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<ScanReport> {
     let model = selection.model();
-    let needles = needles(model, selection.subject());
+    tx.without_jit().await?;
+    let probes = probes(&model.identities, selection.subject());
     let kinds: Vec<(IdentityKind, String)> = selection
         .subject()
         .identifiers
@@ -326,7 +349,7 @@ pub async fn scan(
     for (done, target) in targets.into_iter().enumerate() {
         on_table(done, total, target.name);
         report.tables.push(target.name.to_owned());
-        let Some((sql, columns)) = statement(model, &target, tenant, &needles) else {
+        let Some((sql, columns)) = statement(model, &target, tenant, &probes) else {
             continue;
         };
         let rows = tx
@@ -338,7 +361,10 @@ pub async fn scan(
         }
         let selected: BTreeSet<String> =
             if model.nodes.contains_key(target.name) && selection.contains(target.name) {
-                tx.fetch_column(&selection.select_keys(target.name))
+                // Asked only for the rows found: one key lookup each.
+                let keys: Vec<&str> = rows.iter().filter_map(|r| r[0].as_deref()).collect();
+                let keys_json = format!("[{}]", keys.join(","));
+                tx.fetch_column(&selection.select_keys_among(target.name, &keys_json))
                     .await
                     .with_context(|| format!("selecting the subject's rows of {}", target.name))?
                     .into_iter()
@@ -403,7 +429,54 @@ mod tests {
     fn phones_are_looked_for_with_and_without_the_country_code() {
         assert_eq!(
             phone_forms("+49301234567"),
-            vec!["49301234567".to_owned(), "0301234567".to_owned()]
+            (
+                "301234567".to_owned(),
+                vec!["49301234567".to_owned(), "0301234567".to_owned()]
+            )
         );
+    }
+
+    #[test]
+    fn every_form_contains_its_probes_key() {
+        let email = IdentityKind::Email;
+        let phone = IdentityKind::Phone {
+            default_region: None,
+        };
+        let subject = |identifiers: &[(&str, &str)]| Subject {
+            identifiers: identifiers
+                .iter()
+                .map(|(name, value)| crate::selection::Identifier {
+                    name: (*name).to_owned(),
+                    value: (*value).to_owned(),
+                })
+                .collect(),
+        };
+        let identities = BTreeMap::from([("email".to_owned(), email), ("phone".to_owned(), phone)]);
+        let found = probes(
+            &identities,
+            &subject(&[
+                ("email", "Jane.Doe@Example.com"),
+                ("phone", "+49301234567"),
+                ("external_id", "cust-7"),
+            ]),
+        );
+        let shapes: Vec<(&str, Vec<&str>)> = found
+            .iter()
+            .map(|p| (p.key.as_str(), p.forms.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            shapes,
+            vec![
+                (
+                    "jane.doe",
+                    vec!["jane.doe%40example.com", "jane.doe@example.com"]
+                ),
+                ("301234567", vec!["49301234567", "0301234567"]),
+                ("cust-7", vec![]),
+            ]
+        );
+        for probe in &found {
+            assert!(probe.forms.iter().all(|f| f.contains(&probe.key)));
+        }
     }
 }

@@ -340,6 +340,28 @@ impl<'m> SubjectSelection<'m> {
         sql
     }
 
+    /// [`Self::select_keys`] among the rows whose keys `keys_json` holds (a JSON array of keys as
+    /// [`push_key_json`] writes them), read through the table's key: whether the selection
+    /// selects a few given rows, without reading what it would select in the whole table (with
+    /// no tenant to narrow it, a scan of every contact per question).
+    pub fn select_keys_among(&self, table: &str, keys_json: &str) -> Sql {
+        let node = self.model.node(table);
+        let types: Vec<&str> = node
+            .key
+            .iter()
+            .map(|k| node.info.column(k).map_or("text", |c| c.sql_type.as_str()))
+            .collect();
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT ");
+        push_key_json(&mut sql, "t", &node.key);
+        sql.push(" FROM ").ident(table).push(" t WHERE ");
+        sql.key_in_json("t", &node.key, &types, keys_json)
+            .push(" AND (");
+        self.push_selected(&mut sql, table, "t", &mut 0);
+        sql.push(") ORDER BY ").columns("t", &node.key);
+        sql
+    }
+
     /// `SELECT count(*)` of the rows of `table` whose keys the materialised selection holds:
     /// after an erasure, the rows it meant to delete that still exist.
     pub fn count_materialized(&self, table: &str) -> Option<Sql> {

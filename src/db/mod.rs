@@ -19,7 +19,7 @@ pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
 pub use lock::{Holder, LockCheck, RunLock, lock_name, process_runs};
-pub use sql::{Param, Sql, scan_text};
+pub use sql::{Param, Sql, fold_ascii_case, scan_text};
 
 use crate::error::Failure;
 
@@ -347,6 +347,20 @@ impl Tx {
             self.fetch_rows(&sql)
                 .await
                 .context("setting database.tenant_setting")?;
+        }
+        Ok(())
+    }
+
+    /// Turns PostgreSQL's JIT compilation off for the rest of this transaction, for statements
+    /// whose cost is the functions they call on every row (a content scan): the planner cannot
+    /// tell how few rows such a filter keeps, so it compiles them, and compiling cost more than
+    /// it saved (90 ms of a 170 ms tenant scan, 0.7 s of a 3.7 s scan of every row). SQLite has
+    /// no JIT.
+    pub async fn without_jit(&mut self) -> Result<()> {
+        if let Tx::Postgres(_) = self {
+            let mut sql = self.sql();
+            sql.push("SET LOCAL jit = off");
+            self.execute(&sql).await.context("turning JIT off")?;
         }
         Ok(())
     }

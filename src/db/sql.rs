@@ -136,6 +136,39 @@ impl Sql {
         }
     }
 
+    /// Appends `<alias.key> IN (SELECT …)` over `keys_json`, a JSON array of keys, each an array
+    /// of its columns' values (`[[1], [2]]`, as a row key is written), bound as one value; on
+    /// PostgreSQL each element is read back as its column's `types[i]`, so the key's index is
+    /// used.
+    pub fn key_in_json(
+        &mut self,
+        alias: &str,
+        key: &[String],
+        types: &[&str],
+        keys_json: &str,
+    ) -> &mut Self {
+        self.tuple(alias, key).push(" IN (SELECT ");
+        for (i, ty) in types.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            match self.dialect {
+                Dialect::Postgres => self.push(&format!("CAST(j.e->>{i} AS {ty})")),
+                Dialect::Sqlite => self.push(&format!("json_extract(j.value, '$[{i}]')")),
+            };
+        }
+        match self.dialect {
+            Dialect::Postgres => self
+                .push(" FROM json_array_elements(CAST(")
+                .bind(Param::Text(keys_json.to_owned()))
+                .push(" AS json)) AS j(e))"),
+            Dialect::Sqlite => self
+                .push(" FROM json_each(")
+                .bind(Param::Text(keys_json.to_owned()))
+                .push(") AS j)"),
+        }
+    }
+
     /// Appends `<alias.columns> IN (SELECT <inner.inner_columns> FROM <table> <inner> WHERE `:
     /// the caller writes the inner condition and closes the parenthesis.
     pub fn in_select(
@@ -311,6 +344,17 @@ pub fn scan_text(dialect: Dialect, alias: &str, column: &super::ColumnInfo) -> O
 fn is_blob_affinity(sql_type: &str) -> bool {
     let t = sql_type.trim().to_ascii_lowercase();
     t.is_empty() || t.contains("blob")
+}
+
+/// `expr` with ASCII letters lower-cased and every other character kept, as privctl folds an
+/// email (`str::to_ascii_lowercase`): SQLite's `lower()` does exactly that; PostgreSQL's
+/// `lower()` follows the database's collation (towlower on every character of a UTF-8 text, 2-3x
+/// the cost of the whole scan, and `I` → `ı` under a Turkish one), so it runs in the "C" collation.
+pub fn fold_ascii_case(dialect: Dialect, expr: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!("lower(({expr}) COLLATE \"C\")"),
+        Dialect::Sqlite => format!("lower({expr})"),
+    }
 }
 
 fn is_text_type(sql_type: &str) -> bool {
