@@ -459,7 +459,7 @@ async fn tenants(
         out.push(TenantRow {
             id,
             plan: row[1].clone(),
-            legal_hold: row[2].as_deref().is_some_and(is_true),
+            legal_hold: row[2].as_deref().is_some_and(legal_hold_set),
             ended_at,
             overrides,
         });
@@ -467,9 +467,15 @@ async fn tenants(
     Ok(out)
 }
 
-/// A boolean column read as text: `true`/`t` on PostgreSQL, `1` on SQLite.
-fn is_true(text: &str) -> bool {
-    matches!(text.trim(), "true" | "t" | "1" | "TRUE" | "yes")
+/// Whether a tenant's legal-hold column, read as text, puts it on hold. The one reading of it
+/// for every command: anything but a clear "no" holds (`false`, `f`, `0`, `no`, `n`, `off` or
+/// empty, in any case), so a value a platform writes its own way (`TRUE`, `yes`, `Y`) keeps the
+/// tenant's data rather than releasing it. NULL (no value) is no hold.
+pub fn legal_hold_set(text: &str) -> bool {
+    !matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "false" | "f" | "0" | "no" | "n" | "off" | ""
+    )
 }
 
 /// Which of `tenants` are under legal hold now. On PostgreSQL their rows are locked FOR SHARE
@@ -516,7 +522,7 @@ pub async fn held_now(
         .context("reading the tenants' legal holds")?;
     Ok(rows
         .into_iter()
-        .filter(|r| r[1].as_deref().is_some_and(is_true))
+        .filter(|r| r[1].as_deref().is_some_and(legal_hold_set))
         .filter_map(|r| r[0].clone())
         .collect())
 }
@@ -1161,6 +1167,16 @@ impl TableWalk {
 #[cfg(test)]
 mod tests {
     use super::upper_bound;
+
+    #[test]
+    fn a_legal_hold_is_anything_but_a_clear_no() {
+        for held in ["true", "t", "1", "TRUE", "True", "yes", "Y", " on ", "2"] {
+            assert!(legal_hold_set(held), "{held:?}");
+        }
+        for free in ["false", "f", "0", "FALSE", "No", "n", "off", "", "  "] {
+            assert!(!legal_hold_set(free), "{free:?}");
+        }
+    }
 
     #[test]
     fn reads_the_upper_bound_of_a_range_partition() {

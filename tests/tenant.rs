@@ -1752,3 +1752,51 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+/// One reading of the legal hold for every command (issue 15's fix): on SQLite a hold stored as
+/// `'TRUE'` (or `'yes'`) used to stop a purge but not `delete-tenant` or `dsar delete`. Now each
+/// refuses, and the purge skips the tenant.
+#[tokio::test]
+async fn a_hold_written_as_text_holds_for_every_command() {
+    let (db, privctl) = setup_with_map_copy(Dialect::Sqlite, LEDGER_KEY).await;
+    for value in ["TRUE", "yes"] {
+        // (The fixture's CHECK allows 0 and 1 only; another platform's schema need not.)
+        db.execute(&format!(
+            "PRAGMA ignore_check_constraints = ON; \
+             UPDATE organizations SET legal_hold = '{value}' WHERE id = 'acme'"
+        ))
+        .await;
+        let refused = delete_tenant(&privctl, "acme", &[]);
+        refused.code(1);
+        assert!(refused.stderr.contains("legal hold"), "{value}: {refused}");
+        let preview = privctl
+            .clone()
+            .args([
+                "--format",
+                "json",
+                "dsar",
+                "preview",
+                "--tenant",
+                "acme",
+                "--email",
+                "jane.doe@example.com",
+            ])
+            .run();
+        preview.code(1);
+        assert!(preview.stderr.contains("legal hold"), "{value}: {preview}");
+        let preview = preview.json();
+        assert_eq!(preview["token"], Value::Null, "{value}: {preview}");
+        let purge = privctl
+            .clone()
+            .env("PRIVCTL_NOW", "2026-11-25T10:00:00Z")
+            .args(["--format", "json", "purge-retention"])
+            .run()
+            .success()
+            .json();
+        assert!(
+            purge["skipped"].to_string().contains("acme"),
+            "{value}: {purge}"
+        );
+    }
+    db.cleanup().await;
+}

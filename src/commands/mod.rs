@@ -202,7 +202,7 @@ impl Session {
         tx.rollback().await?;
         Ok(holds
             .iter()
-            .any(|h| matches!(h.as_deref(), Some("true" | "1" | "t"))))
+            .any(|h| h.as_deref().is_some_and(crate::retention::legal_hold_set)))
     }
 
     /// The top of `id`'s chain of parents (nested tenants, `[tenant] parent`).
@@ -318,7 +318,9 @@ impl Session {
                         ))
                         .into())
                     }
-                    Some(row) => Ok(matches!(row[0].as_deref(), Some("true" | "1" | "t"))),
+                    Some(row) => Ok(row[0]
+                        .as_deref()
+                        .is_some_and(crate::retention::legal_hold_set)),
                 }
             }
         }
