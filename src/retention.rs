@@ -1166,7 +1166,7 @@ impl TableWalk {
 
 #[cfg(test)]
 mod tests {
-    use super::upper_bound;
+    use super::{legal_hold_set, upper_bound};
 
     #[test]
     fn a_legal_hold_is_anything_but_a_clear_no() {
