@@ -91,7 +91,6 @@ impl Ui {
     }
 }
 
-/// Prints a failure and its hints on stderr.
 /// An error and its causes on one line, `outer: inner: …`, for the operator. A cause that only
 /// repeats the one before it (a database error and its wrapped source) is said once, and a
 /// database's refusal of a value (SQLSTATE class 22: `invalid input syntax for type bigint:
@@ -109,7 +108,28 @@ pub fn describe(error: &anyhow::Error) -> String {
         }
         parts.push(text);
     }
-    parts.join(": ")
+    one_line(&parts.join(": "))
+}
+
+/// Text for one line of a terminal: line breaks and tabs become spaces, and other control
+/// characters are escaped (`\u{1b}`), so an error never spans lines and text from a map or a
+/// flag can never drive the terminal.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // A list over several lines (`problems:\n  a\n  b`) reads `problems: a; b`.
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        for c in line.chars() {
+            match c {
+                '\t' => out.push(' '),
+                c if c.is_control() => out.extend(c.escape_default()),
+                c => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 /// `the database refused a value given (22P02: invalid input syntax for type bigint)` for a
@@ -127,9 +147,51 @@ fn refused_value(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     ))
 }
 
+/// Prints a command-line error as clap words it, in privctl's form: one `error:` line, then
+/// clap's tips and the usage as `hint:` lines.
+pub fn print_usage_error(rendered: &str) {
+    let mut error = String::new();
+    let mut hints = Vec::new();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            hints.push(tip.to_owned());
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            hints.push(format!("usage: {usage}"));
+        } else if line.starts_with("For more information") {
+            hints.push(line.trim_end_matches('.').to_owned());
+        } else {
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            if !error.is_empty() {
+                error.push(' ');
+            }
+            error.push_str(line);
+        }
+    }
+    eprintln!("error: {}", one_line(&error));
+    for hint in hints {
+        eprintln!("hint: {}", one_line(&hint));
+    }
+}
+
+/// Prints a failure and its hints on stderr.
 pub fn print_error(error: &anyhow::Error) {
     eprintln!("error: {}", describe(error));
     for hint in crate::error::hints(error) {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", one_line(hint));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_one_line_and_cannot_drive_the_terminal() {
+        assert_eq!(
+            one_line("too much:\n  13 rows of a\n  5 rows of b\n"),
+            "too much: 13 rows of a; 5 rows of b"
+        );
+        assert_eq!(one_line("tenant `\u{1b}[31mx`"), "tenant `\\u{1b}[31mx`");
+        assert_eq!(one_line("a\tb\r\nc"), "a b; c");
     }
 }
