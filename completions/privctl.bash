@@ -52,6 +52,9 @@ _privctl() {
             privctl,purge-retention)
                 cmd="privctl__subcmd__purge__subcmd__retention"
                 ;;
+            privctl,status)
+                cmd="privctl__subcmd__status"
+                ;;
             privctl__subcmd__audit,head)
                 cmd="privctl__subcmd__audit__subcmd__head"
                 ;;
@@ -136,6 +139,9 @@ _privctl() {
             privctl__subcmd__help,purge-retention)
                 cmd="privctl__subcmd__help__subcmd__purge__subcmd__retention"
                 ;;
+            privctl__subcmd__help,status)
+                cmd="privctl__subcmd__help__subcmd__status"
+                ;;
             privctl__subcmd__help__subcmd__audit,head)
                 cmd="privctl__subcmd__help__subcmd__audit__subcmd__head"
                 ;;
@@ -185,7 +191,7 @@ _privctl() {
 
     case "${cmd}" in
         privctl)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt status completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,7 +937,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help)
-            opts="init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt completions demo help"
+            opts="init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt status completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1224,6 +1230,20 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__init)
             opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1447,6 +1467,36 @@ _privctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__status)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
             cand audit 'Read the ledger: its head, or its recent entries'
             cand decrypt 'Decrypt a bundle written with --encrypt'
+            cand status 'Show unfinished jobs, blob objects still queued for deletion, and run locks'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -373,6 +374,19 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;status'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;completions'= {
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
@@ -411,6 +425,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
             cand audit 'Read the ledger: its head, or its recent entries'
             cand decrypt 'Decrypt a bundle written with --encrypt'
+            cand status 'Show unfinished jobs, blob objects still queued for deletion, and run locks'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
             cand demo 'Build a demo SQLite database from the conversational-ai fixture and preview a real DSAR on it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -456,6 +471,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;audit;log'= {
         }
         &'privctl;help;decrypt'= {
+        }
+        &'privctl;help;status'= {
         }
         &'privctl;help;completions'= {
         }

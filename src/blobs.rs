@@ -89,6 +89,28 @@ pub async fn enqueue(
 }
 
 /// Deletes the outbox's pending objects (of one tenant, or all) and marks them done.
+/// How many objects are queued and not yet deleted (of `tenant`, or of all).
+pub async fn pending(db: &Db, tenant: Option<&str>) -> Result<u64> {
+    let mut sql = db.sql();
+    sql.push("SELECT CAST(count(*) AS text) FROM privctl_blob_outbox WHERE done_at IS NULL");
+    if let Some(tenant) = tenant {
+        sql.push(" AND tenant = ")
+            .bind(Param::Text(tenant.to_owned()));
+    }
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let count = tx
+        .fetch_column(&sql)
+        .await
+        .context("counting the blob outbox")?
+        .into_iter()
+        .flatten()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    tx.rollback().await?;
+    Ok(count)
+}
+
 pub async fn drain(
     db: &Db,
     map: &DataMap,
@@ -152,6 +174,7 @@ pub async fn drain(
                 .await
                 .context("updating the blob outbox")?;
             tx.commit().await?;
+            stop_here_in_tests(report.deleted);
         }
     }
 }
@@ -169,3 +192,20 @@ async fn delete_object(map: &DataMap, map_dir: &Path, store_name: &str, key: &st
         Err(e) => Err(e.into()),
     }
 }
+
+/// Test builds only: `PRIVCTL_TEST_KILL_AFTER_OBJECTS=N` ends the process abruptly (as
+/// `kill -9` would: no destructor, no output) once N objects were deleted, so the tests can
+/// stop a run in its blob phase at a chosen point. Release builds have no such hook.
+#[cfg(debug_assertions)]
+fn stop_here_in_tests(deleted: u64) {
+    if std::env::var("PRIVCTL_TEST_KILL_AFTER_OBJECTS")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| deleted >= n)
+    {
+        std::process::abort();
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn stop_here_in_tests(_deleted: u64) {}

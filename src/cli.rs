@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, map, purge,
+    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, map, purge, status,
 };
 use crate::ui::Format;
 
@@ -82,6 +82,7 @@ pub enum Command {
     #[command(subcommand)]
     Audit(audit::Command),
     Decrypt(decrypt::Args),
+    Status(status::Args),
     Completions(completions::Args),
     Demo(demo::Args),
 }

@@ -174,6 +174,55 @@ pub async fn erase_subject(
         .with_hint("an identity column of an anonymised table is probably not anonymised: check its erase rule")
         .into());
     }
+    // Anonymised tables, by content: no row the plan anonymised, and none a fresh selection
+    // finds now (one written while the erasure ran), may keep a value anonymisation did not
+    // write.
+    let scrubber = subject_scrubber(selection);
+    for planned in plan.tables.iter().filter(|p| p.effect == Effect::Anonymise) {
+        let table = planned.table.as_str();
+        let node = model.node(table);
+        let Erase::Anonymise(columns) = &node.spec.erase.subject else {
+            continue;
+        };
+        let push_rows = |sql: &mut Sql| {
+            sql.push("(");
+            selection.push_selected_inline(sql, table, "t");
+            let mut materialized = Sql::new(model.dialect);
+            if selection
+                .push_materialized(&mut materialized, table, "t")
+                .is_some()
+            {
+                sql.push(" OR ").append(&materialized);
+            }
+            sql.push(")");
+        };
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ");
+        push_rows(&mut sql);
+        sql.push(" AND ");
+        push_not_anonymised(&mut sql, &node.info, "t", columns);
+        let mut found = count(tx, &sql).await?;
+        found += count_unscrubbed(tx, &node.info, table, columns, &scrubber, |sql| {
+            push_rows(sql);
+            sql.push(" AND NOT ");
+            push_not_anonymised(sql, &node.info, "t", columns);
+        })
+        .await?;
+        if found > 0 {
+            remaining += found;
+            left.push(format!("{table} ({found} rows)"));
+        }
+    }
+    if remaining > 0 {
+        return Err(Failure::failed(format!(
+            "after erasure rows of the subject in anonymised tables still hold values anonymisation did not write: {}; nothing was committed",
+            left.join(", ")
+        ))
+        .with_hint("rows written while the erasure ran are not part of its plan: run the dry run again (`privctl dsar delete` without --confirm) for a new token")
+        .into());
+    }
     // Report in the plan's order (parents first), as the dry run did.
     outcomes.sort_by_key(|o| plan.tables.iter().position(|p| p.table == o.table));
     Ok(ErasureOutcome {
@@ -473,6 +522,100 @@ pub async fn anonymise_rows(
         }
     }
     Ok(affected.max(seen))
+}
+
+/// Pushes a condition true for the rows (under `alias`) that hold a value anonymisation did
+/// not write in one of `columns`: the rows still to anonymise, wherever they came from (a row
+/// inserted while an erasure ran, a run interrupted). What `anonymise_rows` leaves is NULL for
+/// `null`, NULL or `[redacted]` (the JSON string in a JSON column) for `redact`, NULL or a hash
+/// (64 hexadecimal digits) for `hash`. `scrub` keeps the rest of the value, so only the
+/// subject's identifiers can tell (see [`count_unscrubbed`]); it adds nothing here, and
+/// without any other column the condition is `1 = 0`.
+pub fn push_not_anonymised(
+    sql: &mut Sql,
+    info: &crate::db::TableInfo,
+    alias: &str,
+    columns: &[(String, AnonymiseMode)],
+) {
+    let is_json = |column: &str| info.column(column).is_some_and(|c| c.is_json());
+    let dialect = sql.dialect();
+    sql.push("(");
+    let mut any = false;
+    for (column, mode) in columns {
+        let quoted = format!("{alias}.{}", dialect.quote(column));
+        let text = format!("CAST({quoted} AS text)");
+        if *mode == AnonymiseMode::Scrub {
+            continue;
+        }
+        if std::mem::replace(&mut any, true) {
+            sql.push(" OR ");
+        }
+        sql.push("(").push(&quoted).push(" IS NOT NULL");
+        match mode {
+            AnonymiseMode::Null | AnonymiseMode::Scrub => {}
+            AnonymiseMode::Redact => {
+                let redacted = if is_json(column) {
+                    serde_json::Value::from(REDACTED).to_string()
+                } else {
+                    REDACTED.to_owned()
+                };
+                sql.push(" AND ")
+                    .push(&text)
+                    .push(" <> ")
+                    .bind(Param::Text(redacted));
+            }
+            AnonymiseMode::Hash => {
+                sql.push(" AND NOT ").is_hex_digest(&text, is_json(column));
+            }
+        }
+        sql.push(")");
+    }
+    if !any {
+        sql.push("1 = 0");
+    }
+    sql.push(")");
+}
+
+/// Counts the rows matching `push_where` whose `scrub` columns still hold one of the
+/// subject's identifiers (as `scrub` finds them: any case, any phone punctuation).
+pub async fn count_unscrubbed(
+    tx: &mut Tx,
+    info: &crate::db::TableInfo,
+    table: &str,
+    columns: &[(String, AnonymiseMode)],
+    scrubber: &Scrubber,
+    push_where: impl Fn(&mut Sql),
+) -> Result<u64> {
+    let scrubbed: Vec<&String> = columns
+        .iter()
+        .filter(|(_, m)| *m == AnonymiseMode::Scrub)
+        .map(|(c, _)| c)
+        .collect();
+    if scrubbed.is_empty() {
+        return Ok(0);
+    }
+    let is_json = |column: &str| info.column(column).is_some_and(|c| c.is_json());
+    let mut sql = tx.sql();
+    sql.push("SELECT ");
+    for (i, column) in scrubbed.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("CAST(").column("t", column).push(" AS text)");
+    }
+    sql.push(" FROM ").ident(table).push(" t WHERE ");
+    push_where(&mut sql);
+    let mut found = 0;
+    tx.for_each_text_row(&sql, |row| {
+        let holds = scrubbed.iter().zip(row).any(|(column, value)| {
+            value.is_some_and(|v| scrubber.scrub_stored(v, is_json(column)).is_some())
+        });
+        found += u64::from(holds);
+        Ok(())
+    })
+    .await
+    .with_context(|| format!("checking the scrubbed columns of {table}"))?;
+    Ok(found)
 }
 
 /// Rows read and rewritten per statement when values are computed in Rust (`hash`, `scrub`).

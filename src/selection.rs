@@ -343,36 +343,52 @@ impl<'m> SubjectSelection<'m> {
     /// `SELECT count(*)` of the rows of `table` whose keys the materialised selection holds:
     /// after an erasure, the rows it meant to delete that still exist.
     pub fn count_materialized(&self, table: &str) -> Option<Sql> {
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ");
+        self.push_materialized(&mut sql, table, "t")?;
+        Some(sql)
+    }
+
+    /// `SELECT count(*) FROM table t WHERE (<selected>)` (re-evaluated inline, for checks); a
+    /// caller may add ` AND <condition>` on `t`.
+    pub fn count_inline(&self, table: &str) -> Sql {
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT count(*) FROM ")
+            .ident(table)
+            .push(" t WHERE ");
+        self.push_selected_inline(&mut sql, table, "t");
+        sql
+    }
+
+    /// Pushes `(<selected>)` for `table` under `alias`, re-evaluated inline (never from the
+    /// materialised keys): what a fresh selection finds now.
+    pub fn push_selected_inline(&self, sql: &mut Sql, table: &str, alias: &str) {
+        let inline = Self {
+            source: Source::Inline,
+            ..self.clone()
+        };
+        sql.push("(");
+        inline.push_condition(sql, table, alias, &mut 0, &mut Vec::new());
+        sql.push(")");
+    }
+
+    /// Pushes a condition true for the rows of `table` under `alias` whose keys the
+    /// materialised selection holds (`None` before [`SubjectSelection::materialize`]).
+    pub fn push_materialized(&self, sql: &mut Sql, table: &str, alias: &str) -> Option<()> {
         let Source::Materialized(temp) = &self.source else {
             return None;
         };
         let qualified = temp.get(table)?;
         let node = self.model.node(table);
-        let mut sql = Sql::new(self.model.dialect);
-        sql.push("SELECT count(*) FROM ")
-            .ident(table)
-            .push(" t WHERE ")
-            .tuple("t", &node.key)
+        sql.tuple(alias, &node.key)
             .push(" IN (SELECT ")
             .columns("s", &node.key)
             .push(" FROM ")
             .push(qualified)
             .push(" s)");
-        Some(sql)
-    }
-
-    /// `SELECT count(*) FROM table WHERE <selected>` (re-evaluated inline, for checks).
-    pub fn count_inline(&self, table: &str) -> Sql {
-        let inline = Self {
-            source: Source::Inline,
-            ..self.clone()
-        };
-        let mut sql = Sql::new(self.model.dialect);
-        sql.push("SELECT count(*) FROM ")
-            .ident(table)
-            .push(" t WHERE ");
-        inline.push_condition(&mut sql, table, "t", &mut 0, &mut Vec::new());
-        sql
+        Some(())
     }
 
     /// Rows of `table` as JSON objects, in key order.

@@ -1076,4 +1076,82 @@ both_dialects! {
         assert!(refused.stderr.contains("`members`.`password`"), "{refused}");
         db.cleanup().await;
     }
+
+    /// An anonymised table's rows are checked by content after `dsar delete` erases: rows of
+    /// the subject written while the erasure runs (here by a trigger, on the erasure's own
+    /// deletes of her orders, into invoices, which this map lets a subject be found in by
+    /// `customer_email`) still hold her email, so the erasure fails (exit 1) naming the table
+    /// and the count, nothing is committed, the token stays usable, and no `done` is recorded.
+    async fn rows_written_into_an_anonymised_table_during_the_erasure_fail_it(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let map = write_map_copy(
+            &db,
+            "invoices-by-email.toml",
+            "[tables.invoices]\ntenant = \"org_id\"\n",
+            "[tables.invoices]\ntenant = \"org_id\"\nidentities = { email = \"customer_email\" }\n",
+        );
+        let privctl = privctl.map(map);
+        let acme = |table: &str| tenant_condition(table, "=", "acme");
+        let token = dsar(&privctl, "delete", "acme", &JANE, &[]).success().json()["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned();
+        let before = snapshot(&db, acme).await;
+        let insert = "INSERT INTO invoices (id, org_id, contact_id, customer_email, \
+                      customer_name, amount_cents, currency, issued_at) \
+                      SELECT max(id) + 1, 'acme', NULL, 'Jane.Doe@example.com', 'Jane Doe', \
+                      100, 'EUR', ";
+        db.execute(&match dialect {
+            Dialect::Sqlite => format!(
+                "CREATE TRIGGER write_during_erasure AFTER DELETE ON orders BEGIN \
+                 {insert} '2026-11-25T11:00:00Z' FROM invoices; END"
+            ),
+            Dialect::Postgres => format!(
+                "CREATE FUNCTION write_invoice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 {insert} TIMESTAMPTZ '2026-11-25T11:00:00Z' FROM invoices; RETURN OLD; END $$; \
+                 CREATE TRIGGER write_during_erasure AFTER DELETE ON orders \
+                 FOR EACH ROW EXECUTE FUNCTION write_invoice()"
+            ),
+        })
+        .await;
+
+        let failed = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
+        failed.code(1);
+        assert!(
+            failed.stderr.contains("anonymised tables") && failed.stderr.contains("invoices (2 rows)"),
+            "the table and the count are named: {failed}"
+        );
+        assert!(failed.stderr.contains("nothing was committed"), "{failed}");
+        assert_eq!(snapshot(&db, acme).await, before, "nothing committed");
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-delete' \
+                 AND outcome = 'done'"
+            )
+            .await,
+            0
+        );
+
+        // Without the writes, the same token erases as planned.
+        db.execute(match dialect {
+            Dialect::Sqlite => "DROP TRIGGER write_during_erasure",
+            Dialect::Postgres => "DROP TRIGGER write_during_erasure ON orders",
+        })
+        .await;
+        let done = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token])
+            .success()
+            .json();
+        assert_eq!(done["remaining"], 0, "{done}");
+        assert_eq!(
+            db.query_i64(
+                "SELECT count(*) FROM invoices WHERE org_id = 'acme' \
+                 AND lower(customer_email) = 'jane.doe@example.com'"
+            )
+            .await,
+            0
+        );
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
 }

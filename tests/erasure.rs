@@ -374,6 +374,112 @@ both_dialects! {
 }
 
 both_dialects! {
+    /// The check after a DSAR's erasure reads `scrub`bed columns by content: when something
+    /// the plan cannot see (here a trigger that puts the notes back) leaves her email in a
+    /// scrubbed column, the erasure fails (exit 1) naming the table and the count, and nothing
+    /// is committed; without it, the same token erases.
+    async fn a_scrub_undone_behind_privctls_back_fails_the_erasure(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        db.execute(&segments_schema(dialect)).await;
+        let (privctl, _) = privctl_with(&db, SEGMENTS_MAP);
+        let jane = ["--email", "jane@example.com", "--phone", "+49 30 1234567"];
+        let preview = dsar(&privctl, "preview", "acme", &jane, &[]);
+        let token = token_of(preview.success());
+        db.execute(match dialect {
+            Dialect::Sqlite => {
+                "CREATE TRIGGER undo_scrub AFTER UPDATE OF notes ON segments \
+                 BEGIN UPDATE segments SET notes = OLD.notes WHERE id = NEW.id; END"
+            }
+            Dialect::Postgres => {
+                "CREATE FUNCTION undo_scrub() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN NEW.notes := OLD.notes; RETURN NEW; END $$; \
+                 CREATE TRIGGER undo_scrub BEFORE UPDATE ON segments \
+                 FOR EACH ROW EXECUTE FUNCTION undo_scrub()"
+            }
+        })
+        .await;
+        let failed = dsar(&privctl, "delete", "acme", &jane, &["--confirm", &token]);
+        failed.code(1);
+        assert!(failed.stderr.contains("segments (1 rows)"), "{failed}");
+        assert!(failed.stderr.contains("nothing was committed"), "{failed}");
+        assert_eq!(db.query_i64("SELECT count(*) FROM contacts WHERE id = 1").await, 1);
+        assert!(
+            text_of(&db, "segments", "rule", 1).await.is_some_and(|r| r.contains("Jane@Example.com")),
+            "the scrub of the rule was rolled back too"
+        );
+
+        db.execute(match dialect {
+            Dialect::Sqlite => "DROP TRIGGER undo_scrub",
+            Dialect::Postgres => "DROP TRIGGER undo_scrub ON segments",
+        })
+        .await;
+        dsar(&privctl, "delete", "acme", &jane, &["--confirm", &token]).success();
+        assert_eq!(
+            text_of(&db, "segments", "notes", 1).await.as_deref(),
+            Some("Built for [redacted], call [redacted] or bob@example.com")
+        );
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// The closing checks read anonymisation's own output by content, per mode, on text and
+    /// JSON columns: `null` leaves NULL; `redact` NULL or `[redacted]` (the JSON string in a
+    /// JSON column); `hash` NULL or 64 lower-case hex digits (a JSON string of them). Anything
+    /// else, an identifier, an upper-case or over-long hash, is still to anonymise.
+    async fn what_counts_as_anonymised_is_read_by_content(dialect: Dialect) {
+        use privctl::map::AnonymiseMode;
+        let db = TestDb::new(dialect).await;
+        let json = match dialect {
+            Dialect::Postgres => "jsonb",
+            Dialect::Sqlite => "JSON",
+        };
+        let hash = "0123456789abcdef".repeat(4);
+        let upper = hash.to_uppercase();
+        db.execute(&format!(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, j {json});
+             INSERT INTO t VALUES
+                 (1, NULL, NULL),
+                 (2, '[redacted]', '\"[redacted]\"'),
+                 (3, '{hash}', '\"{hash}\"'),
+                 (4, 'jane@example.com', '\"jane@example.com\"'),
+                 (5, '{upper}', '\"{upper}\"'),
+                 (6, '{hash}0', '\"{hash}0\"'),
+                 (7, 'redacted', '{{\"a\": \"[redacted]\"}}');"
+        ))
+        .await;
+        let connection = privctl::db::Db::connect(&db.url, false).await.unwrap();
+        let schema = connection.schema().await.unwrap();
+        let info = &schema.tables["t"];
+        let mut still = Vec::new();
+        for column in ["v", "j"] {
+            for mode in [AnonymiseMode::Null, AnonymiseMode::Redact, AnonymiseMode::Hash] {
+                let mut sql = connection.sql();
+                sql.push("SELECT CAST(id AS text) FROM t WHERE ");
+                privctl::erase::push_not_anonymised(&mut sql, info, "t", &[(column.to_owned(), mode)]);
+                sql.push(" ORDER BY id");
+                let mut tx = connection.begin(privctl::db::TxMode::Snapshot).await.unwrap();
+                let ids: Vec<String> = tx.fetch_column(&sql).await.unwrap().into_iter().flatten().collect();
+                tx.rollback().await.unwrap();
+                still.push((column, mode, ids.join(",")));
+            }
+        }
+        assert_eq!(
+            still,
+            [
+                ("v", AnonymiseMode::Null, "2,3,4,5,6,7".to_owned()),
+                ("v", AnonymiseMode::Redact, "3,4,5,6,7".to_owned()),
+                ("v", AnonymiseMode::Hash, "2,4,5,6,7".to_owned()),
+                ("j", AnonymiseMode::Null, "2,3,4,5,6,7".to_owned()),
+                ("j", AnonymiseMode::Redact, "3,4,5,6,7".to_owned()),
+                ("j", AnonymiseMode::Hash, "2,4,5,6,7".to_owned()),
+            ]
+        );
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
     /// `scrub` rewrites text: on an integer column the map is refused, naming the file, the
     /// table, the column and the key, by `map check` and by every command.
     async fn scrub_on_a_column_of_neither_text_nor_json_is_refused(dialect: Dialect) {

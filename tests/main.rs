@@ -26,6 +26,7 @@ mod residue;
 mod rls;
 mod shapes;
 mod tenant;
+mod unmapped_tables;
 
 /// A test file without a `mod` line here would silently never run.
 #[test]

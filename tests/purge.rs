@@ -957,6 +957,11 @@ both_dialects! {
         );
         blocked.code(75);
         assert!(blocked.stderr.contains("lock"), "{blocked}");
+        // The holder is named by the process id `ps` shows, on either database.
+        assert!(
+            blocked.stderr.contains(&format!("pid {}", running.child.id())),
+            "{blocked}"
+        );
         assert!(took < Duration::from_secs(10), "took {took:?}: {blocked}");
         assert_eq!(
             db.query_i64("SELECT count(*) FROM privctl_jobs").await,
@@ -1515,6 +1520,132 @@ async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
     assert!(
         details.len() == 1 && details[0].contains("events_2026_01"),
         "the ledger names the dropped partition: {details:?}"
+    );
+    db.cleanup().await;
+}
+
+/// One expired agent trace held `FOR UPDATE` by the application (issue 14, item 4): the purge
+/// neither waits for it nor fails. Every other expired conversation goes; the one whose trace is
+/// locked stays, with its trace, counted as `skipped_locked` and as remaining (exit
+/// 0). Once the lock is gone, the next run takes it. Before, the descendants' DELETE waited
+/// for the lock and the tenant's purge failed after the 5 s lock timeout.
+#[tokio::test]
+async fn a_locked_descendant_row_is_skipped_and_the_next_run_takes_it() {
+    use sqlx::{Connection as _, Executor as _};
+    let (db, privctl) = fixture(Dialect::Postgres).await;
+    // Six expired globex conversations (30 days; 2026-09-01 is past the cutoff).
+    for id in 9001..=9006 {
+        insert_conversation(&db, "globex", id, 201, "2026-09-01T00:00:00Z", false).await;
+    }
+    let plan = dry_run(&privctl, &["--tenant", "globex"]);
+    let mut application = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    application.execute("BEGIN").await.unwrap();
+    application
+        .execute("SELECT id FROM agent_traces WHERE id = 9003 FOR UPDATE")
+        .await
+        .unwrap();
+    let run = confirm(&privctl, &plan, &["--tenant", "globex"]);
+    let conversations = run["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "conversations")
+        .cloned()
+        .unwrap();
+    assert_eq!(conversations["skipped_locked"], 1, "{run:#}");
+    let left = |table: &'static str, column: &'static str| {
+        let db = &db;
+        async move {
+            db.query_strings(&format!(
+                "SELECT CAST({column} AS text) FROM {table} WHERE {column} BETWEEN 9001 AND 9006 ORDER BY 1"
+            ))
+            .await
+        }
+    };
+    assert_eq!(left("conversations", "id").await, ["9003"], "{run:#}");
+    // (Its message is past its own window and was no one's lock: it went, as a root.)
+    assert_eq!(
+        left("messages", "conversation_id").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(left("agent_traces", "conversation_id").await, ["9003"]);
+    assert!(
+        run["remaining"].to_string().contains("conversations"),
+        "{run:#}"
+    );
+
+    application.execute("ROLLBACK").await.unwrap();
+    application.close().await.unwrap();
+    let again = dry_run(&privctl, &["--tenant", "globex"]);
+    confirm(&privctl, &again, &["--tenant", "globex"]);
+    assert_eq!(left("conversations", "id").await, Vec::<String>::new());
+    assert_eq!(
+        left("agent_traces", "conversation_id").await,
+        Vec::<String>::new()
+    );
+    db.cleanup().await;
+}
+
+/// The purge lock's session is terminated mid-run (issue 14, item 7): the run notices before its
+/// next batch commits and stops, exit 75, saying the lock was lost; it no longer carries on
+/// unlocked and exits 0. The same command then resumes and ends like one run.
+#[tokio::test]
+async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
+    let (db, privctl) = fixture(Dialect::Postgres).await;
+    let before = everything(&db).await;
+    let plan = dry_run(&privctl, &[]);
+    let token = token_of(&plan);
+    let mut run = Background::start(
+        &db,
+        &map_path(),
+        &[
+            "--confirm",
+            token.as_str(),
+            "--batch-size",
+            "1",
+            "--batch-pause",
+            "150ms",
+        ],
+        "lost-lock",
+    );
+    run.wait_for_progress(&db).await;
+    // `privctl status` meanwhile: the running job and the lock its session holds.
+    let status = privctl
+        .clone()
+        .args(["--format", "json", "status"])
+        .run()
+        .success()
+        .json();
+    let jobs: Vec<(&str, &str)> = status["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["action"].as_str().unwrap(), j["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(jobs, [("purge-retention", "running")], "{status:#}");
+    assert_eq!(status["locks"][0]["name"], "purge-retention", "{status:#}");
+    assert_eq!(status["locks"][0]["state"], "held", "{status:#}");
+    let terminated = db
+        .query_i64(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())) t",
+        )
+        .await;
+    assert_eq!(terminated, 1, "the run's lock session: {}", run.outputs());
+    let (code, _, outputs) = run.finish();
+    assert_eq!(code, 75, "{outputs}");
+    assert!(outputs.contains("lost its lock"), "{outputs}");
+
+    let result = purge(&privctl, &["--confirm", token.as_str()])
+        .success()
+        .json();
+    assert_eq!(result["complete"], true, "{result}");
+    assert_purged_exactly(
+        &before,
+        &everything(&db).await,
+        &fixture_purged(),
+        "resumed",
     );
     db.cleanup().await;
 }

@@ -15,7 +15,7 @@ use super::{Context, Session};
 use crate::confirm::{self, Binding, Expected};
 use crate::db::{Param, Sql, Tx, TxMode};
 use crate::effects::{Survivors, TenantErasure, count_homeless};
-use crate::erase::anonymise_rows;
+use crate::erase::{anonymise_rows, push_not_anonymised};
 use crate::error::Failure;
 use crate::ledger::{NewEntry, sha256_hex};
 use crate::map::{Duration, Erase};
@@ -61,16 +61,103 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     match &args.confirm {
         None => dry_run(ctx, &session, &selection).await,
         Some(token) => {
-            execute(
-                ctx,
-                &session,
-                &selection,
-                &args,
-                &confirm::read_token(token)?,
-            )
-            .await
+            let token = confirm::read_token(token)?;
+            match execute(ctx, &session, &selection, &args, &token).await {
+                Ok(()) => Ok(()),
+                Err(error) => Err(failed_run(ctx, &session, &args.tenant, &token, error).await),
+            }
         }
     }
+}
+
+/// A confirmed run that failed after its job started (the job stays open): records `failed` in
+/// the ledger and says how to resume. Refusals before the job started are recorded where they
+/// happen.
+async fn failed_run(
+    ctx: &Context,
+    session: &Session,
+    tenant: &str,
+    token: &str,
+    mut error: anyhow::Error,
+) -> anyhow::Error {
+    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+    let open = async {
+        let mut tx = session.db.begin(TxMode::Snapshot).await?;
+        let job = existing_job(&mut tx, token).await?;
+        tx.rollback().await?;
+        anyhow::Ok(job.is_some_and(|(state, _, _)| state == "running"))
+    }
+    .await
+    .unwrap_or(false);
+    if !open {
+        return error;
+    }
+    let reason = crate::ui::describe(&error);
+    session
+        .record(
+            ctx,
+            NewEntry::new(ACTION, "failed", json!({"job": job_id, "reason": reason}))
+                .tenant(Some(tenant)),
+        )
+        .await;
+    let hint = format!(
+        "the job ({job_id}) stays open and nothing it committed is undone: run the same command with the same token again to resume where it stopped (`privctl status` lists the job)"
+    );
+    match error.downcast_mut::<Failure>() {
+        Some(failure) => {
+            failure.hints.push(hint);
+            error
+        }
+        None => error.context(
+            Failure::failed(format!("the deletion of tenant `{tenant}` stopped")).with_hint(hint),
+        ),
+    }
+}
+
+/// Deletes the objects earlier runs queued for `tenant` and left (a run killed while deleting
+/// them, a store that failed), and says so when there were any.
+async fn drain_leftovers(ctx: &Context, session: &Session, tenant: &str) -> Result<()> {
+    if crate::blobs::pending(&session.db, Some(tenant)).await? == 0 {
+        return Ok(());
+    }
+    let report = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    ctx.ui.status(&format!(
+        "{} object(s) left queued by earlier runs of tenant {tenant} deleted first ({} failed, retried later)",
+        report.deleted, report.failed
+    ));
+    Ok(())
+}
+
+/// After the objects of a finished job were deleted: records in the ledger that none of the
+/// tenant's remain queued (the last step of a deletion), once.
+async fn record_objects_gone(
+    ctx: &Context,
+    session: &Session,
+    tenant: &str,
+    job_id: &str,
+    deleted: u64,
+) -> Result<()> {
+    if crate::blobs::pending(&session.db, Some(tenant)).await? > 0 {
+        return Ok(());
+    }
+    let mut tx = session.db.begin(TxMode::Write).await?;
+    session
+        .ledger
+        .append(
+            &mut tx,
+            ctx.now,
+            NewEntry::new(
+                ACTION,
+                "objects-deleted",
+                json!({"job": job_id, "objects_deleted_now": deleted}),
+            )
+            .tenant(Some(tenant)),
+        )
+        .await?;
+    tx.commit()
+        .await
+        .context("recording that the objects are gone")?;
+    Ok(())
 }
 
 fn selector(tenant: &str) -> String {
@@ -171,9 +258,24 @@ struct Progress {
     /// more at the end means rows of this tenant lost their route without being erased.
     #[serde(default)]
     tenantless_before: Map<String, Value>,
+    /// table → rows written during the run into an anonymised table after its pass, and
+    /// anonymised by a later one (a resumed run's, or the closing one).
+    #[serde(default)]
+    late: Map<String, Value>,
 }
 
 impl Progress {
+    /// Rows of `table` found holding values anonymisation did not write after the table's
+    /// pass (written meanwhile), and anonymised then: counted with the table, and reported.
+    fn add_late(&mut self, table: &str, rows: u64) {
+        if rows == 0 {
+            return;
+        }
+        self.add(table, rows, 0);
+        let entry = self.late.entry(table.to_owned()).or_insert(json!(0));
+        *entry = json!(entry.as_u64().unwrap_or(0) + rows);
+    }
+
     fn add(&mut self, table: &str, rows: u64, blobs: u64) {
         let entry = self.tables.entry(table.to_owned()).or_insert(json!(0));
         *entry = json!(entry.as_u64().unwrap_or(0) + rows);
@@ -206,7 +308,39 @@ async fn execute(
                 .into());
             }
             if state == "done" {
-                return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
+                // The rows are gone; what may remain is the objects queued with them (a run
+                // killed while deleting them). Finish those, and nothing else.
+                let pending = crate::blobs::pending(&session.db, Some(tenant)).await?;
+                let report =
+                    crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+                if pending > 0 && report.failed == 0 {
+                    record_objects_gone(ctx, session, tenant, &job_id, report.deleted).await?;
+                }
+                if ctx.ui.is_json() {
+                    ctx.ui.json(&json!({
+                        "action": ACTION,
+                        "tenant": tenant,
+                        "executed": false,
+                        "already_done": true,
+                        "job": job_id,
+                        "blobs": report,
+                    }))?;
+                } else {
+                    ctx.ui.status(&format!(
+                        "tenant {tenant} was already erased with this token (job {job_id}); {} queued object(s) deleted now, {} failed",
+                        report.deleted, report.failed
+                    ));
+                }
+                if report.failed > 0 {
+                    return Err(Failure::failed(format!(
+                        "{} blob(s) could not be deleted and stay in the outbox: {}",
+                        report.failed,
+                        report.errors.join("; ")
+                    ))
+                    .with_hint("run the same command again to retry them")
+                    .into());
+                }
+                return Ok(());
             }
             ctx.ui.status(&format!(
                 "resuming the deletion of tenant {tenant} (job {job_id})"
@@ -238,6 +372,7 @@ async fn execute(
         }
     };
 
+    drain_leftovers(ctx, session, tenant).await?;
     let model = selection.model();
     let batch = i64::from(args.batch_size);
     let erasure = TenantErasure::new(selection, &session.schema);
@@ -349,9 +484,10 @@ async fn execute(
                 }
             }
             Erase::Anonymise(columns) => {
-                if progress.tables.contains_key(name.as_str()) {
-                    continue; // anonymised before an interruption: hashing twice would change values
-                }
+                // Anonymised before an interruption: only the rows that hold values
+                // anonymisation did not write (written since) are anonymised now, so a hash is
+                // never hashed twice and no row is counted twice.
+                let again = progress.tables.contains_key(name.as_str());
                 let mut tx = begin(session, tenant).await?;
                 let rows = anonymise_rows(
                     &mut tx,
@@ -361,10 +497,22 @@ async fn execute(
                     columns,
                     &session.ledger,
                     None,
-                    |sql| selection.push_scope(sql, name, "t"),
+                    |sql| {
+                        sql.push("(");
+                        selection.push_scope(sql, name, "t");
+                        sql.push(")");
+                        if again {
+                            sql.push(" AND ");
+                            push_not_anonymised(sql, &node.info, "t", columns);
+                        }
+                    },
                 )
                 .await?;
-                progress.add(name, rows, 0);
+                if again {
+                    progress.add_late(name, rows);
+                } else {
+                    progress.add(name, rows, 0);
+                }
                 super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit().await?;
             }
@@ -562,6 +710,51 @@ async fn finish(
         ))
         .into());
     }
+    // Anonymised tables, by content: the tenant's rows that hold values anonymisation did not
+    // write (written after their table's pass) are anonymised here, in the transaction that
+    // closes the job, and reported; then a fresh count must find none.
+    for name in model.erase_order.iter().filter(|n| !model.node(n).global) {
+        let node = model.node(name);
+        let Erase::Anonymise(columns) = &node.spec.erase.tenant else {
+            continue;
+        };
+        let push_unanonymised = |sql: &mut Sql| {
+            sql.push("(");
+            selection.push_scope(sql, name, "t");
+            sql.push(") AND ");
+            push_not_anonymised(sql, &node.info, "t", columns);
+        };
+        let rows = anonymise_rows(
+            &mut tx,
+            &node.key,
+            &node.info,
+            name,
+            columns,
+            &session.ledger,
+            None,
+            push_unanonymised,
+        )
+        .await?;
+        progress.add_late(name, rows);
+        let mut sql = tx.sql();
+        sql.push("SELECT count(*) FROM ")
+            .ident(name)
+            .push(" t WHERE ");
+        push_unanonymised(&mut sql);
+        let n = count(&mut tx, &sql).await?;
+        if n > 0 {
+            remaining += n;
+            left.push(format!("{name} ({n} rows)"));
+        }
+    }
+    if remaining > 0 {
+        return Err(Failure::failed(format!(
+            "after anonymising them again, rows of tenant `{tenant}` still hold values anonymisation did not write in {}; nothing of this last step was committed and the job stays open",
+            left.join(", ")
+        ))
+        .with_hint("something privctl cannot see writes them back (a trigger, the application): stop it, then run the same command again to finish")
+        .into());
+    }
     let push_id = |sql: &mut crate::db::Sql| selection.push_tenant_rows(sql, "t");
     // What the tenant row owns (`[tenant] links`), read before the row goes.
     let mut owned_keys = Vec::new();
@@ -654,7 +847,7 @@ async fn finish(
         .push(" WHERE id = ")
         .bind(Param::Text(job_id.to_owned()));
     tx.execute(&sql).await?;
-    let details = json!({
+    let mut details = json!({
         "tables": progress.tables,
         "blobs_queued": progress.blobs,
         "remaining": remaining,
@@ -662,6 +855,9 @@ async fn finish(
         "resumed": resumed,
         "batches": progress.batches,
     });
+    if !progress.late.is_empty() {
+        details["late_rows"] = json!(progress.late);
+    }
     session
         .ledger
         .append(
@@ -673,6 +869,9 @@ async fn finish(
     tx.commit().await.context("finishing the deletion")?;
 
     let blobs = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    if blobs.failed == 0 && blobs.deleted > 0 {
+        record_objects_gone(ctx, session, tenant, job_id, blobs.deleted).await?;
+    }
     let effects: Map<String, Value> = model
         .nodes
         .values()
@@ -697,6 +896,7 @@ async fn finish(
             "tables": tables,
             "total_rows": total,
             "remaining": remaining,
+            "late_rows": progress.late,
             "batches": progress.batches,
             "longest_batch_ms": progress.longest_batch_ms,
             "blobs": blobs,
@@ -713,6 +913,11 @@ async fn finish(
             })
             .collect();
         ctx.ui.table(&["table", "rows", "effect"], rows)?;
+        for (table, rows) in &progress.late {
+            ctx.ui.status(&format!(
+                "{table}: {rows} row(s) written during the run after the table's pass were anonymised too"
+            ));
+        }
         ctx.ui.status(&format!(
             "tenant {tenant} erased: {total} rows in {} batches; {} blob(s) deleted, {} failed (retried on the next run)",
             progress.batches, blobs.deleted, blobs.failed

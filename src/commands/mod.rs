@@ -10,6 +10,7 @@ pub mod export_tenant;
 pub mod init;
 pub mod map;
 pub mod purge;
+pub mod status;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::AuditVerify(args) => audit::verify(&ctx, args).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
         Command::Decrypt(args) => decrypt::run(&ctx, args).await,
+        Command::Status(args) => status::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
     }
@@ -94,8 +96,24 @@ impl Context {
         Ok(Ledger::new(key, self.actor.clone(), self.host.clone()))
     }
 
-    /// Loads the map, connects, and resolves the map against the live schema.
+    /// Loads the map, connects, and resolves the map against the live schema. Refuses (exit 5)
+    /// while a table of the database is neither mapped nor ignored: every command that reads or
+    /// erases personal data starts here, and none may report a subject or a tenant exported or
+    /// erased while a table it knows nothing about may hold their rows.
     pub async fn session(&self) -> Result<Session> {
+        let session = self.open_session().await?;
+        refuse_unmapped_tables(&session.map, &session.schema)?;
+        Ok(session)
+    }
+
+    /// [`Context::session`] without the refusal of unmapped tables, for work that reads no
+    /// personal data and erases only what earlier runs committed to erase (draining the blob
+    /// outbox): refusing it would keep objects that are already meant to be gone.
+    pub async fn outbox_session(&self) -> Result<Session> {
+        self.open_session().await
+    }
+
+    async fn open_session(&self) -> Result<Session> {
         let map = DataMap::load(&self.map_path)?;
         let db = self.connect().await?;
         let schema = db.schema().await?;
@@ -116,6 +134,29 @@ impl Context {
             ledger,
         })
     }
+}
+
+/// Refuses (exit 5) a map that does not account for every table of the database, naming the
+/// tables, as `map check` reports them.
+fn refuse_unmapped_tables(map: &DataMap, schema: &Schema) -> Result<()> {
+    let unmapped = crate::map::check::unmapped_tables(map, schema);
+    if unmapped.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        crate::error::Kind::MapProblems,
+        format!(
+            "{} does not account for every table of the database: privctl reads and erases nothing while a table may hold data it would miss (nothing was done, no token was issued)\n{}",
+            map.path.display(),
+            unmapped
+                .iter()
+                .map(|f| format!("  - {f}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    )
+    .with_hint("map each table ([tables.NAME]) or ignore it (`ignore = true` with a `reason`), then run `privctl map check` until it passes")
+    .into())
 }
 
 /// A map resolved against a connected database, with the ledger ready.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{Context, Session};
 use crate::clock::Timestamp;
 use crate::confirm::{self, Binding, Confirmation, Expected};
-use crate::db::{Param, Tx, TxMode};
+use crate::db::{LockCheck, Param, Tx, TxMode};
 use crate::error::Failure;
 use crate::ledger::{NewEntry, checkpoint, sha256_hex};
 use crate::map::{Duration, Effect};
@@ -66,7 +66,11 @@ fn parse_pause(text: &str) -> Result<Duration, String> {
 const ACTION: &str = "purge-retention";
 
 pub async fn run(ctx: &Context, args: Args) -> Result<()> {
-    let session = ctx.session().await?;
+    let session = if args.blobs_only {
+        ctx.outbox_session().await?
+    } else {
+        ctx.session().await?
+    };
     if args.tenant.is_some() {
         // An unknown tenant is an error here; a tenant on hold is reported by the plan.
         session.check_tenant(args.tenant.as_deref()).await?;
@@ -74,22 +78,25 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         refuse_hidden_tenants(&session).await?;
     }
     if args.blobs_only {
-        return with_lock(ctx, &session, blobs_only(ctx, &session, &args)).await;
+        return with_lock(ctx, &session, |_| blobs_only(ctx, &session, &args)).await;
     }
     match &args.confirm {
         None => dry_run(ctx, &session, &args).await,
         Some(token) => {
             let token = confirm::read_token(token)?;
-            with_lock(ctx, &session, execute(ctx, &session, &args, &token)).await
+            with_lock(ctx, &session, |lock| {
+                execute(ctx, &session, &args, &token, lock)
+            })
+            .await
         }
     }
 }
 
 /// Runs `work` holding the purge lock; another run holding it is exit 75 at once.
-async fn with_lock(
+async fn with_lock<F: Future<Output = Result<()>>>(
     ctx: &Context,
     session: &Session,
-    work: impl Future<Output = Result<()>>,
+    work: impl FnOnce(LockCheck) -> F,
 ) -> Result<()> {
     let lock = match session.db.try_lock(ACTION, ctx.now).await? {
         Ok(lock) => lock,
@@ -102,12 +109,21 @@ async fn with_lock(
             .into());
         }
     };
-    let result = work.await;
+    let result = work(lock.check()).await;
     if let Err(e) = lock.release().await {
         ctx.ui
             .warn(&format!("could not release the purge lock: {e:#}"));
     }
     result
+}
+
+/// Whether `error` is this run's lock found lost ([`LockCheck::verify`]): the run stops there,
+/// rather than carrying on with the next table as after a table's own failure.
+fn lost_lock(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .any(|f| f.kind == crate::error::Kind::Locked)
 }
 
 /// A run over every tenant lists them from the tenant table. When row-level security hides
@@ -553,6 +569,10 @@ struct TableProgress {
     blobs: u64,
     batches: u64,
     seconds: f64,
+    /// Expired roots left for the next run because live traffic held a lock on them or on one
+    /// of their descendants.
+    #[serde(default)]
+    skipped_locked: u64,
 }
 
 impl Progress {
@@ -561,7 +581,13 @@ impl Progress {
     }
 }
 
-async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> Result<()> {
+async fn execute(
+    ctx: &Context,
+    session: &Session,
+    args: &Args,
+    token: &str,
+    lock: LockCheck,
+) -> Result<()> {
     let tenant = args.tenant.as_deref();
     let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
 
@@ -613,7 +639,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
     let purges = windows.purges(&session.model);
     for table in partitioned_roots(session, &purges) {
         if let Err(error) =
-            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress).await
+            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress, &lock).await
         {
             // Not a failure: the batches below delete the same rows one by one.
             ctx.ui.warn(&format!(
@@ -633,10 +659,12 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
             &mut held,
             deadline,
             &bar,
+            &lock,
         )
         .await
         {
             Ok(finished) => stopped = !finished,
+            Err(error) if lost_lock(&error) => return Err(error),
             Err(error) => {
                 ctx.ui.warn(&format!("{error:#}"));
                 failures
@@ -674,6 +702,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
                 &mut progress,
                 deadline,
                 &bar,
+                &lock,
             )
             .await;
             match walked {
@@ -688,6 +717,7 @@ async fn execute(ctx: &Context, session: &Session, args: &Args, token: &str) -> 
                     held.extend(purge.tenant.clone());
                     continue 'tenants;
                 }
+                Err(error) if lost_lock(&error) => return Err(error),
                 Err(error) => {
                     ctx.ui.warn(&format!("{pair}: {error:#}"));
                     failures.push(json!({"tenant": purge.tenant, "table": root, "error": format!("{error:#}")}));
@@ -858,6 +888,7 @@ async fn purge_table(
     progress: &mut Progress,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
+    lock: &LockCheck,
 ) -> Result<Walked> {
     let model = purge.model();
     let descendants = retention::descendants(model, root);
@@ -929,7 +960,7 @@ async fn purge_table(
                     return Ok(Walked::Done);
                 }
                 after = keys.last().cloned();
-                delete_with_descendants(
+                delete_batch_skipping_locked(
                     ctx,
                     session,
                     &mut tx,
@@ -945,6 +976,7 @@ async fn purge_table(
         let entry = progress.tables.entry(root.to_owned()).or_default();
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
+        lock.verify(&mut tx).await?;
         super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit()
             .await
@@ -976,6 +1008,7 @@ async fn walk_tables(
     held: &mut BTreeSet<String>,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
+    lock: &LockCheck,
 ) -> Result<bool> {
     if session.db.dialect() != crate::db::Dialect::Postgres || session.map.tenant_setting.is_some()
     {
@@ -1119,6 +1152,7 @@ async fn walk_tables(
                 let finished = pairs.iter().filter(|p| !held_pair(held, p));
                 progress.done.extend(finished.cloned());
             }
+            lock.verify(&mut tx).await?;
             super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
             tx.commit()
                 .await
@@ -1156,6 +1190,7 @@ async fn drop_partitions(
     table: &str,
     job_id: &str,
     progress: &mut Progress,
+    lock: &LockCheck,
 ) -> Result<()> {
     let model = &session.model;
     let mut tx = session.db.begin(TxMode::Write).await?;
@@ -1201,6 +1236,7 @@ async fn drop_partitions(
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
         progress.partitions.push(partition);
+        lock.verify(&mut tx).await?;
         super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
         tx.commit().await?;
         progress.longest_batch_ms = progress
@@ -1208,6 +1244,84 @@ async fn drop_partitions(
             .max(began.elapsed().as_millis() as u64);
     }
     Ok(())
+}
+
+/// Deletes a batch of expired roots with their descendants, skipping what live traffic has
+/// locked. The roots are already locked by this transaction (`SKIP LOCKED`); a descendant may
+/// not be. On PostgreSQL the batch first waits at most 50 ms for any row lock; if one is held,
+/// the batch is redone root by root, each in a savepoint, and a root whose rows are locked is
+/// left (with its descendants) for the next run, counted in `skipped_locked`. SQLite locks the
+/// whole database, so a batch there never meets a locked row.
+#[allow(clippy::too_many_arguments)]
+async fn delete_batch_skipping_locked(
+    ctx: &Context,
+    session: &Session,
+    tx: &mut Tx,
+    purge: &TenantPurge<'_>,
+    root: &str,
+    descendants: &[String],
+    keys: &[String],
+    progress: &mut Progress,
+) -> Result<u64> {
+    if session.db.dialect() != crate::db::Dialect::Postgres || descendants.is_empty() {
+        return delete_with_descendants(ctx, session, tx, purge, root, descendants, keys, progress)
+            .await;
+    }
+    let dialect = session.db.dialect();
+    let statement = |text: &str| {
+        let mut sql = crate::db::Sql::new(dialect);
+        sql.push(text);
+        sql
+    };
+    tx.execute(&statement("SET LOCAL lock_timeout = '50ms'"))
+        .await?;
+    tx.execute(&statement("SAVEPOINT privctl_batch")).await?;
+    let before = progress.tables.clone();
+    match delete_with_descendants(ctx, session, tx, purge, root, descendants, keys, progress).await
+    {
+        Ok(deleted) => return Ok(deleted),
+        Err(error) if crate::db::is_lock_timeout(&error) => {
+            progress.tables = before;
+            tx.execute(&statement("ROLLBACK TO SAVEPOINT privctl_batch"))
+                .await?;
+        }
+        Err(error) => return Err(error),
+    }
+    let mut deleted = 0;
+    for key in keys {
+        tx.execute(&statement("SAVEPOINT privctl_root")).await?;
+        let before = progress.tables.clone();
+        match delete_with_descendants(
+            ctx,
+            session,
+            tx,
+            purge,
+            root,
+            descendants,
+            std::slice::from_ref(key),
+            progress,
+        )
+        .await
+        {
+            Ok(n) => {
+                deleted += n;
+                tx.execute(&statement("RELEASE SAVEPOINT privctl_root"))
+                    .await?;
+            }
+            Err(error) if crate::db::is_lock_timeout(&error) => {
+                progress.tables = before;
+                tx.execute(&statement("ROLLBACK TO SAVEPOINT privctl_root"))
+                    .await?;
+                progress
+                    .tables
+                    .entry(root.to_owned())
+                    .or_default()
+                    .skipped_locked += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(deleted)
 }
 
 /// Deletes a batch of `root`'s rows, given by key, with their descendants (children first),
@@ -1436,6 +1550,7 @@ async fn finish(
                 "effect": "delete",
                 "blobs": p.blobs,
                 "batches": p.batches,
+                "skipped_locked": p.skipped_locked,
                 "seconds": (p.seconds * 1000.0).round() / 1000.0,
             })
         })
@@ -1479,6 +1594,16 @@ async fn finish(
                 "{LEDGER_TABLE}: {} entries written before {} purged; the ledger verifies from the checkpoint",
                 ledger["purged"],
                 ledger["cutoff"].as_str().unwrap_or_default()
+            ))?;
+        }
+        for t in tables
+            .iter()
+            .filter(|t| t["skipped_locked"].as_u64() > Some(0))
+        {
+            ctx.ui.line(&format!(
+                "{}: {} expired row(s) skipped: live traffic held a lock on them or on rows that reference them",
+                t["table"].as_str().unwrap_or_default(),
+                t["skipped_locked"]
             ))?;
         }
         for (table, n) in &remaining {

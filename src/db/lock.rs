@@ -8,8 +8,9 @@ use anyhow::{Context as _, Result};
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{Db, Param, TxMode};
+use super::{Db, Param, Tx, TxMode};
 use crate::clock::Timestamp;
+use crate::error::Failure;
 use crate::ledger::sha256_hex;
 
 /// A held lock; [`RunLock::release`] gives it back. On PostgreSQL dropping it also does: the
@@ -22,6 +23,8 @@ enum Held {
     Postgres {
         conn: PoolConnection<sqlx::Postgres>,
         key: i64,
+        /// The backend holding the lock (`pg_backend_pid()`).
+        pid: i64,
     },
     Sqlite {
         db: Db,
@@ -39,8 +42,7 @@ impl Db {
     pub async fn try_lock(&self, name: &str, now: Timestamp) -> Result<Result<RunLock, Holder>> {
         match self {
             Db::Postgres(pool) => {
-                let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());
-                let key = i64::from_str_radix(&digest[..15], 16).expect("hex digits");
+                let key = advisory_key(name);
                 let mut conn = pool.acquire().await?;
                 // Back in the pool, the session (and the lock) would outlive the run.
                 conn.close_on_drop();
@@ -52,7 +54,7 @@ impl Db {
                     .try_get(0)?;
                 if !taken {
                     let holder: Option<String> = sqlx::query(
-                        "SELECT a.application_name || ' pid ' || a.pid || ' since ' || a.backend_start::text \
+                        "SELECT a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ') since ' || a.backend_start::text \
                          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                          WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = $1 LIMIT 1",
                     )
@@ -66,8 +68,17 @@ impl Db {
                         holder.unwrap_or_else(|| "another PostgreSQL session".into()),
                     )));
                 }
+                let pid: i32 = sqlx::query("SELECT pg_backend_pid()")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .context("reading the lock session's backend")?
+                    .try_get(0)?;
                 Ok(Ok(RunLock {
-                    inner: Held::Postgres { conn, key },
+                    inner: Held::Postgres {
+                        conn,
+                        key,
+                        pid: i64::from(pid),
+                    },
                 }))
             }
             Db::Sqlite(_) => {
@@ -125,10 +136,72 @@ impl Db {
     }
 }
 
+/// What a batch checks, inside its own transaction, to know the run's lock is still held.
+#[derive(Debug, Clone)]
+pub enum LockCheck {
+    Postgres { key: i64, pid: i64 },
+    Sqlite { name: String, holder: String },
+}
+
+impl LockCheck {
+    /// Fails (exit 75) unless the lock is still held by this run: on PostgreSQL, its session
+    /// still holds the advisory lock (a terminated backend or a restarted server loses it, and
+    /// another run may have taken it since); on SQLite, the lock row still names this run.
+    /// Checked inside each batch's transaction, so a batch never commits after the loss is
+    /// visible.
+    pub async fn verify(&self, tx: &mut Tx) -> Result<()> {
+        let mut sql = tx.sql();
+        match self {
+            LockCheck::Postgres { key, pid } => {
+                sql.push(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ",
+                )
+                .bind(Param::Int(*pid))
+                .push(" AND (classid::bigint << 32 | objid::bigint) = ")
+                .bind(Param::Int(*key));
+            }
+            LockCheck::Sqlite { name, holder } => {
+                sql.push("SELECT 1 FROM privctl_locks WHERE name = ")
+                    .bind(Param::Text(name.clone()))
+                    .push(" AND holder = ")
+                    .bind(Param::Text(holder.clone()));
+            }
+        }
+        let held = tx
+            .fetch_optional(&sql)
+            .await
+            .context("checking that this run still holds its lock")?
+            .is_some();
+        if held {
+            Ok(())
+        } else {
+            Err(Failure::locked(
+                "this run lost its lock (its database session ended: a terminated backend or a restarted server), so another run may be working; stopped before the next batch, which was not committed",
+            )
+            .with_hint("run the same command again: it resumes where this one stopped, once no other run holds the lock")
+            .into())
+        }
+    }
+}
+
 impl RunLock {
+    /// What each batch checks to know the lock is still held.
+    pub fn check(&self) -> LockCheck {
+        match &self.inner {
+            Held::Postgres { key, pid, .. } => LockCheck::Postgres {
+                key: *key,
+                pid: *pid,
+            },
+            Held::Sqlite { name, holder, .. } => LockCheck::Sqlite {
+                name: name.clone(),
+                holder: holder.clone(),
+            },
+        }
+    }
+
     pub async fn release(self) -> Result<()> {
         match self.inner {
-            Held::Postgres { mut conn, key } => {
+            Held::Postgres { mut conn, key, .. } => {
                 sqlx::query(AssertSqlSafe("SELECT pg_advisory_unlock($1)".to_owned()))
                     .bind(key)
                     .execute(&mut *conn)
@@ -149,8 +222,24 @@ impl RunLock {
     }
 }
 
+/// The PostgreSQL advisory lock key of the lock `name`.
+fn advisory_key(name: &str) -> i64 {
+    let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());
+    i64::from_str_radix(&digest[..15], 16).expect("hex digits")
+}
+
+/// The lock names privctl takes.
+const LOCK_NAMES: [&str; 1] = ["purge-retention"];
+
+/// The name of the privctl lock whose advisory key is `key`, if it is one of privctl's.
+pub fn lock_name(key: i64) -> Option<&'static str> {
+    LOCK_NAMES
+        .into_iter()
+        .find(|name| advisory_key(name) == key)
+}
+
 /// Whether process `pid` runs on this host (Linux `/proc`; elsewhere assume it does).
-fn process_runs(pid: &str) -> bool {
+pub fn process_runs(pid: &str) -> bool {
     let proc = std::path::Path::new("/proc");
     if !proc.is_dir() {
         return true;

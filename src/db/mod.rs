@@ -18,7 +18,7 @@ use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
-pub use lock::{Holder, RunLock};
+pub use lock::{Holder, LockCheck, RunLock, lock_name, process_runs};
 pub use sql::{Param, Sql, scan_text};
 
 use crate::error::Failure;
@@ -76,7 +76,8 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| Failure::usage(format!("--database-url {shown}: {e}")))?
-                .application_name("privctl")
+                // The process, so a lock's holder can be named by the pid `ps` shows.
+                .application_name(&format!("privctl pid {}", std::process::id()))
                 .options([("TimeZone", "UTC"), ("lock_timeout", "5s")]);
             // One connection first: a refused port or an unknown host fails here at once with
             // its own message, where the pool would retry for its whole acquire timeout and

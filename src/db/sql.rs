@@ -256,6 +256,35 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// Appends a condition true when the text expression `text` is a hash as `anonymise =
+    /// "hash"` writes it: 64 lower-case hexadecimal digits, inside JSON string quotes when
+    /// `json`. The length, then no character outside `0-9a-f`: PostgreSQL's `!~ '[^0-9a-f]'`
+    /// (an anchored `^[0-9a-f]{64}$` took 13 times as long: 1.76 s against 0.14 s on 200,000
+    /// hashes), SQLite's `NOT GLOB` (it has no regular expressions built in).
+    pub fn is_hex_digest(&mut self, text: &str, json: bool) -> &mut Self {
+        let (length, digits) = if json {
+            (66, format!("substr({text}, 2, 64)"))
+        } else {
+            (64, text.to_owned())
+        };
+        self.push("(length(")
+            .push(text)
+            .push(&format!(") = {length} AND "));
+        if json {
+            self.push("substr(")
+                .push(text)
+                .push(", 1, 1) = '\"' AND substr(")
+                .push(text)
+                .push(", 66, 1) = '\"' AND ");
+        }
+        match self.dialect {
+            Dialect::Postgres => self.push(&digits).push(" !~ '[^0-9a-f]')"),
+            Dialect::Sqlite => self.push(&digits).push(" NOT GLOB '*[^0-9a-f]*')"),
+        }
+    }
+}
+
 /// The SQL expression reading `alias.column` as text for a content scan, or `None` when the
 /// column cannot hold text: text, varchar and json/jsonb columns cast to text; PostgreSQL's
 /// bytea read with non-printable bytes escaped (`encode(…, 'escape')`), so an address stored

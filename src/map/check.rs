@@ -170,48 +170,59 @@ pub async fn check(map: &DataMap, db: &Db, sample: Option<u64>) -> Result<Report
 
 /// Every table is mapped, ignored or the tenant table; ignored tables hold no key into mapped data.
 fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
+    problems.extend(unmapped_tables(map, schema));
     let tenant_table = map.tenant.as_ref().map(|t| t.table.as_str());
     let mapped = |name: &str| map.tables.contains_key(name) || tenant_table == Some(name);
-    for (name, info) in &schema.tables {
-        if OWN_TABLES.contains(&name.as_str()) {
-            continue;
-        }
-        if map.ignored.contains_key(name) {
-            // Only rows privctl may delete matter: a global table is never deleted with a
-            // tenant, and a table retained for every action keeps its rows.
-            let deletable = |table: &str| match map.tables.get(table) {
-                Some(spec) => {
-                    let deletes = [&spec.erase.subject, &spec.erase.tenant]
-                        .iter()
-                        .any(|e| **e != crate::map::Erase::Retain);
-                    deletes
-                        && !(spec.scope == crate::map::Scope::Global
-                            && spec.erase.subject == crate::map::Erase::Retain)
-                }
-                None => tenant_table == Some(table),
-            };
-            for fk in info
-                .foreign_keys
+    // Only rows privctl may delete matter: a global table is never deleted with a tenant, and a
+    // table retained for every action keeps its rows.
+    let deletable = |table: &str| match map.tables.get(table) {
+        Some(spec) => {
+            let deletes = [&spec.erase.subject, &spec.erase.tenant]
                 .iter()
-                .filter(|fk| mapped(&fk.references) && deletable(&fk.references))
-                // ON DELETE CASCADE / SET NULL: the database itself takes care of these rows,
-                // and plans show what it does (database_effects).
-                .filter(|fk| fk.on_delete == crate::db::OnDelete::NoAction)
-            {
-                problems.push(Finding::new(
-                    FindingKind::IgnoredReferencesMapped,
-                    Some(name),
-                    fk.columns.first().map(String::as_str),
-                    format!(
-                        "tables.{name} is ignored, but its foreign key ({}) references mapped table `{}` with no ON DELETE action: erasing those rows would fail; map the table",
-                        fk.columns.join(", "),
-                        fk.references
-                    ),
-                ));
-            }
+                .any(|e| **e != crate::map::Erase::Retain);
+            deletes
+                && !(spec.scope == crate::map::Scope::Global
+                    && spec.erase.subject == crate::map::Erase::Retain)
+        }
+        None => tenant_table == Some(table),
+    };
+    for (name, info) in &schema.tables {
+        if !map.ignored.contains_key(name) {
             continue;
         }
-        if mapped(name) {
+        for fk in info
+            .foreign_keys
+            .iter()
+            .filter(|fk| mapped(&fk.references) && deletable(&fk.references))
+            // ON DELETE CASCADE / SET NULL: the database itself takes care of these rows,
+            // and plans show what it does (database_effects).
+            .filter(|fk| fk.on_delete == crate::db::OnDelete::NoAction)
+        {
+            problems.push(Finding::new(
+                FindingKind::IgnoredReferencesMapped,
+                Some(name),
+                fk.columns.first().map(String::as_str),
+                format!(
+                    "tables.{name} is ignored, but its foreign key ({}) references mapped table `{}` with no ON DELETE action: erasing those rows would fail; map the table",
+                    fk.columns.join(", "),
+                    fk.references
+                ),
+            ));
+        }
+    }
+}
+
+/// The tables of the database the map does not account for: neither mapped (the tenant table
+/// counts as mapped) nor ignored. privctl's own tables are never part of the map; SQLite's
+/// internal ones never reach the [`Schema`]. `map check` reports each as a problem, and every
+/// command that reads or erases personal data refuses to run while there is one
+/// ([`crate::commands::Context::session`]): whatever such a table holds would be left out.
+pub fn unmapped_tables(map: &DataMap, schema: &Schema) -> Vec<Finding> {
+    let tenant_table = map.tenant.as_ref().map(|t| t.table.as_str());
+    let mapped = |name: &str| map.tables.contains_key(name) || tenant_table == Some(name);
+    let mut found = Vec::new();
+    for (name, info) in &schema.tables {
+        if OWN_TABLES.contains(&name.as_str()) || map.ignored.contains_key(name) || mapped(name) {
             continue;
         }
         let tenant_columns: Vec<&str> = map
@@ -233,7 +244,7 @@ fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
             (None, false) => format!("it links into mapped data ({})", links.join("; ")),
             (None, true) => "privctl cannot tell whether it holds personal data".to_owned(),
         };
-        problems.push(Finding::new(
+        found.push(Finding::new(
             FindingKind::UnmappedTable,
             Some(name),
             tenant_columns.first().copied(),
@@ -243,6 +254,7 @@ fn coverage(map: &DataMap, schema: &Schema, problems: &mut Vec<Finding>) {
             ),
         ));
     }
+    found
 }
 
 /// A table under row-level security needs the setting its policies read.

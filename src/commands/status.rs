@@ -1,0 +1,193 @@
+//! `privctl status`: what earlier runs left unfinished. Jobs that are running or stopped (a run
+//! killed, or stopped by `--max-duration`: the same command resumes it), objects queued for
+//! deletion from the blob stores and not yet gone, and the run locks: who holds them, and on
+//! SQLite whether the holder is still alive.
+//!
+//! It reads privctl's own tables (and PostgreSQL's lock view) only, needs no data map, and
+//! appends nothing to the ledger.
+
+use anyhow::{Context as _, Result};
+use serde_json::{Value, json};
+
+use super::Context;
+use crate::db::{Dialect, Tx, TxMode};
+
+/// Show unfinished jobs, blob objects still queued for deletion, and run locks
+///
+/// A job `running` whose process is gone, or `stopped`, resumes with the same command and token;
+/// queued objects are deleted by the next destructive run of their tenant, or by
+/// `privctl purge-retention --blobs-only`. A lock on SQLite whose process no longer runs on this
+/// host is stale, and the next run takes it over.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
+    let db = ctx.connect().await?;
+    let mut tx = db.begin(TxMode::Snapshot).await?;
+    let jobs = jobs(&mut tx).await?;
+    let objects = pending_objects(&mut tx).await?;
+    let locks = locks(&mut tx, db.dialect()).await?;
+    tx.rollback().await?;
+    db.close().await;
+
+    if ctx.ui.is_json() {
+        ctx.ui
+            .json(&json!({"jobs": jobs, "pending_objects": objects, "locks": locks}))?;
+        return Ok(());
+    }
+    let text = |v: &Value, key: &str| match &v[key] {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if jobs.is_empty() {
+        ctx.ui.line("no unfinished job")?;
+    } else {
+        let rows = jobs
+            .iter()
+            .map(|j| {
+                ["action", "tenant", "state", "started_at", "updated_at"]
+                    .iter()
+                    .map(|k| text(j, k))
+                    .collect()
+            })
+            .collect();
+        ctx.ui.table(
+            &["job", "tenant", "state", "started", "last progress"],
+            rows,
+        )?;
+    }
+    if objects.is_empty() {
+        ctx.ui.line("no object queued for deletion")?;
+    } else {
+        let rows = objects
+            .iter()
+            .map(|o| {
+                ["store", "tenant", "objects", "failed", "oldest"]
+                    .iter()
+                    .map(|k| text(o, k))
+                    .collect()
+            })
+            .collect();
+        ctx.ui.table(
+            &["store", "tenant", "queued objects", "with errors", "oldest"],
+            rows,
+        )?;
+    }
+    if locks.is_empty() {
+        ctx.ui.line("no run lock held")?;
+    } else {
+        let rows = locks
+            .iter()
+            .map(|l| {
+                ["name", "holder", "since", "state"]
+                    .iter()
+                    .map(|k| text(l, k))
+                    .collect()
+            })
+            .collect();
+        ctx.ui.table(&["lock", "holder", "since", "state"], rows)?;
+    }
+    Ok(())
+}
+
+/// Jobs not finished: `running` (alive, or killed) and `stopped`.
+async fn jobs(tx: &mut Tx) -> Result<Vec<Value>> {
+    let mut sql = tx.sql();
+    sql.push(
+        "SELECT id, action, tenant, state, started_at, updated_at FROM privctl_jobs \
+         WHERE finished_at IS NULL AND state IN ('running', 'stopped') ORDER BY started_at, id",
+    );
+    let rows = tx
+        .fetch_rows(&sql)
+        .await
+        .context("reading privctl_jobs (run `privctl init` if privctl's tables are missing)")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r[0], "action": r[1], "tenant": r[2], "state": r[3],
+                "started_at": r[4], "updated_at": r[5],
+            })
+        })
+        .collect())
+}
+
+/// Objects queued and not yet deleted, per store and tenant.
+async fn pending_objects(tx: &mut Tx) -> Result<Vec<Value>> {
+    let mut sql = tx.sql();
+    sql.push(
+        "SELECT store, tenant, CAST(count(*) AS text), \
+         CAST(sum(CASE WHEN last_error IS NULL THEN 0 ELSE 1 END) AS text), min(enqueued_at) \
+         FROM privctl_blob_outbox WHERE done_at IS NULL GROUP BY store, tenant ORDER BY store, tenant",
+    );
+    let rows = tx
+        .fetch_rows(&sql)
+        .await
+        .context("reading privctl_blob_outbox")?;
+    let number = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "store": r[0], "tenant": r[1], "objects": number(&r[2]),
+                "failed": number(&r[3]), "oldest": r[4],
+            })
+        })
+        .collect())
+}
+
+/// Run locks: on PostgreSQL the advisory locks held by privctl sessions in this database (never
+/// stale: they end with their session); on SQLite the rows of `privctl_locks`, stale when their
+/// process no longer runs on this host.
+async fn locks(tx: &mut Tx, dialect: Dialect) -> Result<Vec<Value>> {
+    let mut sql = tx.sql();
+    match dialect {
+        Dialect::Postgres => {
+            sql.push(
+                "SELECT CAST((l.classid::bigint << 32 | l.objid::bigint) AS text), \
+                 a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ')', \
+                 CAST(a.backend_start AS text) \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'privctl pid %' \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 ORDER BY 3",
+            );
+            let rows = tx.fetch_rows(&sql).await.context("reading pg_locks")?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let key = r[0].as_deref().and_then(|k| k.parse::<i64>().ok());
+                    let name = key
+                        .and_then(crate::db::lock_name)
+                        .unwrap_or("(a privctl lock)");
+                    json!({"name": name, "holder": r[1], "since": r[2], "state": "held"})
+                })
+                .collect())
+        }
+        Dialect::Sqlite => {
+            sql.push("SELECT name, holder, CAST(pid AS text), host, acquired_at FROM privctl_locks ORDER BY name");
+            let rows = tx.fetch_rows(&sql).await.context("reading privctl_locks")?;
+            let here = gethostname::gethostname().to_string_lossy().into_owned();
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let pid = r[2].clone().unwrap_or_default();
+                    let on_this_host = r[3].as_deref() == Some(here.as_str());
+                    let state = if !on_this_host {
+                        "held (on another host)"
+                    } else if crate::db::process_runs(&pid) {
+                        "held"
+                    } else {
+                        "stale: its process is gone; the next run takes it over"
+                    };
+                    json!({"name": r[0], "holder": r[1], "since": r[4], "state": state})
+                })
+                .collect())
+        }
+    }
+}
