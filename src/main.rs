@@ -8,7 +8,7 @@ fn main() -> ExitCode {
         // --help and --version print as clap renders them, on stdout.
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            privctl::ui::print_usage_error(&e.render().to_string());
+            privctl::ui::print_usage_error(&e);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };

@@ -64,6 +64,14 @@ impl Context {
                 std::env::var("USER").unwrap_or_else(|_| "unknown".into())
             ),
         };
+        // The actor is written into the ledger for good and shown by `audit log`: it may not
+        // carry a line break or a terminal escape.
+        if actor.chars().any(char::is_control) {
+            return Err(Failure::usage(
+                "--actor (or PRIVCTL_ACTOR, or USER) holds a control character; give a plain name, e.g. ops@example.com",
+            )
+            .into());
+        }
         // Tests fix the clock; operators never need to.
         let now = Timestamp::now(std::env::var("PRIVCTL_NOW").ok().as_deref())?;
         Ok(Self {
