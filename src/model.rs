@@ -296,12 +296,19 @@ impl Model {
             if let Some(blob) = &spec.blob {
                 check("blob.column", &blob.column);
             }
-            for erase in [&spec.erase.subject, &spec.erase.tenant] {
-                if let crate::map::Erase::Anonymise(columns) = erase {
-                    for (column, _) in columns {
-                        check("erase.anonymise", column);
-                    }
-                }
+            // A column anonymised both for a subject and for the tenant is one problem, not two.
+            let anonymised: std::collections::BTreeSet<&str> =
+                [&spec.erase.subject, &spec.erase.tenant]
+                    .into_iter()
+                    .filter_map(|erase| match erase {
+                        crate::map::Erase::Anonymise(columns) => Some(columns),
+                        _ => None,
+                    })
+                    .flatten()
+                    .map(|(column, _)| column.as_str())
+                    .collect();
+            for column in anonymised {
+                check("erase.anonymise", column);
             }
             for column in &spec.encrypted {
                 check("encrypted", column);
