@@ -14,6 +14,7 @@ mod docs;
 mod dsar;
 mod erasure;
 mod harness;
+mod hostile;
 mod map;
 mod map_check;
 mod platform_chat_widget;
