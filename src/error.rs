@@ -100,17 +100,19 @@ impl std::error::Error for Failure {}
 
 /// The exit code for an error chain: the first [`Failure`] in it decides, otherwise 1.
 pub fn exit_code(error: &anyhow::Error) -> ExitCode {
-    let kind = error
-        .chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(Kind::Failed, |f| f.kind);
+    let kind = first_failure(error).map_or(Kind::Failed, |f| f.kind);
     ExitCode::from(kind.exit_code())
 }
 
 /// The hints carried by the first [`Failure`] in an error chain.
 pub fn hints(error: &anyhow::Error) -> &[String] {
+    first_failure(error).map_or(&[], |f| f.hints.as_slice())
+}
+
+/// The outermost [`Failure`], whether it is the error, one of its sources, or context added
+/// with `error.context(Failure::…)` (which only anyhow's own downcast sees).
+fn first_failure(error: &anyhow::Error) -> Option<&Failure> {
     error
-        .chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(&[], |f| f.hints.as_slice())
+        .downcast_ref::<Failure>()
+        .or_else(|| error.chain().find_map(|e| e.downcast_ref::<Failure>()))
 }

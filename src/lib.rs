@@ -14,6 +14,7 @@ pub mod db;
 pub mod effects;
 pub mod erase;
 pub mod error;
+pub mod fault;
 pub mod ledger;
 pub mod map;
 pub mod model;

@@ -13,6 +13,7 @@ mod discover;
 mod docs;
 mod dsar;
 mod erasure;
+mod export_files;
 mod harness;
 mod hostile;
 mod map;

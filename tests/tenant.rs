@@ -1062,7 +1062,7 @@ both_dialects! {
                 "SELECT outcome FROM privctl_ledger WHERE action = 'delete-tenant' ORDER BY seq"
             )
             .await,
-            ["planned", "started", "done"]
+            ["planned", "started", "done", "objects-deleted"]
         );
         let done = db
             .query_strings(
@@ -1080,9 +1080,11 @@ both_dialects! {
             ["done"]
         );
 
-        // The token is spent.
+        // The token is spent: the same command again changes no row; it only finishes the
+        // objects (none left here) and says the tenant was already erased (exit 0).
         let after = everything(&db).await;
-        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
+        let replay = delete_tenant(&privctl, "acme", &["--confirm", &token]);
+        assert_eq!(replay.success().json()["already_done"], true, "{replay}");
         assert_same_rows(&everything(&db).await, &after, "a replayed token");
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
@@ -1280,7 +1282,8 @@ both_dialects! {
         assert_same_rows(&others(&db).await, &others_before, "other tenants");
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
-        delete_tenant(&privctl, "acme", &["--confirm", &token]).code(3);
+        let replay = delete_tenant(&privctl, "acme", &["--confirm", &token]);
+        assert_eq!(replay.success().json()["already_done"], true, "{replay}");
         db.cleanup().await;
     }
 
@@ -1688,6 +1691,61 @@ both_dialects! {
         assert_eq!(status["pending_objects"], serde_json::json!([]), "{status:#}");
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Two runs of one job (issue 14, item 8): the same command started while the first run still
+    /// works exits 75 at once, naming the job, and changes nothing; it used to run alongside and
+    /// one of the two failed on a foreign key. `privctl status` names the job's lock. The first
+    /// run finishes alone.
+    async fn a_second_run_of_the_same_job_exits_75_while_the_first_works(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&db, 10001, 200).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let args = [
+            "--format", "json", "delete-tenant", "--tenant", "acme", "--batch-size", "10",
+            "--batch-pause", "100ms", "--confirm", token.as_str(),
+        ];
+        let mut first = spawn_privctl(&db, &args);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while db
+            .query_strings("SELECT progress FROM privctl_jobs WHERE tenant = 'acme'")
+            .await
+            .iter()
+            .all(|p| !p.contains("\"batches\":1") && !p.contains("\"batches\":2"))
+        {
+            assert!(
+                first.process.try_wait().unwrap().is_none(),
+                "the first run ended early: {}",
+                first.outputs()
+            );
+            assert!(Instant::now() < deadline, "no batch within 60 s: {}", first.outputs());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let status = privctl
+            .clone()
+            .args(["--format", "json", "status"])
+            .run()
+            .success()
+            .json();
+        let second = delete_tenant(&privctl, "acme", &["--confirm", &token]);
+        assert!(first.process.try_wait().unwrap().is_none(), "{}", first.outputs());
+        second.code(75);
+        assert!(second.stderr.contains("another run of this deletion"), "{second}");
+        if dialect == Dialect::Postgres {
+            let name = status["locks"][0]["name"].as_str().unwrap_or_default();
+            assert!(name.starts_with("delete-tenant/"), "{status:#}");
+        }
+        let status = first.process.wait().unwrap();
+        assert!(status.success(), "{}", first.outputs());
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'").await,
+            ["done"]
+        );
+        assert_no_orphans(&db).await;
         db.cleanup().await;
     }
 }

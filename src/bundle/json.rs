@@ -29,6 +29,11 @@ impl<W: Write> JsonBundle<W> {
         })
     }
 
+    /// The writer underneath.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     pub fn begin_table(&mut self, name: &str) -> Result<()> {
         if self.tables > 0 {
             self.out.write_all(b",")?;

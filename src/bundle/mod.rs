@@ -1,13 +1,15 @@
-//! Bundles: what exports write. Files are created with mode 0600 beside their destination,
-//! written as a stream, synced, and only then moved into place, never over an existing file
-//! unless `--force`.
+//! Bundles: what exports write. An output is written to a partial file (or directory) beside its
+//! destination (see [`partial`]), synced, recorded in the ledger, and only then moved into place,
+//! never over an existing file unless `--force`.
 
 pub mod columns;
 pub mod crypto;
 mod json;
+pub mod partial;
 pub mod sink;
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -16,18 +18,18 @@ use sha2::{Digest as _, Sha256};
 
 pub use crypto::{EncryptingWriter, KeyMaterial, decrypt};
 pub use json::JsonBundle;
+pub use partial::Partial;
+pub use sink::Written;
 
 use columns::ColumnCipher;
 
 use crate::error::Failure;
 
-/// A file being written: a temporary file in the destination's directory, hashed as it goes
-/// (the bytes on disk: ciphertext when encrypted), moved into place by [`OutputFile::finish`].
-pub struct OutputFile {
-    temp: tempfile::NamedTempFile,
+/// Writes one file of an output: encrypts when given a key, hashes the bytes on disk
+/// (ciphertext when encrypted), and names the file in every error (a full disk says where).
+pub struct FileWriter {
     layer: Layer,
-    destination: PathBuf,
-    force: bool,
+    shown: String,
 }
 
 enum Layer {
@@ -35,44 +37,20 @@ enum Layer {
     Encrypted(Box<EncryptingWriter<BufWriter<HashingWriter<File>>>>),
 }
 
-impl OutputFile {
-    /// Starts writing `destination`; refuses at once if it exists and `force` is not given.
-    /// With a key, everything written is encrypted (see [`crypto`]).
-    pub fn create(destination: &Path, force: bool, key: Option<&KeyMaterial>) -> Result<Self> {
-        if destination.exists() && !force {
-            return Err(
-                Failure::failed(format!("{} already exists", destination.display()))
-                    .with_hint("choose another --out, or pass --force to replace it")
-                    .into(),
-            );
-        }
-        let dir = match destination.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        // tempfile creates the file with mode 0600.
-        let temp = tempfile::Builder::new()
-            .prefix(".privctl-")
-            .suffix(".partial")
-            .tempfile_in(dir)
-            .with_context(|| format!("creating a file in {}", dir.display()))?;
-        let file = temp.reopen().context("opening the bundle for writing")?;
+impl FileWriter {
+    /// `shown` is the path the operator knows (the destination, not the partial file).
+    pub fn new(file: File, key: Option<&KeyMaterial>, shown: String) -> Result<Self> {
         let plain = BufWriter::with_capacity(256 * 1024, HashingWriter::new(file));
         let layer = match key {
             None => Layer::Plain(plain),
             Some(key) => Layer::Encrypted(Box::new(EncryptingWriter::new(plain, key)?)),
         };
-        Ok(Self {
-            temp,
-            layer,
-            destination: destination.to_owned(),
-            force,
-        })
+        Ok(Self { layer, shown })
     }
 
-    /// Flushes, syncs and moves the file into place; returns its SHA-256 (hex) and size.
+    /// Flushes and syncs; returns the file's SHA-256 (hex) and size.
     pub fn finish(self) -> Result<(String, u64)> {
-        let shown = self.destination.display().to_string();
+        let shown = self.shown;
         let buffered = match self.layer {
             Layer::Plain(w) => w,
             Layer::Encrypted(w) => (*w).finish().with_context(|| format!("writing {shown}"))?,
@@ -84,31 +62,137 @@ impl OutputFile {
         let (file, digest, size) = hashing.finish();
         file.sync_all()
             .with_context(|| format!("writing {shown}"))?;
-        let result = if self.force {
-            self.temp.persist(&self.destination).map(drop)
-        } else {
-            self.temp.persist_noclobber(&self.destination).map(drop)
-        };
-        result
-            .map_err(|e| e.error)
-            .with_context(|| format!("moving the bundle into place at {shown}"))?;
         Ok((digest, size))
+    }
+
+    fn flush_layers(&mut self) -> std::io::Result<()> {
+        match &mut self.layer {
+            Layer::Plain(w) => w.flush(),
+            Layer::Encrypted(w) => w.flush(),
+        }
+    }
+
+    fn named(&self, error: std::io::Error) -> std::io::Error {
+        std::io::Error::new(error.kind(), format!("writing {}: {error}", self.shown))
+    }
+}
+
+impl Write for FileWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = match &mut self.layer {
+            Layer::Plain(w) => w.write(buf),
+            Layer::Encrypted(w) => w.write(buf),
+        }
+        .map_err(|e| self.named(e))?;
+        crate::fault::wrote(n, || self.flush_layers()).map_err(|e| self.named(e))?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flush_layers().map_err(|e| self.named(e))
+    }
+}
+
+/// A file being written to its partial path (see [`partial`]); [`OutputFile::seal`] finishes
+/// it, and dropping it unfinished removes it.
+pub struct OutputFile {
+    writer: FileWriter,
+    partial: Partial,
+    destination: PathBuf,
+    force: bool,
+    leftovers: Vec<PathBuf>,
+}
+
+impl OutputFile {
+    /// Starts writing `destination`; refuses at once if it exists and `force` is not given.
+    /// With a key, everything written is encrypted (see [`crypto`]). First removes what killed
+    /// runs left for the same destination ([`OutputFile::leftovers_removed`]).
+    pub fn create(destination: &Path, force: bool, key: Option<&KeyMaterial>) -> Result<Self> {
+        let leftovers = partial::remove_leftovers(destination)?;
+        if destination.exists() && !force {
+            return Err(
+                Failure::failed(format!("{} already exists", destination.display()))
+                    .with_hint("choose another --out, or pass --force to replace it")
+                    .into(),
+            );
+        }
+        let (partial, file) = Partial::file(destination)?;
+        let writer = FileWriter::new(file, key, destination.display().to_string())?;
+        Ok(Self {
+            writer,
+            partial,
+            destination: destination.to_owned(),
+            force,
+            leftovers,
+        })
+    }
+
+    /// Partial outputs of killed runs for this destination that were removed.
+    pub fn leftovers_removed(&self) -> &[PathBuf] {
+        &self.leftovers
+    }
+
+    /// Flushes and syncs the file, still at its partial path.
+    pub fn seal(self) -> Result<Sealed> {
+        let (sha256, bytes) = self.writer.finish()?;
+        Ok(Sealed {
+            partial: self.partial,
+            destination: self.destination,
+            force: self.force,
+            written: Written {
+                sha256,
+                bytes,
+                files: serde_json::Map::new(),
+            },
+        })
     }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.layer {
-            Layer::Plain(w) => w.write(buf),
-            Layer::Encrypted(w) => w.write(buf),
-        }
+        self.writer.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.layer {
-            Layer::Plain(w) => w.flush(),
-            Layer::Encrypted(w) => w.flush(),
+        self.writer.flush()
+    }
+}
+
+/// A complete output at its partial path: [`Sealed::publish`] records it and moves it into
+/// place; dropped, it is removed.
+pub struct Sealed {
+    partial: Partial,
+    destination: PathBuf,
+    force: bool,
+    pub written: Written,
+}
+
+impl Sealed {
+    /// Awaits `record` (which commits the output's ledger entry) and only then moves the output
+    /// into place. When the entry cannot be committed the output is removed and the command
+    /// fails: no export exists that the ledger does not show.
+    pub async fn publish(self, record: impl Future<Output = Result<()>>) -> Result<Written> {
+        if let Err(error) = record.await {
+            let shown = self.destination.display().to_string();
+            drop(self);
+            return Err(error.context(
+                Failure::failed(format!(
+                    "the export could not be recorded in the ledger, so nothing was written to {shown}"
+                ))
+                .with_hint(
+                    "privctl records every export before it hands the file over: run it again once this connection may append to privctl_ledger (PostgreSQL: GRANT INSERT ON privctl_ledger TO the role)",
+                ),
+            ));
         }
+        crate::fault::before_rename();
+        self.move_into_place()
+    }
+
+    /// Moves the output into place without a ledger entry (`decrypt`, which reads no database).
+    pub fn move_into_place(self) -> Result<Written> {
+        self.partial
+            .move_into_place(&self.destination, self.force)?;
+        Ok(self.written)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Where exported rows go: one JSON document, NDJSON lines, or a directory of CSV files, each
-//! file optionally encrypted.
+//! file optionally encrypted. Everything is written to a partial output (see [`super::partial`])
+//! until [`Sink::finish`] seals it.
 
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use serde_json::{Map, Value, json};
 
-use super::{JsonBundle, KeyMaterial, OutputFile};
+use super::{FileWriter, JsonBundle, KeyMaterial, OutputFile, Partial, Sealed, partial};
 use crate::error::Failure;
 
 /// `--output-format`.
@@ -39,6 +41,8 @@ pub enum Sink {
 }
 
 impl Sink {
+    /// Starts writing `out`; refuses at once if it exists and `force` is not given. First removes
+    /// what killed runs left for the same `out` ([`Sink::leftovers_removed`]).
     pub fn create(
         format: OutputFormat,
         out: &Path,
@@ -61,6 +65,15 @@ impl Sink {
             },
             OutputFormat::Csv => Sink::Csv(Box::new(CsvDirectory::create(out, force, key)?)),
         })
+    }
+
+    /// Partial outputs of killed runs for this destination that were removed.
+    pub fn leftovers_removed(&self) -> &[PathBuf] {
+        match self {
+            Sink::Json(bundle) => bundle.get_ref().leftovers_removed(),
+            Sink::Ndjson { file, .. } => file.leftovers_removed(),
+            Sink::Csv(dir) => &dir.leftovers,
+        }
     }
 
     /// Starts a table; `columns` are the columns its rows may have, in order.
@@ -114,56 +127,57 @@ impl Sink {
         }
     }
 
-    pub fn finish(self, manifest: Value) -> Result<Written> {
+    /// Writes the manifest and seals the output, still at its partial path.
+    pub fn finish(self, manifest: Value) -> Result<Sealed> {
         match self {
-            Sink::Json(bundle) => {
-                let (sha256, bytes) = bundle.finish(&manifest)?.finish()?;
-                Ok(Written {
-                    sha256,
-                    bytes,
-                    files: Map::new(),
-                })
-            }
+            Sink::Json(bundle) => bundle.finish(&manifest)?.seal(),
             Sink::Ndjson { mut file, .. } => {
                 use std::io::Write as _;
                 serde_json::to_writer(&mut file, &json!({ "manifest": manifest }))?;
                 file.write_all(b"\n")?;
-                let (sha256, bytes) = file.finish()?;
-                Ok(Written {
-                    sha256,
-                    bytes,
-                    files: Map::new(),
-                })
+                file.seal()
             }
             Sink::Csv(dir) => (*dir).finish(manifest),
         }
     }
 }
 
-/// A directory of CSV files, one per table, plus manifest.json with each file's SHA-256.
+/// A directory of CSV files, one per table, plus manifest.json with each file's SHA-256,
+/// written inside a partial directory that becomes the destination only when complete: a
+/// failure never leaves CSV files without their manifest.
 pub struct CsvDirectory {
-    dir: PathBuf,
+    partial: Partial,
+    destination: PathBuf,
+    force: bool,
     key: Option<KeyMaterial>,
-    current: Option<(String, Vec<String>, csv::Writer<OutputFile>)>,
+    current: Option<(String, Vec<String>, csv::Writer<FileWriter>)>,
     files: Map<String, Value>,
+    leftovers: Vec<PathBuf>,
 }
 
 impl CsvDirectory {
     fn create(dir: &Path, force: bool, key: Option<&KeyMaterial>) -> Result<Self> {
+        let leftovers = partial::remove_leftovers(dir)?;
         if dir.exists() && !force {
             return Err(Failure::failed(format!("{} already exists", dir.display()))
                 .with_hint("choose another --out, or pass --force to write into it")
                 .into());
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("restricting {}", dir.display()))?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(Failure::failed(format!(
+                "{} exists and is not a directory (csv writes a directory)",
+                dir.display()
+            ))
+            .into());
+        }
         Ok(Self {
-            dir: dir.to_owned(),
+            partial: Partial::directory(dir)?,
+            destination: dir.to_owned(),
+            force,
             key: key.cloned(),
             current: None,
             files: Map::new(),
+            leftovers,
         })
     }
 
@@ -175,9 +189,21 @@ impl CsvDirectory {
         }
     }
 
+    /// A new file in the partial directory (mode 0600), its errors naming it at the destination.
+    fn create_file(&self, file_name: &str, key: Option<&KeyMaterial>) -> Result<FileWriter> {
+        let shown = self.destination.join(file_name).display().to_string();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(self.partial.path().join(file_name))
+            .with_context(|| format!("creating {shown}"))?;
+        FileWriter::new(file, key, shown)
+    }
+
     fn begin_table(&mut self, name: &str, columns: &[String]) -> Result<()> {
         let file_name = self.file_name(&format!("{name}.csv"));
-        let file = OutputFile::create(&self.dir.join(&file_name), true, self.key.as_ref())?;
+        let file = self.create_file(&file_name, self.key.as_ref())?;
         let mut writer = csv::Writer::from_writer(file);
         writer.write_record(columns)?;
         self.current = Some((file_name, columns.to_vec(), writer));
@@ -197,26 +223,32 @@ impl CsvDirectory {
 
     fn end_table(&mut self) -> Result<()> {
         let (file_name, _, writer) = self.current.take().expect("begin_table first");
+        // The error names the file already (see FileWriter).
         let file = writer
             .into_inner()
-            .map_err(|e| anyhow::anyhow!("writing {file_name}: {}", e.error()))?;
+            .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
         let (sha256, bytes) = file.finish()?;
         self.files
             .insert(file_name, json!({"sha256": sha256, "bytes": bytes}));
         Ok(())
     }
 
-    fn finish(self, mut manifest: Value) -> Result<Written> {
+    fn finish(self, mut manifest: Value) -> Result<Sealed> {
         manifest["files"] = Value::Object(self.files.clone());
         // The manifest stays readable (counts and digests, no personal data) so a recipient
         // can check every file before decrypting it.
-        let mut file = OutputFile::create(&self.dir.join("manifest.json"), true, None)?;
+        let mut file = self.create_file("manifest.json", None)?;
         serde_json::to_writer_pretty(&mut file, &manifest)?;
         let (sha256, bytes) = file.finish()?;
-        Ok(Written {
-            sha256,
-            bytes,
-            files: self.files,
+        Ok(Sealed {
+            partial: self.partial,
+            destination: self.destination,
+            force: self.force,
+            written: Written {
+                sha256,
+                bytes,
+                files: self.files,
+            },
         })
     }
 }

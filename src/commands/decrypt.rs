@@ -43,14 +43,15 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     let input = std::fs::File::open(&args.input)
         .with_context(|| format!("opening {}", args.input.display()))?;
     let mut output = OutputFile::create(&args.output, args.force, None)?;
-    // On error `output` is dropped unfinished: its temporary file is removed.
+    super::report_leftovers(ctx, output.leftovers_removed());
+    // On error `output` is dropped unfinished: its partial file is removed.
     let bytes = decrypt(
         std::io::BufReader::with_capacity(256 * 1024, input),
         &mut output,
         &key,
     )
     .with_context(|| format!("decrypting {}", args.input.display()))?;
-    let (sha256, _) = output.finish()?;
+    let sha256 = output.seal()?.move_into_place()?.sha256;
     if ctx.ui.is_json() {
         ctx.ui
             .json(&serde_json::json!({"output": args.output, "bytes": bytes, "sha256": sha256}))?;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, Session};
 use crate::confirm::{self, Binding, Expected};
-use crate::db::{Param, Sql, Tx, TxMode};
+use crate::db::{LockCheck, Param, Sql, Tx, TxMode};
 use crate::effects::{Survivors, TenantErasure, count_homeless};
 use crate::erase::{anonymise_rows, push_not_anonymised};
 use crate::error::Failure;
@@ -116,16 +116,20 @@ async fn failed_run(
 
 /// Deletes the objects earlier runs queued for `tenant` and left (a run killed while deleting
 /// them, a store that failed), and says so when there were any.
-async fn drain_leftovers(ctx: &Context, session: &Session, tenant: &str) -> Result<()> {
+async fn drain_leftovers(
+    ctx: &Context,
+    session: &Session,
+    tenant: &str,
+) -> Result<crate::blobs::DrainReport> {
     if crate::blobs::pending(&session.db, Some(tenant)).await? == 0 {
-        return Ok(());
+        return Ok(crate::blobs::DrainReport::default());
     }
     let report = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
     ctx.ui.status(&format!(
         "{} object(s) left queued by earlier runs of tenant {tenant} deleted first ({} failed, retried later)",
         report.deleted, report.failed
     ));
-    Ok(())
+    Ok(report)
 }
 
 /// After the objects of a finished job were deleted: records in the ledger that none of the
@@ -286,6 +290,8 @@ impl Progress {
     }
 }
 
+/// The confirmed run, holding the job's lock: two runs of one job (a resume started while the
+/// first run still works) never interleave; the second exits 75 at once.
 async fn execute(
     ctx: &Context,
     session: &Session,
@@ -293,8 +299,41 @@ async fn execute(
     args: &Args,
     token: &str,
 ) -> Result<()> {
-    let tenant = selection.tenant();
     let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+    let lock = match session
+        .db
+        .try_lock(&format!("{ACTION}/{job_id}"), ctx.now)
+        .await?
+    {
+        Ok(lock) => lock,
+        Err(holder) => {
+            return Err(Failure::locked(format!(
+                "another run of this deletion (job {job_id}) is working: {}",
+                holder.0
+            ))
+            .with_hint("let it finish (`privctl status` shows the job); nothing was done")
+            .into());
+        }
+    };
+    let result = execute_locked(ctx, session, selection, args, token, &job_id, &lock.check()).await;
+    if let Err(e) = lock.release().await {
+        ctx.ui
+            .warn(&format!("could not release the job's lock: {e:#}"));
+    }
+    result
+}
+
+async fn execute_locked(
+    ctx: &Context,
+    session: &Session,
+    selection: &TenantSelection<'_>,
+    args: &Args,
+    token: &str,
+    job_id: &str,
+    lock: &LockCheck,
+) -> Result<()> {
+    let tenant = selection.tenant();
+    let job_id = job_id.to_owned();
     let mut tx = begin(session, tenant).await?;
     let job = existing_job(&mut tx, token).await?;
     let (mut progress, resumed) = match job {
@@ -372,7 +411,7 @@ async fn execute(
         }
     };
 
-    drain_leftovers(ctx, session, tenant).await?;
+    let leftovers = drain_leftovers(ctx, session, tenant).await?;
     let model = selection.model();
     let batch = i64::from(args.batch_size);
     let erasure = TenantErasure::new(selection, &session.schema);
@@ -471,6 +510,7 @@ async fn execute(
                     survivors.verify(&mut tx, &erasure).await?;
                     progress.add(name, rows, blobs);
                     progress.batches += 1;
+                    lock.verify(&mut tx).await?;
                     super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                     tx.commit()
                         .await
@@ -513,6 +553,7 @@ async fn execute(
                 } else {
                     progress.add(name, rows, 0);
                 }
+                lock.verify(&mut tx).await?;
                 super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit().await?;
             }
@@ -522,13 +563,24 @@ async fn execute(
                     let mut tx = begin(session, tenant).await?;
                     let rows = count(&mut tx, &selection.count(name)).await?;
                     progress.add(name, rows, 0);
+                    lock.verify(&mut tx).await?;
                     super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                     tx.commit().await?;
                 }
             }
         }
     }
-    finish(ctx, session, selection, &job_id, &mut progress, resumed).await
+    finish(
+        ctx,
+        session,
+        selection,
+        &job_id,
+        &mut progress,
+        resumed,
+        lock,
+        leftovers,
+    )
+    .await
 }
 
 async fn existing_job(
@@ -675,6 +727,7 @@ async fn clear_references_into(
 
 /// Erases the tenant's own row, checks nothing is left, closes the job and records the end, in
 /// one transaction; then deletes the queued blobs.
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     ctx: &Context,
     session: &Session,
@@ -682,11 +735,14 @@ async fn finish(
     job_id: &str,
     progress: &mut Progress,
     resumed: bool,
+    lock: &LockCheck,
+    leftovers: crate::blobs::DrainReport,
 ) -> Result<()> {
     let model = selection.model();
     let tenant = selection.tenant();
     let tenant_node = model.tenant.as_ref().expect("tenant selection");
     let mut tx = begin(session, tenant).await?;
+    lock.verify(&mut tx).await?;
 
     let mut remaining = 0;
     let mut left = Vec::new();
@@ -868,7 +924,11 @@ async fn finish(
         .await?;
     tx.commit().await.context("finishing the deletion")?;
 
-    let blobs = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    // What this run deleted: the objects earlier runs left (deleted first), then its own.
+    let mut blobs = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+    blobs.deleted += leftovers.deleted;
+    blobs.failed += leftovers.failed;
+    blobs.errors.extend(leftovers.errors);
     if blobs.failed == 0 && blobs.deleted > 0 {
         record_objects_gone(ctx, session, tenant, job_id, blobs.deleted).await?;
     }

@@ -649,6 +649,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut file = OutputFile::create(&args.out, args.force, None)?;
+    super::report_leftovers(ctx, file.leftovers_removed());
 
     let cipher = ColumnCipher::from_map(&session.map)?;
 
@@ -692,9 +693,8 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     bundle.finish(
         &json!({"row_counts": counts, "retained": retained, "redacted_columns": redacted}),
     )?;
-    let (sha256, bytes) = file.finish()?;
-
-    let mut tx = session.db.begin(TxMode::Write).await?;
+    let sealed = file.seal()?;
+    let (sha256, bytes) = (sealed.written.sha256.clone(), sealed.written.bytes);
     let details = with_member(
         json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes}),
         &on_behalf_of,
@@ -703,8 +703,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         .tenant(tenant)
         .subject(&subject_ref)
         .resource(&format!("bundle:sha256:{sha256}"));
-    session.ledger.append(&mut tx, ctx.now, entry).await?;
-    tx.commit().await?;
+    sealed.publish(session.append(ctx, entry)).await?;
 
     if ctx.ui.is_json() {
         ctx.ui.json(&json!({

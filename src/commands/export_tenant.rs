@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
 
-use super::{Context, Session};
+use super::Context;
 use crate::bundle::columns::ColumnCipher;
 use crate::bundle::sink::{OutputFormat, Sink};
 use crate::bundle::{KeyMaterial, RowShaping};
@@ -86,6 +86,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         Some(&args.tenant),
         &ctx.now.to_rfc3339(),
     )?;
+    super::report_leftovers(ctx, sink.leftovers_removed());
     let progress = Progress::new(ctx);
 
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
@@ -179,9 +180,9 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         "encrypted_columns": encrypted,
         "encrypted_bundle": key.is_some(),
     });
-    let written = sink.finish(manifest)?;
-
-    record(ctx, &session, &args, &counts, total, &written).await?;
+    let sealed = sink.finish(manifest)?;
+    let entry = entry(&args, &counts, total, &sealed.written);
+    let written = sealed.publish(session.append(ctx, entry)).await?;
     let summary = json!({
         "action": "export-tenant",
         "tenant": args.tenant,
@@ -207,15 +208,14 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     Ok(())
 }
 
-async fn record(
-    ctx: &Context,
-    session: &Session,
+/// The ledger entry of the export: counts and the bundle's digest, never the path (which may
+/// name a person).
+fn entry(
     args: &Args,
     counts: &Map<String, Value>,
     total: u64,
-    written: &crate::bundle::sink::Written,
-) -> Result<()> {
-    let mut tx = session.db.begin(TxMode::Write).await?;
+    written: &crate::bundle::Written,
+) -> NewEntry {
     let details = json!({
         "row_counts": counts,
         "total_rows": total,
@@ -224,11 +224,9 @@ async fn record(
         "files": written.files,
         "encrypted": args.encryption.encrypt,
     });
-    let entry = NewEntry::new("export-tenant", "done", details)
+    NewEntry::new("export-tenant", "done", details)
         .tenant(Some(&args.tenant))
-        .resource(&format!("bundle:sha256:{}", written.sha256));
-    session.ledger.append(&mut tx, ctx.now, entry).await?;
-    tx.commit().await
+        .resource(&format!("bundle:sha256:{}", written.sha256))
 }
 
 /// A progress line on a terminal: tables and rows so far.

@@ -74,6 +74,11 @@ impl Context {
         }
         // Tests fix the clock; operators never need to.
         let now = Timestamp::now(std::env::var("PRIVCTL_NOW").ok().as_deref())?;
+        // Tests inject faults into debug builds (see crate::fault); a release build never looks.
+        #[cfg(debug_assertions)]
+        if let Ok(fault) = std::env::var("PRIVCTL_TEST_FAULT") {
+            crate::fault::install(&fault)?;
+        }
         Ok(Self {
             ui: Ui::new(global.format, global.quiet, global.no_progress),
             actor,
@@ -399,16 +404,27 @@ impl Session {
     /// the command is already failing, or has nothing else to record.
     pub(crate) async fn record(&self, ctx: &Context, entry: crate::ledger::NewEntry) {
         let outcome = entry.outcome.clone();
-        let recorded = async {
-            let mut tx = self.db.begin(crate::db::TxMode::Write).await?;
-            self.ledger.append(&mut tx, ctx.now, entry).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = recorded {
+        if let Err(e) = self.append(ctx, entry).await {
             ctx.ui.warn(&format!(
                 "could not record the {outcome} run in the ledger: {e:#}"
             ));
         }
+    }
+
+    /// Appends `entry` to the ledger in its own transaction and commits it.
+    pub(crate) async fn append(&self, ctx: &Context, entry: crate::ledger::NewEntry) -> Result<()> {
+        let mut tx = self.db.begin(crate::db::TxMode::Write).await?;
+        self.ledger.append(&mut tx, ctx.now, entry).await?;
+        tx.commit().await
+    }
+}
+
+/// Tells the operator which partial outputs of killed runs were removed before writing.
+pub(crate) fn report_leftovers(ctx: &Context, removed: &[PathBuf]) {
+    for path in removed {
+        ctx.ui.status(&format!(
+            "removed {}, left by an interrupted run",
+            path.display()
+        ));
     }
 }

@@ -26,7 +26,15 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     let mut tx = db.begin(TxMode::Snapshot).await?;
     let jobs = jobs(&mut tx).await?;
     let objects = pending_objects(&mut tx).await?;
-    let locks = locks(&mut tx, db.dialect()).await?;
+    // The locks privctl may hold: the purge's, and one per open delete-tenant job.
+    let mut names = vec!["purge-retention".to_owned()];
+    names.extend(
+        jobs.iter()
+            .filter(|j| j["action"] == "delete-tenant")
+            .filter_map(|j| j["id"].as_str())
+            .map(|id| format!("delete-tenant/{id}")),
+    );
+    let locks = locks(&mut tx, db.dialect(), &names).await?;
     tx.rollback().await?;
     db.close().await;
 
@@ -144,7 +152,7 @@ async fn pending_objects(tx: &mut Tx) -> Result<Vec<Value>> {
 /// Run locks: on PostgreSQL the advisory locks held by privctl sessions in this database (never
 /// stale: they end with their session); on SQLite the rows of `privctl_locks`, stale when their
 /// process no longer runs on this host.
-async fn locks(tx: &mut Tx, dialect: Dialect) -> Result<Vec<Value>> {
+async fn locks(tx: &mut Tx, dialect: Dialect, names: &[String]) -> Result<Vec<Value>> {
     let mut sql = tx.sql();
     match dialect {
         Dialect::Postgres => {
@@ -163,7 +171,7 @@ async fn locks(tx: &mut Tx, dialect: Dialect) -> Result<Vec<Value>> {
                 .map(|r| {
                     let key = r[0].as_deref().and_then(|k| k.parse::<i64>().ok());
                     let name = key
-                        .and_then(crate::db::lock_name)
+                        .and_then(|k| crate::db::lock_name(k, names))
                         .unwrap_or("(a privctl lock)");
                     json!({"name": name, "holder": r[1], "since": r[2], "state": "held"})
                 })

@@ -228,13 +228,12 @@ fn advisory_key(name: &str) -> i64 {
     i64::from_str_radix(&digest[..15], 16).expect("hex digits")
 }
 
-/// The lock names privctl takes.
-const LOCK_NAMES: [&str; 1] = ["purge-retention"];
-
-/// The name of the privctl lock whose advisory key is `key`, if it is one of privctl's.
-pub fn lock_name(key: i64) -> Option<&'static str> {
-    LOCK_NAMES
-        .into_iter()
+/// The name among `candidates` of the lock whose advisory key is `key` (an advisory lock keeps
+/// only the key): `purge-retention`, `delete-tenant/<job>`.
+pub fn lock_name(key: i64, candidates: &[String]) -> Option<&str> {
+    candidates
+        .iter()
+        .map(String::as_str)
         .find(|name| advisory_key(name) == key)
 }
 

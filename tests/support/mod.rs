@@ -463,21 +463,9 @@ impl Privctl {
     #[track_caller]
     pub fn run(&self) -> RunOutput {
         let description = self.description();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_privctl"));
-        command
-            .args(&self.args)
-            .env_clear()
-            .current_dir(&self.current_dir)
+        let mut child = self
+            .command()
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (key, value) in &self.envs {
-            match value {
-                Some(value) => command.env(key, value),
-                None => command.env_remove(key),
-            };
-        }
-        let mut child = command
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {description}: {error}"));
 
@@ -533,6 +521,36 @@ impl Privctl {
         output
     }
 
+    /// Starts the command and returns at once (no standard input; its output piped), for a test
+    /// that signals or kills it mid-run; [`Spawned::finish`] waits for it.
+    #[track_caller]
+    pub fn spawn(&self) -> Spawned {
+        let description = self.description();
+        let child = self
+            .command()
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {description}: {error}"));
+        Spawned { child, description }
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_privctl"));
+        command
+            .args(&self.args)
+            .env_clear()
+            .current_dir(&self.current_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.envs {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+    }
+
     fn description(&self) -> String {
         let mut text = String::from("`privctl");
         for arg in &self.args {
@@ -541,6 +559,69 @@ impl Privctl {
         }
         text.push('`');
         text
+    }
+}
+
+/// A privctl run started by [`Privctl::spawn`].
+#[derive(Debug)]
+pub struct Spawned {
+    child: std::process::Child,
+    description: String,
+}
+
+impl Spawned {
+    /// The process id, to signal it.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it has exited already.
+    pub fn has_exited(&mut self) -> bool {
+        self.child
+            .try_wait()
+            .unwrap_or_else(|error| panic!("cannot poll {}: {error}", self.description))
+            .is_some()
+    }
+
+    /// Sends `signal` (a name `kill` knows: `TERM`, `INT`, `KILL`).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("/bin/kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("cannot run /bin/kill");
+        assert!(
+            status.success(),
+            "kill -{signal} {} failed",
+            self.child.id()
+        );
+    }
+
+    /// Waits for it to exit (killing it after `timeout`) and returns what it printed.
+    #[track_caller]
+    pub fn finish(mut self, timeout: Duration) -> RunOutput {
+        let deadline = Instant::now() + timeout;
+        while !self.has_exited() {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let output = self.finish(Duration::from_secs(10));
+                panic!("killed after {timeout:?}: {output}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let output = self
+            .child
+            .wait_with_output()
+            .unwrap_or_else(|error| panic!("cannot wait for {}: {error}", self.description));
+        RunOutput {
+            code: output
+                .status
+                .code()
+                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stdout_bytes: output.stdout,
+            description: self.description,
+        }
     }
 }
 

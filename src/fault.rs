@@ -1,0 +1,72 @@
+//! Faults the test suite injects into a debug build to prove what a failure or a kill leaves
+//! behind. Set from `PRIVCTL_TEST_FAULT` by the CLI layer; a release build never reads the
+//! variable and every check here is a no-op.
+//!
+//! | value | effect |
+//! |---|---|
+//! | `fail-after-bytes:N` | writing an output fails (as a full disk would) once N bytes were written |
+//! | `pause-after-bytes:N` | once N bytes were written (and flushed), the writer sleeps, so a test can signal or kill the process mid-write |
+//! | `pause-before-rename` | after the export's ledger entry committed and before the output moves into place, the process sleeps |
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::error::Failure;
+
+/// An injected fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    FailAfterBytes(u64),
+    PauseAfterBytes(u64),
+    PauseBeforeRename,
+}
+
+static FAULT: OnceLock<Fault> = OnceLock::new();
+static WRITTEN: AtomicU64 = AtomicU64::new(0);
+
+/// How long a paused process sleeps: long enough for any test to act, short enough that a
+/// forgotten one ends.
+const PAUSE: Duration = Duration::from_secs(120);
+
+/// Parses and arms a fault (`PRIVCTL_TEST_FAULT`).
+pub fn install(value: &str) -> Result<(), Failure> {
+    let bad = || Failure::usage(format!("PRIVCTL_TEST_FAULT: unknown fault `{value}`"));
+    let fault = match value.split_once(':') {
+        Some(("fail-after-bytes", n)) => Fault::FailAfterBytes(n.parse().map_err(|_| bad())?),
+        Some(("pause-after-bytes", n)) => Fault::PauseAfterBytes(n.parse().map_err(|_| bad())?),
+        None if value == "pause-before-rename" => Fault::PauseBeforeRename,
+        _ => return Err(bad()),
+    };
+    let _ = FAULT.set(fault);
+    Ok(())
+}
+
+/// Counts `n` bytes written to an output; fails or pauses when a fault says so. `flush` makes
+/// what was written so far reach the file before a pause.
+pub fn wrote(n: usize, flush: impl FnOnce() -> std::io::Result<()>) -> std::io::Result<()> {
+    let Some(fault) = FAULT.get() else {
+        return Ok(());
+    };
+    let before = WRITTEN.fetch_add(n as u64, Ordering::Relaxed);
+    let after = before + n as u64;
+    match *fault {
+        Fault::FailAfterBytes(limit) if after >= limit => Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "injected fault: no space left",
+        )),
+        Fault::PauseAfterBytes(limit) if before < limit && after >= limit => {
+            flush()?;
+            std::thread::sleep(PAUSE);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Between an export's ledger entry and its move into place.
+pub fn before_rename() {
+    if FAULT.get() == Some(&Fault::PauseBeforeRename) {
+        std::thread::sleep(PAUSE);
+    }
+}
