@@ -159,13 +159,13 @@ fn refuse_unmapped_tables(map: &DataMap, schema: &Schema) -> Result<()> {
     Err(Failure::new(
         crate::error::Kind::MapProblems,
         format!(
-            "{} does not account for every table of the database: privctl reads and erases nothing while a table may hold data it would miss (nothing was done, no token was issued)\n{}",
+            "{} does not account for every table of the database: privctl reads and erases nothing while a table may hold data it would miss (nothing was done, no token was issued): {}",
             map.path.display(),
             unmapped
                 .iter()
-                .map(|f| format!("  - {f}"))
+                .map(ToString::to_string)
                 .collect::<Vec<_>>()
-                .join("\n")
+                .join("; ")
         ),
     )
     .with_hint("map each table ([tables.NAME]) or ignore it (`ignore = true` with a `reason`), then run `privctl map check` until it passes")
