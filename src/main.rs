@@ -3,7 +3,15 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = privctl::cli::Cli::parse();
+    let cli = match privctl::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as clap renders them, on stdout.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            privctl::ui::print_usage_error(&e);
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

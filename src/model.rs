@@ -130,12 +130,12 @@ impl Model {
                         .with_hint("add `tenant = \"<column>\"` or a link to a tenant-scoped table")
                 }
                 _ => Failure::map(format!(
-                    "{file} does not match the database:\n{}",
+                    "{file} does not match the database: {}",
                     problems
                         .iter()
-                        .map(|p| format!("  - {p}"))
+                        .map(ToString::to_string)
                         .collect::<Vec<_>>()
-                        .join("\n")
+                        .join("; ")
                 )),
             };
             failure.with_hint("run `privctl map check` for the full report")
@@ -193,6 +193,27 @@ impl Model {
                                 t.table
                             ),
                         );
+                    }
+                    if let crate::map::Erase::Anonymise(columns) = &t.erase {
+                        for (column, _) in columns {
+                            if info.column(column).is_none() {
+                                missing(
+                                    FindingKind::MissingColumn,
+                                    &t.table,
+                                    Some(column),
+                                    format!(
+                                        "tenant.erase.anonymise.{column}: column `{}`.`{column}` does not exist",
+                                        t.table
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    let erase = crate::map::EraseRules::both(t.erase.clone());
+                    for f in crate::map::check::erase_column_types(
+                        "tenant", &t.table, &erase, info, dialect,
+                    ) {
+                        missing(f.kind, &t.table, f.column.as_deref(), f.detail);
                     }
                     info.column(&t.id).map(|c| TenantNode {
                         name: t.table.clone(),
@@ -275,12 +296,19 @@ impl Model {
             if let Some(blob) = &spec.blob {
                 check("blob.column", &blob.column);
             }
-            for erase in [&spec.erase.subject, &spec.erase.tenant] {
-                if let crate::map::Erase::Anonymise(columns) = erase {
-                    for (column, _) in columns {
-                        check("erase.anonymise", column);
-                    }
-                }
+            // A column anonymised both for a subject and for the tenant is one problem, not two.
+            let anonymised: std::collections::BTreeSet<&str> =
+                [&spec.erase.subject, &spec.erase.tenant]
+                    .into_iter()
+                    .filter_map(|erase| match erase {
+                        crate::map::Erase::Anonymise(columns) => Some(columns),
+                        _ => None,
+                    })
+                    .flatten()
+                    .map(|(column, _)| column.as_str())
+                    .collect();
+            for column in anonymised {
+                check("erase.anonymise", column);
             }
             for column in &spec.encrypted {
                 check("encrypted", column);
@@ -294,8 +322,33 @@ impl Model {
             for column in &key {
                 check("key", column);
             }
-            for f in crate::map::check::erase_column_types(name, spec, info) {
+            let table_key = format!("tables.{}", crate::map::check::toml_key(name));
+            for f in
+                crate::map::check::erase_column_types(&table_key, name, &spec.erase, info, dialect)
+            {
                 missing(f.kind, name, f.column.as_deref(), f.detail);
+            }
+            for f in crate::map::check::json_identity_types(name, spec, info, dialect) {
+                missing(f.kind, name, f.column.as_deref(), f.detail);
+            }
+            // Checked again in the database's own grammar: where a string or a quoted name ends
+            // is the database's to say.
+            for identity in &spec.identities {
+                if let Some(when) = &identity.when
+                    && let Err(why) = when.check_in(dialect)
+                {
+                    missing(
+                        FindingKind::InvalidCondition,
+                        name,
+                        Some(&identity.column),
+                        format!(
+                            "tables.{name}.identities.{}.when: {:?} {why} (in {}'s grammar)",
+                            identity.identity,
+                            when.as_sql(),
+                            dialect.name()
+                        ),
+                    );
+                }
             }
             if key.is_empty() {
                 missing(

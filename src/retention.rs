@@ -210,8 +210,8 @@ struct TenantRow {
     overrides: BTreeMap<String, Option<i64>>,
 }
 
-/// Computes every tenant's cutoffs (or only `only`'s) at `now`. A tenant whose plan has no
-/// window in a per-plan rule is an error, never a silent skip.
+/// Computes every tenant's cutoffs (or only `only`'s) at `now`. A category without a window,
+/// or a tenant whose plan has no window in a per-plan rule, is an error, never a silent skip.
 pub async fn windows(
     tx: &mut Tx,
     map: &DataMap,
@@ -244,7 +244,16 @@ pub async fn windows(
             let Some(category) = &node.spec.category else {
                 continue;
             };
+            // A misspelt category must not switch retention off: map check reports it, and
+            // the purge refuses rather than skip the table.
             let Some(rule) = map.retention.get(category) else {
+                let problem = format!(
+                    "tables.{}.category: `{category}` has no window in [retention]",
+                    crate::map::check::toml_key(name)
+                );
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
                 continue;
             };
             // Kept for every tenant alike (`"unlimited"`, no override): nothing to plan.
@@ -279,7 +288,7 @@ pub async fn windows(
             "the retention plan is incomplete; nothing was purged and no token was issued:\n  {}",
             problems.join("\n  ")
         ))
-        .with_hint("give every plan tier a window in [retention] (\"unlimited\" keeps forever), or fix the tenant's plan")
+        .with_hint("give every category and plan tier a window in [retention] (\"unlimited\" keeps forever), or fix the tenant's plan; `privctl map check` lists what is missing")
         .into());
     }
     Ok(out)

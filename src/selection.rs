@@ -1117,8 +1117,8 @@ fn push_identity_match(
         }
     }
     if let Some(when) = &column.when {
-        // Trusted map SQL, validated by `map check`.
-        sql.push(" AND (").push(when).push(")");
+        // Map SQL, one expression in this dialect (checked when the model was built).
+        sql.push(" AND (").push(when.as_sql()).push(")");
     }
     sql.push(")");
 }

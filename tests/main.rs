@@ -15,6 +15,7 @@ mod dsar;
 mod erasure;
 mod export_files;
 mod harness;
+mod hostile;
 mod map;
 mod map_check;
 mod platform_chat_widget;

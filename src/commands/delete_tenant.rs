@@ -36,12 +36,13 @@ pub struct Args {
     #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
     /// Pause between batches to leave room for live traffic (e.g. 50ms)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
     pub batch_pause: Option<Duration>,
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    Duration::parse(text)
+/// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
+fn parse_pause(text: &str) -> Result<Duration, String> {
+    Duration::parse(text).and_then(|d| Duration::at_most_an_hour(d, text))
 }
 
 const ACTION: &str = "delete-tenant";

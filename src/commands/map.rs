@@ -48,7 +48,7 @@ pub struct DiscoverArgs {
         value_name = "N",
         num_args = 0..=1,
         default_missing_value = "1000",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64)
     )]
     pub sample: Option<u64>,
 }
@@ -76,7 +76,7 @@ pub struct CheckArgs {
         value_name = "N",
         num_args = 0..=1,
         default_missing_value = "1000",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64)
     )]
     pub sample: Option<u64>,
 }

@@ -64,6 +64,14 @@ impl Context {
                 std::env::var("USER").unwrap_or_else(|_| "unknown".into())
             ),
         };
+        // The actor is written into the ledger for good and shown by `audit log`: it may not
+        // carry a line break or a terminal escape.
+        if actor.chars().any(char::is_control) {
+            return Err(Failure::usage(
+                "--actor (or PRIVCTL_ACTOR, or USER) holds a control character; give a plain name, e.g. ops@example.com",
+            )
+            .into());
+        }
         // Tests fix the clock; operators never need to.
         let now = Timestamp::now(std::env::var("PRIVCTL_NOW").ok().as_deref())?;
         // Tests inject faults into debug builds (see crate::fault); a release build never looks.
@@ -151,13 +159,13 @@ fn refuse_unmapped_tables(map: &DataMap, schema: &Schema) -> Result<()> {
     Err(Failure::new(
         crate::error::Kind::MapProblems,
         format!(
-            "{} does not account for every table of the database: privctl reads and erases nothing while a table may hold data it would miss (nothing was done, no token was issued)\n{}",
+            "{} does not account for every table of the database: privctl reads and erases nothing while a table may hold data it would miss (nothing was done, no token was issued): {}",
             map.path.display(),
             unmapped
                 .iter()
-                .map(|f| format!("  - {f}"))
+                .map(ToString::to_string)
                 .collect::<Vec<_>>()
-                .join("\n")
+                .join("; ")
         ),
     )
     .with_hint("map each table ([tables.NAME]) or ignore it (`ignore = true` with a `reason`), then run `privctl map check` until it passes")

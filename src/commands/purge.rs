@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_duration: Option<Duration>,
     /// Pause between batches to leave room for live traffic (e.g. 50ms)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
     pub batch_pause: Option<Duration>,
     /// Only delete the objects waiting in the blob outbox (their rows are already gone; no token)
     #[arg(long, conflicts_with_all = ["confirm", "max_rows", "allow_large"])]
@@ -56,6 +56,11 @@ pub struct Args {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::parse(text)
+}
+
+/// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
+fn parse_pause(text: &str) -> Result<Duration, String> {
+    Duration::parse(text).and_then(|d| Duration::at_most_an_hour(d, text))
 }
 
 const ACTION: &str = "purge-retention";

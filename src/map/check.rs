@@ -54,10 +54,14 @@ pub enum FindingKind {
     RowSecurityWithoutSetting,
     /// An identity's `when` condition is not valid SQL on its table.
     InvalidCondition,
-    /// An email or phone identity on a column that is not text.
+    /// An email or phone identity on a column that is not text; a `json` identity on a column
+    /// that cannot hold JSON.
     IdentityType,
-    /// `scrub` on a column that holds neither text nor JSON.
+    /// `scrub` on a column that holds neither text nor JSON; on PostgreSQL, `redact` or `hash`
+    /// on one either (they write text).
     AnonymiseType,
+    /// `null` anonymisation of a NOT NULL column.
+    AnonymiseNotNull,
     /// A mapped table whose rows fire triggers when erasure deletes or updates them (a warning:
     /// privctl cannot predict what they do).
     Trigger,
@@ -426,18 +430,30 @@ fn not_null_references(model: &Model, problems: &mut Vec<Finding>, warnings: &mu
     }
 }
 
-/// `scrub` rewrites text: on a column that holds neither text nor JSON it cannot work. Called
-/// by [`Model::resolve`] with each mapped table, so a command refuses what `map check` reports.
+/// What an anonymisation writes must fit its column, or the erasure stops at that table (a
+/// delete-tenant half done, stuck until the map is fixed): `null` needs a nullable column;
+/// `scrub` rewrites text, so it needs a text or JSON column; on PostgreSQL `redact` and `hash`
+/// write text, so they need one too (SQLite stores text in any column). Called by
+/// [`Model::resolve`] with each mapped table and the tenant table, so a command refuses what
+/// `map check` reports. `key` is the map's key of the table (`tables.invoices`, `tenant`).
 pub fn erase_column_types(
+    key: &str,
     name: &str,
-    spec: &crate::map::TableSpec,
+    erase: &crate::map::EraseRules,
     info: &TableInfo,
+    dialect: Dialect,
 ) -> Vec<Finding> {
+    use crate::map::AnonymiseMode;
+    let actions: Vec<(&str, &Erase)> = if erase.subject == erase.tenant {
+        vec![("erase", &erase.subject)]
+    } else {
+        vec![
+            ("erase.subject", &erase.subject),
+            ("erase.tenant", &erase.tenant),
+        ]
+    };
     let mut out = Vec::new();
-    for (action, erase) in [
-        ("subject", &spec.erase.subject),
-        ("tenant", &spec.erase.tenant),
-    ] {
+    for (action, erase) in actions {
         let Erase::Anonymise(columns) = erase else {
             continue;
         };
@@ -445,21 +461,82 @@ pub fn erase_column_types(
             let Some(c) = info.column(column) else {
                 continue; // reported as a missing column
             };
-            if *mode == crate::map::AnonymiseMode::Scrub && !c.is_text() && !c.is_json() {
-                out.push(Finding::new(
-                    FindingKind::AnonymiseType,
-                    Some(name),
-                    Some(column),
+            let at = format!("{key}.{action}.anonymise.{column}: `{name}`.`{column}`");
+            let textual = c.is_text() || c.is_json();
+            let (kind, detail) = match mode {
+                AnonymiseMode::Null if !c.nullable => (
+                    FindingKind::AnonymiseNotNull,
                     format!(
-                        "tables.{}.erase.{action}.anonymise.{column}: `{name}`.`{column}` is {}, but `scrub` rewrites text: use it on text and JSON columns only (or \"null\", \"redact\", \"hash\")",
-                        toml_key(name),
+                        "{at} is NOT NULL, so \"null\" cannot be written there: the erasure would stop at this table; use \"redact\" or \"hash\", or make the column nullable"
+                    ),
+                ),
+                AnonymiseMode::Scrub if !textual => (
+                    FindingKind::AnonymiseType,
+                    format!(
+                        "{at} is {}, but `scrub` rewrites text: use it on text and JSON columns only (or \"null\", \"redact\", \"hash\")",
                         c.sql_type
                     ),
-                ));
-            }
+                ),
+                AnonymiseMode::Redact | AnonymiseMode::Hash
+                    if !textual && dialect == Dialect::Postgres =>
+                {
+                    let mode = if *mode == AnonymiseMode::Redact {
+                        "redact"
+                    } else {
+                        "hash"
+                    };
+                    (
+                        FindingKind::AnonymiseType,
+                        format!(
+                            "{at} is {}, but `{mode}` writes text: use it on text and JSON columns only (\"null\" clears a nullable column of any type)",
+                            c.sql_type
+                        ),
+                    )
+                }
+                _ => continue,
+            };
+            out.push(Finding::new(kind, Some(name), Some(column), detail));
         }
     }
     out
+}
+
+/// A `json` identity reads its column as a JSON document. PostgreSQL reads json, jsonb and text
+/// columns so (text that is not JSON never matches); any other type (an integer, a timestamp)
+/// holds no document, and a DSAR naming the identity fails or never matches. SQLite stores text
+/// in any column, and its JSON functions take any value. Called by [`Model::resolve`], so a
+/// command refuses what `map check` reports.
+pub fn json_identity_types(
+    name: &str,
+    spec: &crate::map::TableSpec,
+    info: &TableInfo,
+    dialect: Dialect,
+) -> Vec<Finding> {
+    if dialect != Dialect::Postgres {
+        return Vec::new();
+    }
+    spec.identities
+        .iter()
+        .filter(|identity| identity.json.is_some())
+        .filter_map(|identity| {
+            let c = info.column(&identity.column)?;
+            if c.is_json() || c.is_text() {
+                return None;
+            }
+            Some(Finding::new(
+                FindingKind::IdentityType,
+                Some(name),
+                Some(&identity.column),
+                format!(
+                    "tables.{}.identities.{}.json: `{name}`.`{}` is {}, which cannot hold a JSON document: name a json, jsonb or text column, or drop `json`",
+                    toml_key(name),
+                    identity.identity,
+                    identity.column,
+                    c.sql_type
+                ),
+            ))
+        })
+        .collect()
 }
 
 /// Mapped tables (and the tenant table) whose triggers fire on delete or update: what they do
@@ -549,7 +626,7 @@ async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Resu
             sql.push("SELECT 1 FROM ")
                 .ident(&node.name)
                 .push(" WHERE (")
-                .push(when)
+                .push(when.as_sql())
                 .push(") AND 1 = 0");
             let mut tx = db.begin(TxMode::Snapshot).await?;
             let result = tx.fetch_rows(&sql).await;

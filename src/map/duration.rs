@@ -30,6 +30,17 @@ impl Duration {
         self.seconds
     }
 
+    /// `self`, or why it is longer than an hour (`text` is how it was given): for pauses.
+    pub fn at_most_an_hour(self, text: &str) -> Result<Self, String> {
+        if self.seconds > 3_600 || (self.seconds == 3_600 && self.millis > 0) {
+            return Err(format!(
+                "`{}` is longer than the longest pause, 1h",
+                text.trim()
+            ));
+        }
+        Ok(self)
+    }
+
     /// Parses `<number><unit>` with unit `s`, `m`, `h`, `d`, `w` or `y` (365 days).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
@@ -52,7 +63,9 @@ impl Duration {
                 _ => format!("`{text}` does not start with a whole number (e.g. \"90d\")"),
             })?;
         if unit == "ms" {
-            return Ok(Self::from_seconds(0).with_millis(number));
+            return Some(Self::from_seconds(0).with_millis(number))
+                .filter(|d| d.seconds <= MAX_SECONDS)
+                .ok_or_else(|| format!("`{text}` is too long (at most 1000y)"));
         }
         let unit_seconds = match unit {
             "s" => 1,
@@ -123,6 +136,7 @@ mod tests {
             "1001y",
             "9223372036854775807s",
             "99999999999999999999999d",
+            "999999999999999999ms",
         ] {
             let error = Duration::parse(text).unwrap_err();
             assert!(error.contains("too long"), "{text}: {error}");

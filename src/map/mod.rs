@@ -4,6 +4,7 @@
 //! fault; nothing in the map is trusted as SQL except the `when` conditions of identity columns.
 
 pub mod check;
+mod condition;
 pub mod discover;
 mod duration;
 mod raw;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+pub use condition::Condition;
 pub use duration::{Duration, Window};
 
 use crate::error::Failure;
@@ -133,8 +135,8 @@ pub struct IdentityColumn {
     /// The name in `[identities]`.
     pub identity: String,
     pub column: String,
-    /// Trusted SQL condition on the table (key–value attribute tables).
-    pub when: Option<String>,
+    /// Trusted SQL condition on the table (key–value attribute tables): one expression.
+    pub when: Option<Condition>,
     pub json: Option<JsonSelector>,
     /// `identifies = "<link column>"`: a match selects the row this column references (an
     /// attribute row naming its entity) as if that row had matched.
@@ -383,16 +385,18 @@ impl DataMap {
 
     /// Parses and validates map text; `path` names the file in errors and anchors `file:` keys.
     pub fn parse(text: &str, path: &Path) -> Result<Self, Failure> {
-        let raw: raw::RawMap = toml::from_str(text).map_err(|e| {
-            Failure::map(format!("{}: {}", path.display(), e.to_string().trim_end()))
-        })?;
+        let raw: raw::RawMap =
+            toml::from_str(text).map_err(|e| Failure::map(toml_error(path, text, e)))?;
         let base = path.parent().unwrap_or(Path::new("."));
         raw.validate(path, base).map_err(|problems| {
-            let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            let count = match problems.len() {
+                1 => String::new(),
+                n => format!(" ({n} problems)"),
+            };
             Failure::map(format!(
-                "{}: the data map is invalid:\n{}",
+                "{}: the data map is invalid{count}: {}",
                 path.display(),
-                list.join("\n")
+                problems.join("; ")
             ))
         })
     }
@@ -401,6 +405,42 @@ impl DataMap {
     pub fn table(&self, name: &str) -> Option<&TableSpec> {
         self.tables.get(name)
     }
+}
+
+/// A TOML error on one line: the file, the key and the line and column, and what is wrong. The
+/// parser's own rendering quotes the offending line of the file, which may hold a secret
+/// written where a key's source belongs (`ledger = s3cr3t`): it is left out.
+fn toml_error(path: &Path, text: &str, mut error: toml::de::Error) -> String {
+    let at = error.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        format!("line {line}, column {column}")
+    });
+    // Without the input, the error renders as its message and then the key path, if any.
+    error.set_input(None);
+    let rendered = error.to_string();
+    let mut lines: Vec<&str> = rendered.lines().filter(|l| !l.trim().is_empty()).collect();
+    let key = lines
+        .last()
+        .and_then(|l| l.strip_prefix("in `")?.strip_suffix('`'))
+        .map(str::to_owned);
+    if key.is_some() {
+        lines.pop();
+    }
+    let place = match (key, at) {
+        (Some(key), Some(at)) => format!("{key} ({at}): "),
+        (Some(key), None) => format!("{key}: "),
+        (None, Some(at)) => format!("{at}: "),
+        (None, None) => String::new(),
+    };
+    format!("{}: {place}{}", path.display(), lines.join(" "))
 }
 
 /// Checks a table or column name from the map. Names are always quoted in SQL; this only refuses
@@ -437,6 +477,30 @@ mod tests {
         let map = DataMap::load(&path).unwrap();
         assert!(map.tables.contains_key("contacts"));
         assert_eq!(map.confirm.ttl.seconds(), 15 * 60);
+    }
+
+    #[test]
+    fn toml_errors_are_one_line_name_the_key_and_never_quote_the_file() {
+        let unknown = error(&format!("{BASE}[tables.contacts]\ntenat = \"org_id\"\n"));
+        assert!(!unknown.contains('\n'), "{unknown}");
+        assert!(
+            unknown.starts_with(
+                "maps/bad.toml: tables.contacts (line 6, column 1): unknown field `tenat`"
+            ),
+            "{unknown}"
+        );
+        // A secret written bare where its source belongs is not valid TOML: the message says
+        // where, and never shows the line.
+        let bare = error(&format!("{BASE}[keys]\nledger = s3cr3t-value\n"));
+        assert!(!bare.contains("s3cr3t") && !bare.contains('\n'), "{bare}");
+        assert!(bare.contains("line 6"), "{bare}");
+        let several = error(&format!(
+            "{BASE}[confirm]\nttl = \"15x\"\n[purge]\nmax_fraction = 2.0\n"
+        ));
+        assert!(
+            !several.contains('\n') && several.contains("(2 problems)"),
+            "{several}"
+        );
     }
 
     #[test]

@@ -1015,13 +1015,17 @@ fn identity_column(
             };
             let when = match t.get("when") {
                 None => None,
-                Some(toml::Value::String(s)) if !s.trim().is_empty() && !s.contains(';') => {
-                    Some(s.clone())
-                }
-                Some(_) => {
+                Some(toml::Value::String(s)) => match Condition::parse(s) {
+                    Ok(condition) => Some(condition),
+                    Err(why) => {
+                        p.add(format!("{key}.when"), format!("{s:?} {why}"));
+                        None
+                    }
+                },
+                Some(other) => {
                     p.add(
                         format!("{key}.when"),
-                        "must be one SQL condition on this table (no `;`)",
+                        format!("{other} is not a string: give one SQL condition on this table (e.g. \"key = 'email'\")"),
                     );
                     None
                 }
@@ -1339,7 +1343,7 @@ mod tests {
         assert_eq!(
             map.tables["contact_attributes"].identities,
             [IdentityColumn {
-                when: Some("key = 'email'".into()),
+                when: Some(Condition::parse("key = 'email'").unwrap()),
                 identifies: Some("contact_id".into()),
                 ..column("email", "value")
             }]
