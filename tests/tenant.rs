@@ -1800,3 +1800,47 @@ async fn a_hold_written_as_text_holds_for_every_command() {
     }
     db.cleanup().await;
 }
+
+both_dialects! {
+    /// A legal hold placed while delete-tenant runs (issue 15's fix: the hold re-read in the
+    /// erasing transaction): the run stops before its next batch commits (exit 1), the job stays
+    /// open, what was erased stays erased; once the hold is lifted the same command finishes.
+    async fn a_hold_placed_during_delete_tenant_stops_it_before_the_next_batch(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&db, 10001, 200).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let args = [
+            "--format", "json", "delete-tenant", "--tenant", "acme", "--batch-size", "10",
+            "--batch-pause", "100ms", "--confirm", token.as_str(),
+        ];
+        let mut run = spawn_privctl(&db, &args);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while db
+            .query_strings("SELECT progress FROM privctl_jobs WHERE tenant = 'acme'")
+            .await
+            .iter()
+            .all(|p| !p.contains("\"batches\":1") && !p.contains("\"batches\":2"))
+        {
+            assert!(run.process.try_wait().unwrap().is_none(), "{}", run.outputs());
+            assert!(Instant::now() < deadline, "no batch within 60 s: {}", run.outputs());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        db.execute("UPDATE organizations SET legal_hold = TRUE WHERE id = 'acme'").await;
+        let status = run.process.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "{}", run.outputs());
+        assert!(run.outputs().contains("put under legal hold during the deletion"), "{}", run.outputs());
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'").await,
+            ["running"]
+        );
+        assert!(db.query_i64("SELECT count(*) FROM contacts WHERE org_id = 'acme'").await > 0);
+        assert_no_orphans(&db).await;
+
+        db.execute("UPDATE organizations SET legal_hold = FALSE WHERE id = 'acme'").await;
+        let result = delete_tenant(&privctl, "acme", &["--confirm", &token]).success().json();
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(db.query_i64("SELECT count(*) FROM contacts WHERE org_id = 'acme'").await, 0);
+        db.cleanup().await;
+    }
+}

@@ -114,6 +114,23 @@ async fn failed_run(
     }
 }
 
+/// Checked in every batch's transaction before it commits: the job's lock is still this run's,
+/// and the tenant was not put under legal hold meanwhile (read under a share lock on
+/// PostgreSQL). A hold stops the run; the job stays open, and resumes once the hold is lifted.
+async fn still_ours(tx: &mut Tx, session: &Session, tenant: &str, lock: &LockCheck) -> Result<()> {
+    lock.verify(tx).await?;
+    let held =
+        crate::retention::held_now(tx, &session.map, &session.model, &[tenant.to_owned()]).await?;
+    if !held.is_empty() {
+        return Err(Failure::failed(format!(
+            "tenant `{tenant}` was put under legal hold during the deletion: stopped before this batch committed"
+        ))
+        .with_hint("what was erased before stays erased; once the hold is lifted, the same command with the same token resumes")
+        .into());
+    }
+    Ok(())
+}
+
 /// Deletes the objects earlier runs queued for `tenant` and left (a run killed while deleting
 /// them, a store that failed), and says so when there were any.
 async fn drain_leftovers(
@@ -504,7 +521,7 @@ async fn execute_locked(
                     survivors.verify(&mut tx, &erasure).await?;
                     progress.add(name, rows, blobs);
                     progress.batches += 1;
-                    lock.verify(&mut tx).await?;
+                    still_ours(&mut tx, session, tenant, lock).await?;
                     super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                     tx.commit()
                         .await
@@ -547,7 +564,7 @@ async fn execute_locked(
                 } else {
                     progress.add(name, rows, 0);
                 }
-                lock.verify(&mut tx).await?;
+                still_ours(&mut tx, session, tenant, lock).await?;
                 super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                 tx.commit().await?;
             }
@@ -557,7 +574,7 @@ async fn execute_locked(
                     let mut tx = begin(session, tenant).await?;
                     let rows = count(&mut tx, &selection.count(name)).await?;
                     progress.add(name, rows, 0);
-                    lock.verify(&mut tx).await?;
+                    still_ours(&mut tx, session, tenant, lock).await?;
                     super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
                     tx.commit().await?;
                 }
@@ -736,7 +753,7 @@ async fn finish(
     let tenant = selection.tenant();
     let tenant_node = model.tenant.as_ref().expect("tenant selection");
     let mut tx = begin(session, tenant).await?;
-    lock.verify(&mut tx).await?;
+    still_ours(&mut tx, session, tenant, lock).await?;
 
     let mut remaining = 0;
     let mut left = Vec::new();

@@ -408,6 +408,18 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
             session.map.confirm.require_distinct_actor,
         )
         .await?;
+        // A hold placed after the dry run (or after `prepare` read it) stops the erasure: read
+        // again here, under a share lock on PostgreSQL, in the transaction that erases.
+        if let Some(tenant) = tenant
+            && !crate::retention::held_now(&mut tx, &session.map, &session.model, &[tenant.to_owned()])
+                .await?
+                .is_empty()
+        {
+            return Err(Failure::failed(format!(
+                "tenant `{tenant}` is under legal hold: its data may not be erased; nothing was erased and the token was not used"
+            ))
+            .into());
+        }
         selection.materialize(&mut tx).await?;
         let plan = plan_subject(&mut tx, &selection, &session.schema).await?;
         confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
