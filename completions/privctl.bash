@@ -649,7 +649,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__export)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --encrypt --key-file --passphrase-env --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +676,14 @@ _privctl() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -128,6 +128,8 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l identity -d 'Any identity the map declares in [identities]; several identities name one subject' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l out -d 'Where to write the bundle (created with mode 0600)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l key-file -d 'File with a 32-byte key (raw, base64 or hex)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l passphrase-env -d 'Environment variable holding a passphrase (stretched with argon2id)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -135,6 +137,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 json\t'One JSON document on stdout'"
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l all-tenants -d 'Every tenant where the subject\'s identifiers match, plus rows of no tenant and global tables: for the platform as controller of that data'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing file'
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l encrypt -d 'Encrypt the bundle (AES-256-GCM STREAM); needs --key-file or --passphrase-env'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No status lines and no progress bars'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'

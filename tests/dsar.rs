@@ -1192,3 +1192,48 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// `dsar export --encrypt` (SPEC section 1; issue 15 named it missing): the subject's bundle
+    /// is written encrypted (no plaintext identifier in the file, mode 0600), the ledger says so,
+    /// and `privctl decrypt` gives back the same bundle as the plain export.
+    async fn an_encrypted_subject_export_decrypts_to_the_plain_one(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let key = db.dir().join("bundle.key");
+        std::fs::write(&key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff").unwrap();
+        let plain = db.dir().join("jane.json");
+        let sealed = db.dir().join("jane.json.enc");
+        dsar(&privctl, "export", "acme", &JANE, &["--out", plain.to_str().unwrap()]).success();
+        let summary = dsar(
+            &privctl,
+            "export",
+            "acme",
+            &JANE,
+            &["--out", sealed.to_str().unwrap(), "--encrypt", "--key-file", key.to_str().unwrap()],
+        );
+        assert_eq!(summary.success().json()["encrypted"], true, "{summary}");
+        let bytes = std::fs::read(&sealed).unwrap();
+        for text in ["privctl-bundle/1", "jane.doe@example.com", "acme"] {
+            assert!(!bytes.windows(text.len()).any(|w| w == text.as_bytes()), "{text} in the file");
+        }
+        assert_eq!(mode(&sealed), 0o600);
+        let opened = db.dir().join("jane.decrypted.json");
+        privctl
+            .clone()
+            .args(["decrypt", "--key-file", key.to_str().unwrap()])
+            .arg(&sealed)
+            .arg(&opened)
+            .run()
+            .success();
+        let rows = |path: &std::path::Path| {
+            let bundle: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            bundle["tables"].clone()
+        };
+        assert_eq!(rows(&opened), rows(&plain));
+        let encrypted_entries = db
+            .query_i64("SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-export' AND details LIKE '%\"encrypted\":true%'")
+            .await;
+        assert_eq!(encrypted_entries, 1);
+        db.cleanup().await;
+    }
+}

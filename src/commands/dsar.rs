@@ -97,6 +97,8 @@ pub struct ExportArgs {
     /// Replace an existing file
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub encryption: super::export_tenant::EncryptionArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -676,6 +678,7 @@ fn print_scan_table(ctx: &Context, report: &crate::scan::ScanReport) -> Result<(
 
 /// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.
 async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    let key = args.encryption.key()?;
     let session = ctx.session().await?;
     let Prepared {
         selection,
@@ -684,7 +687,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     } = prepare(ctx, &session, &args.subject, "export").await?;
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    let mut file = OutputFile::create(&args.out, args.force, None)?;
+    let mut file = OutputFile::create(&args.out, args.force, key.as_ref())?;
     super::report_leftovers(ctx, file.leftovers_removed());
 
     let cipher = ColumnCipher::from_map(&session.map)?;
@@ -732,7 +735,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let sealed = file.seal()?;
     let (sha256, bytes) = (sealed.written.sha256.clone(), sealed.written.bytes);
     let details = with_member(
-        json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes}),
+        json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes, "encrypted": key.is_some()}),
         &on_behalf_of,
     );
     let entry = NewEntry::new("dsar-export", "done", details)
@@ -750,6 +753,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             "bytes": bytes,
             "row_counts": counts,
             "total_rows": total,
+            "encrypted": key.is_some(),
         }))?;
     } else {
         ctx.ui.line(&format!(
