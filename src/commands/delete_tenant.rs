@@ -366,31 +366,10 @@ async fn execute_locked(
             if state == "done" {
                 // The rows are gone; what may remain is the objects queued with them (a run
                 // killed while deleting them). Finish those, and nothing else.
-                let Some(report) =
-                    super::finish_queued_objects(ctx, session, ACTION, Some(tenant), token).await?
-                else {
-                    return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
-                };
-                if ctx.ui.is_json() {
-                    ctx.ui.json(&json!({
-                        "action": ACTION,
-                        "tenant": tenant,
-                        "executed": false,
-                        "already_done": true,
-                        "job": job_id,
-                        "blobs": report,
-                    }))?;
+                if super::finish_queued_objects(ctx, session, ACTION, Some(tenant), token).await? {
+                    return Ok(());
                 }
-                if report.failed > 0 {
-                    return Err(Failure::failed(format!(
-                        "{} blob(s) could not be deleted and stay in the outbox: {}",
-                        report.failed,
-                        report.errors.join("; ")
-                    ))
-                    .with_hint("run the same command again to retry them")
-                    .into());
-                }
-                return Ok(());
+                return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
             }
             ctx.ui.status(&format!(
                 "resuming the deletion of tenant {tenant} (job {job_id})"

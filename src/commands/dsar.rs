@@ -355,27 +355,9 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
     // A run killed while deleting its objects: the same command finishes those, nothing else.
-    if let Some(report) =
-        super::finish_queued_objects(ctx, &session, "dsar-delete", args.tenant.as_deref(), &token)
-            .await?
+    if super::finish_queued_objects(ctx, &session, "dsar-delete", args.tenant.as_deref(), &token)
+        .await?
     {
-        if ctx.ui.is_json() {
-            ctx.ui.json(&json!({
-                "action": "dsar-delete",
-                "tenant": args.tenant,
-                "executed": false,
-                "already_done": true,
-                "blobs": report,
-            }))?;
-        }
-        if report.failed > 0 {
-            return Err(Failure::failed(format!(
-                "{} blob(s) could not be deleted and stay in the outbox: {}",
-                report.failed,
-                report.errors.join("; ")
-            ))
-            .into());
-        }
         return Ok(());
     }
     let Prepared {

@@ -432,10 +432,42 @@ pub(crate) fn report_leftovers(ctx: &Context, removed: &[PathBuf]) {
 }
 
 /// A confirmed run whose token a finished run already consumed, while objects that run queued
-/// are still pending (it was killed, or a store failed, while deleting them): deletes them, records
-/// `objects-deleted` in the ledger and returns what was done. `None` when the token is not spent
-/// or nothing of the tenant is pending: then the token check refuses the replay as usual (exit 3).
+/// are still pending (it was killed, or a store failed, while deleting them): deletes them,
+/// records `objects-deleted` in the ledger, reports it (`"already_done": true`) and returns
+/// `true`; an object that still fails is exit 1. `false` when the token is not spent or nothing
+/// of the tenant is pending: then the token check refuses the replay as usual (exit 3).
 pub(crate) async fn finish_queued_objects(
+    ctx: &Context,
+    session: &Session,
+    action: &str,
+    tenant: Option<&str>,
+    token: &str,
+) -> Result<bool> {
+    let Some(report) = drain_spent_token(ctx, session, action, tenant, token).await? else {
+        return Ok(false);
+    };
+    if ctx.ui.is_json() {
+        ctx.ui.json(&serde_json::json!({
+            "action": action,
+            "tenant": tenant,
+            "executed": false,
+            "already_done": true,
+            "blobs": report,
+        }))?;
+    }
+    if report.failed > 0 {
+        return Err(Failure::failed(format!(
+            "{} blob(s) could not be deleted and stay in the outbox: {}",
+            report.failed,
+            report.errors.join("; ")
+        ))
+        .with_hint("run the same command again to retry them")
+        .into());
+    }
+    Ok(true)
+}
+
+async fn drain_spent_token(
     ctx: &Context,
     session: &Session,
     action: &str,

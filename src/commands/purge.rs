@@ -591,24 +591,7 @@ async fn execute(
     let tenant = args.tenant.as_deref();
     let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
     // A run killed while deleting its objects: the same command finishes those, nothing else.
-    if let Some(report) = super::finish_queued_objects(ctx, session, ACTION, tenant, token).await? {
-        if ctx.ui.is_json() {
-            ctx.ui.json(&json!({
-                "action": ACTION,
-                "tenant": tenant,
-                "executed": false,
-                "already_done": true,
-                "blobs": report,
-            }))?;
-        }
-        if report.failed > 0 {
-            return Err(Failure::failed(format!(
-                "{} blob(s) could not be deleted and stay in the outbox: {}",
-                report.failed,
-                report.errors.join("; ")
-            ))
-            .into());
-        }
+    if super::finish_queued_objects(ctx, session, ACTION, tenant, token).await? {
         return Ok(());
     }
 
