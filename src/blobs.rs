@@ -174,7 +174,7 @@ pub async fn drain(
                 .await
                 .context("updating the blob outbox")?;
             tx.commit().await?;
-            stop_here_in_tests(report.deleted);
+            crate::fault::objects_deleted(report.deleted);
         }
     }
 }
@@ -192,20 +192,3 @@ async fn delete_object(map: &DataMap, map_dir: &Path, store_name: &str, key: &st
         Err(e) => Err(e.into()),
     }
 }
-
-/// Test builds only: `PRIVCTL_TEST_KILL_AFTER_OBJECTS=N` ends the process abruptly (as
-/// `kill -9` would: no destructor, no output) once N objects were deleted, so the tests can
-/// stop a run in its blob phase at a chosen point. Release builds have no such hook.
-#[cfg(debug_assertions)]
-fn stop_here_in_tests(deleted: u64) {
-    if std::env::var("PRIVCTL_TEST_KILL_AFTER_OBJECTS")
-        .ok()
-        .and_then(|n| n.parse::<u64>().ok())
-        .is_some_and(|n| deleted >= n)
-    {
-        std::process::abort();
-    }
-}
-
-#[cfg(not(debug_assertions))]
-fn stop_here_in_tests(_deleted: u64) {}

@@ -7,6 +7,9 @@
 //! | `fail-after-bytes:N` | writing an output fails (as a full disk would) once N bytes were written |
 //! | `pause-after-bytes:N` | once N bytes were written (and flushed), the writer sleeps, so a test can signal or kill the process mid-write |
 //! | `pause-before-rename` | after the export's ledger entry committed and before the output moves into place, the process sleeps |
+//! | `kill-after-batches:N` | the process aborts (as `kill -9` would: no cleanup, no output) once N batches of delete-tenant or purge-retention committed |
+//! | `kill-after-objects:N` | the process aborts once N blob objects were deleted and marked done |
+//! | `kill-before-commit` | `dsar delete` aborts with its erasure done but not committed |
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +23,9 @@ pub enum Fault {
     FailAfterBytes(u64),
     PauseAfterBytes(u64),
     PauseBeforeRename,
+    KillAfterBatches(u64),
+    KillAfterObjects(u64),
+    KillBeforeCommit,
 }
 
 static FAULT: OnceLock<Fault> = OnceLock::new();
@@ -36,6 +42,9 @@ pub fn install(value: &str) -> Result<(), Failure> {
         Some(("fail-after-bytes", n)) => Fault::FailAfterBytes(n.parse().map_err(|_| bad())?),
         Some(("pause-after-bytes", n)) => Fault::PauseAfterBytes(n.parse().map_err(|_| bad())?),
         None if value == "pause-before-rename" => Fault::PauseBeforeRename,
+        Some(("kill-after-batches", n)) => Fault::KillAfterBatches(n.parse().map_err(|_| bad())?),
+        Some(("kill-after-objects", n)) => Fault::KillAfterObjects(n.parse().map_err(|_| bad())?),
+        None if value == "kill-before-commit" => Fault::KillBeforeCommit,
         _ => return Err(bad()),
     };
     let _ = FAULT.set(fault);
@@ -68,5 +77,29 @@ pub fn wrote(n: usize, flush: impl FnOnce() -> std::io::Result<()>) -> std::io::
 pub fn before_rename() {
     if FAULT.get() == Some(&Fault::PauseBeforeRename) {
         std::thread::sleep(PAUSE);
+    }
+}
+
+static BATCHES: AtomicU64 = AtomicU64::new(0);
+
+/// After a batch of delete-tenant or purge-retention committed.
+pub fn batch_committed() {
+    let done = BATCHES.fetch_add(1, Ordering::Relaxed) + 1;
+    if matches!(FAULT.get(), Some(Fault::KillAfterBatches(n)) if done >= *n) {
+        std::process::abort();
+    }
+}
+
+/// After `deleted` blob objects were deleted and marked done, in one drain.
+pub fn objects_deleted(deleted: u64) {
+    if matches!(FAULT.get(), Some(Fault::KillAfterObjects(n)) if deleted >= *n) {
+        std::process::abort();
+    }
+}
+
+/// `dsar delete`, its erasure done and recorded, before the transaction commits.
+pub fn before_commit() {
+    if FAULT.get() == Some(&Fault::KillBeforeCommit) {
+        std::process::abort();
     }
 }

@@ -1166,7 +1166,7 @@ both_dialects! {
         let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
         let token = preview.success().json()["token"].as_str().unwrap().to_owned();
         let killed = dsar(
-            &privctl.clone().env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1"),
+            &privctl.clone().env("PRIVCTL_TEST_FAULT", "kill-after-objects:1"),
             "delete",
             "acme",
             &JANE,
@@ -1234,6 +1234,36 @@ both_dialects! {
             .query_i64("SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-export' AND details LIKE '%\"encrypted\":true%'")
             .await;
         assert_eq!(encrypted_entries, 1);
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Killed with its erasure done but not committed (issue 14's kill tests, rows phase): nothing
+    /// is erased, no ledger entry says done, the token is still good; the same command then
+    /// erases exactly the plan.
+    async fn killed_before_its_commit_a_delete_erases_nothing_and_runs_again(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let before = snapshot(&db, |_| "1 = 1".to_owned()).await;
+        let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
+        let token = preview.success().json()["token"].as_str().unwrap().to_owned();
+        let killed = dsar(
+            &privctl.clone().env("PRIVCTL_TEST_FAULT", "kill-before-commit"),
+            "delete",
+            "acme",
+            &JANE,
+            &["--confirm", &token],
+        );
+        assert_ne!(killed.code, 0, "{killed}");
+        assert_eq!(snapshot(&db, |_| "1 = 1".to_owned()).await, before, "the killed run changed rows");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-delete' AND outcome = 'done'").await,
+            0
+        );
+        let done = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]).success().json();
+        assert_eq!(done["remaining"], 0, "{done}");
+        assert_eq!(done["total_rows"], 33, "{done}");
+        assert_no_subject_orphans(&db).await;
         db.cleanup().await;
     }
 }

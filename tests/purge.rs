@@ -1663,7 +1663,7 @@ both_dialects! {
         let token = token_of(&plan);
         let killed = privctl
             .clone()
-            .env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1")
+            .env("PRIVCTL_TEST_FAULT", "kill-after-objects:1")
             .args(["--format", "json", "purge-retention", "--confirm", &token])
             .run();
         assert_ne!(killed.code, 0, "{killed}");
@@ -1689,6 +1689,29 @@ both_dialects! {
         purge(&privctl, &["--confirm", &token]).code(3);
         let verification = verify_ledger(&db, LEDGER_KEY).await;
         assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Killed after its second batch committed (issue 14's kill tests, rows phase, at a chosen
+    /// point): no orphan; the same command resumes and ends with exactly the planned rows gone.
+    async fn killed_after_two_batches_a_purge_resumes_to_the_same_end(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        let killed = privctl
+            .clone()
+            .env("PRIVCTL_TEST_FAULT", "kill-after-batches:2")
+            .args(["--format", "json", "purge-retention", "--batch-size", "2", "--confirm", &token])
+            .run();
+        assert_ne!(killed.code, 0, "{killed}");
+        assert_no_orphans(&db).await;
+        let result = purge(&privctl, &["--batch-size", "2", "--confirm", &token]).success().json();
+        assert_eq!(result["complete"], true, "{result}");
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "resumed");
         db.cleanup().await;
     }
 }

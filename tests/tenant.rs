@@ -1639,7 +1639,7 @@ both_dialects! {
         let token = token_of(&plan);
         let killed = privctl
             .clone()
-            .env("PRIVCTL_TEST_KILL_AFTER_OBJECTS", "1")
+            .env("PRIVCTL_TEST_FAULT", "kill-after-objects:1")
             .args(["--format", "json", "delete-tenant", "--tenant", "acme", "--confirm", &token])
             .run();
         assert_ne!(killed.code, 0, "{killed}");
@@ -1841,6 +1841,36 @@ both_dialects! {
         let result = delete_tenant(&privctl, "acme", &["--confirm", &token]).success().json();
         assert_eq!(result["remaining"], 0, "{result}");
         assert_eq!(db.query_i64("SELECT count(*) FROM contacts WHERE org_id = 'acme'").await, 0);
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Killed after its third batch committed (issue 14's kill tests, rows phase, at a chosen
+    /// point): no orphan, the job open; the same command resumes and ends like one run.
+    async fn killed_after_three_batches_delete_tenant_resumes_to_the_same_end(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&db, 10001, 100).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let killed = privctl
+            .clone()
+            .env("PRIVCTL_TEST_FAULT", "kill-after-batches:3")
+            .args(["--format", "json", "delete-tenant", "--tenant", "acme", "--batch-size", "10", "--confirm", &token])
+            .run();
+        assert_ne!(killed.code, 0, "{killed}");
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'").await,
+            ["running"]
+        );
+        assert_no_orphans(&db).await;
+        let result = delete_tenant(&privctl, "acme", &["--batch-size", "10", "--confirm", &token])
+            .success()
+            .json();
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(result["total_rows"], plan["total_rows"], "{result}");
+        assert_no_orphans(&db).await;
         db.cleanup().await;
     }
 }

@@ -505,6 +505,7 @@ async fn execute_locked(
                     tx.commit()
                         .await
                         .with_context(|| format!("committing a batch of {name}"))?;
+                    crate::fault::batch_committed();
                     progress.longest_batch_ms = progress
                         .longest_batch_ms
                         .max(began.elapsed().as_millis() as u64);

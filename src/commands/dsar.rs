@@ -441,6 +441,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
             return Err(error);
         }
     };
+    crate::fault::before_commit();
     tx.commit().await.context("committing the erasure")?;
 
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();

@@ -985,6 +985,7 @@ async fn purge_table(
         tx.commit()
             .await
             .with_context(|| format!("committing a batch of {root}"))?;
+        crate::fault::batch_committed();
         progress.longest_batch_ms = progress
             .longest_batch_ms
             .max(began.elapsed().as_millis() as u64);
