@@ -654,7 +654,7 @@ pub(crate) fn push_key_equals(
 }
 
 /// `(t.k1, t.k2) > (v1, v2)`: the rows after `values` in key order.
-fn push_key_after(
+pub(crate) fn push_key_after(
     sql: &mut Sql,
     key: &[String],
     values: &[String],

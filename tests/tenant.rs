@@ -1874,3 +1874,55 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// Anonymisation in bounded batches (issue 15's named fix): an anonymised table is walked
+    /// in pages of --batch-size, each page its own transaction recording its last key. Made to
+    /// fail on the fourth page, the run leaves the first three pages anonymised and committed (it
+    /// used to anonymise the whole table in one transaction, and leave nothing); the same
+    /// command then goes on after the last recorded key and counts each row once.
+    async fn an_anonymised_table_goes_in_pages_and_a_resume_goes_on_after_the_last(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        db.execute(
+            "INSERT INTO invoices (id, org_id, contact_id, customer_email, customer_name, amount_cents, currency, issued_at) \
+             SELECT 1000 + n, 'acme', NULL, 'buyer' || n || '@example.com', 'Buyer ' || n, 100, 'EUR', '2026-10-01T00:00:00Z' \
+             FROM (SELECT 1 AS n UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION SELECT 5 UNION SELECT 6 UNION SELECT 7) AS t",
+        )
+        .await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        assert_eq!(plan_counts(&plan)["invoices"].0, 12, "{plan}");
+        let token = token_of(&plan);
+        // Invoice 1005 is on the fourth page of four (keys 1, 2, 3 | 4, 5, 1001 | 1002, 1003, 1004 |
+        // 1005, 1006, 1007).
+        db.execute(match dialect {
+            Dialect::Sqlite => {
+                "CREATE TRIGGER stop_at_1005 BEFORE UPDATE ON invoices WHEN OLD.id = 1005 \
+                 BEGIN SELECT RAISE(ABORT, 'stop here'); END"
+            }
+            Dialect::Postgres => {
+                "CREATE FUNCTION stop_at_1005() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN IF OLD.id = 1005 THEN RAISE EXCEPTION 'stop here'; END IF; RETURN NEW; END $$; \
+                 CREATE TRIGGER stop_at_1005 BEFORE UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION stop_at_1005()"
+            }
+        })
+        .await;
+        let failed = delete_tenant(&privctl, "acme", &["--batch-size", "3", "--confirm", &token]);
+        failed.code(1);
+        const DONE: &str =
+            "SELECT count(*) FROM invoices WHERE org_id = 'acme' AND customer_email IS NULL";
+        assert_eq!(db.query_i64(DONE).await, 9, "three pages of three committed: {failed}");
+
+        db.execute(match dialect {
+            Dialect::Sqlite => "DROP TRIGGER stop_at_1005",
+            Dialect::Postgres => "DROP TRIGGER stop_at_1005 ON invoices",
+        })
+        .await;
+        let result = delete_tenant(&privctl, "acme", &["--batch-size", "3", "--confirm", &token])
+            .success()
+            .json();
+        assert_eq!(plan_counts(&result)["invoices"].0, 12, "each row counted once: {result}");
+        assert_eq!(result["late_rows"], serde_json::json!({}), "{result}");
+        assert_eq!(db.query_i64(DONE).await, 12);
+        db.cleanup().await;
+    }
+}

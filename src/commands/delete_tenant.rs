@@ -283,6 +283,12 @@ struct Progress {
     /// anonymised by a later one (a resumed run's, or the closing one).
     #[serde(default)]
     late: Map<String, Value>,
+    /// table → the key (JSON) of the last row of the last page its anonymisation pass committed.
+    #[serde(default)]
+    anonymise_after: Map<String, Value>,
+    /// Anonymised tables whose pass is finished.
+    #[serde(default)]
+    passes_done: Vec<String>,
 }
 
 impl Progress {
@@ -515,38 +521,131 @@ async fn execute_locked(
                 }
             }
             Erase::Anonymise(columns) => {
-                // Anonymised before an interruption: only the rows that hold values
-                // anonymisation did not write (written since) are anonymised now, so a hash is
-                // never hashed twice and no row is counted twice.
-                let again = progress.tables.contains_key(name.as_str());
-                let mut tx = begin(session, tenant).await?;
-                let rows = anonymise_rows(
-                    &mut tx,
-                    &node.key,
-                    &node.info,
-                    name,
-                    columns,
-                    &session.ledger,
-                    None,
-                    |sql| {
-                        sql.push("(");
-                        selection.push_scope(sql, name, "t");
-                        sql.push(")");
-                        if again {
-                            sql.push(" AND ");
-                            push_not_anonymised(sql, &node.info, "t", columns);
-                        }
-                    },
-                )
-                .await?;
+                // A pass finished before an interruption (`passes_done`; or, for a job a
+                // version before this one saved, a count without a page position): only the
+                // rows that hold values anonymisation did not write (written since) are
+                // anonymised now, so a hash is never hashed twice and no row counted twice.
+                let again = progress.passes_done.iter().any(|t| t == name)
+                    || (progress.tables.contains_key(name.as_str())
+                        && !progress.anonymise_after.contains_key(name.as_str()));
                 if again {
+                    let mut tx = begin(session, tenant).await?;
+                    let rows = anonymise_rows(
+                        &mut tx,
+                        &node.key,
+                        &node.info,
+                        name,
+                        columns,
+                        &session.ledger,
+                        None,
+                        |sql| {
+                            sql.push("(");
+                            selection.push_scope(sql, name, "t");
+                            sql.push(") AND ");
+                            push_not_anonymised(sql, &node.info, "t", columns);
+                        },
+                    )
+                    .await?;
                     progress.add_late(name, rows);
-                } else {
-                    progress.add(name, rows, 0);
+                    still_ours(&mut tx, session, tenant, lock).await?;
+                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    tx.commit().await?;
+                    continue;
                 }
-                still_ours(&mut tx, session, tenant, lock).await?;
-                super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
-                tx.commit().await?;
+                // The pass, in pages of --batch-size rows in key order, each its own short
+                // transaction that records the page's last key: a resume goes on after it.
+                let types: Vec<String> = node
+                    .key
+                    .iter()
+                    .map(|k| {
+                        node.info
+                            .column(k)
+                            .map_or("text".to_owned(), |c| c.sql_type.clone())
+                    })
+                    .collect();
+                let types: Vec<&str> = types.iter().map(String::as_str).collect();
+                let sql_type = |column: &str| {
+                    node.info
+                        .column(column)
+                        .map_or("text", |c| c.sql_type.as_str())
+                        .to_owned()
+                };
+                loop {
+                    let began = Instant::now();
+                    let mut tx = begin(session, tenant).await?;
+                    let mut page = tx.sql();
+                    page.push("SELECT ");
+                    crate::selection::push_key_json(&mut page, "t", &node.key);
+                    page.push(" FROM ").ident(name).push(" t WHERE (");
+                    selection.push_scope(&mut page, name, "t");
+                    page.push(")");
+                    if let Some(after) = progress.anonymise_after.get(name.as_str()) {
+                        let after = crate::erase::key_values(after.as_str())?;
+                        page.push(" AND ");
+                        crate::erase::push_key_after(&mut page, &node.key, &after, &sql_type);
+                    }
+                    page.push(" ORDER BY ")
+                        .columns("t", &node.key)
+                        .push(" LIMIT ")
+                        .bind(Param::Int(batch));
+                    let keys: Vec<String> = tx
+                        .fetch_column(&page)
+                        .await
+                        .with_context(|| format!("reading the next page of {name}"))?
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    let Some(last) = keys.last().cloned() else {
+                        // The pass is over: recorded, so a resume or the closing pass takes
+                        // rows written from now on as late ones.
+                        progress.tables.entry(name.clone()).or_insert(json!(0));
+                        progress.passes_done.push(name.clone());
+                        still_ours(&mut tx, session, tenant, lock).await?;
+                        super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                        tx.commit().await?;
+                        break;
+                    };
+                    let keys_json = format!("[{}]", keys.join(","));
+                    let rows = anonymise_rows(
+                        &mut tx,
+                        &node.key,
+                        &node.info,
+                        name,
+                        columns,
+                        &session.ledger,
+                        None,
+                        |sql| {
+                            sql.push("(");
+                            selection.push_scope(sql, name, "t");
+                            sql.push(") AND ");
+                            sql.key_in_json("t", &node.key, &types, &keys_json);
+                        },
+                    )
+                    .await?;
+                    progress.add(name, rows, 0);
+                    progress.anonymise_after.insert(name.clone(), json!(last));
+                    progress.batches += 1;
+                    // A short page is the last: the pass ends in this transaction.
+                    let last_page = (keys.len() as i64) < batch;
+                    if last_page {
+                        progress.passes_done.push(name.clone());
+                    }
+                    still_ours(&mut tx, session, tenant, lock).await?;
+                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    tx.commit()
+                        .await
+                        .with_context(|| format!("committing a batch of {name}"))?;
+                    crate::fault::batch_committed();
+                    progress.longest_batch_ms = progress
+                        .longest_batch_ms
+                        .max(began.elapsed().as_millis() as u64);
+                    if last_page {
+                        break;
+                    }
+                    if let Some(pause) = args.batch_pause {
+                        tokio::time::sleep(pause.to_std()).await;
+                    }
+                }
             }
             Erase::Retain => {
                 // Reported like the plan reports them: kept, with their count.
