@@ -44,6 +44,7 @@ pub fn open_store(url: &str, map_dir: &Path) -> Result<Arc<dyn ObjectStore>> {
     {
         let parsed = url::Url::parse(url).with_context(|| format!("blob store url {url}"))?;
         // Credentials come from the environment, as each cloud SDK documents (AWS_*, GOOGLE_*, AZURE_*).
+        #[allow(clippy::disallowed_methods)]
         let options: Vec<(String, String)> = std::env::vars().collect();
         let (store, _) = object_store::parse_url_opts(&parsed, options)
             .with_context(|| format!("opening blob store {url}"))?;

@@ -73,6 +73,7 @@ impl KeyMaterial {
     }
 
     /// Reads a passphrase from the environment variable named by `--passphrase-env`.
+    #[allow(clippy::disallowed_methods)] // the variable a flag names, read where it is named
     pub fn from_env(var: &str) -> Result<Self> {
         let value = std::env::var_os(var).ok_or_else(|| {
             Failure::usage(format!("--passphrase-env {var}: the variable is not set"))

@@ -327,6 +327,7 @@ impl KeySource {
     }
 
     /// Reads the secret. A trailing newline of a key file is not part of the key.
+    #[allow(clippy::disallowed_methods)] // the variable the map's `env:VAR` names
     pub fn load(&self) -> anyhow::Result<Vec<u8>> {
         let bytes = match self {
             KeySource::Env(var) => std::env::var_os(var)
