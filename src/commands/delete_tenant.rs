@@ -522,54 +522,26 @@ async fn execute_locked(
             }
             Erase::Anonymise(columns) => {
                 // A pass finished before an interruption (`passes_done`; or, for a job a
-                // version before this one saved, a count without a page position): only the
-                // rows that hold values anonymisation did not write (written since) are
-                // anonymised now, so a hash is never hashed twice and no row counted twice.
+                // version before this one saved, a count without a page position) is not
+                // walked again, so a hash is never hashed twice and no row counted twice.
                 let again = progress.passes_done.iter().any(|t| t == name)
                     || (progress.tables.contains_key(name.as_str())
                         && !progress.anonymise_after.contains_key(name.as_str()));
                 if again {
-                    let mut tx = begin(session, tenant).await?;
-                    let rows = anonymise_rows(
-                        &mut tx,
-                        &node.key,
-                        &node.info,
-                        name,
-                        columns,
-                        &session.ledger,
-                        None,
-                        |sql| {
-                            sql.push("(");
-                            selection.push_scope(sql, name, "t");
-                            sql.push(") AND ");
-                            push_not_anonymised(sql, &node.info, "t", columns);
-                        },
-                    )
-                    .await?;
-                    progress.add_late(name, rows);
-                    still_ours(&mut tx, session, tenant, lock).await?;
-                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
-                    tx.commit().await?;
+                    // Rows written since are the closing pass's (`finish`): anonymised there
+                    // and reported as late, with every other table's.
                     continue;
                 }
                 // The pass, in pages of --batch-size rows in key order, each its own short
                 // transaction that records the page's last key: a resume goes on after it.
-                let types: Vec<String> = node
-                    .key
-                    .iter()
-                    .map(|k| {
-                        node.info
-                            .column(k)
-                            .map_or("text".to_owned(), |c| c.sql_type.clone())
-                    })
-                    .collect();
-                let types: Vec<&str> = types.iter().map(String::as_str).collect();
                 let sql_type = |column: &str| {
                     node.info
                         .column(column)
                         .map_or("text", |c| c.sql_type.as_str())
                         .to_owned()
                 };
+                let types: Vec<String> = node.key.iter().map(|k| sql_type(k)).collect();
+                let types: Vec<&str> = types.iter().map(String::as_str).collect();
                 loop {
                     let began = Instant::now();
                     let mut tx = begin(session, tenant).await?;
