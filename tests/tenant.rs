@@ -1599,6 +1599,45 @@ impl Background {
     }
 }
 
+/// Starts the confirmed delete-tenant of acme with `token` slowly (batches of 10, 100 ms apart)
+/// and returns once its first batch committed, the run still going.
+async fn slow_run_after_its_first_batch(db: &TestDb, token: &str) -> Background {
+    let args = [
+        "--format",
+        "json",
+        "delete-tenant",
+        "--tenant",
+        "acme",
+        "--batch-size",
+        "10",
+        "--batch-pause",
+        "100ms",
+        "--confirm",
+        token,
+    ];
+    let mut run = spawn_privctl(db, &args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db
+        .query_strings("SELECT progress FROM privctl_jobs WHERE tenant = 'acme'")
+        .await
+        .iter()
+        .all(|p| !p.contains("\"batches\":1") && !p.contains("\"batches\":2"))
+    {
+        assert!(
+            run.process.try_wait().unwrap().is_none(),
+            "the run ended early: {}",
+            run.outputs()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no batch within 60 s: {}",
+            run.outputs()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    run
+}
+
 fn spawn_privctl(db: &TestDb, args: &[&str]) -> Background {
     let stdout_path = db.dir().join("background.stdout");
     let stderr_path = db.dir().join("background.stderr");
@@ -1708,26 +1747,7 @@ both_dialects! {
         insert_acme_messages(&db, 10001, 200).await;
         let plan = delete_tenant(&privctl, "acme", &[]).success().json();
         let token = token_of(&plan);
-        let args = [
-            "--format", "json", "delete-tenant", "--tenant", "acme", "--batch-size", "10",
-            "--batch-pause", "100ms", "--confirm", token.as_str(),
-        ];
-        let mut first = spawn_privctl(&db, &args);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while db
-            .query_strings("SELECT progress FROM privctl_jobs WHERE tenant = 'acme'")
-            .await
-            .iter()
-            .all(|p| !p.contains("\"batches\":1") && !p.contains("\"batches\":2"))
-        {
-            assert!(
-                first.process.try_wait().unwrap().is_none(),
-                "the first run ended early: {}",
-                first.outputs()
-            );
-            assert!(Instant::now() < deadline, "no batch within 60 s: {}", first.outputs());
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let mut first = slow_run_after_its_first_batch(&db, &token).await;
         let status = privctl
             .clone()
             .args(["--format", "json", "status"])
@@ -1810,22 +1830,7 @@ both_dialects! {
         insert_acme_messages(&db, 10001, 200).await;
         let plan = delete_tenant(&privctl, "acme", &[]).success().json();
         let token = token_of(&plan);
-        let args = [
-            "--format", "json", "delete-tenant", "--tenant", "acme", "--batch-size", "10",
-            "--batch-pause", "100ms", "--confirm", token.as_str(),
-        ];
-        let mut run = spawn_privctl(&db, &args);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while db
-            .query_strings("SELECT progress FROM privctl_jobs WHERE tenant = 'acme'")
-            .await
-            .iter()
-            .all(|p| !p.contains("\"batches\":1") && !p.contains("\"batches\":2"))
-        {
-            assert!(run.process.try_wait().unwrap().is_none(), "{}", run.outputs());
-            assert!(Instant::now() < deadline, "no batch within 60 s: {}", run.outputs());
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let mut run = slow_run_after_its_first_batch(&db, &token).await;
         db.execute("UPDATE organizations SET legal_hold = TRUE WHERE id = 'acme'").await;
         let status = run.process.wait().unwrap();
         assert_eq!(status.code(), Some(1), "{}", run.outputs());
