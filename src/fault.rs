@@ -9,6 +9,7 @@
 //! | `pause-before-rename` | after the export's ledger entry committed and before the output moves into place, the process sleeps |
 //! | `kill-after-batches:N` | the process aborts (as `kill -9` would: no cleanup, no output) once N batches of delete-tenant or purge-retention committed |
 //! | `kill-after-objects:N` | the process aborts once N blob objects were deleted and marked done |
+//! | `pause-after-objects:N` | once N blob objects were deleted and marked done, the process sleeps, so a test can race a second run against it |
 //! | `kill-before-commit` | `dsar delete` aborts with its erasure done but not committed |
 
 use std::sync::OnceLock;
@@ -25,6 +26,7 @@ pub enum Fault {
     PauseBeforeRename,
     KillAfterBatches(u64),
     KillAfterObjects(u64),
+    PauseAfterObjects(u64),
     KillBeforeCommit,
 }
 
@@ -44,6 +46,7 @@ pub fn install(value: &str) -> Result<(), Failure> {
         None if value == "pause-before-rename" => Fault::PauseBeforeRename,
         Some(("kill-after-batches", n)) => Fault::KillAfterBatches(n.parse().map_err(|_| bad())?),
         Some(("kill-after-objects", n)) => Fault::KillAfterObjects(n.parse().map_err(|_| bad())?),
+        Some(("pause-after-objects", n)) => Fault::PauseAfterObjects(n.parse().map_err(|_| bad())?),
         None if value == "kill-before-commit" => Fault::KillBeforeCommit,
         _ => return Err(bad()),
     };
@@ -92,8 +95,10 @@ pub fn batch_committed() {
 
 /// After `deleted` blob objects were deleted and marked done, in one drain.
 pub fn objects_deleted(deleted: u64) {
-    if matches!(FAULT.get(), Some(Fault::KillAfterObjects(n)) if deleted >= *n) {
-        std::process::abort();
+    match FAULT.get() {
+        Some(Fault::KillAfterObjects(n)) if deleted >= *n => std::process::abort(),
+        Some(Fault::PauseAfterObjects(n)) if deleted == *n => std::thread::sleep(PAUSE),
+        _ => {}
     }
 }
 

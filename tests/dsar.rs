@@ -1191,6 +1191,45 @@ both_dialects! {
         assert!(verification.ok(), "{:?}", verification.problems);
         db.cleanup().await;
     }
+
+    /// A second run with the same token while the first still deletes its objects is not a
+    /// resume of a killed run: it exits 75 and touches nothing; once the first is gone (killed
+    /// here), the same command finishes what it left queued. Without the run's lock the second
+    /// run took the first one's queued objects for a killed run's and both exited 0.
+    async fn a_second_run_while_the_first_deletes_its_objects_is_locked_out(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
+        let token = preview.success().json()["token"].as_str().unwrap().to_owned();
+        let mut first = privctl
+            .clone()
+            .env("PRIVCTL_TEST_FAULT", "pause-after-objects:1")
+            .args(["--format", "json", "dsar", "delete", "--tenant", "acme"])
+            .args(JANE)
+            .args(["--confirm", &token])
+            .spawn();
+        const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
+        const DONE: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NOT NULL";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while db.query_i64(DONE).await < 1 {
+            assert!(!first.has_exited(), "the first run ended before pausing");
+            assert!(std::time::Instant::now() < deadline, "no object deleted within 60 s");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        let second = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
+        second.code(75);
+        assert!(second.stderr.contains("another run with this token"), "{second}");
+        assert_eq!(db.query_i64(QUEUED).await, 1, "the second run deleted an object");
+        assert!(!first.has_exited(), "the first run still works");
+
+        first.signal("KILL");
+        first.finish(std::time::Duration::from_secs(10));
+        let again = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
+        again.success();
+        assert_eq!(again.json()["already_done"], true, "{again}");
+        assert_eq!(db.query_i64(QUEUED).await, 0);
+        db.cleanup().await;
+    }
 }
 
 both_dialects! {

@@ -351,11 +351,45 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
 }
 
 /// `dsar delete --confirm`: erase exactly what the dry run planned, or nothing.
+///
+/// The run holds a lock named after its token from the first read to the last object deleted:
+/// a second run with the same token while the first still works exits 75 at once, rather than
+/// taking the first run's queued objects for a killed run's and deleting them beside it.
 async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bool) -> Result<()> {
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
+    let run = format!(
+        "dsar-delete/{}",
+        &crate::ledger::sha256_hex(token.trim().as_bytes())[..16]
+    );
+    let lock = match session.db.try_lock(&run, ctx.now).await? {
+        Ok(lock) => lock,
+        Err(holder) => {
+            return Err(Failure::locked(format!(
+                "another run with this token is working: {}",
+                holder.0
+            ))
+            .with_hint("let it finish; nothing was done")
+            .into());
+        }
+    };
+    let result = delete_locked(ctx, &session, args, &token, residue_scan).await;
+    if let Err(e) = lock.release().await {
+        ctx.ui
+            .warn(&format!("could not release the run's lock: {e:#}"));
+    }
+    result
+}
+
+async fn delete_locked(
+    ctx: &Context,
+    session: &Session,
+    args: &SubjectArgs,
+    token: &str,
+    residue_scan: bool,
+) -> Result<()> {
     // A run killed while deleting its objects: the same command finishes those, nothing else.
-    if super::finish_queued_objects(ctx, &session, "dsar-delete", args.tenant.as_deref(), &token)
+    if super::finish_queued_objects(ctx, session, "dsar-delete", args.tenant.as_deref(), token)
         .await?
     {
         return Ok(());
@@ -364,7 +398,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
         mut selection,
         on_hold,
         on_behalf_of,
-    } = prepare(ctx, &session, args, "delete").await?;
+    } = prepare(ctx, session, args, "delete").await?;
     let tenant = args.tenant.as_deref();
     if on_hold {
         return Err(Failure::failed(format!(
@@ -381,11 +415,11 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
     };
 
     let mut tx = session.db.begin(TxMode::Write).await?;
-    set_tenant(&session, &mut tx, tenant).await?;
+    set_tenant(session, &mut tx, tenant).await?;
     let attempt = async {
         let confirmation = confirm::redeem(
             &mut tx,
-            &token,
+            token,
             &expected,
             &ctx.actor,
             ctx.now,
@@ -455,7 +489,7 @@ async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bo
             args.tenant.clone(),
             selection.subject().clone(),
         )?;
-        let report = residue_scan_of(ctx, &session, &fresh, tenant)
+        let report = residue_scan_of(ctx, session, &fresh, tenant)
             .await
             .context(
                 "the erasure is committed and recorded, but the residue scan after it failed",
