@@ -10,7 +10,7 @@
 //! | `kill-after-batches:N` | the process aborts (as `kill -9` would: no cleanup, no output) once N batches of delete-tenant or purge-retention committed |
 //! | `kill-after-objects:N` | the process aborts once N blob objects were deleted and marked done |
 //! | `pause-after-objects:N` | once N blob objects were deleted and marked done, the process sleeps, so a test can race a second run against it |
-//! | `kill-before-commit` | `dsar delete` aborts with its erasure done but not committed |
+//! | `kill-before-commit` | a confirmed run aborts with its first transaction's work done but not committed (`dsar delete`: the whole erasure) |
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,7 +102,8 @@ pub fn objects_deleted(deleted: u64) {
     }
 }
 
-/// `dsar delete`, its erasure done and recorded, before the transaction commits.
+/// A confirmed run's first transaction (`dsar delete`: the whole erasure), its work done and
+/// recorded, before it commits.
 pub fn before_commit() {
     if FAULT.get() == Some(&Fault::KillBeforeCommit) {
         std::process::abort();

@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     let input = std::fs::File::open(&args.input)
         .with_context(|| format!("opening {}", args.input.display()))?;
     let mut output = OutputFile::create(&args.output, args.force, None)?;
-    super::report_leftovers(ctx, output.leftovers_removed());
+    crate::session::report_leftovers(ctx, output.leftovers_removed());
     // On error `output` is dropped unfinished: its partial file is removed.
     let bytes = decrypt(
         std::io::BufReader::with_capacity(256 * 1024, input),

@@ -12,16 +12,18 @@ use anyhow::{Context as _, Result};
 use serde_json::{Map, Value, json};
 
 use super::{Context, Session};
-use crate::confirm::{self, Binding, Expected};
+use crate::confirm::{self, Binding};
 use crate::db::{LockCheck, Param, Sql, Tx, TxMode};
 use crate::effects::{Survivors, TenantErasure, count_homeless};
 use crate::erase::{anonymise_rows, push_not_anonymised};
 use crate::error::Failure;
+use crate::jobs::State;
 use crate::ledger::{NewEntry, sha256_hex};
 use crate::map::{Duration, Erase};
 use crate::model::Link;
 use crate::plan::{Plan, count, plan_tenant, push_references};
 use crate::selection::TenantSelection;
+use crate::twostep::{ConfirmedRun, Holds, Start};
 
 /// Erase a whole tenant (delete or anonymise per the map); needs a token
 #[derive(Debug, clap::Args)]
@@ -58,34 +60,36 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         ))
         .into());
     }
-    match &args.confirm {
-        None => dry_run(ctx, &session, &selection).await,
-        Some(token) => {
-            let token = confirm::read_token(token)?;
-            match execute(ctx, &session, &selection, &args, &token).await {
-                Ok(()) => Ok(()),
-                Err(error) => Err(failed_run(ctx, &session, &args.tenant, &token, error).await),
-            }
+    let Some(token) = &args.confirm else {
+        return dry_run(ctx, &session, &selection).await;
+    };
+    let token = confirm::read_token(token)?;
+    let run = ConfirmedRun::new(ctx, &session, ACTION, Some(&args.tenant), &token);
+    // Two runs of one job (a resume started while the first run still works) never interleave.
+    let lock = format!("{ACTION}/{}", run.job.id);
+    let busy = format!(
+        "another run of this deletion (job {}) is working",
+        run.job.id
+    );
+    run.locked(&lock, &busy, async |lock| {
+        match execute(&run, &selection, &args, &lock).await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(failed_run(&run, error).await),
         }
-    }
+    })
+    .await
 }
 
 /// A confirmed run that failed after its job started (the job stays open): records `failed` in
 /// the ledger and says how to resume. Refusals before the job started are recorded where they
 /// happen.
-async fn failed_run(
-    ctx: &Context,
-    session: &Session,
-    tenant: &str,
-    token: &str,
-    mut error: anyhow::Error,
-) -> anyhow::Error {
-    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+async fn failed_run(run: &ConfirmedRun<'_>, mut error: anyhow::Error) -> anyhow::Error {
+    let (session, tenant, job_id) = (run.session, run.tenant.unwrap_or_default(), &run.job.id);
     let open = async {
         let mut tx = session.db.begin(TxMode::Snapshot).await?;
-        let job = existing_job(&mut tx, token).await?;
+        let job = run.job.find::<Value>(&mut tx).await?;
         tx.rollback().await?;
-        anyhow::Ok(job.is_some_and(|(state, _, _)| state == "running"))
+        anyhow::Ok(job.is_some_and(|job| job.state == State::Running))
     }
     .await
     .unwrap_or(false);
@@ -95,7 +99,7 @@ async fn failed_run(
     let reason = crate::ui::describe(&error);
     session
         .record(
-            ctx,
+            run.ctx,
             NewEntry::new(ACTION, "failed", json!({"job": job_id, "reason": reason}))
                 .tenant(Some(tenant)),
         )
@@ -185,17 +189,9 @@ fn selector(tenant: &str) -> String {
     sha256_hex(format!("privctl-tenant/1\0{tenant}").as_bytes())
 }
 
-async fn begin(session: &Session, tenant: &str) -> Result<Tx> {
-    let mut tx = session.db.begin(TxMode::Write).await?;
-    if let Some(setting) = &session.map.tenant_setting {
-        tx.set_tenant(setting, tenant).await?;
-    }
-    Ok(tx)
-}
-
 async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'_>) -> Result<()> {
     let tenant = selection.tenant();
-    let mut tx = begin(session, tenant).await?;
+    let mut tx = session.begin_for(Some(tenant)).await?;
     refuse_cross_tenant_rows(&mut tx, selection).await?;
     let plan = plan_tenant(&mut tx, selection, &session.schema).await?;
     let binding = Binding {
@@ -313,66 +309,34 @@ impl Progress {
     }
 }
 
-/// The confirmed run, holding the job's lock: two runs of one job (a resume started while the
-/// first run still works) never interleave; the second exits 75 at once.
+/// The confirmed run, holding the job's lock: starts the job (or finds it, to resume), erases
+/// table by table in batches, and finishes.
 async fn execute(
-    ctx: &Context,
-    session: &Session,
+    run: &ConfirmedRun<'_>,
     selection: &TenantSelection<'_>,
     args: &Args,
-    token: &str,
-) -> Result<()> {
-    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
-    let lock = match session
-        .db
-        .try_lock(&format!("{ACTION}/{job_id}"), ctx.now)
-        .await?
-    {
-        Ok(lock) => lock,
-        Err(holder) => {
-            return Err(Failure::locked(format!(
-                "another run of this deletion (job {job_id}) is working: {}",
-                holder.0
-            ))
-            .with_hint("let it finish (`privctl status` shows the job); nothing was done")
-            .into());
-        }
-    };
-    let result = execute_locked(ctx, session, selection, args, token, &job_id, &lock.check()).await;
-    if let Err(e) = lock.release().await {
-        ctx.ui
-            .warn(&format!("could not release the job's lock: {e:#}"));
-    }
-    result
-}
-
-async fn execute_locked(
-    ctx: &Context,
-    session: &Session,
-    selection: &TenantSelection<'_>,
-    args: &Args,
-    token: &str,
-    job_id: &str,
     lock: &LockCheck,
 ) -> Result<()> {
+    let (ctx, session) = (run.ctx, run.session);
     let tenant = selection.tenant();
-    let job_id = job_id.to_owned();
-    let mut tx = begin(session, tenant).await?;
-    let job = existing_job(&mut tx, token).await?;
-    let (mut progress, resumed) = match job {
-        Some((state, job_tenant, progress_text)) => {
-            tx.rollback().await?;
-            if job_tenant.as_deref() != Some(tenant) {
+    let job = &run.job;
+    let job_id = job.id.clone();
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    let found = job.find::<Progress>(&mut tx).await?;
+    tx.rollback().await?;
+    let (mut progress, resumed) = match found {
+        Some(found) => {
+            if found.tenant.as_deref() != Some(tenant) {
                 return Err(Failure::confirmation(format!(
                     "the confirmation token belongs to the deletion of tenant `{}`, not `{tenant}`",
-                    job_tenant.unwrap_or_default()
+                    found.tenant.unwrap_or_default()
                 ))
                 .into());
             }
-            if state == "done" {
+            if found.state == State::Done {
                 // The rows are gone; what may remain is the objects queued with them (a run
                 // killed while deleting them). Finish those, and nothing else.
-                if super::finish_queued_objects(ctx, session, ACTION, Some(tenant), token).await? {
+                if run.finish_queued_objects().await? {
                     return Ok(());
                 }
                 return Err(Failure::confirmation(format!("tenant `{tenant}` was already deleted with this token; a token authorises one run")).into());
@@ -380,31 +344,9 @@ async fn execute_locked(
             ctx.ui.status(&format!(
                 "resuming the deletion of tenant {tenant} (job {job_id})"
             ));
-            (
-                serde_json::from_str(&progress_text).unwrap_or_default(),
-                true,
-            )
+            (found.progress, true)
         }
-        None => {
-            let started = start(ctx, session, selection, &mut tx, token, &job_id).await;
-            if let Err(error) = started {
-                tx.rollback().await.ok();
-                session
-                    .record(
-                        ctx,
-                        super::refusal_entry(ACTION, &error).tenant(Some(tenant)),
-                    )
-                    .await;
-                return Err(error);
-            }
-            let mut progress = Progress::default();
-            for (table, rows) in tenantless_counts(&mut tx, selection.model()).await? {
-                progress.tenantless_before.insert(table, json!(rows));
-            }
-            super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
-            tx.commit().await.context("starting the deletion job")?;
-            (progress, false)
-        }
+        None => (start(run, selection).await?, false),
     };
 
     let leftovers = drain_leftovers(ctx, session, tenant).await?;
@@ -419,7 +361,7 @@ async fn execute_locked(
             Erase::Delete => {
                 // The rows outside the erasure that reference this table's rows of the tenant,
                 // read once: each batch checks them before it commits.
-                let mut tx = begin(session, tenant).await?;
+                let mut tx = session.begin_for(Some(tenant)).await?;
                 let survivors = Survivors::collect(&mut tx, &erasure, name, &|sql: &mut Sql| {
                     selection.push_scope(sql, name, "p")
                 })
@@ -427,7 +369,7 @@ async fn execute_locked(
                 tx.rollback().await?;
                 loop {
                     let began = Instant::now();
-                    let mut tx = begin(session, tenant).await?;
+                    let mut tx = session.begin_for(Some(tenant)).await?;
                     let mut sql = tx.sql();
                     sql.push("DELETE FROM ")
                         .ident(name)
@@ -507,7 +449,7 @@ async fn execute_locked(
                     progress.add(name, rows, blobs);
                     progress.batches += 1;
                     still_ours(&mut tx, session, tenant, lock).await?;
-                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    job.save(&mut tx, &progress, ctx.now).await?;
                     tx.commit()
                         .await
                         .with_context(|| format!("committing a batch of {name}"))?;
@@ -544,7 +486,7 @@ async fn execute_locked(
                 let types: Vec<&str> = types.iter().map(String::as_str).collect();
                 loop {
                     let began = Instant::now();
-                    let mut tx = begin(session, tenant).await?;
+                    let mut tx = session.begin_for(Some(tenant)).await?;
                     let mut page = tx.sql();
                     page.push("SELECT ");
                     crate::selection::push_key_json(&mut page, "t", &node.key);
@@ -573,7 +515,7 @@ async fn execute_locked(
                         progress.tables.entry(name.clone()).or_insert(json!(0));
                         progress.passes_done.push(name.clone());
                         still_ours(&mut tx, session, tenant, lock).await?;
-                        super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                        job.save(&mut tx, &progress, ctx.now).await?;
                         tx.commit().await?;
                         break;
                     };
@@ -603,7 +545,7 @@ async fn execute_locked(
                         progress.passes_done.push(name.clone());
                     }
                     still_ours(&mut tx, session, tenant, lock).await?;
-                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    job.save(&mut tx, &progress, ctx.now).await?;
                     tx.commit()
                         .await
                         .with_context(|| format!("committing a batch of {name}"))?;
@@ -622,95 +564,60 @@ async fn execute_locked(
             Erase::Retain => {
                 // Reported like the plan reports them: kept, with their count.
                 if !progress.tables.contains_key(name.as_str()) {
-                    let mut tx = begin(session, tenant).await?;
+                    let mut tx = session.begin_for(Some(tenant)).await?;
                     let rows = count(&mut tx, &selection.count(name)).await?;
                     progress.add(name, rows, 0);
                     still_ours(&mut tx, session, tenant, lock).await?;
-                    super::save_job_progress(&mut tx, &job_id, &progress, ctx.now).await?;
+                    job.save(&mut tx, &progress, ctx.now).await?;
                     tx.commit().await?;
                 }
             }
         }
     }
-    finish(
-        ctx,
-        session,
-        selection,
-        &job_id,
-        &mut progress,
-        resumed,
-        lock,
-        leftovers,
-    )
-    .await
+    finish(run, selection, &mut progress, resumed, lock, leftovers).await
 }
 
-async fn existing_job(
-    tx: &mut Tx,
-    token: &str,
-) -> Result<Option<(String, Option<String>, String)>> {
-    let mut sql = tx.sql();
-    sql.push("SELECT state, tenant, progress FROM privctl_jobs WHERE token_hash = ")
-        .bind(Param::Text(sha256_hex(token.trim().as_bytes())))
-        .push(" AND action = ")
-        .bind(Param::Text(ACTION.into()));
-    Ok(tx.fetch_optional(&sql).await?.map(|r| {
-        (
-            r[0].clone().unwrap_or_default(),
-            r[1].clone(),
-            r[2].clone().unwrap_or_default(),
-        )
-    }))
-}
-
-/// Checks the token and the plan, consumes the token, records the job and the start.
-async fn start(
-    ctx: &Context,
-    session: &Session,
-    selection: &TenantSelection<'_>,
-    tx: &mut Tx,
-    token: &str,
-    job_id: &str,
-) -> Result<()> {
+/// The job's start, through the one confirmed-run flow: the tenant's rows must all be its own
+/// and the plan the dry run's; then the token is consumed, the job recorded with the rows of
+/// no tenant there are now (more at the end means rows lost their route), and the start logged.
+async fn start(run: &ConfirmedRun<'_>, selection: &TenantSelection<'_>) -> Result<Progress> {
+    let (ctx, session) = (run.ctx, run.session);
     let tenant = selection.tenant();
     let selector = selector(tenant);
-    let expected = Expected {
-        action: ACTION,
-        tenant: Some(tenant),
+    let start = Start {
         selector: &selector,
+        subject: None,
+        holds: Holds::Refuse,
     };
-    let confirmation = confirm::redeem(
-        tx,
-        token,
-        &expected,
-        &ctx.actor,
-        ctx.now,
-        session.map.confirm.require_distinct_actor,
+    run.start(
+        start,
+        async |tx, _| {
+            refuse_cross_tenant_rows(tx, selection).await?;
+            plan_tenant(tx, selection, &session.schema).await
+        },
+        async |tx, confirmation, plan| {
+            confirmation.consume(tx, &ctx.actor, ctx.now).await?;
+            run.job
+                .insert(tx, Some(tenant), &confirmation.token_hash, ctx.now)
+                .await?;
+            let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": run.job.id, "issued_by": confirmation.issued_by});
+            session
+                .ledger
+                .append(
+                    tx,
+                    ctx.now,
+                    NewEntry::new(ACTION, "started", details).tenant(Some(tenant)),
+                )
+                .await?;
+            let mut progress = Progress::default();
+            for (table, rows) in tenantless_counts(tx, selection.model()).await? {
+                progress.tenantless_before.insert(table, json!(rows));
+            }
+            run.job.save(tx, &progress, ctx.now).await?;
+            Ok(progress)
+        },
     )
-    .await?;
-    refuse_cross_tenant_rows(tx, selection).await?;
-    let plan = plan_tenant(tx, selection, &session.schema).await?;
-    confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
-    confirmation.consume(tx, &ctx.actor, ctx.now).await?;
-    super::insert_job(
-        tx,
-        job_id,
-        ACTION,
-        Some(tenant),
-        &confirmation.token_hash,
-        ctx.now,
-    )
-    .await?;
-    let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": job_id, "issued_by": confirmation.issued_by});
-    session
-        .ledger
-        .append(
-            tx,
-            ctx.now,
-            NewEntry::new(ACTION, "started", details).tenant(Some(tenant)),
-        )
-        .await?;
-    Ok(())
+    .await
 }
 
 /// Sets to NULL, in batches, the references from kept rows (retained, anonymised) into the
@@ -731,7 +638,7 @@ async fn clear_references_into(
             continue;
         }
         loop {
-            let mut tx = begin(session, selection.tenant()).await?;
+            let mut tx = session.begin_for(Some(selection.tenant())).await?;
             let mut sql = tx.sql();
             sql.push("UPDATE ").ident(&child.name).push(" SET ");
             for (i, column) in link.columns.iter().enumerate() {
@@ -789,21 +696,19 @@ async fn clear_references_into(
 
 /// Erases the tenant's own row, checks nothing is left, closes the job and records the end, in
 /// one transaction; then deletes the queued blobs.
-#[allow(clippy::too_many_arguments)]
 async fn finish(
-    ctx: &Context,
-    session: &Session,
+    run: &ConfirmedRun<'_>,
     selection: &TenantSelection<'_>,
-    job_id: &str,
     progress: &mut Progress,
     resumed: bool,
     lock: &LockCheck,
     leftovers: crate::blobs::DrainReport,
 ) -> Result<()> {
+    let (ctx, session, job_id) = (run.ctx, run.session, run.job.id.as_str());
     let model = selection.model();
     let tenant = selection.tenant();
     let tenant_node = model.tenant.as_ref().expect("tenant selection");
-    let mut tx = begin(session, tenant).await?;
+    let mut tx = session.begin_for(Some(tenant)).await?;
     still_ours(&mut tx, session, tenant, lock).await?;
 
     let mut remaining = 0;
@@ -955,16 +860,9 @@ async fn finish(
         .into());
     }
 
-    let mut sql = tx.sql();
-    sql.push("UPDATE privctl_jobs SET state = 'done', progress = ")
-        .bind(Param::Text(serde_json::to_string(&*progress)?))
-        .push(", updated_at = ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(", finished_at = ")
-        .bind(Param::Text(ctx.now.to_canonical()))
-        .push(" WHERE id = ")
-        .bind(Param::Text(job_id.to_owned()));
-    tx.execute(&sql).await?;
+    run.job
+        .end(&mut tx, State::Done, &*progress, ctx.now)
+        .await?;
     let mut details = json!({
         "tables": progress.tables,
         "blobs_queued": progress.blobs,
@@ -1284,7 +1182,7 @@ async fn clear_broken_links(
         });
         if is_route {
             // Clearing it is safe only if every row keeps another route to the tenant.
-            let mut tx = begin(session, selection.tenant()).await?;
+            let mut tx = session.begin_for(Some(selection.tenant())).await?;
             let mut sql = tx.sql();
             sql.push("SELECT count(*) FROM ")
                 .ident(table)
@@ -1313,7 +1211,7 @@ async fn clear_broken_links(
             }
         }
         loop {
-            let mut tx = begin(session, selection.tenant()).await?;
+            let mut tx = session.begin_for(Some(selection.tenant())).await?;
             let mut sql = tx.sql();
             sql.push("UPDATE ").ident(table).push(" SET ");
             for (i, column) in link.columns.iter().enumerate() {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Context, Session};
 use crate::bundle::columns::ColumnCipher;
 use crate::bundle::{JsonBundle, OutputFile, RowShaping};
-use crate::confirm::{self, Binding, Expected};
+use crate::confirm::{self, Binding};
 use crate::db::TxMode;
 use crate::erase::erase_subject;
 use crate::error::Failure;
@@ -17,6 +17,7 @@ use crate::ledger::NewEntry;
 use crate::map::Effect;
 use crate::plan::{Plan, plan_subject};
 use crate::selection::{Subject, SubjectSelection};
+use crate::twostep::{ConfirmedRun, Holds, Start};
 
 /// One data subject's rows in one tenant: preview, export, delete, or scan for what remains
 #[derive(Debug, clap::Subcommand)]
@@ -358,40 +359,24 @@ async fn plan(ctx: &Context, args: &SubjectArgs, action: &str) -> Result<()> {
 async fn delete(ctx: &Context, args: &SubjectArgs, token: &str, residue_scan: bool) -> Result<()> {
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
-    let run = format!(
-        "dsar-delete/{}",
-        &crate::ledger::sha256_hex(token.trim().as_bytes())[..16]
-    );
-    let lock = match session.db.try_lock(&run, ctx.now).await? {
-        Ok(lock) => lock,
-        Err(holder) => {
-            return Err(Failure::locked(format!(
-                "another run with this token is working: {}",
-                holder.0
-            ))
-            .with_hint("let it finish; nothing was done")
-            .into());
-        }
-    };
-    let result = delete_locked(ctx, &session, args, &token, residue_scan).await;
-    if let Err(e) = lock.release().await {
-        ctx.ui
-            .warn(&format!("could not release the run's lock: {e:#}"));
-    }
-    result
+    let run = ConfirmedRun::new(ctx, &session, "dsar-delete", args.tenant.as_deref(), &token);
+    let lock = format!("dsar-delete/{}", run.job.id);
+    run.locked(
+        &lock,
+        "another run with this token is working",
+        async |_| delete_locked(&run, args, residue_scan).await,
+    )
+    .await
 }
 
 async fn delete_locked(
-    ctx: &Context,
-    session: &Session,
+    run: &ConfirmedRun<'_>,
     args: &SubjectArgs,
-    token: &str,
     residue_scan: bool,
 ) -> Result<()> {
+    let (ctx, session, tenant) = (run.ctx, run.session, run.tenant);
     // A run killed while deleting its objects: the same command finishes those, nothing else.
-    if super::finish_queued_objects(ctx, session, "dsar-delete", args.tenant.as_deref(), token)
-        .await?
-    {
+    if run.finish_queued_objects().await? {
         return Ok(());
     }
     let Prepared {
@@ -399,7 +384,6 @@ async fn delete_locked(
         on_hold,
         on_behalf_of,
     } = prepare(ctx, session, args, "delete").await?;
-    let tenant = args.tenant.as_deref();
     if on_hold {
         return Err(Failure::failed(format!(
             "tenant `{}` is under legal hold: nothing was erased",
@@ -408,75 +392,40 @@ async fn delete_locked(
         .into());
     }
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    let expected = Expected {
-        action: "dsar-delete",
-        tenant,
+    let start = Start {
         selector: &subject_ref,
+        subject: Some(&subject_ref),
+        holds: Holds::Refuse,
     };
-
-    let mut tx = session.db.begin(TxMode::Write).await?;
-    set_tenant(session, &mut tx, tenant).await?;
-    let attempt = async {
-        let confirmation = confirm::redeem(
-            &mut tx,
-            token,
-            &expected,
-            &ctx.actor,
-            ctx.now,
-            session.map.confirm.require_distinct_actor,
+    let materialised = &mut selection;
+    let (plan, outcome) = run
+        .start(
+            start,
+            async move |tx, _| {
+                materialised.materialize(tx).await?;
+                let plan = plan_subject(tx, materialised, &session.schema).await?;
+                Ok((plan, materialised))
+            },
+            async |tx, confirmation, (plan, selection)| {
+                let outcome = erase_subject(tx, selection, &plan, &session.schema, tenant, &session.ledger, ctx.now).await?;
+                confirmation.consume(tx, &ctx.actor, ctx.now).await?;
+                let details = json!({
+                    "tables": outcome.tables.iter().map(|t| (t.table.clone(), json!({"effect": t.effect, "rows": t.rows, "blobs": t.blobs}))).collect::<serde_json::Map<_, _>>(),
+                    "cleared_references": plan.cleared_references,
+                    "database_effects": plan.database_effects,
+                    "remaining": outcome.remaining,
+                    "plan_digest": plan.digest(),
+                    "token_ref": confirmation.token_ref,
+                    "issued_by": confirmation.issued_by,
+                });
+                let details = with_member(details, &on_behalf_of);
+                let entry = NewEntry::new("dsar-delete", "done", details).tenant(tenant).subject(&subject_ref);
+                session.ledger.append(tx, ctx.now, entry).await?;
+                selection.release(tx).await?;
+                anyhow::Ok((plan, outcome))
+            },
         )
         .await?;
-        // A hold placed after the dry run (or after `prepare` read it) stops the erasure: read
-        // again here, under a share lock on PostgreSQL, in the transaction that erases.
-        if let Some(tenant) = tenant
-            && !crate::retention::held_now(&mut tx, &session.map, &session.model, &[tenant.to_owned()])
-                .await?
-                .is_empty()
-        {
-            return Err(Failure::failed(format!(
-                "tenant `{tenant}` is under legal hold: its data may not be erased; nothing was erased and the token was not used"
-            ))
-            .into());
-        }
-        selection.materialize(&mut tx).await?;
-        let plan = plan_subject(&mut tx, &selection, &session.schema).await?;
-        confirmation.check_plan(&plan.digest(), |issued| plan.explain_difference(issued))?;
-        let outcome = erase_subject(&mut tx, &selection, &plan, &session.schema, tenant, &session.ledger, ctx.now).await?;
-        confirmation.consume(&mut tx, &ctx.actor, ctx.now).await?;
-        let details = json!({
-            "tables": outcome.tables.iter().map(|t| (t.table.clone(), json!({"effect": t.effect, "rows": t.rows, "blobs": t.blobs}))).collect::<serde_json::Map<_, _>>(),
-            "cleared_references": plan.cleared_references,
-            "database_effects": plan.database_effects,
-            "remaining": outcome.remaining,
-            "plan_digest": plan.digest(),
-            "token_ref": confirmation.token_ref,
-            "issued_by": confirmation.issued_by,
-        });
-        let details = with_member(details, &on_behalf_of);
-        let entry = NewEntry::new("dsar-delete", "done", details).tenant(tenant).subject(&subject_ref);
-        session.ledger.append(&mut tx, ctx.now, entry).await?;
-        selection.release(&mut tx).await?;
-        anyhow::Ok((plan, outcome))
-    }
-    .await;
-
-    let (plan, outcome) = match attempt {
-        Ok(done) => done,
-        Err(error) => {
-            tx.rollback().await.ok();
-            session
-                .record(
-                    ctx,
-                    super::refusal_entry("dsar-delete", &error)
-                        .tenant(tenant)
-                        .subject(&subject_ref),
-                )
-                .await;
-            return Err(error);
-        }
-    };
-    crate::fault::before_commit();
-    tx.commit().await.context("committing the erasure")?;
 
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
@@ -705,7 +654,7 @@ async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
     let mut file = OutputFile::create(&args.out, args.force, key.as_ref())?;
-    super::report_leftovers(ctx, file.leftovers_removed());
+    crate::session::report_leftovers(ctx, file.leftovers_removed());
 
     let cipher = ColumnCipher::from_map(&session.map)?;
 

@@ -86,7 +86,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         Some(&args.tenant),
         &ctx.now.to_rfc3339(),
     )?;
-    super::report_leftovers(ctx, sink.leftovers_removed());
+    crate::session::report_leftovers(ctx, sink.leftovers_removed());
     let progress = Progress::new(ctx);
 
     let mut tx = session.db.begin(TxMode::Snapshot).await?;

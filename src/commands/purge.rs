@@ -17,13 +17,15 @@ use serde_json::{Value, json};
 
 use super::{Context, Session};
 use crate::clock::Timestamp;
-use crate::confirm::{self, Binding, Confirmation, Expected};
+use crate::confirm::{self, Binding, Confirmation};
 use crate::db::{LockCheck, Param, Tx, TxMode};
 use crate::error::Failure;
+use crate::jobs::{Job, State};
 use crate::ledger::{NewEntry, checkpoint, sha256_hex};
 use crate::map::{Duration, Effect};
 use crate::plan::{ClearedReference, TablePlan, count};
 use crate::retention::{self, Batch, LEDGER_TABLE, TenantPurge, Windows};
+use crate::twostep::{ConfirmedRun, Holds, Start, locked};
 
 /// Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token
 #[derive(Debug, clap::Args)]
@@ -78,44 +80,22 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         refuse_hidden_tenants(&session).await?;
     }
     if args.blobs_only {
-        return with_lock(ctx, &session, |_| blobs_only(ctx, &session, &args)).await;
+        return locked(ctx, &session, ACTION, BUSY, |_| {
+            blobs_only(ctx, &session, &args)
+        })
+        .await;
     }
-    match &args.confirm {
-        None => dry_run(ctx, &session, &args).await,
-        Some(token) => {
-            let token = confirm::read_token(token)?;
-            with_lock(ctx, &session, |lock| {
-                execute(ctx, &session, &args, &token, lock)
-            })
-            .await
-        }
-    }
+    let Some(token) = &args.confirm else {
+        return dry_run(ctx, &session, &args).await;
+    };
+    let token = confirm::read_token(token)?;
+    let run = ConfirmedRun::new(ctx, &session, ACTION, args.tenant.as_deref(), &token);
+    run.locked(ACTION, BUSY, |lock| execute(&run, &args, lock))
+        .await
 }
 
-/// Runs `work` holding the purge lock; another run holding it is exit 75 at once.
-async fn with_lock<F: Future<Output = Result<()>>>(
-    ctx: &Context,
-    session: &Session,
-    work: impl FnOnce(LockCheck) -> F,
-) -> Result<()> {
-    let lock = match session.db.try_lock(ACTION, ctx.now).await? {
-        Ok(lock) => lock,
-        Err(holder) => {
-            return Err(Failure::locked(format!(
-                "another purge-retention run holds the lock: {}",
-                holder.0
-            ))
-            .with_hint("try again later; nothing was done")
-            .into());
-        }
-    };
-    let result = work(lock.check()).await;
-    if let Err(e) = lock.release().await {
-        ctx.ui
-            .warn(&format!("could not release the purge lock: {e:#}"));
-    }
-    result
-}
+/// Why a second purge exits 75: one purge at a time, whatever its tenant or token.
+const BUSY: &str = "another purge-retention run holds the lock";
 
 /// Whether `error` is this run's lock found lost ([`LockCheck::verify`]): the run stops there,
 /// rather than carrying on with the next table as after a table's own failure.
@@ -581,33 +561,15 @@ impl Progress {
     }
 }
 
-async fn execute(
-    ctx: &Context,
-    session: &Session,
-    args: &Args,
-    token: &str,
-    lock: LockCheck,
-) -> Result<()> {
-    let tenant = args.tenant.as_deref();
-    let job_id = sha256_hex(token.as_bytes())[..16].to_owned();
+async fn execute(run: &ConfirmedRun<'_>, args: &Args, lock: LockCheck) -> Result<()> {
+    let (ctx, session) = (run.ctx, run.session);
+    let job = &run.job;
+    let job_id = job.id.clone();
     // A run killed while deleting its objects: the same command finishes those, nothing else.
-    if super::finish_queued_objects(ctx, session, ACTION, tenant, token).await? {
+    if run.finish_queued_objects().await? {
         return Ok(());
     }
-
-    let mut tx = session.db.begin(TxMode::Write).await?;
-    let started = start(ctx, session, args, &mut tx, token, &job_id).await;
-    let (confirmation, windows, mut progress, resumed) = match started {
-        Ok(started) => started,
-        Err(error) => {
-            tx.rollback().await.ok();
-            session
-                .record(ctx, super::refusal_entry(ACTION, &error).tenant(tenant))
-                .await;
-            return Err(error);
-        }
-    };
-    tx.commit().await.context("starting the purge")?;
+    let (confirmation, windows, mut progress, resumed) = start(run).await?;
     let planned: BTreeMap<String, u64> = confirmation
         .binding
         .plan
@@ -643,7 +605,7 @@ async fn execute(
     let purges = windows.purges(&session.model);
     for table in partitioned_roots(session, &purges) {
         if let Err(error) =
-            drop_partitions(ctx, session, &purges, table, &job_id, &mut progress, &lock).await
+            drop_partitions(ctx, session, &purges, table, job, &mut progress, &lock).await
         {
             // Not a failure: the batches below delete the same rows one by one.
             ctx.ui.warn(&format!(
@@ -658,7 +620,7 @@ async fn execute(
             args,
             &purges,
             &planned,
-            &job_id,
+            job,
             &mut progress,
             &mut held,
             deadline,
@@ -702,7 +664,7 @@ async fn execute(
                 args,
                 purge,
                 root,
-                &job_id,
+                job,
                 &mut progress,
                 deadline,
                 &bar,
@@ -750,7 +712,7 @@ async fn execute(
         args,
         &confirmation,
         &windows,
-        &job_id,
+        job,
         &progress,
         &planned,
         Outcome {
@@ -788,86 +750,61 @@ async fn purge_ledger(ctx: &Context, session: &Session, cutoff: Timestamp) -> Re
     Ok(summary)
 }
 
-/// Checks the token and the cutoffs, and records (or finds) the job.
-async fn start(
-    ctx: &Context,
-    session: &Session,
-    args: &Args,
-    tx: &mut Tx,
-    token: &str,
-    job_id: &str,
-) -> Result<(Confirmation, Windows, Progress, bool)> {
-    let tenant = args.tenant.as_deref();
+/// The run's start, through the one confirmed-run flow: the cutoffs recomputed from the dry
+/// run's instant must be the dry run's (the map, the tenants' plans and holds unchanged); then
+/// the job is recorded, or found to resume, and the start logged. The token is consumed when
+/// the purge completes (`finish`), so a stopped or failed run resumes with it.
+async fn start(run: &ConfirmedRun<'_>) -> Result<(Confirmation, Windows, Progress, bool)> {
+    let (ctx, session, tenant) = (run.ctx, run.session, run.tenant);
     let selector = selector(tenant);
-    let expected = Expected {
-        action: ACTION,
-        tenant,
+    let start = Start {
         selector: &selector,
+        subject: None,
+        holds: Holds::Skip,
     };
-    let confirmation = confirm::redeem(
-        tx,
-        token,
-        &expected,
-        &ctx.actor,
-        ctx.now,
-        session.map.confirm.require_distinct_actor,
-    )
-    .await?;
-    // The cutoffs of the dry run, recomputed from its instant: the map, the tenants' plans
-    // and holds must not have changed since.
-    set_tenant(tx, session, tenant).await?;
-    let windows = retention::windows(
-        tx,
-        &session.map,
-        &session.model,
-        tenant,
-        confirmation.issued_at,
-    )
-    .await?;
-    confirmation.check_plan(&windows.digest(), |issued| {
-        windows.explain_difference(issued)
-    })?;
-
-    let mut sql = tx.sql();
-    sql.push("SELECT progress FROM privctl_jobs WHERE id = ")
-        .bind(Param::Text(job_id.to_owned()));
-    let existing = tx.fetch_optional(&sql).await?;
-    let (progress, resumed) = match existing {
-        Some(row) => (
-            serde_json::from_str(row[0].as_deref().unwrap_or("{}")).unwrap_or_default(),
-            true,
-        ),
-        None => {
-            super::insert_job(
+    run.start(
+        start,
+        async |tx, confirmation| {
+            retention::windows(
                 tx,
-                job_id,
-                ACTION,
+                &session.map,
+                &session.model,
                 tenant,
-                &confirmation.token_hash,
-                ctx.now,
+                confirmation.issued_at,
             )
-            .await?;
-            (Progress::default(), false)
-        }
-    };
-    let details = json!({
-        "cutoffs": cutoffs_detail(&windows),
-        "skipped": windows.skipped,
-        "plan_digest": confirmation.binding.plan_digest,
-        "token_ref": confirmation.token_ref,
-        "issued_by": confirmation.issued_by,
-        "job": job_id,
-        "resumed": resumed,
-    });
-    session
-        .ledger
-        .append(
-            tx,
-            ctx.now,
-            NewEntry::new(ACTION, "started", details).tenant(tenant),
-        )
-        .await?;
-    Ok((confirmation, windows, progress, resumed))
+            .await
+        },
+        async |tx, confirmation, windows| {
+            let (progress, resumed) = match run.job.find::<Progress>(tx).await? {
+                Some(found) => (found.progress, true),
+                None => {
+                    run.job
+                        .insert(tx, tenant, &confirmation.token_hash, ctx.now)
+                        .await?;
+                    (Progress::default(), false)
+                }
+            };
+            let details = json!({
+                "cutoffs": cutoffs_detail(&windows),
+                "skipped": windows.skipped,
+                "plan_digest": confirmation.binding.plan_digest,
+                "token_ref": confirmation.token_ref,
+                "issued_by": confirmation.issued_by,
+                "job": run.job.id,
+                "resumed": resumed,
+            });
+            session
+                .ledger
+                .append(
+                    tx,
+                    ctx.now,
+                    NewEntry::new(ACTION, "started", details).tenant(tenant),
+                )
+                .await?;
+            Ok((confirmation, windows, progress, resumed))
+        },
+    )
+    .await
 }
 
 /// How a walk over a table ended.
@@ -888,7 +825,7 @@ async fn purge_table(
     args: &Args,
     purge: &TenantPurge<'_>,
     root: &str,
-    job_id: &str,
+    job: &Job,
     progress: &mut Progress,
     deadline: Option<Instant>,
     bar: &Option<indicatif::ProgressBar>,
@@ -981,7 +918,7 @@ async fn purge_table(
         entry.batches += 1;
         entry.seconds += began.elapsed().as_secs_f64();
         lock.verify(&mut tx).await?;
-        super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
+        job.save(&mut tx, &*progress, ctx.now).await?;
         tx.commit()
             .await
             .with_context(|| format!("committing a batch of {root}"))?;
@@ -1008,7 +945,7 @@ async fn walk_tables(
     args: &Args,
     purges: &[TenantPurge<'_>],
     planned: &BTreeMap<String, u64>,
-    job_id: &str,
+    job: &Job,
     progress: &mut Progress,
     held: &mut BTreeSet<String>,
     deadline: Option<Instant>,
@@ -1158,7 +1095,7 @@ async fn walk_tables(
                 progress.done.extend(finished.cloned());
             }
             lock.verify(&mut tx).await?;
-            super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
+            job.save(&mut tx, &*progress, ctx.now).await?;
             tx.commit()
                 .await
                 .with_context(|| format!("committing a batch of {table}"))?;
@@ -1193,7 +1130,7 @@ async fn drop_partitions(
     session: &Session,
     purges: &[TenantPurge<'_>],
     table: &str,
-    job_id: &str,
+    job: &Job,
     progress: &mut Progress,
     lock: &LockCheck,
 ) -> Result<()> {
@@ -1242,7 +1179,7 @@ async fn drop_partitions(
         entry.seconds += began.elapsed().as_secs_f64();
         progress.partitions.push(partition);
         lock.verify(&mut tx).await?;
-        super::save_job_progress(&mut tx, job_id, &*progress, ctx.now).await?;
+        job.save(&mut tx, &*progress, ctx.now).await?;
         tx.commit().await?;
         progress.longest_batch_ms = progress
             .longest_batch_ms
@@ -1433,7 +1370,7 @@ async fn finish(
     args: &Args,
     confirmation: &Confirmation,
     windows: &Windows,
-    job_id: &str,
+    job: &Job,
     progress: &Progress,
     planned: &BTreeMap<String, u64>,
     outcome: Outcome,
@@ -1476,27 +1413,14 @@ async fn finish(
         confirmation.consume(&mut tx, &ctx.actor, ctx.now).await?;
     }
     let state = match (complete, outcome.stopped) {
-        (true, _) => "done",
-        (false, true) => "stopped",
-        (false, false) => "failed",
+        (true, _) => State::Done,
+        (false, true) => State::Stopped,
+        (false, false) => State::Failed,
     };
-    let mut sql = tx.sql();
-    sql.push("UPDATE privctl_jobs SET state = ")
-        .bind(Param::Text(state.into()))
-        .push(", progress = ")
-        .bind(Param::Text(serde_json::to_string(progress)?))
-        .push(", updated_at = ")
-        .bind(Param::Text(ctx.now.to_canonical()));
-    if complete {
-        sql.push(", finished_at = ")
-            .bind(Param::Text(ctx.now.to_canonical()));
-    }
-    sql.push(" WHERE id = ")
-        .bind(Param::Text(job_id.to_owned()));
-    tx.execute(&sql).await?;
+    job.end(&mut tx, state, progress, ctx.now).await?;
     let ledger_outcome = match state {
-        "stopped" => "partial",
-        other => other,
+        State::Stopped => "partial",
+        other => other.as_str(),
     };
     let counts: BTreeMap<&String, u64> = progress
         .tables
@@ -1509,7 +1433,7 @@ async fn finish(
         "cutoffs": cutoffs_detail(windows),
         "remaining": remaining,
         "partitions_dropped": progress.partitions,
-        "job": job_id,
+        "job": job.id,
         "resumed": outcome.resumed,
         "failures": outcome.failures,
         "held_during_run": outcome.held,
