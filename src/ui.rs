@@ -6,7 +6,6 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use serde_json::Value;
 
 /// Output format of results (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,9 +44,11 @@ impl Ui {
     }
 
     /// Prints one JSON document on stdout.
-    pub fn json(&self, value: &Value) -> std::io::Result<()> {
+    pub fn json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
+        // Through a Value, so every document's keys come out in one (sorted) order.
+        let value = serde_json::to_value(value)?;
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
+        serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
         out.flush()
     }

@@ -21,7 +21,7 @@ use crate::jobs::State;
 use crate::ledger::{NewEntry, sha256_hex};
 use crate::map::{Duration, Erase};
 use crate::model::Link;
-use crate::plan::{Plan, count, plan_tenant, push_references};
+use crate::plan::{count, plan_tenant, push_references};
 use crate::selection::TenantSelection;
 use crate::twostep::{ConfirmedRun, Holds, Start};
 
@@ -209,7 +209,7 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
         session.map.confirm.ttl,
     )
     .await?;
-    let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": binding.plan_digest, "token_ref": issued.token_ref});
+    let details = json!({"tables": crate::report::table_counts(&plan), "total_rows": plan.total_rows(), "plan_digest": binding.plan_digest, "token_ref": issued.token_ref});
     session
         .ledger
         .append(
@@ -219,47 +219,7 @@ async fn dry_run(ctx: &Context, session: &Session, selection: &TenantSelection<'
         )
         .await?;
     tx.commit().await?;
-    if ctx.ui.is_json() {
-        return Ok(ctx.ui.json(&json!({
-            "action": ACTION,
-            "tenant": tenant,
-            "token": issued.token,
-            "expires_at": issued.expires_at.to_rfc3339(),
-            "tables": plan.tables,
-            "total_rows": plan.total_rows(),
-            "cleared_references": plan.cleared_references,
-            "database_effects": plan.database_effects,
-            "triggers": plan.triggers,
-        }))?);
-    }
-    let rows = plan
-        .tables
-        .iter()
-        .map(|t| {
-            vec![
-                t.table.clone(),
-                t.rows.to_string(),
-                t.effect.as_str().to_owned(),
-                t.blobs.to_string(),
-            ]
-        })
-        .collect();
-    ctx.ui.table(&["table", "rows", "effect", "blobs"], rows)?;
-    for t in plan.tables.iter().filter(|t| t.rows > 0) {
-        if let Some(basis) = &t.legal_basis {
-            ctx.ui
-                .line(&format!("{} ({}): {basis}", t.table, t.effect.as_str()))?;
-        }
-    }
-    super::dsar::print_database_effects(ctx, &plan)?;
-    ctx.ui
-        .line(&format!("{} rows of tenant {tenant}", plan.total_rows()))?;
-    ctx.ui.line(&format!(
-        "To erase: privctl delete-tenant --tenant {tenant} --confirm {}\nThe token expires at {}.",
-        issued.token,
-        issued.expires_at.to_rfc3339()
-    ))?;
-    Ok(())
+    crate::report::print_tenant_plan(ctx, &plan, tenant, &issued)
 }
 
 /// A job's state, as `privctl_jobs.progress` keeps it.
@@ -600,7 +560,7 @@ async fn start(run: &ConfirmedRun<'_>, selection: &TenantSelection<'_>) -> Resul
             run.job
                 .insert(tx, Some(tenant), &confirmation.token_hash, ctx.now)
                 .await?;
-            let details = json!({"tables": counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": run.job.id, "issued_by": confirmation.issued_by});
+            let details = json!({"tables": crate::report::table_counts(&plan), "total_rows": plan.total_rows(), "plan_digest": plan.digest(), "token_ref": confirmation.token_ref, "job": run.job.id, "issued_by": confirmation.issued_by});
             session
                 .ledger
                 .append(
@@ -1245,12 +1205,4 @@ async fn clear_broken_links(
         }
     }
     Ok(())
-}
-
-fn counts(plan: &Plan) -> Value {
-    plan.tables
-        .iter()
-        .map(|t| (t.table.clone(), json!({"rows": t.rows, "effect": t.effect})))
-        .collect::<Map<_, _>>()
-        .into()
 }
