@@ -1,6 +1,9 @@
 //! Carrying out a subject's erasure inside one transaction: children before parents, retained
 //! and anonymised rows detached from deleted ones, owned rows kept while others share them,
-//! blob keys queued in the outbox, and a final re-selection that must find nothing left.
+//! blob keys queued in the outbox, and a final re-selection that must find nothing left; and a
+//! whole tenant's erasure in batches ([`tenant`]).
+
+pub mod tenant;
 
 use anyhow::{Context as _, Result};
 use serde::Serialize;
