@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod map;
 pub mod model;
 pub mod plan;
+pub mod purge;
 pub mod report;
 pub mod retention;
 pub mod scan;

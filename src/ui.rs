@@ -43,6 +43,18 @@ impl Ui {
         self.progress
     }
 
+    /// A progress bar of `len` steps drawn with `template` on stderr, or `None` when progress
+    /// is not shown (not a terminal, `--quiet`, `--no-progress`, JSON output).
+    pub fn progress_bar(&self, len: u64, template: &str) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| {
+            let bar = indicatif::ProgressBar::new(len);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(template).expect("a valid template"),
+            );
+            bar
+        })
+    }
+
     /// Prints one JSON document on stdout.
     pub fn json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
         // Through a Value, so every document's keys come out in one (sorted) order.

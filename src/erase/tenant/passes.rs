@@ -28,7 +28,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let (_lock, job, batch) = (self.lock, &self.run.job, self.batch);
+        let (job, batch) = (&self.run.job, self.batch);
         let model = selection.model();
         let erasure = TenantErasure::new(selection, &session.schema);
         // The rows outside the erasure that reference this table's rows of the tenant,
@@ -138,7 +138,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let (_lock, job, batch) = (self.lock, &self.run.job, self.batch);
+        let (job, batch) = (&self.run.job, self.batch);
         // A pass finished before an interruption (`passes_done`; or, for a job a
         // version before this one saved, a count without a page position) is not
         // walked again, so a hash is never hashed twice and no row counted twice.
