@@ -4,7 +4,7 @@
 //! fault; nothing in the map is trusted as SQL except the `when` conditions of identity columns.
 
 pub mod check;
-mod condition;
+pub(crate) mod condition;
 pub mod discover;
 mod duration;
 mod raw;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-pub use condition::Condition;
+pub use crate::db::MapCondition;
 pub use duration::{Duration, Window};
 
 use crate::error::Failure;
@@ -136,7 +136,7 @@ pub struct IdentityColumn {
     pub identity: String,
     pub column: String,
     /// Trusted SQL condition on the table (key–value attribute tables): one expression.
-    pub when: Option<Condition>,
+    pub when: Option<MapCondition>,
     pub json: Option<JsonSelector>,
     /// `identifies = "<link column>"`: a match selects the row this column references (an
     /// attribute row naming its entity) as if that row had matched.
@@ -178,7 +178,7 @@ impl EraseRules {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonSelector {
     /// `$.a.b`: object keys from the root.
-    Path(Vec<String>),
+    Path(Vec<crate::db::JsonKey>),
     /// Any string value anywhere in the document.
     Any,
 }
