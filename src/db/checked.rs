@@ -8,19 +8,22 @@ use std::fmt;
 
 use super::Dialect;
 
-/// A checked SQL identifier (a table or column name from the map or the catalog). The builder
-/// always quotes it ([`super::Sql::name`]), so it is only ever a name; the check refuses what
-/// no database can hold in a name (nothing, or a NUL character).
+/// A checked SQL identifier: a table or column name as the map may give one. The builder always
+/// quotes it ([`super::Sql::name`]), so it is only ever a name; the check refuses what no
+/// database accepts as a name (nothing, more than PostgreSQL's 63 bytes, a control character).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ident(String);
 
 impl Ident {
     pub fn new(name: &str) -> Result<Self, String> {
         if name.is_empty() {
-            return Err("an empty name".into());
+            return Err("an empty name is not a valid identifier".into());
         }
-        if name.contains('\0') {
-            return Err(format!("{name:?} holds a NUL character"));
+        if name.len() > 63 {
+            return Err(format!("`{name}` is longer than 63 bytes"));
+        }
+        if name.chars().any(|c| c.is_control()) {
+            return Err(format!("{name:?} contains a control character"));
         }
         Ok(Self(name.to_owned()))
     }
@@ -299,5 +302,10 @@ mod tests {
         assert!(Ident::new("we\"ird name").is_ok());
         assert!(Ident::new("").is_err());
         assert!(Ident::new("a\0").is_err());
+        assert!(Ident::new("a\nb").is_err());
+        assert!(Ident::new(&"x".repeat(64)).is_err());
+        let mut sql = super::super::Sql::new(Dialect::Sqlite);
+        sql.name(&Ident::new("we\"ird").unwrap());
+        assert_eq!(sql.text(), "\"we\"\"ird\"");
     }
 }

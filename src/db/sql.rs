@@ -339,4 +339,43 @@ mod tests {
         lite.bind_as("42", &SqlType::new("INTEGER").unwrap());
         assert_eq!(lite.text(), "?1");
     }
+
+    #[test]
+    fn catalog_text_that_is_not_a_type_name_is_never_pasted() {
+        // Catalog text still reaches bind_as from the command files as &str: it is checked.
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.bind_as("42", "bigint) OR (1 = 1");
+        assert_eq!(pg.text(), "$1");
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.key_in_json("t", &["id".to_owned()], &["int) OR (true"], "[[1]]");
+        assert_eq!(
+            pg.text(),
+            r#"t."id" IN (SELECT CAST(j.e->>0 AS text) FROM json_array_elements(CAST($1 AS json)) AS j(e))"#
+        );
+    }
+
+    #[test]
+    fn map_conditions_and_json_keys_reach_the_text_only_checked() {
+        let when = MapCondition::parse("kind = 'email'").unwrap();
+        let mut sql = Sql::new(Dialect::Sqlite);
+        sql.push("x AND ").condition(&when);
+        assert_eq!(sql.text(), "x AND (kind = 'email')");
+        assert!(MapCondition::parse("1 = 1) OR (1 = 1").is_err());
+        let path = [
+            JsonKey::new("contact").unwrap(),
+            JsonKey::new("email").unwrap(),
+        ];
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.json_path_text("t.\"doc\"", true, &path);
+        assert_eq!(
+            pg.text(),
+            r#"jsonb_extract_path_text(CAST(t."doc" AS jsonb), 'contact', 'email')"#
+        );
+        let mut lite = Sql::new(Dialect::Sqlite);
+        lite.json_path_text("t.\"doc\"", false, &path);
+        assert_eq!(
+            lite.text(),
+            r#"CASE WHEN json_valid(t."doc") THEN json_extract(t."doc", '$.contact.email') END"#
+        );
+    }
 }

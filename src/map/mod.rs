@@ -444,19 +444,10 @@ fn toml_error(path: &Path, text: &str, mut error: toml::de::Error) -> String {
     format!("{}: {place}{}", path.display(), lines.join(" "))
 }
 
-/// Checks a table or column name from the map. Names are always quoted in SQL; this only refuses
-/// what no database accepts as a name.
+/// Checks a table or column name from the map ([`crate::db::Ident`]'s check). Names are always
+/// quoted in SQL; this only refuses what no database accepts as a name.
 pub fn check_identifier(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("an empty name is not a valid identifier".into());
-    }
-    if name.len() > 63 {
-        return Err(format!("`{name}` is longer than 63 bytes"));
-    }
-    if name.chars().any(|c| c.is_control()) {
-        return Err(format!("{name:?} contains a control character"));
-    }
-    Ok(())
+    crate::db::Ident::new(name).map(drop)
 }
 
 #[cfg(test)]
