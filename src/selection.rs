@@ -345,11 +345,7 @@ impl<'m> SubjectSelection<'m> {
     /// no tenant to narrow it, a scan of every contact per question).
     pub fn select_keys_among(&self, table: &str, keys_json: &str) -> Sql {
         let node = self.model.node(table);
-        let types: Vec<&str> = node
-            .key
-            .iter()
-            .map(|k| node.info.column(k).map_or("text", |c| c.sql_type.as_str()))
-            .collect();
+        let types: Vec<SqlType> = node.key.iter().map(|k| node.info.cast_type(k)).collect();
         let mut sql = Sql::new(self.model.dialect);
         sql.push("SELECT ");
         push_key_json(&mut sql, "t", &node.key);
