@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use serde_json::Value;
 
 use crate::clock::Timestamp;
-use crate::db::{Dialect, Param, Tx};
+use crate::db::{Param, Tx};
 use crate::error::Failure;
 use crate::ledger::sha256_hex;
 use crate::map::Duration;
@@ -114,9 +114,7 @@ pub async fn redeem(
     let mut sql = tx.sql();
     sql.push("SELECT action, tenant, selector, plan_digest, plan, issued_by, expires_at, consumed_at, consumed_by, issued_at FROM privctl_confirmations WHERE token_hash = ")
         .bind(Param::Text(token_hash.clone()));
-    if tx.dialect() == Dialect::Postgres {
-        sql.push(" FOR UPDATE");
-    }
+    sql.for_update();
     let Some(row) = tx
         .fetch_optional(&sql)
         .await

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 
-use crate::db::{ForeignKey, OnDelete, Schema, Sql, Tx};
+use crate::db::{ForeignKey, OnDelete, Schema, Sql, SqlType, Tx};
 use crate::error::Failure;
 use crate::map::{Effect, Erase};
 use crate::model::Model;
@@ -612,11 +612,7 @@ async fn in_scope_now(
     rows: &[(Vec<String>, bool)],
 ) -> Result<std::collections::BTreeMap<Vec<String>, bool>> {
     let info = e.schema().tables.get(table);
-    let sql_type = |column: &str| {
-        info.and_then(|i| i.column(column))
-            .map_or("text", |c| c.sql_type.as_str())
-            .to_owned()
-    };
+    let sql_type = |column: &str| info.map_or(SqlType::TEXT, |i| i.cast_type(column));
     let mut out = std::collections::BTreeMap::new();
     for chunk in rows.chunks(500) {
         let mut sql = tx.sql();

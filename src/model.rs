@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::db::{Dialect, Schema, TableInfo};
+use crate::db::{Dialect, Schema, SqlType, TableInfo};
 use crate::error::Failure;
 use crate::map::check::{Finding, FindingKind};
 use crate::map::{DataMap, IdentityColumn, TableSpec};
@@ -18,7 +18,7 @@ pub struct Node {
     /// Row identity: the primary key, or the map's `key`.
     pub key: Vec<String>,
     /// Tenant column and its SQL type.
-    pub tenant: Option<(String, String)>,
+    pub tenant: Option<(String, SqlType)>,
     /// Links from this table's columns to a parent.
     pub links: Vec<Link>,
     /// `scope = "global"`: a platform-wide table whose rows belong to no tenant.
@@ -47,7 +47,7 @@ impl Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// The table's own tenant column.
-    Column { column: String, sql_type: String },
+    Column { column: String, sql_type: SqlType },
     /// A link to a mapped table whose rows belong to the tenant.
     Parent(Link),
     /// A link straight to the tenant table (a tenant column by another name).
@@ -90,7 +90,7 @@ pub struct Link {
 pub struct TenantNode {
     pub name: String,
     pub id: String,
-    pub id_type: String,
+    pub id_type: SqlType,
     pub info: TableInfo,
     /// `[tenant] parent`: the column naming a sub-tenant's parent (nested tenants).
     pub parent: Option<String>,
@@ -218,7 +218,7 @@ impl Model {
                     info.column(&t.id).map(|c| TenantNode {
                         name: t.table.clone(),
                         id: t.id.clone(),
-                        id_type: c.sql_type.clone(),
+                        id_type: SqlType::from_catalog(&c.sql_type),
                         info: info.clone(),
                         parent: t.parent.clone(),
                         links: Vec::new(),
@@ -344,7 +344,7 @@ impl Model {
                         format!(
                             "tables.{name}.identities.{}.when: {:?} {why} (in {}'s grammar)",
                             identity.identity,
-                            when.as_sql(),
+                            when.to_string(),
                             dialect.name()
                         ),
                     );
@@ -360,10 +360,10 @@ impl Model {
                     ),
                 );
             }
-            let tenant_column = spec
-                .tenant
-                .as_ref()
-                .and_then(|c| info.column(c).map(|col| (c.clone(), col.sql_type.clone())));
+            let tenant_column = spec.tenant.as_ref().and_then(|c| {
+                info.column(c)
+                    .map(|col| (c.clone(), SqlType::from_catalog(&col.sql_type)))
+            });
             nodes.insert(
                 name.clone(),
                 Node {

@@ -17,7 +17,7 @@ use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use crate::clock::Timestamp;
-use crate::db::{Dialect, Param, Sql, Tx};
+use crate::db::{PageDelete, Param, PickedDelete, Sql, SqlType, Tx};
 use crate::error::Failure;
 use crate::ledger::sha256_hex;
 use crate::map::{DataMap, Erase, RetentionRule, Window};
@@ -398,12 +398,7 @@ async fn tenants(
             overrides: BTreeMap::new(),
         }]);
     };
-    let column_type = |name: &str| {
-        node.info
-            .column(name)
-            .map_or("text", |c| c.sql_type.as_str())
-            .to_owned()
-    };
+    let column_type = |name: &str| node.info.cast_type(name);
     let mut sql = tx.sql();
     sql.push("SELECT CAST(")
         .column("t", &node.id)
@@ -487,8 +482,9 @@ pub fn legal_hold_set(text: &str) -> bool {
     )
 }
 
-/// Which of `tenants` are under legal hold now. On PostgreSQL their rows are locked FOR SHARE
-/// until the transaction ends, so a hold cannot be set while a batch of theirs is deleted.
+/// Which of `tenants` are under legal hold now. Where the database locks rows (PostgreSQL)
+/// their rows are locked for share until the transaction ends, so a hold cannot be set while a
+/// batch of theirs is deleted.
 pub async fn held_now(
     tx: &mut Tx,
     map: &DataMap,
@@ -515,16 +511,9 @@ pub async fn held_now(
         .push(" t WHERE CAST(t.")
         .ident(&node.id)
         .push(" AS text) IN ");
-    match model.dialect {
-        Dialect::Postgres => sql
-            .push("(SELECT x FROM json_array_elements_text(CAST(")
-            .bind(Param::Text(list))
-            .push(" AS json)) AS j(x)) FOR SHARE OF t"),
-        Dialect::Sqlite => sql
-            .push("(SELECT value FROM json_each(")
-            .bind(Param::Text(list))
-            .push("))"),
-    };
+    let ops = model.dialect.sql_ops();
+    ops.push_json_text_elements(&mut sql, &list, None);
+    sql.push(&ops.for_share_of("t"));
     let rows = tx
         .fetch_rows(&sql)
         .await
@@ -582,11 +571,7 @@ impl<'m> TenantPurge<'m> {
         sql.push("(");
         self.push_scope(sql, table, alias, counter);
         if let (Some(cutoff), Some(column)) = (self.cutoffs.get(table), &node.spec.timestamp) {
-            let sql_type = node
-                .info
-                .column(column)
-                .map_or("text", |c| c.sql_type.as_str())
-                .to_owned();
+            let sql_type = node.info.cast_type(column);
             sql.push(" AND ").before(alias, column, &sql_type, *cutoff);
         }
         sql.push(")");
@@ -689,7 +674,8 @@ pub struct Batch<'a> {
 
 impl TenantPurge<'_> {
     /// `SELECT key_json FROM root WHERE own expired AND key > after ORDER BY key LIMIT n`, rows
-    /// locked and locked rows skipped on PostgreSQL, so live traffic is never waited for.
+    /// locked and locked rows skipped where the database locks rows, so live traffic is never
+    /// waited for.
     pub fn select_batch(&self, root: &str, after: Option<&str>, limit: i64) -> Sql {
         let node = self.model.node(root);
         let mut sql = Sql::new(self.model.dialect);
@@ -702,16 +688,15 @@ impl TenantPurge<'_> {
         }
         sql.push(" ORDER BY ").columns("r", &node.key);
         sql.push(" LIMIT ").bind(Param::Int(limit));
-        if self.model.dialect == Dialect::Postgres {
-            sql.push(" FOR UPDATE OF r SKIP LOCKED");
-        }
+        sql.push(&self.model.dialect.sql_ops().skip_locked_of("r"));
         sql
     }
 
-    /// On PostgreSQL, for a table nothing references and that is not partitioned: one batch in
-    /// one statement. The batch's rows are picked in key order and locked (skipping rows live
-    /// traffic holds), then deleted by their physical address (a TID scan, no second index
-    /// lookup). Returns `('n', count, last key)` and one `('b', NULL, object)` per blob.
+    /// For a table nothing references and that is not partitioned, where the database can
+    /// (PostgreSQL): one batch in one statement. The batch's rows are picked in key order and
+    /// locked (skipping rows live traffic holds), then deleted by their physical address (a TID
+    /// scan, no second index lookup). Returns `('n', count, last key)` and one `('b', NULL,
+    /// object)` per blob.
     pub fn delete_batch_in_place(
         &self,
         root: &str,
@@ -720,43 +705,22 @@ impl TenantPurge<'_> {
     ) -> Option<Sql> {
         let model = self.model;
         let node = model.node(root);
-        if model.dialect != Dialect::Postgres
-            || node.info.partitioned
-            || model.links_into(root).next().is_some()
-        {
+        if node.info.partitioned || model.links_into(root).next().is_some() {
             return None;
         }
-        let mut sql = Sql::new(Dialect::Postgres);
-        sql.push("WITH batch AS MATERIALIZED (SELECT r.ctid AS row_id, ");
-        crate::selection::push_key_json(&mut sql, "r", &node.key);
-        sql.push(" AS key_json");
-        for (i, column) in node.key.iter().enumerate() {
-            sql.push(&format!(", r.{} AS k{i}", model.dialect.quote(column)));
-        }
-        sql.push(" FROM ").ident(root).push(" r WHERE ");
-        self.push_own(&mut sql, root, "r", &mut 0);
-        if let Some(after) = after {
-            push_after(&mut sql, model, root, after);
-        }
-        sql.push(" ORDER BY ").columns("r", &node.key);
-        sql.push(" LIMIT ").bind(Param::Int(limit));
-        sql.push(" FOR UPDATE OF r SKIP LOCKED), gone AS (DELETE FROM ")
-            .ident(root)
-            .push(" WHERE ctid = ANY(ARRAY(SELECT row_id FROM batch)) RETURNING ");
-        match &node.spec.blob {
-            Some(blob) => sql
-                .push("CAST(")
-                .ident(&blob.column)
-                .push(" AS text) AS object"),
-            None => sql.push("CAST(NULL AS text) AS object"),
+        let filter = |sql: &mut Sql| {
+            self.push_own(sql, root, "r", &mut 0);
+            if let Some(after) = after {
+                push_after(sql, model, root, after);
+            }
         };
-        let descending: Vec<String> = (0..node.key.len()).map(|i| format!("k{i} DESC")).collect();
-        sql.push(&format!(
-            ") SELECT 'n', CAST((SELECT count(*) FROM gone) AS text), (SELECT key_json FROM batch ORDER BY {} LIMIT 1) \
-             UNION ALL SELECT 'b', NULL, object FROM gone WHERE object IS NOT NULL",
-            descending.join(", ")
-        ));
-        Some(sql)
+        model.dialect.sql_ops().delete_picked_rows(&PickedDelete {
+            table: root,
+            key: &node.key,
+            blob_column: node.spec.blob.as_ref().map(|b| b.column.as_str()),
+            limit,
+            filter: &filter,
+        })
     }
 
     /// Rows of `table` in the batch: the root's keys, or rows whose carrying parent is in it.
@@ -772,10 +736,9 @@ impl TenantPurge<'_> {
         if table == batch.root {
             sql.push("(");
             self.push_scope(sql, table, alias, counter);
-            let types: Vec<String> = (0..node.key.len())
+            let types: Vec<SqlType> = (0..node.key.len())
                 .map(|i| key_type(self.model, table, i))
                 .collect();
-            let types: Vec<&str> = types.iter().map(String::as_str).collect();
             sql.push(" AND ")
                 .key_in_json(alias, &node.key, &types, &batch.keys_json)
                 .push(")");
@@ -820,28 +783,16 @@ fn push_after(sql: &mut Sql, model: &Model, root: &str, after: &str) {
 }
 
 /// The SQL type of a key column, for casts of values read back from JSON.
-fn key_type(model: &Model, table: &str, i: usize) -> String {
+fn key_type(model: &Model, table: &str, i: usize) -> SqlType {
     let node = model.node(table);
-    node.info
-        .column(&node.key[i])
-        .map_or("text", |c| c.sql_type.as_str())
-        .to_owned()
+    node.info.cast_type(&node.key[i])
 }
 
-/// Element `i` of a bound JSON array, converted to `sql_type` on PostgreSQL.
-fn push_json_element(sql: &mut Sql, json_text: &str, i: usize, sql_type: &str) {
-    match sql.dialect() {
-        Dialect::Postgres => {
-            sql.push("CAST(CAST(")
-                .bind(Param::Text(json_text.to_owned()))
-                .push(&format!(" AS json)->>{i} AS {sql_type})"));
-        }
-        Dialect::Sqlite => {
-            sql.push("json_extract(")
-                .bind(Param::Text(json_text.to_owned()))
-                .push(&format!(", '$[{i}]')"));
-        }
-    }
+/// Element `i` of a bound JSON array, converted to `sql_type` where the database has types.
+fn push_json_element(sql: &mut Sql, json_text: &str, i: usize, sql_type: &SqlType) {
+    sql.dialect()
+        .sql_ops()
+        .push_json_array_element(sql, json_text, i, sql_type);
 }
 
 /// A leaf partition of a range-partitioned table whose every row is past its tenant's cutoff:
@@ -878,7 +829,7 @@ pub async fn droppable_partitions(
         (Some(_), Some((column, sql_type))) => Some((column.clone(), sql_type.clone())),
         (Some(_), None) => return Ok(Vec::new()),
     };
-    if model.dialect != Dialect::Postgres
+    if !model.dialect.sql_ops().range_partitions()
         || !node.info.partitioned
         || node.spec.blob.is_some()
         || model.links_into(table).next().is_some()
@@ -886,44 +837,17 @@ pub async fn droppable_partitions(
         return Ok(Vec::new());
     }
     // Leaf partitions whose key is exactly the timestamp column, with their upper bounds.
-    let mut sql = Sql::new(Dialect::Postgres);
-    sql.push(
-        "SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) \
-         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE i.inhparent = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(",
-    )
-    .bind(Param::Text(table.to_owned()))
-    .push(")) AND c.relkind = 'r' AND pg_get_partkeydef(i.inhparent) = 'RANGE (' || quote_ident(")
-    .bind(Param::Text(timestamp.clone()))
-    .push(") || ')' ORDER BY 1");
-    let leaves = tx
-        .fetch_rows(&sql)
-        .await
-        .with_context(|| format!("listing the partitions of {table}"))?;
+    let leaves = tx.range_partitions(table, timestamp).await?;
+    let ops = model.dialect.sql_ops();
     let mut out = Vec::new();
-    for leaf in leaves {
-        let (Some(name), Some(bound)) = (leaf[0].clone(), leaf[1].clone()) else {
-            continue;
-        };
+    for (name, bound) in leaves {
         if only.is_some_and(|only| only != name) {
             continue;
         }
         let Some(upper) = upper_bound(&bound) else {
             continue; // DEFAULT, MAXVALUE, or a bound this code does not read: rows go one by one
         };
-        let mut sql = Sql::new(Dialect::Postgres);
-        sql.push("SELECT CAST(floor(EXTRACT(EPOCH FROM CAST(")
-            .bind(Param::Text(upper.clone()))
-            .push(" AS timestamptz)) * 1000000) AS bigint)");
-        let Some(Some(micros)) = tx
-            .fetch_column(&sql)
-            .await
-            .ok()
-            .and_then(|r| r.into_iter().next())
-        else {
-            continue;
-        };
-        let Ok(upper_micros) = micros.parse::<i128>() else {
+        let Some(upper_micros) = tx.timestamp_micros(&upper).await else {
             continue;
         };
         let allowed: Vec<&str> = purges
@@ -950,15 +874,13 @@ pub async fn droppable_partitions(
         }
         if let Some((column, sql_type)) = &tenant_column {
             let list = serde_json::to_string(&allowed)?;
-            let allowed_sql =
-                format!("(SELECT CAST(x AS {sql_type}) FROM json_array_elements_text(CAST(");
             let tenant_table = model.tenant.as_ref().expect("checked above");
             let checked_by_key = node.info.foreign_keys.iter().any(|fk| {
                 fk.columns == [column.clone()]
                     && fk.references == tenant_table.name
                     && fk.referenced_columns == [tenant_table.id.clone()]
             });
-            let mut sql = Sql::new(Dialect::Postgres);
+            let mut sql = Sql::new(model.dialect);
             if checked_by_key {
                 // Every value is a tenant id (a foreign key says so): probe the partition for
                 // each tenant this run does not purge that far, through its tenant index,
@@ -967,10 +889,9 @@ pub async fn droppable_partitions(
                     .ident(&tenant_table.name)
                     .push(" o WHERE o.")
                     .ident(&tenant_table.id)
-                    .push(" NOT IN ")
-                    .push(&allowed_sql)
-                    .bind(Param::Text(list))
-                    .push(" AS json)) AS j(x)) AND EXISTS (SELECT 1 FROM ")
+                    .push(" NOT IN ");
+                ops.push_json_text_elements(&mut sql, &list, Some(sql_type));
+                sql.push(" AND EXISTS (SELECT 1 FROM ")
                     .ident(&name)
                     .push(" t WHERE t.")
                     .ident(column)
@@ -988,16 +909,15 @@ pub async fn droppable_partitions(
                     .ident(column)
                     .push(" IS NULL OR t.")
                     .ident(column)
-                    .push(" NOT IN ")
-                    .push(&allowed_sql)
-                    .bind(Param::Text(list))
-                    .push(" AS json)) AS j(x)) LIMIT 1");
+                    .push(" NOT IN ");
+                ops.push_json_text_elements(&mut sql, &list, Some(sql_type));
+                sql.push(" LIMIT 1");
             }
             if tx.fetch_optional(&sql).await?.is_some() {
                 continue; // a row of a tenant kept longer (or on hold) lives here
             }
         }
-        let mut sql = Sql::new(Dialect::Postgres);
+        let mut sql = Sql::new(model.dialect);
         sql.push("SELECT count(*) FROM ").ident(&name);
         let rows = crate::plan::count(tx, &sql).await?;
         out.push(Partition {
@@ -1021,7 +941,8 @@ fn upper_bound(bound: &str) -> Option<String> {
     Some(quoted.replace("''", "'"))
 }
 
-/// A physical walk of one table for every tenant at once (PostgreSQL 14 and later): batches are
+/// A physical walk of one table for every tenant at once (where the database walks pages:
+/// [`crate::db::SqlDialect::page_walks`], PostgreSQL 14 and later): batches are
 /// ranges of heap pages, read in order (a TID range scan, no index), and each batch deletes the
 /// rows in its pages that are past their own tenant's cutoff, locked with `SKIP LOCKED`. One pass
 /// over the table, like a plain `DELETE … WHERE created_at < cutoff`, however many tenants.
@@ -1030,14 +951,14 @@ pub struct TableWalk {
     pub table: String,
     /// Each tenant's cutoff for the table.
     cutoffs: Vec<(Option<String>, Timestamp)>,
-    tenant: Option<(String, String)>,
+    tenant: Option<(String, SqlType)>,
     cutoff: Option<Timestamp>,
 }
 
 impl TableWalk {
     pub fn new(model: &Model, purges: &[TenantPurge<'_>], table: &str) -> Option<Self> {
         let node = model.node(table);
-        if model.dialect != Dialect::Postgres
+        if !model.dialect.sql_ops().page_walks()
             || node.info.partitioned
             || model.links_into(table).next().is_some()
             || node.spec.timestamp.is_none()
@@ -1096,80 +1017,23 @@ impl TableWalk {
     pub fn delete_pages(&self, model: &Model, from: i64, to: i64, skip_locked: bool) -> Sql {
         let node = model.node(&self.table);
         let timestamp = node.spec.timestamp.as_deref().unwrap_or_default();
-        let ts_type = node
-            .info
-            .column(timestamp)
-            .map_or("text", |c| c.sql_type.as_str())
-            .to_owned();
-        let mut sql = Sql::new(Dialect::Postgres);
-        if let Some((_, sql_type)) = &self.tenant {
-            // Typed once, not parsed again for every row the join looks at.
-            sql.push(&format!(
-                "WITH w AS MATERIALIZED (SELECT CAST(c.x->>0 AS {sql_type}) AS tenant, CAST(c.x->>1 AS timestamptz) AS cutoff FROM json_array_elements(CAST("
-            ))
-            .bind(Param::Text(self.cutoffs_json()))
-            .push(" AS json)) AS c(x)) ");
-        }
-        sql.push("DELETE FROM ").ident(&self.table);
-        match (skip_locked, &self.tenant) {
-            (true, tenant) => {
-                sql.push(" WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM ")
-                    .ident(&self.table)
-                    .push(" r");
-                if let Some((column, _)) = tenant {
-                    sql.push(" JOIN w ON r.").ident(column).push(" = w.tenant");
-                }
-                sql.push(" WHERE ");
-            }
-            (false, Some((column, _))) => {
-                sql.push(" r USING w WHERE r.")
-                    .ident(column)
-                    .push(" = w.tenant AND ");
-            }
-            (false, None) => {
-                sql.push(" r WHERE ");
-            }
-        }
-        sql.push("r.ctid >= CAST(")
-            .bind(Param::Text(format!("({from},0)")))
-            .push(" AS tid) AND r.ctid < CAST(")
-            .bind(Param::Text(format!("({to},0)")))
-            .push(" AS tid) AND ");
-        match self.cutoff {
-            Some(cutoff) => {
-                sql.before("r", timestamp, &ts_type, cutoff);
-            }
-            None => {
-                let column = format!("r.{}", Dialect::Postgres.quote(timestamp));
-                let t = ts_type.to_ascii_lowercase();
-                if t.contains("int") || t.starts_with("numeric") {
-                    sql.push(&format!("{column} < EXTRACT(EPOCH FROM w.cutoff)"));
-                } else if t.starts_with("timestamp") || t == "date" {
-                    sql.push(&format!("{column} < w.cutoff"));
-                } else {
-                    sql.push(&format!("CAST({column} AS timestamptz) < w.cutoff"));
-                }
-            }
-        }
-        if skip_locked {
-            sql.push(" FOR UPDATE OF r SKIP LOCKED))");
-        }
-        if let Some(blob) = &node.spec.blob {
-            let alias = if skip_locked {
-                Dialect::Postgres.quote(&self.table)
-            } else {
-                "r".to_owned()
-            };
-            sql.push(" RETURNING ");
-            match &self.tenant {
-                Some((column, _)) => sql.push("CAST(").column(&alias, column).push(" AS text)"),
-                None => sql.push("CAST(NULL AS text)"),
-            };
-            sql.push(", CAST(")
-                .column(&alias, &blob.column)
-                .push(" AS text)");
-        }
-        sql
+        let timestamp_type = node.info.cast_type(timestamp);
+        model
+            .dialect
+            .sql_ops()
+            .delete_pages(&PageDelete {
+                table: &self.table,
+                timestamp,
+                timestamp_type: &timestamp_type,
+                tenant: self.tenant.as_ref().map(|(c, t)| (c.as_str(), t)),
+                cutoffs_json: self.cutoffs_json(),
+                cutoff: self.cutoff,
+                from,
+                to,
+                skip_locked,
+                blob_column: node.spec.blob.as_ref().map(|b| b.column.as_str()),
+            })
+            .expect("a TableWalk exists only where the database walks pages")
     }
 }
 

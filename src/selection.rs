@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use crate::db::{Dialect, Param, Sql, Tx};
+use crate::db::{Dialect, Param, Sql, SqlType, Tx};
 use crate::error::Failure;
 use crate::map::{DataMap, IdentityKind, JsonSelector};
 use crate::model::{Link, Model, Node, Route};
@@ -290,16 +290,15 @@ impl<'m> SubjectSelection<'m> {
         let mut temp = BTreeMap::new();
         for (i, table) in self.tables.iter().enumerate() {
             let name = format!("privctl_sel_{i}");
-            let qualified = temp_table(tx.dialect(), &name);
+            let qualified = tx.dialect().sql_ops().temp_table(&name);
             let mut drop = tx.sql();
             drop.push("DROP TABLE IF EXISTS ").push(&qualified);
             tx.execute(&drop).await?;
             let node = self.model.node(table);
             let mut sql = tx.sql();
-            sql.push("CREATE TEMPORARY TABLE ").push(&name);
-            if tx.dialect() == Dialect::Postgres {
-                sql.push(" ON COMMIT DROP");
-            }
+            sql.push("CREATE TEMPORARY TABLE ")
+                .push(&name)
+                .push(tx.dialect().sql_ops().temp_table_on_commit());
             sql.push(" AS SELECT ")
                 .columns("t", &node.key)
                 .push(" FROM ")
@@ -346,11 +345,7 @@ impl<'m> SubjectSelection<'m> {
     /// no tenant to narrow it, a scan of every contact per question).
     pub fn select_keys_among(&self, table: &str, keys_json: &str) -> Sql {
         let node = self.model.node(table);
-        let types: Vec<&str> = node
-            .key
-            .iter()
-            .map(|k| node.info.column(k).map_or("text", |c| c.sql_type.as_str()))
-            .collect();
+        let types: Vec<SqlType> = node.key.iter().map(|k| node.info.cast_type(k)).collect();
         let mut sql = Sql::new(self.model.dialect);
         sql.push("SELECT ");
         push_key_json(&mut sql, "t", &node.key);
@@ -773,7 +768,7 @@ pub fn cross_tenant_condition(model: &Model, table: &str, alias: &str) -> Option
 pub enum CrossRoute {
     /// A column holding the tenant id (the tenant column, or a link to the tenant table), and
     /// the id's SQL type.
-    Column(String, String),
+    Column(String, SqlType),
     /// A link to a mapped table.
     Parent(Link),
 }
@@ -936,7 +931,7 @@ fn push_scope_avoiding(
                 push_tenant_is(model, tenant, sql, sql_type);
             }
             Route::Tenant(link) => {
-                let id_type = model.tenant.as_ref().map_or("text", |t| t.id_type.as_str());
+                let id_type = model.tenant.as_ref().map_or(&SqlType::TEXT, |t| &t.id_type);
                 sql.column(alias, &link.columns[0]).push(" ");
                 push_tenant_is(model, tenant, sql, id_type);
             }
@@ -991,7 +986,7 @@ fn push_scope_avoiding(
 }
 
 /// `= $tenant`, or with nested tenants `IN (<the tenant and every tenant under it>)`.
-fn push_tenant_is(model: &Model, tenant: &str, sql: &mut Sql, sql_type: &str) {
+fn push_tenant_is(model: &Model, tenant: &str, sql: &mut Sql, sql_type: &SqlType) {
     if tenant == ANY_TENANT {
         sql.push("IN (SELECT ");
         let t = model
@@ -1042,11 +1037,15 @@ fn push_identity_match(
     node: &Node,
 ) {
     let dialect = sql.dialect();
+    let ops = dialect.sql_ops();
     let sql_type = node
         .info
         .column(&column.column)
-        .map_or("text", |c| c.sql_type.as_str())
-        .to_owned();
+        .map_or(SqlType::TEXT, |c| SqlType::from_catalog(&c.sql_type));
+    let json_typed = node
+        .info
+        .column(&column.column)
+        .is_some_and(|c| is_json_type(&c.sql_type));
     sql.push("(");
     let col = format!("{alias}.{}", dialect.quote(&column.column));
     match &column.json {
@@ -1057,7 +1056,7 @@ fn push_identity_match(
         }
         None | Some(JsonSelector::Path(_)) => {
             let expr =
-                match_expression(dialect, &col, column, kind, &sql_type).expect("not json = any");
+                match_expression(dialect, &col, column, kind, json_typed).expect("not json = any");
             if column.within {
                 push_within(sql, kind, &format!("CAST({expr} AS text)"), value);
             } else {
@@ -1067,45 +1066,21 @@ fn push_identity_match(
             }
         }
         Some(JsonSelector::Any) => {
-            match dialect {
-                Dialect::Postgres if !is_json_type(&sql_type) => {
-                    // Text that may not be JSON: only rows whose text contains the identifier
-                    // are parsed, and text that is not JSON never matches (never fails).
-                    sql.push("strpos(");
-                    push_normalised(sql, kind, &format!("lower({col})"));
-                    sql.push(", ")
-                        .bind(Param::Text(value.to_lowercase()))
-                        .push(") > 0 AND ");
-                    sql.push(&format!(
-                        "EXISTS (SELECT 1 FROM jsonb_path_query(privctl_try_jsonb(CAST({col} AS text)), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
-                    ));
-                    if !column.within {
-                        push_normalised(sql, kind, "(v.x #>> '{}')");
-                    }
-                }
-                Dialect::Postgres => {
-                    sql.push(&format!(
-                        "EXISTS (SELECT 1 FROM jsonb_path_query(CAST({col} AS jsonb), 'strict $.**') AS v(x) WHERE jsonb_typeof(v.x) = 'string' AND "
-                    ));
-                    if !column.within {
-                        push_normalised(sql, kind, "(v.x #>> '{}')");
-                    }
-                }
-                Dialect::Sqlite => {
-                    sql.push(&format!(
-                        "json_valid({col}) AND EXISTS (SELECT 1 FROM json_tree({col}) AS v WHERE v.type = 'text' AND "
-                    ));
-                    if !column.within {
-                        push_normalised(sql, kind, "v.value");
-                    }
-                }
+            if ops.json_strings_prefilter(json_typed) {
+                // Only rows whose text contains the identifier are parsed.
+                sql.contains(
+                    &normalised(kind, &format!("lower({col})")),
+                    &value.to_lowercase(),
+                )
+                .push(" AND ");
+            }
+            sql.push(&ops.json_strings_open(&col, json_typed));
+            if !column.within {
+                push_normalised(sql, kind, ops.json_string_value());
             }
             if column.within {
                 // The normalised string value is what push_within searches.
-                let expr = match dialect {
-                    Dialect::Postgres => normalised(kind, "(v.x #>> '{}')"),
-                    Dialect::Sqlite => normalised(kind, "v.value"),
-                };
+                let expr = normalised(kind, ops.json_string_value());
                 sql.push("1 = 1 AND ");
                 push_within(sql, kind, &expr, value);
                 sql.push(")");
@@ -1118,21 +1093,20 @@ fn push_identity_match(
     }
     if let Some(when) = &column.when {
         // Map SQL, one expression in this dialect (checked when the model was built).
-        sql.push(" AND (").push(when.as_sql()).push(")");
+        sql.push(" AND ").condition(when);
     }
     sql.push(")");
 }
 
-/// A PostgreSQL json or jsonb column (its text is always valid JSON).
-fn is_json_type(sql_type: &str) -> bool {
+/// A json or jsonb column (on PostgreSQL its text is always valid JSON).
+pub fn is_json_type(sql_type: &str) -> bool {
     matches!(sql_type.to_ascii_lowercase().as_str(), "json" | "jsonb")
 }
 
 /// `match = "within"`: the normalised identifier (or, for emails, its URL-encoded spelling)
 /// occurs inside `expr`, bounded by characters that cannot belong to it: `email:jane@x.com`
-/// and `?to=jane%40x.com` match, `majane@x.com` does not. PostgreSQL matches a regular
-/// expression, SQLite a GLOB with character classes; the pattern is built here from the
-/// normalised value and bound, never pasted.
+/// and `?to=jane%40x.com` match, `majane@x.com` does not. The pattern is built from the
+/// normalised value and bound, never pasted (see [`crate::db::SqlDialect::push_bounded_match`]).
 fn push_within(sql: &mut Sql, kind: &IdentityKind, expr: &str, value: &str) {
     // Characters that may surround an identifier of this kind without being part of it.
     let (before, after) = match kind {
@@ -1150,33 +1124,9 @@ fn push_within(sql: &mut Sql, kind: &IdentityKind, expr: &str, value: &str) {
         if i > 0 {
             sql.push(" OR ");
         }
-        match sql.dialect() {
-            Dialect::Postgres => {
-                let escaped: String = spelling
-                    .chars()
-                    .flat_map(|c| {
-                        let special = !c.is_ascii_alphanumeric() && c != '@' && c != '_';
-                        special
-                            .then_some('\\')
-                            .into_iter()
-                            .chain(std::iter::once(c))
-                    })
-                    .collect();
-                let pattern = format!("[^{before}]{escaped}[^{after}]");
-                sql.push(&padded).push(" ~ ").bind(Param::Text(pattern));
-            }
-            Dialect::Sqlite => {
-                let escaped: String = spelling
-                    .chars()
-                    .map(|c| match c {
-                        '*' | '?' | '[' | ']' => format!("[{c}]"),
-                        c => c.to_string(),
-                    })
-                    .collect();
-                let pattern = format!("*[^{before}]{escaped}[^{after}]*");
-                sql.push(&padded).push(" GLOB ").bind(Param::Text(pattern));
-            }
-        }
+        sql.dialect()
+            .sql_ops()
+            .push_bounded_match(sql, &padded, before, after, spelling);
     }
     sql.push(")");
 }
@@ -1190,28 +1140,16 @@ pub fn match_expression(
     column_sql: &str,
     column: &crate::map::IdentityColumn,
     kind: &IdentityKind,
-    sql_type: &str,
+    json_typed: bool,
 ) -> Option<String> {
     let value = match &column.json {
         None => column_sql.to_owned(),
         Some(JsonSelector::Any) => return None,
-        Some(JsonSelector::Path(path)) => match dialect {
-            Dialect::Postgres => {
-                // Keys are validated as plain names when the map is loaded.
-                let keys: String = path.iter().map(|key| format!(", '{key}'")).collect();
-                // A text column may hold text that is not JSON: it never matches, never fails.
-                let document = if is_json_type(sql_type) {
-                    format!("CAST({column_sql} AS jsonb)")
-                } else {
-                    format!("privctl_try_jsonb(CAST({column_sql} AS text))")
-                };
-                format!("jsonb_extract_path_text({document}{keys})")
-            }
-            Dialect::Sqlite => format!(
-                "CASE WHEN json_valid({column_sql}) THEN json_extract({column_sql}, '$.{}') END",
-                path.join(".")
-            ),
-        },
+        Some(JsonSelector::Path(path)) => {
+            let mut text = Sql::new(dialect);
+            text.json_path_text(column_sql, json_typed, path);
+            text.text().to_owned()
+        }
     };
     Some(normalised(kind, &value))
 }
@@ -1236,23 +1174,7 @@ pub fn normalised(kind: &IdentityKind, expr: &str) -> String {
 
 /// A row key as JSON text: `[1]`, `["a", 2]`.
 pub fn push_key_json(sql: &mut Sql, alias: &str, key: &[String]) {
-    match sql.dialect() {
-        Dialect::Postgres => {
-            sql.push("CAST(json_build_array(")
-                .columns(alias, key)
-                .push(") AS text)");
-        }
-        Dialect::Sqlite => {
-            sql.push("json_array(").columns(alias, key).push(")");
-        }
-    }
-}
-
-fn temp_table(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::Postgres => format!("pg_temp.{name}"),
-        Dialect::Sqlite => format!("temp.{name}"),
-    }
+    sql.dialect().sql_ops().push_row_key_json(sql, alias, key);
 }
 
 #[cfg(test)]

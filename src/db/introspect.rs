@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
 
-use super::{Dialect, Param, Tx};
+use super::{Dialect, Param, SqlType, Tx};
 
 /// The tables of the database (PostgreSQL: the current schema).
 #[derive(Debug, Clone, Default)]
@@ -137,6 +137,12 @@ impl OnDelete {
 impl TableInfo {
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The type of column `name` as a cast's target; `text` for a column the table lacks.
+    pub fn cast_type(&self, name: &str) -> SqlType {
+        self.column(name)
+            .map_or(SqlType::TEXT, |c| SqlType::from_catalog(&c.sql_type))
     }
 
     /// Whether a unique index (not a partial one) holds exactly `column`: at most one row per

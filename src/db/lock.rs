@@ -222,6 +222,76 @@ impl RunLock {
     }
 }
 
+/// A run lock as `privctl status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockState {
+    pub name: Option<String>,
+    pub holder: Option<String>,
+    pub since: Option<String>,
+    pub state: &'static str,
+}
+
+/// Run locks: on PostgreSQL the advisory locks held by privctl sessions in this database (never
+/// stale: they end with their session), named from `names` (the locks privctl may take); on
+/// SQLite the rows of `privctl_locks`, stale when their process no longer runs on this host.
+pub async fn run_locks(tx: &mut Tx, names: &[String]) -> Result<Vec<LockState>> {
+    let mut sql = tx.sql();
+    match tx {
+        Tx::Postgres(_) => {
+            sql.push(
+                "SELECT CAST((l.classid::bigint << 32 | l.objid::bigint) AS text), \
+                 a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ')', \
+                 CAST(a.backend_start AS text) \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'privctl pid %' \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 ORDER BY 3",
+            );
+            let rows = tx.fetch_rows(&sql).await.context("reading pg_locks")?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let key = r[0].as_deref().and_then(|k| k.parse::<i64>().ok());
+                    let name = key
+                        .and_then(|k| lock_name(k, names))
+                        .unwrap_or("(a privctl lock)");
+                    LockState {
+                        name: Some(name.to_owned()),
+                        holder: r[1].clone(),
+                        since: r[2].clone(),
+                        state: "held",
+                    }
+                })
+                .collect())
+        }
+        Tx::Sqlite(_) => {
+            sql.push("SELECT name, holder, CAST(pid AS text), host, acquired_at FROM privctl_locks ORDER BY name");
+            let rows = tx.fetch_rows(&sql).await.context("reading privctl_locks")?;
+            let here = gethostname::gethostname().to_string_lossy().into_owned();
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let pid = r[2].clone().unwrap_or_default();
+                    let on_this_host = r[3].as_deref() == Some(here.as_str());
+                    let state = if !on_this_host {
+                        "held (on another host)"
+                    } else if process_runs(&pid) {
+                        "held"
+                    } else {
+                        "stale: its process is gone; the next run takes it over"
+                    };
+                    LockState {
+                        name: r[0].clone(),
+                        holder: r[1].clone(),
+                        since: r[4].clone(),
+                        state,
+                    }
+                })
+                .collect())
+        }
+    }
+}
+
 /// The PostgreSQL advisory lock key of the lock `name`.
 fn advisory_key(name: &str) -> i64 {
     let digest = sha256_hex(format!("privctl-lock/{name}").as_bytes());

@@ -1,10 +1,16 @@
 //! Both databases behind one interface. This module and its children are the only places that
-//! know how PostgreSQL and SQLite differ: quoting, placeholders, transactions, introspection and
-//! how a row becomes JSON.
+//! know how PostgreSQL and SQLite differ: every SQL fragment and capability that differs is a
+//! method of [`SqlDialect`] (`dialect.rs`), implemented in `postgres.rs` and `sqlite.rs`; the
+//! connection, transactions, introspection and how a row becomes JSON are here. A test below
+//! fails when code outside `db/` tests which database it talks to.
 
+mod checked;
+mod dialect;
 mod introspect;
 mod lock;
+mod postgres;
 mod sql;
+mod sqlite;
 
 use std::str::FromStr;
 use std::time::Duration as StdDuration;
@@ -15,10 +21,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 
+pub use checked::{CastType, Ident, JsonKey, MapCondition, SqlType};
+pub use dialect::{PageDelete, PickedDelete, SqlDialect};
 pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
-pub use lock::{Holder, LockCheck, RunLock, lock_name, process_runs};
+pub use lock::{Holder, LockCheck, LockState, RunLock, lock_name, process_runs, run_locks};
 pub use sql::{Param, Sql, fold_ascii_case, scan_text};
 
 use crate::error::Failure;
@@ -31,25 +39,35 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    pub fn name(self) -> &'static str {
+    /// Both dialects.
+    pub const ALL: [Dialect; 2] = [Dialect::Postgres, Dialect::Sqlite];
+
+    /// The SQL fragments, statements and capabilities of this dialect.
+    pub fn sql_ops(self) -> &'static dyn SqlDialect {
         match self {
-            Dialect::Postgres => "postgres",
-            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => &postgres::Postgres,
+            Dialect::Sqlite => &sqlite::Sqlite,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.sql_ops().name()
     }
 
     /// Quotes an identifier: always, so hostile or reserved names are only ever names.
     pub fn quote(self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        quote(name)
     }
 
     /// The placeholder of the `n`th bound value (1-based).
     pub fn placeholder(self, n: usize) -> String {
-        match self {
-            Dialect::Postgres => format!("${n}"),
-            Dialect::Sqlite => format!("?{n}"),
-        }
+        self.sql_ops().placeholder(n)
     }
+}
+
+/// Quotes an identifier (both dialects quote alike).
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A connection pool to the platform's database.
@@ -158,6 +176,18 @@ impl Db {
         let schema = introspect::read(&mut tx).await;
         tx.rollback().await?;
         schema
+    }
+
+    /// Whether an index serves `expression = …` on `table`, as the planner answers with
+    /// sequential scans discouraged (PostgreSQL prints an indexed expression its own way, so
+    /// the catalog's text cannot tell); `None` where the planner is not asked (SQLite).
+    pub async fn index_serves(&self, table: &str, expression: &str) -> Result<Option<bool>> {
+        match self {
+            Db::Postgres(_) => postgres::index_serves(self, table, expression)
+                .await
+                .map(Some),
+            Db::Sqlite(_) => Ok(None),
+        }
     }
 
     pub async fn close(self) {
@@ -270,16 +300,7 @@ impl Tx {
 
     /// Whether a table exists (PostgreSQL: on the search path).
     pub async fn table_exists(&mut self, name: &str) -> Result<bool> {
-        let mut sql = self.sql();
-        match self.dialect() {
-            Dialect::Postgres => sql
-                .push("SELECT CAST(to_regclass(")
-                .bind(Param::Text(name.to_owned()))
-                .push(") AS text)"),
-            Dialect::Sqlite => sql
-                .push("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ")
-                .bind(Param::Text(name.to_owned())),
-        };
+        let sql = self.dialect().sql_ops().table_exists(name);
         Ok(self
             .fetch_optional(&sql)
             .await?
@@ -337,13 +358,7 @@ impl Tx {
 
     /// Sets the row-level-security tenant setting for the rest of this transaction.
     pub async fn set_tenant(&mut self, setting: &str, tenant: &str) -> Result<()> {
-        if let Tx::Postgres(_) = self {
-            let mut sql = self.sql();
-            sql.push("SELECT set_config(")
-                .bind(Param::Text(setting.to_owned()))
-                .push(", ")
-                .bind(Param::Text(tenant.to_owned()))
-                .push(", true)");
+        if let Some(sql) = self.dialect().sql_ops().set_tenant(setting, tenant) {
             self.fetch_rows(&sql)
                 .await
                 .context("setting database.tenant_setting")?;
@@ -357,9 +372,9 @@ impl Tx {
     /// it saved (90 ms of a 170 ms tenant scan, 0.7 s of a 3.7 s scan of every row). SQLite has
     /// no JIT.
     pub async fn without_jit(&mut self) -> Result<()> {
-        if let Tx::Postgres(_) = self {
+        if let Some(statement) = self.dialect().sql_ops().without_jit() {
             let mut sql = self.sql();
-            sql.push("SET LOCAL jit = off");
+            sql.push(statement);
             self.execute(&sql).await.context("turning JIT off")?;
         }
         Ok(())
@@ -368,18 +383,116 @@ impl Tx {
     /// Whether row-level security filters `table` for the connected role in this transaction
     /// (PostgreSQL's `row_security_active`); SQLite has none.
     pub async fn row_security_active(&mut self, table: &str) -> Result<bool> {
-        if self.dialect() != Dialect::Postgres {
+        let Some(sql) = self.dialect().sql_ops().row_security_active(table) else {
             return Ok(false);
-        }
-        let mut sql = self.sql();
-        sql.push("SELECT row_security_active(CAST(")
-            .bind(Param::Text(self.dialect().quote(table)))
-            .push(" AS regclass))");
+        };
         let row = self
             .fetch_optional(&sql)
             .await
             .with_context(|| format!("asking whether row-level security filters {table}"))?;
         Ok(row.is_some_and(|r| r.first().is_some_and(|v| v.as_deref() == Some("true"))))
+    }
+
+    /// The planner's estimate of `table`'s rows; `None` when it has none (never analysed) or
+    /// the database keeps none (SQLite).
+    pub async fn estimated_rows(&mut self, table: &str) -> Result<Option<f64>> {
+        let Some(sql) = self.dialect().sql_ops().estimated_rows(table) else {
+            return Ok(None);
+        };
+        let estimate = self
+            .fetch_column(&sql)
+            .await
+            .with_context(|| format!("reading the row estimate of {table}"))?
+            .into_iter()
+            .flatten()
+            .next()
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|n| *n >= 0.0);
+        Ok(estimate)
+    }
+
+    /// The leaf partitions of `table` range-partitioned on exactly `column`, each with its
+    /// bound as the catalog prints it (`FOR VALUES FROM (…) TO (…)`); none where tables are
+    /// never partitioned.
+    pub async fn range_partitions(
+        &mut self,
+        table: &str,
+        column: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let Some(sql) = self.dialect().sql_ops().range_partitions_of(table, column) else {
+            return Ok(Vec::new());
+        };
+        let leaves = self
+            .fetch_rows(&sql)
+            .await
+            .with_context(|| format!("listing the partitions of {table}"))?;
+        Ok(leaves
+            .into_iter()
+            .filter_map(|leaf| Some((leaf[0].clone()?, leaf[1].clone()?)))
+            .collect())
+    }
+
+    /// The timestamp text `at` (a partition bound) as microseconds since the Unix epoch, as the
+    /// database reads it; `None` when it cannot.
+    pub async fn timestamp_micros(&mut self, at: &str) -> Option<i128> {
+        let sql = self.dialect().sql_ops().timestamp_micros(at)?;
+        let micros = self
+            .fetch_column(&sql)
+            .await
+            .ok()
+            .and_then(|r| r.into_iter().next())??;
+        micros.parse::<i128>().ok()
+    }
+
+    /// Serialises transactions on `key` until this one ends (PostgreSQL's transaction-level
+    /// advisory lock); SQLite's write transactions are exclusive already.
+    pub async fn lock_until_end(&mut self, key: i64) -> Result<()> {
+        if let Some(sql) = self.dialect().sql_ops().transaction_lock(key) {
+            self.fetch_rows(&sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a purge can walk tables by physical pages here: a database that has TID range
+    /// scans ([`SqlDialect::page_walks`]), PostgreSQL 14 or later.
+    pub async fn page_walks(&mut self) -> Result<bool> {
+        let ops = self.dialect().sql_ops();
+        let (true, Some(statement)) = (ops.page_walks(), ops.server_version()) else {
+            return Ok(false);
+        };
+        let mut sql = self.sql();
+        sql.push(statement);
+        let version = self
+            .fetch_column(&sql)
+            .await
+            .context("reading the server version")?
+            .into_iter()
+            .flatten()
+            .next()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        Ok(version >= 140_000)
+    }
+
+    /// `table`'s size from the catalog, for a walk by pages; `None` where there are no pages
+    /// to walk (SQLite).
+    pub async fn table_pages(&mut self, table: &str) -> Result<Option<TablePages>> {
+        let Some(sql) = self.dialect().sql_ops().table_pages(table) else {
+            return Ok(None);
+        };
+        let row = self.fetch_optional(&sql).await?.unwrap_or_default();
+        let number = |i: usize| -> i64 {
+            row.get(i)
+                .cloned()
+                .flatten()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(Some(TablePages {
+            pages: number(0),
+            rows_per_page: number(1),
+            rows: number(2),
+        }))
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -397,6 +510,15 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// A table's size in pages (see [`Tx::table_pages`]); 0 where the catalog has no figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TablePages {
+    pub pages: i64,
+    pub rows_per_page: i64,
+    /// The estimated rows.
+    pub rows: i64,
 }
 
 fn pg_text_row(row: &PgRow) -> Result<Vec<Option<String>>> {
@@ -521,48 +643,227 @@ fn redact_userinfo(url: &str) -> String {
 /// columns are converted by their runtime type. Continue with ` FROM … WHERE …`, then call
 /// [`close_json_rows`].
 pub fn open_json_rows(sql: &mut Sql, info: &TableInfo, alias: &str) {
-    match sql.dialect() {
-        Dialect::Postgres => {
-            sql.push("SELECT CAST(row_to_json(x) AS text) FROM (SELECT ");
-            for (i, column) in info.columns.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                if column.sql_type == "bytea" {
-                    sql.push("encode(")
-                        .column(alias, &column.name)
-                        .push(", 'base64') AS ")
-                        .ident(&column.name);
-                } else {
-                    sql.column(alias, &column.name);
-                }
-            }
-        }
-        Dialect::Sqlite => {
-            sql.push("SELECT ");
-            let names: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
-            sql.columns(alias, &names);
-            for column in &info.columns {
-                if column.sql_type.eq_ignore_ascii_case("json")
-                    || column.sql_type.eq_ignore_ascii_case("jsonb")
-                {
-                    sql.json_column(&column.name);
-                }
-            }
-        }
-    }
+    sql.dialect().sql_ops().open_json_rows(sql, info, alias);
 }
 
 /// Ends a statement begun with [`open_json_rows`].
 pub fn close_json_rows(sql: &mut Sql) {
-    if sql.dialect() == Dialect::Postgres {
-        sql.push(") x");
-    }
+    sql.dialect().sql_ops().close_json_rows(sql);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files outside `db/` that may still tell the databases apart.
+    // Moved by the issue-15 command restructuring; empty this list.
+    const ALLOWED: &[&str] = &[
+        "src/commands/dsar/authz.rs",
+        "src/commands/init.rs",
+        "src/commands/purge.rs",
+        "src/commands/status.rs",
+    ];
+
+    /// SQL that only one of the databases speaks: it belongs in `postgres.rs` or `sqlite.rs`.
+    const ONE_DATABASE_SQL: &[&str] = &[
+        "pg_",
+        "TABLESAMPLE",
+        "FOR SHARE",
+        "FOR UPDATE",
+        "SKIP LOCKED",
+        "ctid",
+        "AS tid",
+        "::text",
+        "::bigint",
+        "AS jsonb",
+        "jsonb_",
+        "privctl_try_jsonb",
+        "#>>",
+        "->>",
+        "json_build_array",
+        "json_array_elements",
+        "row_to_json",
+        "regclass",
+        "set_config",
+        "SET LOCAL",
+        "ON COMMIT",
+        "CONCURRENTLY",
+        "MATERIALIZED",
+        "COLLATE",
+        "strpos(",
+        "sqlite_master",
+        "json_each",
+        "json_tree",
+        "json_extract",
+        "json_array(",
+        "group_concat",
+        "julianday",
+        "strftime",
+        " GLOB ",
+        "instr(",
+    ];
+
+    /// Why `line` (code, comments removed) tells the databases apart, if it does.
+    fn dialect_branch(line: &str) -> Option<String> {
+        for variant in ["Dialect", "Db", "Tx"] {
+            for dialect in ["Postgres", "Sqlite"] {
+                let token = format!("{variant}::{dialect}");
+                let named = line.match_indices(&token).any(|(at, _)| {
+                    !line[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if named {
+                    return Some(format!("names `{token}`"));
+                }
+            }
+        }
+        if compares_dialects(line) {
+            return Some("compares a dialect".into());
+        }
+        if line.contains("map_or(\"text\"") && line.contains("sql_type") {
+            return Some(
+                "reads a catalog type as text for a cast: use TableInfo::cast_type (a SqlType)"
+                    .into(),
+            );
+        }
+        ONE_DATABASE_SQL
+            .iter()
+            .find(|marker| line.contains(**marker))
+            .map(|marker| format!("holds SQL only one database speaks (`{marker}`)"))
+    }
+
+    /// An expression that is a dialect: `dialect`, `tx.dialect()`, `self.model.dialect`, or a
+    /// dialect's name as a string.
+    fn is_dialect(expression: &str) -> bool {
+        let e = expression
+            .trim()
+            .trim_start_matches('&')
+            .to_ascii_lowercase();
+        e.ends_with("dialect")
+            || e.ends_with("dialect()")
+            || e.contains("dialect::")
+            || e == "\"postgres\""
+            || e == "\"sqlite\""
+    }
+
+    /// `==`/`!=` with a dialect on either side, or `match`/`matches!` on a dialect (alone or
+    /// first in a tuple).
+    fn compares_dialects(line: &str) -> bool {
+        let stop = |c: char| c.is_whitespace() || matches!(c, ')' | '{' | '&' | '|' | ',' | ';');
+        for op in ["==", "!="] {
+            for (at, _) in line.match_indices(op) {
+                let left = line[..at].trim_end();
+                let left = &left[left
+                    .rfind(|c: char| c.is_whitespace() || c == '(')
+                    .map_or(0, |i| i + 1)..];
+                let right = line[at + 2..].trim_start();
+                let right = &right[..right.find(stop).unwrap_or(right.len())];
+                if is_dialect(left) || is_dialect(right) {
+                    return true;
+                }
+            }
+        }
+        let scrutinee = |after: &str| {
+            let rest = after.trim_start();
+            let rest = rest.strip_prefix('(').unwrap_or(rest);
+            let end = rest.find([',', '{', ')']).unwrap_or(rest.len());
+            is_dialect(&rest[..end])
+        };
+        line.match_indices("match ")
+            .any(|(at, _)| scrutinee(&line[at + 6..]))
+            || line
+                .match_indices("matches!(")
+                .any(|(at, _)| scrutinee(&line[at + 9..]))
+    }
+
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every difference between the databases lives in `db/` (README: "the only place that
+    /// knows their differences"): no code outside it names a dialect's variant, compares
+    /// dialects or writes SQL only one database speaks. A file's unit tests (from its
+    /// `#[cfg(test)]` on) may name the dialect they test.
+    #[test]
+    fn no_dialect_branch_outside_db() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        files.sort();
+        let mut found = Vec::new();
+        for path in &files {
+            let relative = path
+                .strip_prefix(root)
+                .expect("under the crate")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if relative.starts_with("src/db/") || ALLOWED.contains(&relative.as_str()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).expect("a readable source file");
+            for (i, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("#[cfg(test)]") {
+                    break;
+                }
+                let code = match line.find("//") {
+                    // A `//` inside a string (a URL) is not a comment.
+                    Some(at) if line[..at].matches('"').count() % 2 == 0 => &line[..at],
+                    _ => line,
+                };
+                if let Some(why) = dialect_branch(code) {
+                    found.push(format!("{relative}:{}: {why}: {}", i + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "dialect differences outside src/db/ (move them behind db::SqlDialect):\n{}",
+            found.join("\n")
+        );
+        for allowed in ALLOWED {
+            assert!(
+                root.join(allowed).exists(),
+                "{allowed} is allowed but does not exist: drop it from the list"
+            );
+        }
+    }
+
+    #[test]
+    fn the_guard_sees_branches() {
+        for line in [
+            "if tx.dialect() == Dialect::Postgres {",
+            "match dialect {",
+            "if model.dialect != crate::db::Dialect::Sqlite",
+            "Tx::Sqlite(tx) => {}",
+            "sql.push(\" FOR UPDATE\");",
+            "if db.dialect().name() == \"sqlite\" {",
+            "match (dialect, reltuples) {",
+            "if matches!(sql.dialect(), Dialect::Sqlite) {",
+            "if self.dialect == other.dialect {",
+            ".map_or(\"text\", |c| c.sql_type.as_str())",
+        ] {
+            assert!(dialect_branch(line).is_some(), "{line}");
+        }
+        for line in [
+            "let ops = dialect.sql_ops();",
+            "sql.for_update();",
+            "impl SqlDialect for X {}",
+            "match tx.dialect().sql_ops().ledger_chunk_head() {",
+            "let model = match Model::resolve(map, &schema, db.dialect()) {",
+            "match one_expression(text, dialect.sql_ops().grammar()) {",
+        ] {
+            assert!(dialect_branch(line).is_none(), "{line}");
+        }
+    }
 
     #[test]
     fn quoting_doubles_quotes_and_passwords_never_show() {

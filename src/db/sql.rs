@@ -1,6 +1,7 @@
 //! A statement under construction: text with quoted identifiers and bound values only.
 
 use super::Dialect;
+use super::checked::{CastType, Ident, JsonKey, MapCondition, SqlType};
 
 /// A value bound to a placeholder; never pasted into SQL text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +54,9 @@ impl Sql {
         &self.params
     }
 
-    /// Appends trusted SQL text (keywords, privctl's own fragments, map `when` conditions).
+    /// Appends trusted SQL text: keywords and privctl's own fragments. Text from the map, the
+    /// catalog or JSON paths goes through the methods that take its newtype instead
+    /// ([`Sql::condition`], [`Sql::bind_as`], [`Sql::name`], [`Sql::json_path_text`]).
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
@@ -63,6 +66,31 @@ impl Sql {
     pub fn ident(&mut self, name: &str) -> &mut Self {
         self.text.push_str(&self.dialect.quote(name));
         self
+    }
+
+    /// Appends a checked identifier, quoted.
+    pub fn name(&mut self, name: &Ident) -> &mut Self {
+        self.ident(name.as_str())
+    }
+
+    /// Appends a map `when` condition inside its own parentheses: `(<condition>)`.
+    pub fn condition(&mut self, condition: &MapCondition) -> &mut Self {
+        self.push("(").push(condition.sql_text()).push(")")
+    }
+
+    /// Appends the text at a JSON path of the document in `column_sql` (see
+    /// [`super::SqlDialect::json_path_text`]).
+    pub fn json_path_text(
+        &mut self,
+        column_sql: &str,
+        json_typed: bool,
+        path: &[JsonKey],
+    ) -> &mut Self {
+        let text = self
+            .dialect
+            .sql_ops()
+            .json_path_text(column_sql, json_typed, path);
+        self.push(&text)
     }
 
     /// Appends `alias."column"`.
@@ -75,31 +103,26 @@ impl Sql {
     /// Appends a placeholder bound to `param`.
     pub fn bind(&mut self, param: Param) -> &mut Self {
         self.params.push(param);
-        let placeholder = self.dialect.placeholder(self.params.len());
+        let placeholder = self.dialect.sql_ops().placeholder(self.params.len());
         self.text.push_str(&placeholder);
         self
     }
 
-    /// Appends a text value converted to a column's type, so comparisons with integer, uuid or
-    /// other typed columns use the column's index. `sql_type` comes from the catalog.
-    pub fn bind_as(&mut self, value: &str, sql_type: &str) -> &mut Self {
-        match self.dialect {
-            Dialect::Postgres if !is_text_type(sql_type) => {
-                self.push("CAST(").bind(Param::Text(value.to_owned()));
-                self.push(" AS ").push(sql_type).push(")")
-            }
-            // SQLite applies the column's affinity to the compared value.
-            _ => self.bind(Param::Text(value.to_owned())),
-        }
+    /// Appends a text value converted to a column's type (a [`SqlType`] from the catalog), so
+    /// comparisons with integer, uuid or other typed columns use the column's index.
+    pub fn bind_as(&mut self, value: &str, sql_type: &(impl CastType + ?Sized)) -> &mut Self {
+        let sql_type = sql_type.cast_type();
+        self.dialect
+            .sql_ops()
+            .push_typed_value(self, value, &sql_type);
+        self
     }
 
     /// Ends a `SELECT` that reads rows to rewrite: PostgreSQL locks them (`FOR UPDATE`);
     /// SQLite's write transaction already holds the database.
     pub fn for_update(&mut self) -> &mut Self {
-        if self.dialect == Dialect::Postgres {
-            self.push(" FOR UPDATE");
-        }
-        self
+        let lock = self.dialect.sql_ops().for_update();
+        self.push(lock)
     }
 
     /// Appends another statement fragment, renumbering its placeholders.
@@ -140,33 +163,19 @@ impl Sql {
     /// of its columns' values (`[[1], [2]]`, as a row key is written), bound as one value; on
     /// PostgreSQL each element is read back as its column's `types[i]`, so the key's index is
     /// used.
-    pub fn key_in_json(
+    pub fn key_in_json<T: CastType>(
         &mut self,
         alias: &str,
         key: &[String],
-        types: &[&str],
+        types: &[T],
         keys_json: &str,
     ) -> &mut Self {
         self.tuple(alias, key).push(" IN (SELECT ");
-        for (i, ty) in types.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            match self.dialect {
-                Dialect::Postgres => self.push(&format!("CAST(j.e->>{i} AS {ty})")),
-                Dialect::Sqlite => self.push(&format!("json_extract(j.value, '$[{i}]')")),
-            };
-        }
-        match self.dialect {
-            Dialect::Postgres => self
-                .push(" FROM json_array_elements(CAST(")
-                .bind(Param::Text(keys_json.to_owned()))
-                .push(" AS json)) AS j(e))"),
-            Dialect::Sqlite => self
-                .push(" FROM json_each(")
-                .bind(Param::Text(keys_json.to_owned()))
-                .push(") AS j)"),
-        }
+        let types: Vec<SqlType> = types.iter().map(|t| t.cast_type().into_owned()).collect();
+        self.dialect
+            .sql_ops()
+            .push_json_keys(self, &types, keys_json);
+        self
     }
 
     /// Appends `<alias.columns> IN (SELECT <inner.inner_columns> FROM <table> <inner> WHERE `:
@@ -190,44 +199,13 @@ impl Sql {
     }
 }
 
-/// How a timestamp column stores time, from its catalog type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimeStorage {
-    /// Seconds since the Unix epoch.
-    Epoch,
-    /// A native timestamp or date type (PostgreSQL).
-    Native,
-    /// ISO 8601 text (SQLite's usual choice; text columns on PostgreSQL).
-    Text,
-}
-
-fn time_storage(dialect: Dialect, sql_type: &str) -> TimeStorage {
-    let t = sql_type.to_ascii_lowercase();
-    if t.contains("int") || t == "numeric" || t.starts_with("numeric(") {
-        TimeStorage::Epoch
-    } else if dialect == Dialect::Postgres && (t.starts_with("timestamp") || t == "date") {
-        TimeStorage::Native
-    } else {
-        TimeStorage::Text
-    }
-}
-
 impl Sql {
     /// Appends a timestamp column as whole seconds since the Unix epoch (NULL stays NULL).
-    pub fn epoch(&mut self, alias: &str, column: &str, sql_type: &str) -> &mut Self {
-        let col = format!("{alias}.{}", self.dialect.quote(column));
-        let expr = match (self.dialect, time_storage(self.dialect, sql_type)) {
-            (Dialect::Postgres, TimeStorage::Epoch) => format!("CAST({col} AS bigint)"),
-            (Dialect::Postgres, TimeStorage::Native) => {
-                format!("CAST(floor(EXTRACT(EPOCH FROM {col})) AS bigint)")
-            }
-            (Dialect::Postgres, TimeStorage::Text) => {
-                format!("CAST(floor(EXTRACT(EPOCH FROM CAST({col} AS timestamptz))) AS bigint)")
-            }
-            (Dialect::Sqlite, TimeStorage::Epoch) => format!("CAST({col} AS INTEGER)"),
-            (Dialect::Sqlite, _) => format!("CAST(strftime('%s', {col}) AS INTEGER)"),
-        };
-        self.push(&expr)
+    pub fn epoch(&mut self, alias: &str, column: &str, sql_type: &SqlType) -> &mut Self {
+        self.dialect
+            .sql_ops()
+            .push_epoch(self, alias, column, sql_type);
+        self
     }
 
     /// Appends `<column> is before <at>`, whatever the column's time type; NULL is never
@@ -237,37 +215,12 @@ impl Sql {
         &mut self,
         alias: &str,
         column: &str,
-        sql_type: &str,
+        sql_type: &SqlType,
         at: crate::clock::Timestamp,
     ) -> &mut Self {
-        let storage = time_storage(self.dialect, sql_type);
-        match (self.dialect, storage) {
-            (_, TimeStorage::Epoch) => {
-                self.column(alias, column)
-                    .push(" < ")
-                    .bind(Param::Int(at.unix()));
-            }
-            (Dialect::Postgres, TimeStorage::Native) => {
-                self.column(alias, column)
-                    .push(" < ")
-                    .bind_as(&at.to_canonical(), sql_type);
-            }
-            (Dialect::Postgres, TimeStorage::Text) => {
-                self.push("CAST(")
-                    .column(alias, column)
-                    .push(" AS timestamptz) < ")
-                    .bind_as(&at.to_canonical(), "timestamptz");
-            }
-            (Dialect::Sqlite, _) => {
-                // julianday reads every ISO 8601 form SQLite knows ('T' or space, 'Z',
-                // fractions), so text that sorts differently still compares as time.
-                self.push("julianday(")
-                    .column(alias, column)
-                    .push(") < julianday(")
-                    .bind(Param::Text(at.to_canonical()))
-                    .push(")");
-            }
-        }
+        self.dialect
+            .sql_ops()
+            .push_before(self, alias, column, sql_type, at);
         self
     }
 }
@@ -277,10 +230,7 @@ impl Sql {
     /// value, never SQL): `strpos` in PostgreSQL, `instr` in SQLite. No `LIKE`, so `_` and `%`
     /// in an identifier (`jane_doe@…`, `jane%40…`) are plain characters.
     pub fn contains(&mut self, haystack: &str, needle: &str) -> &mut Self {
-        let function = match self.dialect {
-            Dialect::Postgres => "strpos(",
-            Dialect::Sqlite => "instr(",
-        };
+        let function = self.dialect.sql_ops().position_function();
         self.push(function)
             .push(haystack)
             .push(", ")
@@ -311,64 +261,27 @@ impl Sql {
                 .push(text)
                 .push(", 66, 1) = '\"' AND ");
         }
-        match self.dialect {
-            Dialect::Postgres => self.push(&digits).push(" !~ '[^0-9a-f]')"),
-            Dialect::Sqlite => self.push(&digits).push(" NOT GLOB '*[^0-9a-f]*')"),
-        }
+        let only_hex = self.dialect.sql_ops().only_hex_digits();
+        self.push(&digits).push(only_hex).push(")")
     }
 }
 
 /// The SQL expression reading `alias.column` as text for a content scan, or `None` when the
-/// column cannot hold text: text, varchar and json/jsonb columns cast to text; PostgreSQL's
-/// bytea read with non-printable bytes escaped (`encode(…, 'escape')`), so an address stored
-/// as bytes is still found, and inet/cidr as the address (`host(…)`); SQLite's BLOB and untyped
-/// columns cast to text.
+/// column cannot hold text (see [`super::SqlDialect::scan_text`]).
 pub fn scan_text(dialect: Dialect, alias: &str, column: &super::ColumnInfo) -> Option<String> {
-    let quoted = format!("{alias}.{}", dialect.quote(&column.name));
-    match dialect {
-        Dialect::Postgres if column.sql_type.eq_ignore_ascii_case("bytea") => {
-            Some(format!("encode({quoted}, 'escape')"))
-        }
-        Dialect::Postgres if column.is_text() && is_text_type(&column.sql_type) => Some(quoted),
-        Dialect::Postgres if column.is_address() => Some(format!("host({quoted})")),
-        _ if column.is_text() || column.is_json() => Some(format!("CAST({quoted} AS text)")),
-        // SQLite keeps text in a BLOB or untyped column as readily as in a TEXT one.
-        Dialect::Sqlite if is_blob_affinity(&column.sql_type) => {
-            Some(format!("CAST({quoted} AS text)"))
-        }
-        _ => None,
-    }
-}
-
-/// SQLite's BLOB affinity: a column declared `BLOB` or with no type at all.
-fn is_blob_affinity(sql_type: &str) -> bool {
-    let t = sql_type.trim().to_ascii_lowercase();
-    t.is_empty() || t.contains("blob")
+    dialect.sql_ops().scan_text(alias, column)
 }
 
 /// `expr` with ASCII letters lower-cased and every other character kept, as privctl folds an
-/// email (`str::to_ascii_lowercase`): SQLite's `lower()` does exactly that; PostgreSQL's
-/// `lower()` follows the database's collation (towlower on every character of a UTF-8 text, 2-3x
-/// the cost of the whole scan, and `I` → `ı` under a Turkish one), so it runs in the "C" collation.
+/// email (`str::to_ascii_lowercase`), in any collation.
 pub fn fold_ascii_case(dialect: Dialect, expr: &str) -> String {
-    match dialect {
-        Dialect::Postgres => format!("lower(({expr}) COLLATE \"C\")"),
-        Dialect::Sqlite => format!("lower({expr})"),
-    }
-}
-
-fn is_text_type(sql_type: &str) -> bool {
-    let t = sql_type.to_ascii_lowercase();
-    t == "text" || t.starts_with("character varying") || t.starts_with("varchar") || t == "citext"
+    dialect.sql_ops().fold_ascii_case(expr)
 }
 
 /// Shifts `$n` / `?n` placeholders by `offset`. Placeholders inside string literals or quoted
 /// identifiers are left alone (privctl never writes such literals, but map conditions might).
 fn renumber(text: &str, dialect: Dialect, offset: usize) -> String {
-    let marker = match dialect {
-        Dialect::Postgres => '$',
-        Dialect::Sqlite => '?',
-    };
+    let marker = dialect.sql_ops().placeholder_marker();
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
     let mut quote: Option<char> = None;
@@ -420,10 +333,49 @@ mod tests {
     #[test]
     fn typed_binds_cast_on_postgres_only() {
         let mut pg = Sql::new(Dialect::Postgres);
-        pg.bind_as("42", "bigint");
+        pg.bind_as("42", &SqlType::new("bigint").unwrap());
         assert_eq!(pg.text(), "CAST($1 AS bigint)");
         let mut lite = Sql::new(Dialect::Sqlite);
-        lite.bind_as("42", "INTEGER");
+        lite.bind_as("42", &SqlType::new("INTEGER").unwrap());
         assert_eq!(lite.text(), "?1");
+    }
+
+    #[test]
+    fn catalog_text_that_is_not_a_type_name_is_never_pasted() {
+        // Catalog text still reaches bind_as from the command files as &str: it is checked.
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.bind_as("42", "bigint) OR (1 = 1");
+        assert_eq!(pg.text(), "$1");
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.key_in_json("t", &["id".to_owned()], &["int) OR (true"], "[[1]]");
+        assert_eq!(
+            pg.text(),
+            r#"t."id" IN (SELECT CAST(j.e->>0 AS text) FROM json_array_elements(CAST($1 AS json)) AS j(e))"#
+        );
+    }
+
+    #[test]
+    fn map_conditions_and_json_keys_reach_the_text_only_checked() {
+        let when = MapCondition::parse("kind = 'email'").unwrap();
+        let mut sql = Sql::new(Dialect::Sqlite);
+        sql.push("x AND ").condition(&when);
+        assert_eq!(sql.text(), "x AND (kind = 'email')");
+        assert!(MapCondition::parse("1 = 1) OR (1 = 1").is_err());
+        let path = [
+            JsonKey::new("contact").unwrap(),
+            JsonKey::new("email").unwrap(),
+        ];
+        let mut pg = Sql::new(Dialect::Postgres);
+        pg.json_path_text("t.\"doc\"", true, &path);
+        assert_eq!(
+            pg.text(),
+            r#"jsonb_extract_path_text(CAST(t."doc" AS jsonb), 'contact', 'email')"#
+        );
+        let mut lite = Sql::new(Dialect::Sqlite);
+        lite.json_path_text("t.\"doc\"", false, &path);
+        assert_eq!(
+            lite.text(),
+            r#"CASE WHEN json_valid(t."doc") THEN json_extract(t."doc", '$.contact.email') END"#
+        );
     }
 }

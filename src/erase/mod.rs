@@ -363,11 +363,7 @@ pub async fn anonymise_rows(
     scrubber: Option<&Scrubber>,
     push_where: impl Fn(&mut Sql),
 ) -> Result<u64> {
-    let sql_type = |column: &str| {
-        info.column(column)
-            .map_or("text", |c| c.sql_type.as_str())
-            .to_owned()
-    };
+    let sql_type = |column: &str| info.cast_type(column);
     let is_json = |column: &str| info.column(column).is_some_and(|c| c.is_json());
     let plain: Vec<&(String, AnonymiseMode)> = columns
         .iter()
@@ -642,7 +638,7 @@ pub(crate) fn push_key_equals(
     sql: &mut Sql,
     key: &[String],
     values: &[String],
-    sql_type: &impl Fn(&str) -> String,
+    sql_type: &impl Fn(&str) -> crate::db::SqlType,
 ) {
     sql.push("(");
     for (i, (column, value)) in key.iter().zip(values).enumerate() {
@@ -661,7 +657,7 @@ pub(crate) fn push_key_after(
     sql: &mut Sql,
     key: &[String],
     values: &[String],
-    sql_type: &impl Fn(&str) -> String,
+    sql_type: &impl Fn(&str) -> crate::db::SqlType,
 ) {
     sql.push("(").columns("t", key).push(") > (");
     for (i, (column, value)) in key.iter().zip(values).enumerate() {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::clock::Timestamp;
-use crate::db::{Dialect, Param, Tx};
+use crate::db::{Param, Tx};
 use crate::selection::Subject;
 
 pub use verify::{Anchor, Problem, Verification};
@@ -377,22 +377,15 @@ impl Ledger {
     }
 }
 
-/// Postgres advisory-lock key for ledger appends ("privledg").
+/// The advisory-lock key of ledger appends ("privledg").
 const LEDGER_LOCK: i64 = 0x7072_6976_6c65_6467;
 
-/// Serialises appends (and retention purges) until the transaction ends: PostgreSQL takes a
-/// transaction-level advisory lock; SQLite's write transactions are exclusive already.
+/// Serialises appends (and retention purges) until the transaction ends (see
+/// [`Tx::lock_until_end`]).
 pub(crate) async fn lock_appends(tx: &mut Tx) -> Result<()> {
-    if tx.dialect() == Dialect::Postgres {
-        let mut lock = tx.sql();
-        lock.push("SELECT CAST(pg_advisory_xact_lock(")
-            .bind(Param::Int(LEDGER_LOCK))
-            .push(") AS text)");
-        tx.fetch_rows(&lock)
-            .await
-            .context("waiting for the ledger lock")?;
-    }
-    Ok(())
+    tx.lock_until_end(LEDGER_LOCK)
+        .await
+        .context("waiting for the ledger lock")
 }
 
 /// The newest entry's seq and hash (`audit head`), if the ledger has any.

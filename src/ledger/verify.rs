@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::checkpoint::{self, Checkpoint};
 use super::{COLUMNS, EntryRef, GENESIS, Ledger, LedgerEntry};
-use crate::db::{Dialect, Param, Tx};
+use crate::db::{Param, Tx};
 
 /// `--anchor SEQ:HASH`: an entry's seq and hash kept outside the database (`audit head`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +235,7 @@ impl<'a> Chain<'a> {
         self.previous = Some((entry.seq, entry.hash.to_owned()));
     }
 
-    /// Checks a run of entries whose canonical bytes the database wrote (see [`sqlite_chunks`]):
+    /// Checks a run of entries whose canonical bytes the database wrote (see [`chunks`]):
     /// each line is `seq alg prev_hash hash canonical`. Returns false, having changed nothing,
     /// unless every entry verifies and follows the one before; the caller then checks the same
     /// entries field by field, so every problem is found and described by [`Chain::check`].
@@ -443,10 +443,9 @@ impl Ledger {
     ) -> Result<Verification> {
         let checkpoints = checkpoint::load(tx).await?;
         let mut chain = Chain::new(self, checkpoints, anchor.cloned());
-        if tx.dialect() == Dialect::Sqlite {
-            sqlite_chunks(tx, &mut chain, until).await?;
-        } else {
-            precise(tx, &mut chain, i64::MIN, until, None).await?;
+        match tx.dialect().sql_ops().ledger_chunk_head() {
+            Some(head) => chunks(tx, head, &mut chain, until).await?,
+            None => precise(tx, &mut chain, i64::MIN, until, None).await?,
         }
         Ok(chain.finish())
     }
@@ -480,10 +479,11 @@ async fn precise(
     .context("reading the ledger")
 }
 
-/// Entries per read on SQLite.
-const SQLITE_CHUNK: i64 = 2_000;
+/// Entries per chunk.
+const CHUNK: i64 = 2_000;
 
-/// SQLite: sqlx hands rows over from its worker thread one at a time, which costs several times
+/// Where the database reads ledger chunks ([`crate::db::SqlDialect::ledger_chunk_head`]), as
+/// SQLite does: sqlx hands rows over from its worker thread one at a time, which costs several times
 /// the hashing. So SQLite writes each entry's canonical bytes itself (`json_array`: compact, and
 /// escaping as serde_json does) and sends a chunk of entries as one text. A chunk whose entries
 /// all verify and link up is done; any other (a problem, or bytes SQLite escaped differently) is
@@ -491,33 +491,38 @@ const SQLITE_CHUNK: i64 = 2_000;
 /// (On PostgreSQL, rows stream over the socket while the server reads ahead; building the same
 /// bytes there with `to_json` cost the server more than it saved: 4.1 s against 1.8 s for a
 /// million entries.)
-async fn sqlite_chunks(tx: &mut Tx, chain: &mut Chain<'_>, until: Option<i64>) -> Result<()> {
+async fn chunks(
+    tx: &mut Tx,
+    head: &'static str,
+    chain: &mut Chain<'_>,
+    until: Option<i64>,
+) -> Result<()> {
     // The first entry, where the chain starts (from a checkpoint?), field by field.
     precise(tx, chain, i64::MIN, until, Some(1)).await?;
     let Some((mut after, _)) = chain.previous.clone() else {
         return Ok(());
     };
-    let mut current = sqlite_chunk(tx, after, until).await?;
-    while let Some(chunk) = current {
+    let mut current = chunk(tx, head, after, until).await?;
+    while let Some(read) = current {
         // SQLite writes the next chunk on its worker thread while this one is hashed here.
-        let (next, clean) = if chunk.full {
-            let (next, clean) = tokio::join!(sqlite_chunk(tx, chunk.last, until), async {
-                chain.accept_clean(&chunk.lines)
+        let (next, clean) = if read.full {
+            let (next, clean) = tokio::join!(chunk(tx, head, read.last, until), async {
+                chain.accept_clean(&read.lines)
             });
             (next?, clean)
         } else {
-            (None, chain.accept_clean(&chunk.lines))
+            (None, chain.accept_clean(&read.lines))
         };
         if !clean {
-            precise(tx, chain, after, Some(chunk.last), None).await?;
+            precise(tx, chain, after, Some(read.last), None).await?;
         }
-        after = chunk.last;
+        after = read.last;
         current = next;
     }
     Ok(())
 }
 
-/// Up to [`SQLITE_CHUNK`] entries after `after`, one line each (see [`Chain::accept_clean`]).
+/// Up to [`CHUNK`] entries after `after`, one line each (see [`Chain::accept_clean`]).
 struct Chunk {
     lines: String,
     last: i64,
@@ -525,23 +530,19 @@ struct Chunk {
     full: bool,
 }
 
-async fn sqlite_chunk(tx: &mut Tx, after: i64, until: Option<i64>) -> Result<Option<Chunk>> {
+async fn chunk(
+    tx: &mut Tx,
+    head: &'static str,
+    after: i64,
+    until: Option<i64>,
+) -> Result<Option<Chunk>> {
     let mut sql = tx.sql();
-    // No ORDER BY in group_concat (a sort per chunk): the subquery's order holds in practice,
-    // and a chunk out of order is not clean, so it is read again field by field.
-    sql.push(
-        "SELECT group_concat(seq || ' ' || alg || ' ' || prev_hash || ' ' || hash || ' ' || \
-         json_array('privctl-ledger/1', seq, at, actor, host, action, tenant, subject_ref, \
-         resource, outcome, details, alg, prev_hash), char(10)), \
-         CAST(max(seq) AS TEXT), CAST(count(*) AS TEXT) \
-         FROM (SELECT * FROM privctl_ledger WHERE seq > ",
-    )
-    .bind(Param::Int(after));
+    sql.push(head).bind(Param::Int(after));
     if let Some(until) = until {
         sql.push(" AND seq <= ").bind(Param::Int(until));
     }
     sql.push(" ORDER BY seq LIMIT ")
-        .bind(Param::Int(SQLITE_CHUNK))
+        .bind(Param::Int(CHUNK))
         .push(")");
     let row = tx
         .fetch_optional(&sql)
@@ -556,6 +557,6 @@ async fn sqlite_chunk(tx: &mut Tx, after: i64, until: Option<i64>) -> Result<Opt
     Ok(Some(Chunk {
         lines: field(0).unwrap_or_default(),
         last,
-        full: count >= SQLITE_CHUNK,
+        full: count >= CHUNK,
     }))
 }

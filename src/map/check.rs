@@ -478,7 +478,7 @@ pub fn erase_column_types(
                     ),
                 ),
                 AnonymiseMode::Redact | AnonymiseMode::Hash
-                    if !textual && dialect == Dialect::Postgres =>
+                    if !textual && dialect.sql_ops().strict_column_types() =>
                 {
                     let mode = if *mode == AnonymiseMode::Redact {
                         "redact"
@@ -512,7 +512,7 @@ pub fn json_identity_types(
     info: &TableInfo,
     dialect: Dialect,
 ) -> Vec<Finding> {
-    if dialect != Dialect::Postgres {
+    if !dialect.sql_ops().strict_column_types() {
         return Vec::new();
     }
     spec.identities
@@ -582,7 +582,7 @@ fn triggers(model: &Model) -> Vec<Finding> {
 /// Email and phone identities are normalised as text: on PostgreSQL a column of another type
 /// (a phone number kept as `bigint`) fails every DSAR that names it.
 fn identity_types(model: &Model, problems: &mut Vec<Finding>) {
-    if model.dialect != Dialect::Postgres {
+    if !model.dialect.sql_ops().strict_column_types() {
         return; // SQLite's text functions take any value
     }
     for node in model.nodes.values() {
@@ -625,9 +625,9 @@ async fn conditions(model: &Model, db: &Db, problems: &mut Vec<Finding>) -> Resu
             let mut sql = db.sql();
             sql.push("SELECT 1 FROM ")
                 .ident(&node.name)
-                .push(" WHERE (")
-                .push(when.as_sql())
-                .push(") AND 1 = 0");
+                .push(" WHERE ")
+                .condition(when)
+                .push(" AND 1 = 0");
             let mut tx = db.begin(TxMode::Snapshot).await?;
             let result = tx.fetch_rows(&sql).await;
             tx.rollback().await?;
@@ -689,7 +689,7 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
                     kind,
                     node.info
                         .column(&identity.column)
-                        .map_or("text", |c| c.sql_type.as_str()),
+                        .is_some_and(|c| crate::selection::is_json_type(&c.sql_type)),
                 ) {
                     Some(expression) => IndexKey::Expression(expression),
                     // `json = "any"` searches every string of a document: no index can serve it.
@@ -732,18 +732,18 @@ async fn missing_indexes(map: &DataMap, model: &Model, db: &Db) -> Result<Vec<Fi
             if !seen.insert(format!("{key:?}")) {
                 continue;
             }
-            let is_served = match (&key, dialect) {
-                // PostgreSQL prints an indexed expression its own way (casts, VARIADIC
-                // arrays): ask its planner whether an index serves the comparison. A planner
-                // that cannot answer (a policy reading a setting nobody made) leaves the
-                // catalog's word.
-                (IndexKey::Expression(expression), Dialect::Postgres) => {
-                    match planner_uses_an_index(db, &node.name, expression).await {
-                        Ok(answer) => answer,
-                        Err(_) => served(&node.info, &key, tenant),
+            let is_served = match &key {
+                // A database may print an indexed expression its own way (PostgreSQL's casts,
+                // VARIADIC arrays): its planner, where asked, says whether an index serves the
+                // comparison. A planner that cannot answer (a policy reading a setting nobody
+                // made) leaves the catalog's word.
+                IndexKey::Expression(expression) => {
+                    match db.index_serves(&node.name, expression).await {
+                        Ok(Some(answer)) => answer,
+                        Ok(None) | Err(_) => served(&node.info, &key, tenant),
                     }
                 }
-                _ => served(&node.info, &key, tenant),
+                IndexKey::Column(_) => served(&node.info, &key, tenant),
             };
             if is_served {
                 continue;
@@ -826,30 +826,6 @@ async fn tenantless_rows(model: &Model, db: &Db) -> Result<Vec<Finding>> {
     Ok(warnings)
 }
 
-/// Whether PostgreSQL answers `expression = …` on `table` from an index (sequential scans
-/// discouraged, so any index that can serve it is chosen).
-async fn planner_uses_an_index(db: &Db, table: &str, expression: &str) -> Result<bool> {
-    let mut tx = db.begin(TxMode::Snapshot).await?;
-    let mut off = db.sql();
-    off.push("SET LOCAL enable_seqscan = off");
-    tx.execute(&off).await?;
-    let mut sql = db.sql();
-    sql.push("EXPLAIN SELECT 1 FROM ")
-        .ident(table)
-        .push(" WHERE ")
-        .push(expression)
-        .push(" = 'privctl map check'");
-    let plan = tx
-        .fetch_column(&sql)
-        .await
-        .with_context(|| format!("asking the planner about an index on {table}"));
-    tx.rollback().await?;
-    Ok(plan?
-        .iter()
-        .flatten()
-        .any(|line| line.contains("Index Cond")))
-}
-
 /// Whether an index of `info` starts with `key`, or with the tenant column and then `key`
 /// (every statement privctl runs carries the tenant condition).
 fn served(info: &TableInfo, key: &IndexKey, tenant: Option<&str>) -> bool {
@@ -879,12 +855,9 @@ fn create_index(dialect: Dialect, table: &str, name: &str, key: &IndexKey) -> St
     while name.len() > 63 {
         name.remove(0);
     }
-    let concurrently = match dialect {
-        Dialect::Postgres => "CONCURRENTLY ",
-        Dialect::Sqlite => "",
-    };
     format!(
-        "CREATE INDEX {concurrently}{} ON {} ({keys});",
+        "{}{} ON {} ({keys});",
+        dialect.sql_ops().create_index(),
         dialect.quote(&name),
         dialect.quote(table)
     )

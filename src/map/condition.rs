@@ -3,70 +3,38 @@
 //! privctl pastes a condition into its statements as `AND (<condition>)`. Text that closes that
 //! parenthesis (`true) OR (true`), ends the statement (`;`) or comments out the rest (`--`)
 //! would change what the statement selects: a DSAR widened to every subject of the tenant. A
-//! [`Condition`] is only built from text that parses as one SQL expression, and a model is only
-//! built when it does so in the database's own dialect ([`Condition::check_in`]).
+//! [`crate::db::MapCondition`] is only built from text that parses as one SQL expression, and a model is
+//! only built when it does so in the database's own dialect ([`crate::db::MapCondition::check_in`]).
 
-use std::fmt;
-
-use sqlparser::dialect::{Dialect as Grammar, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::Dialect as Grammar;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
 use crate::db::Dialect;
 
-/// A `when` condition that parses as exactly one SQL expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition(String);
-
-impl Condition {
-    /// Checks `text` as the map is loaded, before the database (and so its dialect) is known:
-    /// it must be one expression in at least one of privctl's dialects. [`Condition::check_in`]
-    /// then checks it in the database's.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        if text.trim().is_empty() {
-            return Err(
-                "is empty: give one SQL condition on this table (e.g. \"key = 'email'\")".into(),
-            );
-        }
-        let mut first_error = None;
-        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
-            match one_expression(text, grammar(dialect)) {
-                Ok(()) => return Ok(Self(text.to_owned())),
-                Err(error) => {
-                    first_error.get_or_insert(error);
-                }
+/// Why `text` is not one expression in any of privctl's dialects, if it is not (the check of
+/// [`crate::db::MapCondition::parse`], made as the map is loaded, before the database and so
+/// its dialect are known; the model then checks the database's).
+pub(crate) fn one_expression_in_any(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(
+            "is empty: give one SQL condition on this table (e.g. \"key = 'email'\")".into(),
+        );
+    }
+    let mut first_error = None;
+    for dialect in Dialect::ALL {
+        match one_expression(text, dialect.sql_ops().grammar()) {
+            Ok(()) => return Ok(()),
+            Err(error) => {
+                first_error.get_or_insert(error);
             }
         }
-        Err(first_error.unwrap_or_default())
     }
-
-    /// Checks the condition in `dialect`'s grammar: strings, quoted names and comments end where
-    /// that database says they end.
-    pub fn check_in(&self, dialect: Dialect) -> Result<(), String> {
-        one_expression(&self.0, grammar(dialect))
-    }
-
-    /// The SQL text, to paste inside parentheses.
-    pub fn as_sql(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Condition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-fn grammar(dialect: Dialect) -> &'static dyn Grammar {
-    match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
-    }
+    Err(first_error.unwrap_or_default())
 }
 
 /// Why `text` is not exactly one SQL expression in `grammar`, if it is not.
-fn one_expression(text: &str, grammar: &dyn Grammar) -> Result<(), String> {
+pub(crate) fn one_expression(text: &str, grammar: &dyn Grammar) -> Result<(), String> {
     let tokens = Tokenizer::new(grammar, text)
         .tokenize_with_location()
         .map_err(|e| format!("is not SQL ({})", e.message))?;
@@ -119,7 +87,7 @@ fn parser_message(error: &sqlparser::parser::ParserError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::db::{Dialect, MapCondition as Condition};
 
     #[test]
     fn one_expression_in_either_dialect_is_accepted() {
@@ -133,9 +101,10 @@ mod tests {
         ] {
             Condition::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         }
+        let [_, sqlite] = Dialect::ALL;
         Condition::parse("key = 'email'")
             .unwrap()
-            .check_in(Dialect::Sqlite)
+            .check_in(sqlite)
             .unwrap();
     }
 
@@ -171,8 +140,9 @@ mod tests {
     #[test]
     fn the_database_dialect_decides_where_a_string_ends() {
         // A dollar-quoted string is PostgreSQL's: in SQLite's grammar it is not one expression.
+        let [postgres, sqlite] = Dialect::ALL;
         let dollar = Condition::parse("note = $$ it's ) fine $$").unwrap();
-        dollar.check_in(Dialect::Postgres).unwrap();
-        assert!(dollar.check_in(Dialect::Sqlite).is_err());
+        dollar.check_in(postgres).unwrap();
+        assert!(dollar.check_in(sqlite).is_err());
     }
 }

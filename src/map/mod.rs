@@ -4,7 +4,7 @@
 //! fault; nothing in the map is trusted as SQL except the `when` conditions of identity columns.
 
 pub mod check;
-mod condition;
+pub(crate) mod condition;
 pub mod discover;
 mod duration;
 mod raw;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-pub use condition::Condition;
+pub use crate::db::MapCondition;
 pub use duration::{Duration, Window};
 
 use crate::error::Failure;
@@ -136,7 +136,7 @@ pub struct IdentityColumn {
     pub identity: String,
     pub column: String,
     /// Trusted SQL condition on the table (key–value attribute tables): one expression.
-    pub when: Option<Condition>,
+    pub when: Option<MapCondition>,
     pub json: Option<JsonSelector>,
     /// `identifies = "<link column>"`: a match selects the row this column references (an
     /// attribute row naming its entity) as if that row had matched.
@@ -178,7 +178,7 @@ impl EraseRules {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonSelector {
     /// `$.a.b`: object keys from the root.
-    Path(Vec<String>),
+    Path(Vec<crate::db::JsonKey>),
     /// Any string value anywhere in the document.
     Any,
 }
@@ -444,19 +444,10 @@ fn toml_error(path: &Path, text: &str, mut error: toml::de::Error) -> String {
     format!("{}: {place}{}", path.display(), lines.join(" "))
 }
 
-/// Checks a table or column name from the map. Names are always quoted in SQL; this only refuses
-/// what no database accepts as a name.
+/// Checks a table or column name from the map ([`crate::db::Ident`]'s check). Names are always
+/// quoted in SQL; this only refuses what no database accepts as a name.
 pub fn check_identifier(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("an empty name is not a valid identifier".into());
-    }
-    if name.len() > 63 {
-        return Err(format!("`{name}` is longer than 63 bytes"));
-    }
-    if name.chars().any(|c| c.is_control()) {
-        return Err(format!("{name:?} contains a control character"));
-    }
-    Ok(())
+    crate::db::Ident::new(name).map(drop)
 }
 
 #[cfg(test)]

@@ -1015,7 +1015,7 @@ fn identity_column(
             };
             let when = match t.get("when") {
                 None => None,
-                Some(toml::Value::String(s)) => match Condition::parse(s) {
+                Some(toml::Value::String(s)) => match MapCondition::parse(s) {
                     Ok(condition) => Some(condition),
                     Err(why) => {
                         p.add(format!("{key}.when"), format!("{s:?} {why}"));
@@ -1092,23 +1092,13 @@ fn identity_column(
     }
 }
 
-/// `$.a.b` → `["a", "b"]`. Keys are plain names (letters, digits, `_`, `-`).
-fn json_path(text: &str) -> Result<Vec<String>, String> {
+/// `$.a.b` → `["a", "b"]`. Keys are plain names (letters, digits, `_`, `-`: [`crate::db::JsonKey`]).
+fn json_path(text: &str) -> Result<Vec<crate::db::JsonKey>, String> {
     let rest = text.strip_prefix("$.").ok_or_else(|| {
         format!("`{text}` must start with `$.` (e.g. \"$.contact.email\") or be \"any\"")
     })?;
     rest.split('.')
-        .map(|part| {
-            let ok = !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if ok {
-                Ok(part.to_owned())
-            } else {
-                Err(format!("`{text}`: `{part}` is not a plain object key"))
-            }
-        })
+        .map(|part| crate::db::JsonKey::new(part).map_err(|why| format!("`{text}`: {why}")))
         .collect()
 }
 
@@ -1343,7 +1333,7 @@ mod tests {
         assert_eq!(
             map.tables["contact_attributes"].identities,
             [IdentityColumn {
-                when: Some(Condition::parse("key = 'email'").unwrap()),
+                when: Some(MapCondition::parse("key = 'email'").unwrap()),
                 identifies: Some("contact_id".into()),
                 ..column("email", "value")
             }]

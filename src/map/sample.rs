@@ -25,7 +25,7 @@ use std::str::FromStr as _;
 use anyhow::{Context as _, Result};
 use serde_json::Value;
 
-use crate::db::{ColumnInfo, Db, Dialect, Param, Schema, Sql, Tx, TxMode};
+use crate::db::{ColumnInfo, Db, Dialect, Schema, Sql, TxMode};
 use crate::map::check::{Finding, FindingKind, toml_key};
 use crate::map::{DataMap, ExportMode, ExportSpec, IdentityKind, JsonSelector, TableSpec};
 
@@ -345,7 +345,8 @@ pub fn percent(rows: u64, sampled: u64) -> u64 {
     ((rows * 100 + sampled / 2) / sampled).max(1)
 }
 
-/// How `map check --sample N` reads a table.
+/// How `map check --sample N` reads a table: a random sample where the database can draw one
+/// cheaply, else the first rows (see [`crate::db::SqlDialect::push_sample`]).
 fn sample_statement(
     dialect: Dialect,
     table: &str,
@@ -353,58 +354,19 @@ fn sample_statement(
     rows: u64,
     reltuples: Option<f64>,
 ) -> Sql {
+    let ops = dialect.sql_ops();
     let mut sql = Sql::new(dialect);
     sql.push("SELECT ");
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
         }
-        let quoted = format!("t.{}", dialect.quote(&column.name));
-        match dialect {
-            // `host()`: the address as written, without the `/32` a cast to text adds.
-            Dialect::Postgres if column.is_address() => sql.push(&format!("host({quoted})")),
-            Dialect::Postgres => sql.push(&format!("CAST({quoted} AS text)")),
-            Dialect::Sqlite => sql.push(&quoted),
-        };
+        sql.push(&ops.sample_text("t", column));
     }
     sql.push(" FROM ").ident(table).push(" t");
-    match (dialect, reltuples) {
-        // A large table: each row with probability p, twice what N rows need, then at most N.
-        (Dialect::Postgres, Some(estimate)) if estimate >= 10.0 * rows as f64 => {
-            let p = (200.0 * rows as f64 / estimate).clamp(0.0001, 100.0);
-            sql.push(&format!(" TABLESAMPLE BERNOULLI ({p:.4})"));
-        }
-        // A small table (or one never analysed): an exact random sample.
-        (Dialect::Postgres, _) => {
-            sql.push(" ORDER BY random()");
-        }
-        // SQLite: the first N rows in storage (rowid) order.
-        (Dialect::Sqlite, _) => {}
-    }
+    ops.push_sample(&mut sql, rows, reltuples);
     sql.push(&format!(" LIMIT {rows}"));
     sql
-}
-
-/// PostgreSQL's estimate of a table's rows (`pg_class.reltuples`); `None` when it has none
-/// (never analysed) or on SQLite.
-async fn estimated_rows(tx: &mut Tx, dialect: Dialect, table: &str) -> Result<Option<f64>> {
-    if dialect != Dialect::Postgres {
-        return Ok(None);
-    }
-    let mut sql = Sql::new(dialect);
-    sql.push("SELECT CAST(reltuples AS text) FROM pg_class WHERE oid = to_regclass(")
-        .bind(Param::Text(dialect.quote(table)))
-        .push(")");
-    let estimate = tx
-        .fetch_column(&sql)
-        .await
-        .with_context(|| format!("reading the row estimate of {table}"))?
-        .into_iter()
-        .flatten()
-        .next()
-        .and_then(|t| t.parse::<f64>().ok())
-        .filter(|n| *n >= 0.0);
-    Ok(estimate)
 }
 
 /// Whether the map already accounts for `column` (at `path` inside a JSON column) of `spec`: an
@@ -430,7 +392,7 @@ fn declared(spec: Option<&TableSpec>, column: &str, path: Option<&[Step]>) -> bo
                         && keys
                             .iter()
                             .zip(path)
-                            .all(|(k, s)| matches!(s, Step::Key(key) if key == k))
+                            .all(|(k, s)| matches!(s, Step::Key(key) if key == k.as_str()))
                 }
                 (Some(JsonSelector::Path(_)), None) => false,
             })
@@ -573,7 +535,7 @@ pub async fn sample_tables(
         if columns.is_empty() {
             continue;
         }
-        let estimate = estimated_rows(&mut tx, dialect, table).await?;
+        let estimate = tx.estimated_rows(table).await?;
         let sql = sample_statement(dialect, table, &columns, rows, estimate);
         let sampled = tx
             .fetch_rows(&sql)
@@ -862,20 +824,21 @@ mod tests {
             nullable: true,
         };
         let columns = [&column];
-        let big = sample_statement(Dialect::Postgres, "notes", &columns, 1000, Some(1e6));
+        let [postgres, sqlite] = Dialect::ALL;
+        let big = sample_statement(postgres, "notes", &columns, 1000, Some(1e6));
         assert_eq!(
             big.text(),
             r#"SELECT CAST(t."note" AS text) FROM "notes" t TABLESAMPLE BERNOULLI (0.2000) LIMIT 1000"#
         );
-        let small = sample_statement(Dialect::Postgres, "notes", &columns, 1000, Some(9999.0));
+        let small = sample_statement(postgres, "notes", &columns, 1000, Some(9999.0));
         assert!(
             small.text().ends_with("ORDER BY random() LIMIT 1000"),
             "{}",
             small.text()
         );
-        let unknown = sample_statement(Dialect::Postgres, "notes", &columns, 1000, None);
+        let unknown = sample_statement(postgres, "notes", &columns, 1000, None);
         assert!(unknown.text().ends_with("ORDER BY random() LIMIT 1000"));
-        let sqlite = sample_statement(Dialect::Sqlite, "notes", &columns, 10, None);
+        let sqlite = sample_statement(sqlite, "notes", &columns, 10, None);
         assert_eq!(sqlite.text(), r#"SELECT t."note" FROM "notes" t LIMIT 10"#);
     }
 }

@@ -110,11 +110,7 @@ pub(super) fn erase_owned<'a>(
         let table = link.parent.as_str();
         let node = model.node(table);
         let column = &link.parent_columns[0];
-        let sql_type = node
-            .info
-            .column(column)
-            .map_or("text", |c| c.sql_type.as_str())
-            .to_owned();
+        let sql_type = node.info.cast_type(column);
         for chunk in keys.chunks(500) {
             let push_where = |sql: &mut crate::db::Sql| {
                 sql.column("t", column).push(" IN (");

@@ -151,14 +151,8 @@ impl TenantRun<'_> {
         }
         // The pass, in pages of --batch-size rows in key order, each its own short
         // transaction that records the page's last key: a resume goes on after it.
-        let sql_type = |column: &str| {
-            node.info
-                .column(column)
-                .map_or("text", |c| c.sql_type.as_str())
-                .to_owned()
-        };
-        let types: Vec<String> = node.key.iter().map(|k| sql_type(k)).collect();
-        let types: Vec<&str> = types.iter().map(String::as_str).collect();
+        let sql_type = |column: &str| node.info.cast_type(column);
+        let types: Vec<crate::db::SqlType> = node.key.iter().map(|k| sql_type(k)).collect();
         loop {
             let began = Instant::now();
             let mut tx = session.begin_for(Some(tenant)).await?;
