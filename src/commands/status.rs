@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use super::Context;
-use crate::db::{Dialect, Tx, TxMode};
+use crate::db::{Tx, TxMode};
 
 /// Show unfinished jobs, blob objects still queued for deletion, and run locks
 ///
@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
             .filter_map(|j| j["id"].as_str())
             .map(|id| format!("delete-tenant/{id}")),
     );
-    let locks = locks(&mut tx, db.dialect(), &names).await?;
+    let locks = locks(&mut tx, &names).await?;
     tx.rollback().await?;
     db.close().await;
 
@@ -149,53 +149,11 @@ async fn pending_objects(tx: &mut Tx) -> Result<Vec<Value>> {
         .collect())
 }
 
-/// Run locks: on PostgreSQL the advisory locks held by privctl sessions in this database (never
-/// stale: they end with their session); on SQLite the rows of `privctl_locks`, stale when their
-/// process no longer runs on this host.
-async fn locks(tx: &mut Tx, dialect: Dialect, names: &[String]) -> Result<Vec<Value>> {
-    let mut sql = tx.sql();
-    match dialect {
-        Dialect::Postgres => {
-            sql.push(
-                "SELECT CAST((l.classid::bigint << 32 | l.objid::bigint) AS text), \
-                 a.application_name || COALESCE(' on ' || host(a.client_addr), ' on this database host') || ' (backend ' || a.pid || ')', \
-                 CAST(a.backend_start AS text) \
-                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'privctl pid %' \
-                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                 ORDER BY 3",
-            );
-            let rows = tx.fetch_rows(&sql).await.context("reading pg_locks")?;
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let key = r[0].as_deref().and_then(|k| k.parse::<i64>().ok());
-                    let name = key
-                        .and_then(|k| crate::db::lock_name(k, names))
-                        .unwrap_or("(a privctl lock)");
-                    json!({"name": name, "holder": r[1], "since": r[2], "state": "held"})
-                })
-                .collect())
-        }
-        Dialect::Sqlite => {
-            sql.push("SELECT name, holder, CAST(pid AS text), host, acquired_at FROM privctl_locks ORDER BY name");
-            let rows = tx.fetch_rows(&sql).await.context("reading privctl_locks")?;
-            let here = gethostname::gethostname().to_string_lossy().into_owned();
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let pid = r[2].clone().unwrap_or_default();
-                    let on_this_host = r[3].as_deref() == Some(here.as_str());
-                    let state = if !on_this_host {
-                        "held (on another host)"
-                    } else if crate::db::process_runs(&pid) {
-                        "held"
-                    } else {
-                        "stale: its process is gone; the next run takes it over"
-                    };
-                    json!({"name": r[0], "holder": r[1], "since": r[4], "state": state})
-                })
-                .collect())
-        }
-    }
+/// Run locks as `privctl status` shows them ([`crate::db::run_locks`]).
+async fn locks(tx: &mut Tx, names: &[String]) -> Result<Vec<Value>> {
+    Ok(crate::db::run_locks(tx, names)
+        .await?
+        .into_iter()
+        .map(|l| json!({"name": l.name, "holder": l.holder, "since": l.since, "state": l.state}))
+        .collect())
 }

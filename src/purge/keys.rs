@@ -161,17 +161,19 @@ impl PurgeRun<'_> {
             descendants,
             keys,
         } = *roots;
-        if session.db.dialect() != crate::db::Dialect::Postgres || descendants.is_empty() {
-            return self.delete_with_descendants(tx, roots, progress).await;
-        }
+        // Without a short lock wait (SQLite locks the whole database, so a batch there never
+        // meets a locked row) or without descendants, the roots' SKIP LOCKED is enough.
         let dialect = session.db.dialect();
+        let (Some(wait), false) = (dialect.sql_ops().short_lock_wait(), descendants.is_empty())
+        else {
+            return self.delete_with_descendants(tx, roots, progress).await;
+        };
         let statement = |text: &str| {
             let mut sql = crate::db::Sql::new(dialect);
             sql.push(text);
             sql
         };
-        tx.execute(&statement("SET LOCAL lock_timeout = '50ms'"))
-            .await?;
+        tx.execute(&statement(wait)).await?;
         tx.execute(&statement("SAVEPOINT privctl_batch")).await?;
         let before = progress.tables.clone();
         match self.delete_with_descendants(tx, roots, progress).await {

@@ -7,8 +7,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use super::{Progress, PurgeRun};
-use crate::db::{Param, TxMode};
-use crate::plan::count;
+use crate::db::TxMode;
 use crate::retention::{self, TenantPurge};
 
 impl PurgeRun<'_> {
@@ -24,18 +23,14 @@ impl PurgeRun<'_> {
     ) -> Result<bool> {
         let (ctx, session, job, lock) = (self.ctx, self.session, &self.run.job, &self.lock);
         let (deadline, bar) = (self.deadline, &self.bar);
-        if session.db.dialect() != crate::db::Dialect::Postgres
-            || session.map.tenant_setting.is_some()
-        {
+        if session.map.tenant_setting.is_some() {
             return Ok(true);
         }
         let model = &session.model;
         let mut tx = session.db.begin(TxMode::Write).await?;
-        let mut sql = tx.sql();
-        sql.push("SELECT current_setting('server_version_num')");
-        let version: i64 = count(&mut tx, &sql).await? as i64;
+        let walks = tx.page_walks().await?;
         tx.rollback().await?;
-        if version < 140_000 {
+        if !walks {
             return Ok(true); // no TID range scans: the per-tenant key walk does the work
         }
         for table in &model.erase_order {
@@ -52,20 +47,12 @@ impl PurgeRun<'_> {
             }
             // The table's size in pages and rows per page, from the catalog.
             let mut tx = session.db.begin(TxMode::Write).await?;
-            let mut sql = tx.sql();
-            sql.push("SELECT CAST(pg_relation_size(c.oid) / current_setting('block_size')::bigint AS bigint), CAST(CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 0 END AS bigint), CAST(GREATEST(c.reltuples, 0) AS bigint) FROM pg_class c WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(")
-                .bind(Param::Text(table.clone()))
-                .push("))");
-            let row = tx.fetch_optional(&sql).await?.unwrap_or_default();
-            tx.rollback().await?;
-            let number = |i: usize| -> i64 {
-                row.get(i)
-                    .cloned()
-                    .flatten()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0)
+            let Some(size) = tx.table_pages(table).await? else {
+                tx.rollback().await?;
+                continue;
             };
-            let (pages, per_page, estimate) = (number(0), number(1).max(1), number(2));
+            tx.rollback().await?;
+            let (pages, per_page, estimate) = (size.pages, size.rows_per_page.max(1), size.rows);
             // A physical pass reads the whole table: worth it when a good share of it expires;
             // otherwise the key walk touches only the expired rows' neighbourhood.
             let expiring = planned.get(table).copied().unwrap_or(0) as f64;
@@ -97,9 +84,11 @@ impl PurgeRun<'_> {
                             break (tx, None);
                         }
                     }
-                    if !skip_locked {
+                    if let (false, Some(wait)) =
+                        (skip_locked, tx.dialect().sql_ops().short_lock_wait())
+                    {
                         let mut set = tx.sql();
-                        set.push("SET LOCAL lock_timeout = '50ms'");
+                        set.push(wait);
                         tx.execute(&set).await?;
                     }
                     let sql = walk.delete_pages(model, page, page + step, skip_locked);

@@ -41,9 +41,7 @@ pub(super) async fn authorize(
     };
     let tenant = args.tenant.as_deref().unwrap_or_default();
     let members = session.schema.tables.get(&policy.table);
-    let tenant_type = members
-        .and_then(|t| t.column(&policy.tenant))
-        .map_or("text", |c| c.sql_type.as_str());
+    let tenant_type = members.map_or(crate::db::SqlType::TEXT, |t| t.cast_type(&policy.tenant));
     let key: Vec<String> = members.map(|t| t.primary_key.clone()).unwrap_or_default();
     let mut sql = session.db.sql();
     sql.push("SELECT CAST(")
@@ -57,7 +55,7 @@ pub(super) async fn authorize(
         .push(" m WHERE ")
         .column("m", &policy.tenant)
         .push(" = ")
-        .bind_as(tenant, tenant_type)
+        .bind_as(tenant, &tenant_type)
         .push(" AND lower(CAST(")
         .column("m", &policy.member)
         .push(" AS text)) = lower(")
