@@ -4,6 +4,7 @@
 
 mod introspect;
 mod lock;
+mod migrate;
 mod sql;
 
 use std::str::FromStr;
@@ -19,6 +20,7 @@ pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
 pub use lock::{Holder, LockCheck, RunLock, lock_name, process_runs};
+pub use migrate::{MIGRATIONS_TABLE, required_version};
 pub use sql::{Param, Sql, fold_ascii_case, scan_text};
 
 use crate::error::Failure;
@@ -142,7 +144,7 @@ impl Db {
         Ok(tx)
     }
 
-    /// Runs a script of several statements (privctl's schema, fixtures).
+    /// Runs a script of several statements (the demo's fixture).
     pub async fn run_script(&self, script: &str) -> Result<()> {
         let script = AssertSqlSafe(script.to_owned());
         match self {
