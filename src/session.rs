@@ -101,14 +101,8 @@ impl Context {
     async fn open_session(&self) -> Result<Session> {
         let map = DataMap::load(&self.map_path)?;
         let db = self.connect().await?;
+        db.require_privctl_tables().await?;
         let schema = db.schema().await?;
-        if !schema.tables.contains_key("privctl_ledger") {
-            return Err(
-                Failure::failed("privctl's own tables are missing from this database")
-                    .with_hint("run `privctl init` once to create them")
-                    .into(),
-            );
-        }
         let model = Model::build(&map, &schema, db.dialect())?;
         let ledger = self.ledger(&map)?;
         Ok(Session {

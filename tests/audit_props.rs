@@ -124,16 +124,10 @@ both_dialects! {
     /// boundary, is found at its entry.
     async fn a_long_ledger_verifies_across_reads(dialect: Dialect) {
         let test_db = TestDb::new(dialect).await;
-        let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sql")
-            .join(dialect.name())
-            .join("privctl.sql");
-        test_db
-            .execute(&std::fs::read_to_string(&schema).expect("cannot read privctl's schema"))
-            .await;
         let db = Db::connect(&test_db.url, false)
             .await
             .expect("cannot connect to the test database");
+        db.migrate().await.expect("cannot create privctl's tables");
         let ledger = Ledger::new(Some(LEDGER_KEY.to_vec()), "ops@example.com".into(), "h".into());
         let mut tx = db.begin(TxMode::Write).await.expect("cannot begin");
         let mut last = None;
@@ -1100,16 +1094,10 @@ impl IntactLedger {
     /// Creates privctl's tables and appends [`ENTRIES`] entries, one transaction each, by three
     /// writers with awkward actor and host names.
     async fn write(test_db: &TestDb, key: Option<&[u8]>) -> IntactLedger {
-        let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sql")
-            .join(test_db.dialect.name())
-            .join("privctl.sql");
-        test_db
-            .execute(&std::fs::read_to_string(&schema).expect("cannot read privctl's schema"))
-            .await;
         let db = Db::connect(&test_db.url, false)
             .await
             .expect("cannot connect to the test database");
+        db.migrate().await.expect("cannot create privctl's tables");
         let writers = [
             ("ops@example.com", "db-admin-1"),
             (

@@ -22,6 +22,7 @@ mod harness;
 mod hostile;
 mod map;
 mod map_check;
+mod migrations;
 mod platform_chat_widget;
 mod platform_conversational_ai;
 mod platform_helpdesk_voice;

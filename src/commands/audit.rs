@@ -66,16 +66,7 @@ async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
     let map = DataMap::load(&ctx.map_path)?;
     let db = ctx.connect().await?;
     let ledger = ctx.ledger(&map)?;
-    let mut tx = db.begin(TxMode::Snapshot).await?;
-    let initialised = tx.table_exists("privctl_ledger").await?;
-    tx.rollback().await?;
-    if !initialised {
-        return Err(
-            Failure::failed("privctl's own tables are missing from this database")
-                .with_hint("run `privctl init` once to create them")
-                .into(),
-        );
-    }
+    db.require_privctl_tables().await?;
     Ok((db, ledger))
 }
 

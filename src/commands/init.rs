@@ -1,16 +1,14 @@
-//! `privctl init`: create privctl's own tables.
+//! `privctl init`: create privctl's own tables, or bring them to this privctl's version, by
+//! applying the migrations of `sql/<dialect>/` the database lacks (see `db::migrate`).
 
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::db::{Dialect, redact_url};
+use crate::db::redact_url;
 
 /// Create privctl's own tables (ledger, confirmations, jobs, blob outbox); safe to run again
 #[derive(Debug, clap::Args)]
 pub struct Args {}
-
-const POSTGRES: &str = include_str!("../../sql/postgres/privctl.sql");
-const SQLITE: &str = include_str!("../../sql/sqlite/privctl.sql");
 
 pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     let db = ctx.connect().await?;
@@ -26,13 +24,7 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Applies `sql/<dialect>/privctl.sql`.
+/// Applies the migrations of `sql/<dialect>/` this database lacks.
 pub async fn create_tables(db: &crate::db::Db) -> Result<()> {
-    let script = match db.dialect() {
-        Dialect::Postgres => POSTGRES,
-        Dialect::Sqlite => SQLITE,
-    };
-    db.run_script(script)
-        .await
-        .context("creating privctl's tables")
+    db.migrate().await.context("creating privctl's tables")
 }

@@ -23,6 +23,7 @@ pub struct Args {}
 
 pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     let db = ctx.connect().await?;
+    db.require_privctl_tables().await?;
     let mut tx = db.begin(TxMode::Snapshot).await?;
     let jobs = jobs(&mut tx).await?;
     let objects = pending_objects(&mut tx).await?;
@@ -106,10 +107,7 @@ async fn jobs(tx: &mut Tx) -> Result<Vec<Value>> {
         "SELECT id, action, tenant, state, started_at, updated_at FROM privctl_jobs \
          WHERE finished_at IS NULL AND state IN ('running', 'stopped') ORDER BY started_at, id",
     );
-    let rows = tx
-        .fetch_rows(&sql)
-        .await
-        .context("reading privctl_jobs (run `privctl init` if privctl's tables are missing)")?;
+    let rows = tx.fetch_rows(&sql).await.context("reading privctl_jobs")?;
     Ok(rows
         .into_iter()
         .map(|r| {

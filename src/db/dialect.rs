@@ -28,9 +28,6 @@ pub trait SqlDialect: Sync {
     /// sqlparser's grammar of this database, for map `when` conditions.
     fn grammar(&self) -> &'static dyn sqlparser::dialect::Dialect;
 
-    /// `sql/<dialect>/privctl.sql`: privctl's own tables.
-    fn privctl_schema(&self) -> &'static str;
-
     // ---- capabilities ----
 
     /// Whether a column holds only values of its declared type (PostgreSQL). SQLite stores any

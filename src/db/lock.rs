@@ -89,9 +89,10 @@ impl Db {
                 let mut sql = self.sql();
                 sql.push("SELECT holder, pid, host, acquired_at FROM privctl_locks WHERE name = ")
                     .bind(Param::Text(name.to_owned()));
-                let row = tx.fetch_optional(&sql).await.context(
-                    "reading privctl_locks (run `privctl init` again to create privctl's newer tables)",
-                )?;
+                let row = tx
+                    .fetch_optional(&sql)
+                    .await
+                    .context("reading privctl_locks")?;
                 if let Some(row) = row {
                     let field = |i: usize| row[i].clone().unwrap_or_default();
                     let alive = field(2) != host || process_runs(&field(1));

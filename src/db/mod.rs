@@ -8,6 +8,7 @@ mod checked;
 mod dialect;
 mod introspect;
 mod lock;
+mod migrate;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -27,6 +28,7 @@ pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
 pub use lock::{Holder, LockCheck, LockState, RunLock, lock_name, process_runs, run_locks};
+pub use migrate::{MIGRATIONS_TABLE, required_version};
 pub use sql::{Param, Sql, fold_ascii_case, scan_text};
 
 use crate::error::Failure;
@@ -160,7 +162,7 @@ impl Db {
         Ok(tx)
     }
 
-    /// Runs a script of several statements (privctl's schema, fixtures).
+    /// Runs a script of several statements (the demo's fixture).
     pub async fn run_script(&self, script: &str) -> Result<()> {
         let script = AssertSqlSafe(script.to_owned());
         match self {
@@ -655,10 +657,6 @@ pub fn close_json_rows(sql: &mut Sql) {
 mod tests {
     use super::*;
 
-    /// Files outside `db/` that may still tell the databases apart.
-    // Moved by the issue-15 command restructuring; empty this list.
-    const ALLOWED: &[&str] = &["src/commands/init.rs"];
-
     /// SQL that only one of the databases speaks: it belongs in `postgres.rs` or `sqlite.rs`.
     const ONE_DATABASE_SQL: &[&str] = &[
         "pg_",
@@ -801,7 +799,7 @@ mod tests {
                 .expect("under the crate")
                 .to_string_lossy()
                 .replace('\\', "/");
-            if relative.starts_with("src/db/") || ALLOWED.contains(&relative.as_str()) {
+            if relative.starts_with("src/db/") {
                 continue;
             }
             let text = std::fs::read_to_string(path).expect("a readable source file");
@@ -824,12 +822,6 @@ mod tests {
             "dialect differences outside src/db/ (move them behind db::SqlDialect):\n{}",
             found.join("\n")
         );
-        for allowed in ALLOWED {
-            assert!(
-                root.join(allowed).exists(),
-                "{allowed} is allowed but does not exist: drop it from the list"
-            );
-        }
     }
 
     #[test]

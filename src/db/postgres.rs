@@ -53,10 +53,6 @@ impl SqlDialect for Postgres {
         &PostgreSqlDialect {}
     }
 
-    fn privctl_schema(&self) -> &'static str {
-        include_str!("../../sql/postgres/privctl.sql")
-    }
-
     fn strict_column_types(&self) -> bool {
         true
     }

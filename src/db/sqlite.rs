@@ -36,10 +36,6 @@ impl SqlDialect for Sqlite {
         &SQLiteDialect {}
     }
 
-    fn privctl_schema(&self) -> &'static str {
-        include_str!("../../sql/sqlite/privctl.sql")
-    }
-
     fn strict_column_types(&self) -> bool {
         false
     }

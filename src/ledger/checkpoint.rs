@@ -87,11 +87,8 @@ impl Checkpoint {
 
 const SELECT: &str = "SELECT CAST(seq AS text), hash, at, created_at, CAST(purged AS text), alg, signature FROM privctl_ledger_checkpoints";
 
-/// Every checkpoint, oldest first (none when the table predates them: run `privctl init`).
+/// Every checkpoint, oldest first.
 pub async fn load(tx: &mut Tx) -> Result<Vec<Checkpoint>> {
-    if !tx.table_exists("privctl_ledger_checkpoints").await? {
-        return Ok(Vec::new());
-    }
     let mut sql = tx.sql();
     sql.push(SELECT)
         .push(" ORDER BY privctl_ledger_checkpoints.seq");
@@ -139,13 +136,6 @@ impl Ledger {
         now: Timestamp,
         cutoff: Timestamp,
     ) -> Result<Option<Checkpoint>> {
-        if !tx.table_exists("privctl_ledger_checkpoints").await? {
-            return Err(Failure::failed(
-                "the ledger has a retention window but privctl_ledger_checkpoints does not exist",
-            )
-            .with_hint("run `privctl init` once to add it")
-            .into());
-        }
         super::lock_appends(tx).await?;
         let Some((through, purged)) = expired(tx, cutoff).await? else {
             return Ok(None);

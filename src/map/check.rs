@@ -13,7 +13,8 @@ use crate::map::{DataMap, Erase, IdentityKind, RetentionRule};
 use crate::model::Model;
 
 /// privctl's own tables (`privctl init`): never part of the map.
-pub const OWN_TABLES: [&str; 6] = [
+pub const OWN_TABLES: [&str; 7] = [
+    crate::db::MIGRATIONS_TABLE,
     "privctl_ledger",
     "privctl_ledger_checkpoints",
     "privctl_confirmations",

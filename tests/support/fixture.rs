@@ -39,7 +39,8 @@ pub const TABLES: [&str; 13] = [
 /// The fixture's own bookkeeping table (not in the map, not in [`TABLES`]).
 pub const MIGRATIONS_TABLE: &str = "schema_migrations";
 
-/// The tables `privctl init` creates.
+/// The tables `privctl init` creates for privctl's data (besides [`PRIVCTL_MIGRATIONS_TABLE`],
+/// and on SQLite `privctl_locks`).
 pub const PRIVCTL_TABLES: [&str; 5] = [
     "privctl_ledger",
     "privctl_ledger_checkpoints",
@@ -47,6 +48,10 @@ pub const PRIVCTL_TABLES: [&str; 5] = [
     "privctl_jobs",
     "privctl_blob_outbox",
 ];
+
+/// The migrations `privctl init` applied: every command reads it, so a role that runs privctl
+/// needs `SELECT` on it.
+pub const PRIVCTL_MIGRATIONS_TABLE: &str = "privctl_migrations";
 
 /// The fixture's map, in the repository (read it; never write beside it).
 pub fn map_path() -> PathBuf {

@@ -1,7 +1,8 @@
 //! The platform's application role of a row-level-security fixture (crm-rls, helpdesk-voice),
 //! set up the way their READMEs tell an operator to: a login role without superuser or
 //! BYPASSRLS, with `SELECT, INSERT, UPDATE, DELETE` on the platform's tables and on privctl's
-//! own tables (after `privctl init` ran as the schema owner), and nothing else.
+//! own tables, `SELECT` on privctl's migrations (after `privctl init` ran as the schema owner),
+//! and nothing else.
 //!
 //! ```ignore
 //! let app_url = rls::application_role(&db, "crm_app", "secret", &TABLES).await;
@@ -13,12 +14,13 @@ use std::collections::BTreeMap;
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection};
 
 use super::TestDb;
-use super::fixture::PRIVCTL_TABLES;
+use super::fixture::{PRIVCTL_MIGRATIONS_TABLE, PRIVCTL_TABLES};
 
 /// Creates the role (see [`TestDb::create_role`]), takes back what the test harness grants it
 /// beyond the README's grants (every table, sequences, `CREATE` on the schema: so ignored tables
-/// such as `schema_migrations` get nothing), grants it `tables` and privctl's tables, checks that
-/// it neither is a superuser nor bypasses row-level security, and returns a URL connecting as it.
+/// such as `schema_migrations` get nothing), grants it `tables`, privctl's tables and `SELECT` on
+/// privctl's migrations, checks that it neither is a superuser nor bypasses row-level security,
+/// and returns a URL connecting as it.
 /// Run it after `privctl init`, so privctl's tables exist.
 pub async fn application_role(db: &TestDb, role: &str, password: &str, tables: &[&str]) -> String {
     let url = db.create_role(role, password).await;
@@ -27,7 +29,8 @@ pub async fn application_role(db: &TestDb, role: &str, password: &str, tables: &
          REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role};
          REVOKE CREATE ON SCHEMA public FROM {role};
          GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {role};
-         GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {role};",
+         GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {role};
+         GRANT SELECT ON {PRIVCTL_MIGRATIONS_TABLE} TO {role};",
         tables.join(", "),
         PRIVCTL_TABLES.join(", "),
     ))
