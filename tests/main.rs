@@ -7,10 +7,6 @@
 
 mod support;
 
-mod audit;
-mod audit_props;
-mod audit_retention;
-mod audit_third_party;
 mod completions;
 mod confirm;
 mod discover;
@@ -20,6 +16,7 @@ mod erasure;
 mod export_files;
 mod harness;
 mod hostile;
+mod ledger;
 mod map;
 mod map_check;
 mod platforms;
