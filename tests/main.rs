@@ -7,6 +7,7 @@
 
 mod support;
 
+mod cli;
 mod completions;
 mod confirm;
 mod discover;
@@ -20,11 +21,9 @@ mod ledger;
 mod map;
 mod map_check;
 mod platforms;
-mod purge;
 mod real_schemas;
 mod residue;
 mod shapes;
-mod tenant;
 mod unmapped_tables;
 
 /// A test file without a `mod` line would silently never run: every `.rs` file and module folder

@@ -1,0 +1,9 @@
+//! One file per command, named like its page in commands/: what that command promises.
+//! Promises several commands share live beside this folder (tokens.rs: two-step confirmation;
+//! erasure.rs, export_files.rs, unmapped_tables.rs, …), the ledger's in ledger/, each platform's
+//! walk in platforms/.
+
+mod decrypt;
+mod delete_tenant;
+mod export_tenant;
+mod purge_retention;
