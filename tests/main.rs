@@ -12,7 +12,6 @@ mod completions;
 mod confirm;
 mod discover;
 mod docs;
-mod dsar;
 mod erasure;
 mod export_files;
 mod harness;
@@ -22,7 +21,6 @@ mod map;
 mod map_check;
 mod platforms;
 mod real_schemas;
-mod residue;
 mod shapes;
 mod unmapped_tables;
 

@@ -5,5 +5,7 @@
 
 mod decrypt;
 mod delete_tenant;
+mod dsar;
 mod export_tenant;
+mod init;
 mod purge_retention;
