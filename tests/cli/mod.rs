@@ -8,4 +8,5 @@ mod delete_tenant;
 mod dsar;
 mod export_tenant;
 mod init;
+mod map;
 mod purge_retention;
