@@ -9,7 +9,6 @@ mod support;
 
 mod cli;
 mod completions;
-mod confirm;
 mod docs;
 mod erasure;
 mod export_files;
@@ -20,6 +19,7 @@ mod map;
 mod platforms;
 mod real_schemas;
 mod shapes;
+mod tokens;
 mod unmapped_tables;
 
 /// A test file without a `mod` line would silently never run: every `.rs` file and module folder

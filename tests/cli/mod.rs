@@ -9,4 +9,4 @@ mod dsar;
 mod export_tenant;
 mod init;
 mod map;
-mod purge_retention;
+pub(crate) mod purge_retention;
