@@ -3,6 +3,7 @@
 //! erasure.rs, export_files.rs, unmapped_tables.rs, …), the ledger's in ledger/, each platform's
 //! walk in platforms/.
 
+mod completions;
 mod decrypt;
 mod delete_tenant;
 mod dsar;
