@@ -24,7 +24,7 @@ use crate::support::{Dialect, Privctl, RunOutput, Spawned, TestDb, both_dialects
 const LEDGER_KEY: &str = "tenant-tests-ledger-key-7d21e4";
 
 /// `privctl --format json delete-tenant --tenant <tenant> <extra…>`.
-fn delete_tenant(privctl: &Privctl, tenant: &str, extra: &[&str]) -> RunOutput {
+pub(crate) fn delete_tenant(privctl: &Privctl, tenant: &str, extra: &[&str]) -> RunOutput {
     privctl
         .clone()
         .args(["--format", "json", "delete-tenant", "--tenant", tenant])

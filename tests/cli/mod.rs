@@ -5,8 +5,8 @@
 
 mod completions;
 mod decrypt;
-mod delete_tenant;
-mod dsar;
+pub(crate) mod delete_tenant;
+pub(crate) mod dsar;
 mod export_tenant;
 mod init;
 mod map;

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::run;
 use crate::support::bundle::ids_where;
 use crate::support::fixture::columns;
 use crate::support::fixture::{plan_counts, token_of};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
 /// The fixture's folder name under fixtures/.

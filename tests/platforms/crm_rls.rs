@@ -15,9 +15,9 @@ use std::path::PathBuf;
 
 use sqlx::{Connection as _, PgConnection};
 
-use super::run;
 use crate::support::bundle::{bundle_rows, key_text, read_json_text, utf8};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
 const FIXTURE: &str = "crm-rls";

@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 use sqlx::{Connection as _, PgConnection};
 
-use super::run;
 use crate::support::bundle::{read_json_text, utf8};
 use crate::support::fixture::{PRIVCTL_TABLES, columns, plan_counts, token_of, verify_ledger};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
 const FIXTURE: &str = "helpdesk-voice";

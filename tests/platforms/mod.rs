@@ -1,6 +1,6 @@
 //! One end-to-end test file per platform fixture (PLATFORMS.md; each fixture's README.md holds
 //! the facts its file relies on): each walks the platform's privacy policy as an operator's
-//! scripts would, with the real binary. They share [`setup`].
+//! scripts would, with the real binary. They share [`setup`] (and `support::run`).
 
 mod chat_widget;
 mod conversational_ai;
@@ -8,7 +8,7 @@ mod crm_rls;
 mod helpdesk_voice;
 mod voice_receptionist;
 
-use crate::support::{Dialect, Privctl, RunOutput, TestDb};
+use crate::support::{Dialect, Privctl, TestDb};
 
 /// `fixtures/<fixture>` in a fresh database of this dialect, its map (and the key files beside
 /// it) copied into the test's directory as `privctl.toml`, and a runner with that copy and
@@ -25,9 +25,4 @@ pub async fn setup(dialect: Dialect, fixture: &str, envs: &[(&str, &str)]) -> (T
     }
     privctl.clone().arg("init").run().success();
     (db, privctl)
-}
-
-/// `privctl --format json <args…>`.
-pub fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
 }

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::run;
 use crate::support::bundle::{ids_where, read_json};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, TestDb, both_dialects};
 
 /// The fixture's folder name under fixtures/.

@@ -607,6 +607,11 @@ impl Privctl {
     }
 }
 
+/// `privctl --format json <args…>` with this runner.
+pub fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
+    privctl.clone().args(["--format", "json"]).args(args).run()
+}
+
 /// A privctl run started by [`Privctl::spawn`].
 #[derive(Debug)]
 pub struct Spawned {
