@@ -1,19 +1,22 @@
 //! What every integration test shares: a database per test in either dialect, fixtures, and
-//! the real `privctl` binary run in a sealed environment.
+//! the real `privctl` binary run in a sealed environment (to completion, or in the background
+//! with [`Privctl::spawn`] for tests that kill or race a run). Most tests on the
+//! conversational-ai fixture start from [`fixture::setup`] instead of the steps below.
 //!
 //! ```ignore
-//! use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path};
+//! use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path, run};
 //!
 //! both_dialects! {
 //!     async fn preview_lists_the_subjects_rows(dialect: Dialect) {
 //!         let db = TestDb::new(dialect).await;
-//!         db.load_fixture("saas").await;
-//!         let output = Privctl::new(&db)
-//!             .map(fixture_path("saas").join("privctl.toml"))
-//!             .args(["dsar", "preview", "--email", "ada@example.com", "--format", "json"])
-//!             .run();
+//!         db.load_fixture("conversational-ai").await;
+//!         let privctl = Privctl::new(&db)
+//!             .map(fixture_path("conversational-ai").join("privctl.toml"))
+//!             .env("PRIVCTL_LEDGER_KEY", "my-tests-ledger-key");
+//!         privctl.clone().arg("init").run().success();
+//!         let output = run(&privctl, &["dsar", "preview", "--tenant", "acme", "--email", "jane.doe@example.com"]);
 //!         let plan = output.success().json();
-//!         assert_eq!(plan["tables"][0]["rows"], 2);
+//!         assert_eq!(plan["total_rows"], 17);
 //!         db.cleanup().await;
 //!     }
 //! }
