@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::cli::delete_tenant::delete_tenant;
+use crate::cli::dsar::dsar;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
 /// Writes `map` next to the test's database and returns a `privctl` using it, after `init`.
@@ -17,29 +19,6 @@ fn privctl_with(db: &TestDb, map: &str) -> (Privctl, PathBuf) {
     let privctl = Privctl::new(db).map(&path);
     privctl.clone().arg("init").run().success();
     (privctl, path)
-}
-
-fn dsar(
-    privctl: &Privctl,
-    verb: &str,
-    tenant: &str,
-    subject: &[&str],
-    extra: &[&str],
-) -> RunOutput {
-    privctl
-        .clone()
-        .args(["--format", "json", "dsar", verb, "--tenant", tenant])
-        .args(subject)
-        .args(extra)
-        .run()
-}
-
-fn delete_tenant(privctl: &Privctl, tenant: &str, extra: &[&str]) -> RunOutput {
-    privctl
-        .clone()
-        .args(["--format", "json", "delete-tenant", "--tenant", tenant])
-        .args(extra)
-        .run()
 }
 
 fn token_of(output: &RunOutput) -> String {

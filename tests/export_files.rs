@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::bundle::utf8;
 use crate::support::fixture::setup_with_map_copy;
-use crate::support::{Dialect, Privctl, RunOutput, Spawned, TestDb, both_dialects, mode};
+use crate::support::{Dialect, Privctl, RunOutput, Spawned, TestDb, both_dialects, entries, mode};
 
 const LEDGER_KEY: &str = "export-files-ledger-key-5c9a01";
 
@@ -108,22 +108,6 @@ async fn setup(dialect: Dialect) -> (TestDb, Privctl, PathBuf, PathBuf) {
     let out = db.dir().join("out");
     std::fs::create_dir(&out).expect("cannot create out/");
     (db, privctl, key_file, out)
-}
-
-/// The names in a folder, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 async fn export_entries(db: &TestDb) -> i64 {

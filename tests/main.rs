@@ -1,5 +1,15 @@
 //! The one integration-test binary: every file in tests/ is a module of it, so the suite links
-//! once. `every_test_file_is_included` fails when a file is missing here.
+//! once. `every_test_file_is_included` fails when a file is missing here or in its folder's
+//! mod.rs. Where a promise's tests are:
+//!
+//! - cli/: one file per command, named like its page in commands/ (cli/dsar/ and cli/map/ one
+//!   per verb);
+//! - tokens.rs: two-step confirmation; ledger/: the audit chain and the audit commands;
+//!   platforms/: one end-to-end walk per platform fixture;
+//! - the other files: promises across commands (erasure, export files, unmapped tables, map
+//!   validation, hostile input, schema shapes, real schemas) and the command pages (docs.rs);
+//! - support/: the harness (a database per test in either dialect, the real binary in a sealed
+//!   environment, fixtures), tested by harness.rs.
 
 // The tests read their own environment (PRIVCTL_TEST_DATABASE_URL, PRIVCTL_BLESS, PROPTEST_CASES):
 // clippy.toml's rule is for privctl itself.
@@ -7,75 +17,98 @@
 
 mod support;
 
-mod audit;
-mod audit_props;
-mod audit_retention;
-mod audit_third_party;
-mod completions;
-mod confirm;
-mod discover;
+mod cli;
 mod docs;
-mod dsar;
 mod erasure;
 mod export_files;
 mod harness;
 mod hostile;
-mod map;
-mod map_check;
+mod ledger;
+mod map_validation;
 mod migrations;
-mod platform_chat_widget;
-mod platform_conversational_ai;
-mod platform_helpdesk_voice;
-mod platform_voice_receptionist;
-mod purge;
+mod platforms;
 mod real_schemas;
-mod residue;
-mod rls;
 mod shapes;
-mod tenant;
+mod tokens;
 mod unmapped_tables;
 
-/// A test file without a `mod` line here would silently never run.
+/// A test file without a `mod` line would silently never run: every `.rs` file and module folder
+/// (a folder with a `mod.rs`) in tests/ is declared in tests/main.rs, and every one inside a module
+/// folder in that folder's `mod.rs`; a folder of `.rs` files without a `mod.rs` is reported too.
 #[test]
 fn every_test_file_is_included() {
     let tests_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let main_rs =
-        std::fs::read_to_string(tests_dir.join("main.rs")).expect("cannot read tests/main.rs");
-    let declared: Vec<&str> = main_rs
+    let mut missing = Vec::new();
+    undeclared_modules(&tests_dir, "main.rs", &mut missing);
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "files that never run, for want of a `mod` line:\n{}",
+        missing.join("\n"),
+    );
+}
+
+/// Adds to `missing` each module of `dir` (a `<name>.rs` file or a `<name>/mod.rs` folder) that
+/// `dir/<root>` does not declare, then looks inside each module folder the same way.
+fn undeclared_modules(dir: &std::path::Path, root: &str, missing: &mut Vec<String>) {
+    let shown = |path: &std::path::Path| {
+        let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        path.strip_prefix(repository)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    let root_path = dir.join(root);
+    let root_text = std::fs::read_to_string(&root_path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", root_path.display()));
+    let declared: Vec<&str> = root_text
         .lines()
         .map(str::trim)
         .filter_map(|line| {
             let line = line
                 .strip_prefix("pub(crate) ")
+                .or_else(|| line.strip_prefix("pub(super) "))
                 .or_else(|| line.strip_prefix("pub "))
                 .unwrap_or(line);
             line.strip_prefix("mod ")?.strip_suffix(';').map(str::trim)
         })
         .collect();
-
-    let mut missing = Vec::new();
-    for entry in std::fs::read_dir(&tests_dir).expect("cannot list tests/") {
-        let path = entry.expect("cannot list tests/").path();
-        // A module is a `<name>.rs` file or a `<name>/mod.rs` folder.
-        let module = if path.is_dir() && path.join("mod.rs").is_file() {
-            path.file_name()
-        } else if path.extension().is_some_and(|extension| extension == "rs") {
-            path.file_stem()
-        } else {
-            None
-        };
-        let Some(module) = module.and_then(|name| name.to_str()) else {
+    let is_rust =
+        |path: &std::path::Path| path.extension().is_some_and(|extension| extension == "rs");
+    let listing = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+            .map(|entry| entry.expect("cannot list a folder of tests/").path())
+            .collect();
+        paths.sort();
+        paths
+    };
+    for path in listing(dir) {
+        let Some(name) = path.file_stem().and_then(|name| name.to_str()) else {
             continue;
         };
-        if module != "main" && !declared.contains(&module) {
-            missing.push(module.to_owned());
+        if path.is_dir() {
+            if path.join("mod.rs").is_file() {
+                if !declared.contains(&name) {
+                    missing.push(format!(
+                        "{}/ (add `mod {name};` to {})",
+                        shown(&path),
+                        shown(&root_path)
+                    ));
+                }
+                undeclared_modules(&path, "mod.rs", missing);
+            } else if listing(&path).iter().any(|file| is_rust(file)) {
+                missing.push(format!(
+                    "{}/ (its .rs files need a mod.rs declaring them)",
+                    shown(&path)
+                ));
+            }
+        } else if is_rust(&path) && path != root_path && !declared.contains(&name) {
+            missing.push(format!(
+                "{} (add `mod {name};` to {})",
+                shown(&path),
+                shown(&root_path)
+            ));
         }
     }
-    missing.sort();
-    assert!(
-        missing.is_empty(),
-        "tests/main.rs has no `mod` line for: {} (add `mod {};` to tests/main.rs, or the file never runs)",
-        missing.join(", "),
-        missing.join(";`, `mod "),
-    );
 }

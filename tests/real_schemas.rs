@@ -22,6 +22,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::support::bundle::{read_json, utf8};
+use crate::support::postgres::quote_ident;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path};
 
 /// The HMAC key of the ledger (every real map reads it from `env:PRIVCTL_LEDGER_KEY`).
@@ -342,10 +343,6 @@ fn pg_dump() -> PathBuf {
     versions.into_iter().map(|(_, path)| path).next().expect(
         "pg_dump is neither on PATH nor in /usr/lib/postgresql/<version>/bin (apt-get install postgresql-client)",
     )
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A row key as compared: its JSON text after [`normalise`].

@@ -10,7 +10,7 @@ use crate::support::bundle::utf8;
 use crate::support::fixture::{
     map_copy_path, setup_with_map_copy, snapshot, token_of, verify_ledger,
 };
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
+use crate::support::{Dialect, RunOutput, TestDb, both_dialects, run};
 
 /// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
 const LEDGER_KEY: &str = "unmapped-tests-ledger-key-51c0e2";
@@ -67,10 +67,6 @@ async fn confirmations(db: &TestDb) -> i64 {
 
 async fn ledger_entries(db: &TestDb) -> i64 {
     db.query_i64("SELECT count(*) FROM privctl_ledger").await
-}
-
-fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
 }
 
 both_dialects! {

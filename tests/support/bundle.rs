@@ -1,7 +1,9 @@
-//! Reading what privctl wrote: bundle files, their rows and keys, and row ids by plain SQL.
+//! Reading what privctl wrote: bundle files, their rows, keys and counts, and row ids by plain
+//! SQL; and the key files encrypted bundles need.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -53,4 +55,49 @@ pub async fn ids_where(db: &TestDb, table: &str, condition: &str) -> Vec<i64> {
     .collect::<BTreeSet<i64>>()
     .into_iter()
     .collect()
+}
+
+/// Rows per table of a JSON bundle.
+pub fn bundle_counts(bundle: &Value) -> BTreeMap<String, i64> {
+    bundle["tables"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the bundle has no `tables` object: {bundle}"))
+        .iter()
+        .map(|(table, rows)| {
+            let rows = rows
+                .as_array()
+                .unwrap_or_else(|| panic!("bundle table {table} is not an array"));
+            (table.clone(), rows.len() as i64)
+        })
+        .collect()
+}
+
+/// A `row_counts` object as a map.
+pub fn count_map(counts: &Value) -> BTreeMap<String, i64> {
+    counts
+        .as_object()
+        .unwrap_or_else(|| panic!("row_counts is not an object: {counts}"))
+        .iter()
+        .map(|(table, n)| {
+            let n = n
+                .as_i64()
+                .unwrap_or_else(|| panic!("row count of {table} is not an integer: {n}"));
+            (table.clone(), n)
+        })
+        .collect()
+}
+
+/// 32 random bytes: a key for `--encrypt --key-file`.
+pub fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("no randomness");
+    key
+}
+
+/// Writes a key file (mode 0600) and returns its path.
+pub fn write_key_file(dir: &Path, name: &str, key: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, key).expect("cannot write the key file");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    path
 }

@@ -9,7 +9,7 @@
 //! let before = fixture::row_counts(&db, fixture::TABLES).await;
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -77,8 +77,7 @@ pub async fn setup(dialect: Dialect, ledger_key: &str) -> (TestDb, Privctl) {
 /// directory, never in the repository.
 pub async fn setup_with_map_copy(dialect: Dialect, ledger_key: &str) -> (TestDb, Privctl) {
     let db = seeded_db(dialect).await;
-    let map = map_copy_path(&db);
-    std::fs::copy(map_path(), &map).expect("cannot copy the fixture's map");
+    let map = db.map_copy(NAME, "privctl.toml", &[]);
     let privctl = init(&db, &map, ledger_key);
     (db, privctl)
 }
@@ -103,15 +102,7 @@ fn init(db: &TestDb, map: &Path, ledger_key: &str) -> Privctl {
 /// working directory.
 #[track_caller]
 pub fn write_map_copy(db: &TestDb, name: &str, from: &str, to: &str) -> PathBuf {
-    let text = std::fs::read_to_string(map_path()).expect("cannot read the fixture map");
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "the fixture map should contain {from:?} exactly once"
-    );
-    let path = db.dir().join(name);
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("cannot write the map copy");
-    path
+    db.map_copy(NAME, name, &[(from, to)])
 }
 
 /// `(table, count(*))` of each of these tables, in order.
@@ -122,6 +113,83 @@ pub async fn row_counts(db: &TestDb, tables: impl IntoIterator<Item = &str>) -> 
         counts.push((table.to_owned(), count));
     }
     counts
+}
+
+/// acme's rows per table (README, "Row counts", plus its organizations row).
+pub const ACME_ROWS: [(&str, i64); 13] = [
+    ("organizations", 1),
+    ("members", 4),
+    ("addresses", 3),
+    ("contacts", 7),
+    ("conversations", 8),
+    ("messages", 24),
+    ("attachments", 2),
+    ("recordings", 1),
+    ("transcripts", 1),
+    ("agent_traces", 7),
+    ("orders", 4),
+    ("invoices", 5),
+    ("consent_records", 6),
+];
+
+/// acme's rows per table, counted with plain SQL.
+pub async fn acme_counts(db: &TestDb) -> BTreeMap<String, i64> {
+    let mut counts = BTreeMap::new();
+    for table in TABLES {
+        let n = db
+            .query_i64(&format!(
+                "SELECT count(*) FROM {table} WHERE {}",
+                tenant_condition(table, "=", "acme")
+            ))
+            .await;
+        counts.insert(table.to_owned(), n);
+    }
+    counts
+}
+
+/// The keys (`id`, as text) of acme's rows of one table.
+pub async fn acme_keys(db: &TestDb, table: &str) -> BTreeSet<String> {
+    db.query_strings(&format!(
+        "SELECT CAST(id AS TEXT) FROM {table} WHERE {}",
+        tenant_condition(table, "=", "acme")
+    ))
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// Adds `count` acme messages (ids from `first_id`) with 100-character bodies to acme's
+/// conversation 1.
+pub async fn insert_acme_messages(db: &TestDb, first_id: i64, count: i64) {
+    let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
+                incididunt ut labore.";
+    assert_eq!(body.len(), 100);
+    let last = first_id + count - 1;
+    let sql = match db.dialect {
+        Dialect::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT {first_id} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO messages (id, conversation_id, sender, body, created_at) \
+             SELECT i, 1, 'customer', '{body}', '2026-10-12T12:00:00Z' FROM n"
+        ),
+        Dialect::Postgres => format!(
+            "INSERT INTO messages (id, conversation_id, sender, body, created_at) \
+             SELECT i, 1, 'customer', '{body}', TIMESTAMPTZ '2026-10-12T12:00:00Z' \
+             FROM generate_series({first_id}, {last}) AS i"
+        ),
+    };
+    db.execute(&sql).await;
+    assert_eq!(
+        db.query_i64(&format!(
+            "SELECT count(*) FROM messages WHERE id BETWEEN {first_id} AND {last}"
+        ))
+        .await,
+        count
+    );
+}
+
+/// Every row of every table.
+pub async fn everything(db: &TestDb) -> BTreeMap<String, Vec<String>> {
+    snapshot(db, |_| "1 = 1".to_owned()).await
 }
 
 /// The columns of a table, in order.

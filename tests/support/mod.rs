@@ -1,19 +1,22 @@
 //! What every integration test shares: a database per test in either dialect, fixtures, and
-//! the real `privctl` binary run in a sealed environment.
+//! the real `privctl` binary run in a sealed environment (to completion, or in the background
+//! with [`Privctl::spawn`] for tests that kill or race a run). Most tests on the
+//! conversational-ai fixture start from [`fixture::setup`] instead of the steps below.
 //!
 //! ```ignore
-//! use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path};
+//! use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path, run};
 //!
 //! both_dialects! {
 //!     async fn preview_lists_the_subjects_rows(dialect: Dialect) {
 //!         let db = TestDb::new(dialect).await;
-//!         db.load_fixture("saas").await;
-//!         let output = Privctl::new(&db)
-//!             .map(fixture_path("saas").join("privctl.toml"))
-//!             .args(["dsar", "preview", "--email", "ada@example.com", "--format", "json"])
-//!             .run();
+//!         db.load_fixture("conversational-ai").await;
+//!         let privctl = Privctl::new(&db)
+//!             .map(fixture_path("conversational-ai").join("privctl.toml"))
+//!             .env("PRIVCTL_LEDGER_KEY", "my-tests-ledger-key");
+//!         privctl.clone().arg("init").run().success();
+//!         let output = run(&privctl, &["dsar", "preview", "--tenant", "acme", "--email", "jane.doe@example.com"]);
 //!         let plan = output.success().json();
-//!         assert_eq!(plan["tables"][0]["rows"], 2);
+//!         assert_eq!(plan["total_rows"], 17);
 //!         db.cleanup().await;
 //!     }
 //! }
@@ -76,6 +79,22 @@ pub fn mode(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// The names in a folder, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// The repository's `fixtures/<name>` folder.
@@ -164,6 +183,35 @@ impl TestDb {
             }
         }
         connection.close().await;
+    }
+
+    /// A copy of `fixtures/<fixture>/privctl.toml` in the test's directory, named `name`, with
+    /// each `from` (found exactly once) replaced by its `to`. The key files the fixture keeps
+    /// beside its map (`*.key`) are copied beside it too, so the map's `file:` keys and relative
+    /// `file://./blobs/…` stores resolve inside the test's directory, never in the repository.
+    #[track_caller]
+    pub fn map_copy(&self, fixture: &str, name: &str, replacements: &[(&str, &str)]) -> PathBuf {
+        let folder = fixture_path(fixture);
+        let mut text = std::fs::read_to_string(folder.join("privctl.toml"))
+            .unwrap_or_else(|error| panic!("cannot read the {fixture} map: {error}"));
+        for (from, to) in replacements {
+            assert_eq!(
+                text.matches(from).count(),
+                1,
+                "the {fixture} map should contain {from:?} exactly once"
+            );
+            text = text.replacen(from, to, 1);
+        }
+        let path = self.dir().join(name);
+        std::fs::write(&path, text).expect("cannot write the map copy");
+        for key_file in entries(&folder)
+            .into_iter()
+            .filter(|file| file.ends_with(".key"))
+        {
+            std::fs::copy(folder.join(&key_file), self.dir().join(&key_file))
+                .unwrap_or_else(|error| panic!("cannot copy {key_file}: {error}"));
+        }
+        path
     }
 
     /// Runs one or more SQL statements.
@@ -562,6 +610,11 @@ impl Privctl {
     }
 }
 
+/// `privctl --format json <args…>` with this runner.
+pub fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
+    privctl.clone().args(["--format", "json"]).args(args).run()
+}
+
 /// A privctl run started by [`Privctl::spawn`].
 #[derive(Debug)]
 pub struct Spawned {
@@ -596,6 +649,42 @@ impl Spawned {
         );
     }
 
+    /// Panics, showing what it printed, unless it is still running.
+    #[track_caller]
+    pub fn assert_running(&mut self, what: &str) {
+        if self.has_exited() {
+            let output = self.collect();
+            panic!("{what}: {output}");
+        }
+    }
+
+    /// Waits, polling every 5 ms, until `done` holds while the run goes on (e.g. until its job
+    /// has committed a batch). Panics, showing what the run printed, when it exits first, or,
+    /// killing it, when `done` still fails after `timeout`.
+    pub async fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut done: impl AsyncFnMut() -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.has_exited() {
+                let output = self.collect();
+                panic!("the run ended before {what}: {output}");
+            }
+            if done().await {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let output = self.collect();
+                panic!("no {what} within {timeout:?}: {output}");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Waits for it to exit (killing it after `timeout`) and returns what it printed.
     #[track_caller]
     pub fn finish(mut self, timeout: Duration) -> RunOutput {
@@ -603,24 +692,36 @@ impl Spawned {
         while !self.has_exited() {
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
-                let output = self.finish(Duration::from_secs(10));
+                let output = self.collect();
                 panic!("killed after {timeout:?}: {output}");
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let output = self
+        self.collect()
+    }
+
+    /// Reaps the process and reads what it printed (it must have exited, or been killed).
+    fn collect(&mut self) -> RunOutput {
+        let status = self
             .child
-            .wait_with_output()
+            .wait()
             .unwrap_or_else(|error| panic!("cannot wait for {}: {error}", self.description));
+        let mut stdout_bytes = Vec::new();
+        if let Some(mut stdout) = self.child.stdout.take() {
+            let _ = stdout.read_to_end(&mut stdout_bytes);
+        }
+        let mut stderr_bytes = Vec::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_end(&mut stderr_bytes);
+        }
         RunOutput {
-            code: output
-                .status
+            code: status
                 .code()
-                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            stdout_bytes: output.stdout,
-            description: self.description,
+                .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+            stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr_bytes).into_owned(),
+            stdout_bytes,
+            description: self.description.clone(),
         }
     }
 }

@@ -1,12 +1,16 @@
 //! `map discover` on schemas shaped like real SaaS platforms (issue 12, cause 9): camelCase and
 //! British tenant columns, rows owned through a 1:1 key, key–value attributes, JSON payloads and
 //! platform-wide job tables. Each test asserts on the draft's text and that a DSAR with the draft
-//! as it is finds the subject.
+//! as it is finds the subject. And on the fixtures: the draft is stable, passes `map check`, plus
+//! the README's edits is the fixture's map, and is the same on both databases; hostile names are
+//! only ever names.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::{check, discover, problems};
+use crate::support::fixture::setup;
 use crate::support::{Dialect, Privctl, TestDb, both_dialects};
 
 const LEDGER_KEY: &str = "discover-tests-ledger-key-012345";
@@ -73,11 +77,7 @@ fn guessed(draft: &str, header: &str, line: &str) {
 /// `map check` passes the draft.
 #[track_caller]
 fn passes_check(privctl: &Privctl, map: &Path) {
-    let output = privctl
-        .clone()
-        .map(map)
-        .args(["--format", "json", "map", "check"])
-        .run();
+    let output = check(privctl, map);
     assert_eq!(output.code, 0, "{output}");
 }
 
@@ -545,11 +545,7 @@ INSERT INTO "Run" VALUES
 /// `map check`'s JSON report on the draft.
 #[track_caller]
 fn check_output(privctl: &Privctl, map: &Path) -> Value {
-    let output = privctl
-        .clone()
-        .map(map)
-        .args(["--format", "json", "map", "check"])
-        .run();
+    let output = check(privctl, map);
     serde_json::from_str(&output.stdout).unwrap_or_else(|_| panic!("{output}"))
 }
 
@@ -663,8 +659,8 @@ both_dialects! {
     /// sampled rows (`# guess: `body`: 5% of 20 sampled rows hold email addresses`); `map check
     /// --sample` then has nothing left to warn of, where the draft without --sample had; and no
     /// seeded value is in the draft.
-    async fn discover_sample_proposes_identities_by_content_on_every_fixture(dialect: Dialect) {
-        for (fixture, _) in crate::map_check::PLANTED {
+    async fn sample_proposes_identities_by_content_on_every_fixture(dialect: Dialect) {
+        for (fixture, _) in super::check::PLANTED {
             let folder = crate::support::fixture_path(fixture);
             if !folder.join(format!("schema.{}.sql", dialect.name())).exists() {
                 continue;
@@ -680,7 +676,7 @@ both_dialects! {
                     .args(["--format", "json", "map", "check", "--sample"])
                     .run();
                 output.success();
-                crate::map_check::unmapped(&output.json())
+                super::check::unmapped(&output.json())
             };
             let plain = db.dir().join("plain.toml");
             let sampled = db.dir().join("sampled.toml");
@@ -693,7 +689,7 @@ both_dialects! {
             run.success();
             let draft = std::fs::read_to_string(&sampled).unwrap();
             let text = format!("{draft}\n{}\n{}", run.stdout, run.stderr).to_lowercase();
-            for value in crate::map_check::seeded_values(fixture) {
+            for value in super::check::seeded_values(fixture) {
                 assert!(!text.contains(&value), "{fixture}: a sampled value ({value}) is in the draft:\n{draft}");
             }
             let before = check(&plain);
@@ -710,4 +706,243 @@ both_dialects! {
             db.cleanup().await;
         }
     }
+}
+
+both_dialects! {
+    /// Discover on the fixture: the tenant, the link without a foreign key, identities and the
+    /// ignored table are found, every guess is commented, the draft is stable, it passes check,
+    /// and an existing file is never overwritten without --force.
+    async fn drafts_a_map_that_passes_check(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let out = db.dir().join("draft.toml");
+        let draft = discover(&privctl, &out);
+        let map: toml::Table = toml::from_str(&draft).expect("the draft is TOML");
+        assert_eq!(map["tenant"]["table"].as_str(), Some("organizations"));
+        assert_eq!(map["tenant"]["plan"].as_str(), Some("plan"));
+        assert_eq!(map["tables"]["contacts"]["tenant"].as_str(), Some("org_id"));
+        assert_eq!(map["tables"]["contacts"]["identities"]["phone"].as_str(), Some("phone"));
+        assert!(map["tables"]["messages"].get("tenant").is_none(), "messages reach their tenant through conversations");
+        assert_eq!(map["tables"]["attachments"]["links"][0]["references"].as_str(), Some("messages"));
+        assert_eq!(map["tables"]["schema_migrations"]["ignore"].as_bool(), Some(true));
+        assert!(map["tables"].get("privctl_ledger").is_none(), "privctl's own tables are not drafted");
+        let link_line = draft.lines().position(|l| l.starts_with("links = [{ column = \"message_id\"")).unwrap();
+        assert!(draft.lines().nth(link_line - 1).unwrap().starts_with("# guess:"), "{draft}");
+
+        assert_eq!(discover(&privctl, &db.dir().join("again.toml")), draft, "the same schema gives the same draft");
+        assert_eq!(problems(&privctl, &out), Vec::<Value>::new());
+
+        let refused = privctl.clone().args(["map", "discover", "--out"]).arg(&out).run();
+        refused.code(1);
+        assert!(refused.stderr.contains("--force"), "{refused}");
+        privctl.clone().args(["map", "discover", "--force", "--out"]).arg(&out).run().success();
+        db.cleanup().await;
+    }
+
+    /// The draft plus the edits the fixture README documents selects exactly what the fixture's
+    /// hand-written map selects for Jane.
+    async fn the_draft_plus_the_documented_edits_gives_the_fixture_map(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let draft = discover(&privctl, &db.dir().join("draft.toml"));
+        let edited = db.dir().join("edited.toml");
+        std::fs::write(&edited, documented_edits(&draft)).unwrap();
+        assert_eq!(problems(&privctl, &edited), Vec::<Value>::new());
+        let jane = [
+            "--format", "json", "dsar", "preview", "--tenant", "acme",
+            "--email", "jane.doe@example.com", "--phone", "+49301234567",
+            "--identity", "external_id=cust-1001",
+        ];
+        let by_fixture = privctl.clone().args(jane).run().success().json();
+        let by_draft = privctl.clone().map(&edited).args(jane).run().success().json();
+        assert_eq!(tables_of(&by_draft), tables_of(&by_fixture));
+        assert_eq!(by_draft["total_rows"], 34);
+        db.cleanup().await;
+    }
+
+    /// Names that need quoting (spaces, quotes, mixed case, reserved words, SQL in a name) are
+    /// only ever names: discover drafts valid TOML, check passes, and a DSAR erases exactly
+    /// the subject's row.
+    async fn hostile_names_are_only_ever_names(dialect: Dialect) {
+        let db = TestDb::new(dialect).await;
+        let hostile = "Notes\"; DROP TABLE canary; --";
+        let quoted = format!("\"{}\"", hostile.replace('"', "\"\""));
+        db.execute(&format!(
+            "CREATE TABLE canary (id INTEGER PRIMARY KEY);
+             INSERT INTO canary (id) VALUES (1);
+             CREATE TABLE \"Tenant Orgs\" (\"Id\" TEXT PRIMARY KEY, \"select\" TEXT);
+             INSERT INTO \"Tenant Orgs\" VALUES ('t1', 'a'), ('t2', 'b');
+             CREATE TABLE {quoted} (
+                 \"order\" INTEGER PRIMARY KEY,
+                 \"Org ID\" TEXT NOT NULL REFERENCES \"Tenant Orgs\" (\"Id\"),
+                 email TEXT,
+                 \"where\" TEXT
+             );
+             INSERT INTO {quoted} VALUES (1, 't1', 'x@example.com', 'a'), (2, 't2', 'x@example.com', 'b'), (3, 't1', 'y@example.com', 'c');"
+        ))
+        .await;
+        let privctl = Privctl::new(&db).env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
+        privctl.clone().arg("init").run().success();
+        let out = db.dir().join("draft.toml");
+        let draft = privctl
+            .clone()
+            .args(["map", "discover", "--tenant-column", "Org ID", "--out"])
+            .arg(&out)
+            .run();
+        draft.success();
+        let map: toml::Table = toml::from_str(&std::fs::read_to_string(&out).unwrap()).expect("valid TOML");
+        assert_eq!(map["tenant"]["table"].as_str(), Some("Tenant Orgs"));
+        assert_eq!(map["tables"][hostile]["tenant"].as_str(), Some("Org ID"));
+        assert_eq!(problems(&privctl, &out), Vec::<Value>::new());
+
+        let privctl = privctl.map(&out);
+        let subject = ["--tenant", "t1", "--email", "x@example.com"];
+        let plan = privctl.clone().args(["--format", "json", "dsar", "preview"]).args(subject).run().success().json();
+        assert_eq!(plan["total_rows"], 1, "{plan}");
+        let token = plan["token"].as_str().unwrap().to_owned();
+        privctl.clone().args(["dsar", "delete"]).args(subject).args(["--confirm", &token]).run().success();
+        let left = db.query_strings(&format!("SELECT CAST(\"order\" AS TEXT) FROM {quoted} ORDER BY 1")).await;
+        assert_eq!(left, ["2", "3"]);
+        assert_eq!(db.query_i64("SELECT count(*) FROM canary").await, 1);
+        db.cleanup().await;
+    }
+}
+
+/// Both databases give the same draft for the same fixture (the header names the dialect).
+#[tokio::test]
+async fn gives_the_same_draft_on_both_databases() {
+    let (sqlite, sqlite_privctl) = setup(Dialect::Sqlite, LEDGER_KEY).await;
+    let (postgres, postgres_privctl) = setup(Dialect::Postgres, LEDGER_KEY).await;
+    let a = discover(&sqlite_privctl, &sqlite.dir().join("draft.toml"));
+    let b = discover(&postgres_privctl, &postgres.dir().join("draft.toml"));
+    // SQLite has no JSON type, so only PostgreSQL's draft points at JSON columns.
+    let without_json_hints = |draft: &str| -> String {
+        draft
+            .lines()
+            .filter(|l| !(l.starts_with("# guess: `") && l.contains("` is JSON;")))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    assert!(b.contains("`tools_called` is JSON"), "{b}");
+    assert_eq!(
+        without_json_hints(&a).replace("sqlite schema", "postgres schema"),
+        without_json_hints(&b)
+    );
+    sqlite.cleanup().await;
+    postgres.cleanup().await;
+}
+
+/// The edits that turn the fixture's draft into its hand-written map, as its README lists them.
+fn documented_edits(draft: &str) -> String {
+    let mut map: toml::Table = toml::from_str(draft).unwrap();
+    map["tenant"].as_table_mut().unwrap().insert(
+        "erase".into(),
+        toml::from_str::<toml::Table>("anonymise = { name = \"redact\" }")
+            .unwrap()
+            .into(),
+    );
+    let tables = map["tables"].as_table_mut().unwrap();
+    let mut set = |table: &str, key: &str, value: &str| {
+        let value: toml::Value =
+            toml::from_str::<toml::Table>(&format!("v = {value}")).unwrap()["v"].clone();
+        tables[table]
+            .as_table_mut()
+            .unwrap()
+            .insert(key.to_owned(), value);
+    };
+    set(
+        "conversations",
+        "links",
+        r#"[{ column = "assigned_member_id", references = "members", follow = false }]"#,
+    );
+    set(
+        "contacts",
+        "links",
+        r#"[{ column = "address_id", references = "addresses", owned = true }]"#,
+    );
+    set(
+        "orders",
+        "links",
+        r#"[{ column = "shipping_address_id", references = "addresses", owned = true }]"#,
+    );
+    set(
+        "invoices",
+        "erase",
+        r#"{ anonymise = { customer_email = "null", customer_name = "redact" } }"#,
+    );
+    set("invoices", "legal_basis", r#""tax law""#);
+    set("invoices", "identities", "{}");
+    set("consent_records", "erase", r#""retain""#);
+    set("consent_records", "legal_basis", r#""proof of consent""#);
+    map["identities"].as_table_mut().unwrap().insert(
+        "phone".into(),
+        toml::from_str("kind = \"phone\"\ndefault_region = \"DE\"").unwrap(),
+    );
+    map.insert(
+        "keys".into(),
+        toml::from_str("ledger = \"env:PRIVCTL_LEDGER_KEY\"").unwrap(),
+    );
+    toml::to_string(&map).unwrap()
+}
+
+/// (table, rows, effect) of a plan, in table order.
+fn tables_of(plan: &Value) -> Vec<(String, i64, String)> {
+    let mut tables: Vec<(String, i64, String)> = plan["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().to_owned(),
+                t["rows"].as_i64().unwrap(),
+                t["effect"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    tables.sort();
+    tables
+}
+
+/// A PostgreSQL schema whose name needs quoting (capitals, a space) is read like any other.
+#[tokio::test]
+async fn a_schema_name_that_needs_quoting_is_read() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.execute(
+        "CREATE SCHEMA \"Tenant Data\";
+         DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = %L', current_database(), 'Tenant Data'); END $$;",
+    )
+    .await;
+    db.execute(
+        "CREATE TABLE orgs (id TEXT PRIMARY KEY);
+         CREATE TABLE people (id BIGINT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs (id), email TEXT);
+         INSERT INTO orgs VALUES ('o1');
+         INSERT INTO people VALUES (1, 'o1', 'p@example.com');",
+    )
+    .await;
+    assert_eq!(
+        db.query_strings(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'people'"
+        )
+        .await,
+        ["Tenant Data"]
+    );
+    let privctl = Privctl::new(&db).env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
+    privctl.clone().arg("init").run().success();
+    let draft = db.dir().join("draft.toml");
+    discover(&privctl, &draft);
+    assert_eq!(problems(&privctl, &draft), Vec::<Value>::new());
+    let plan = privctl
+        .clone()
+        .map(&draft)
+        .args([
+            "--format",
+            "json",
+            "dsar",
+            "preview",
+            "--tenant",
+            "o1",
+            "--email",
+            "p@example.com",
+        ])
+        .run();
+    assert_eq!(plan.success().json()["total_rows"], 1, "{plan}");
+    db.cleanup().await;
 }

@@ -16,6 +16,7 @@ use sqlx::{Connection as _, PgConnection};
 
 use crate::support::bundle::{read_json_text, utf8};
 use crate::support::fixture::{PRIVCTL_TABLES, columns, plan_counts, token_of, verify_ledger};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
 const FIXTURE: &str = "helpdesk-voice";
@@ -114,17 +115,8 @@ struct Helpdesk {
 }
 
 async fn setup() -> Helpdesk {
-    let db = TestDb::new(Dialect::Postgres).await;
-    db.load_fixture(FIXTURE).await;
-    let map = db.dir().join("privctl.toml");
-    std::fs::copy(fixture_path(FIXTURE).join("privctl.toml"), &map)
-        .expect("cannot copy the fixture's map");
-    let superuser = Privctl::new(&db)
-        .map(&map)
-        .current_dir(db.dir())
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
-        .env("PRIVCTL_NOW", NOW);
-    superuser.clone().arg("init").run().success();
+    let envs = [("PRIVCTL_LEDGER_KEY", LEDGER_KEY), ("PRIVCTL_NOW", NOW)];
+    let (db, superuser) = super::setup(Dialect::Postgres, FIXTURE, &envs).await;
     let app_url = rls::application_role(&db, ROLE, ROLE_PASSWORD, &TABLES).await;
     let app = superuser.clone().env("DATABASE_URL", &app_url);
     Helpdesk {
@@ -133,11 +125,6 @@ async fn setup() -> Helpdesk {
         app,
         app_url,
     }
-}
-
-/// `privctl --format json <args…>`.
-fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
 }
 
 /// `dsar <command> --tenant A` for Sam, with `extra` arguments.

@@ -1,9 +1,7 @@
 //! conversational-ai (PLATFORMS.md): chat and voice agents with plan-tier retention. Its
 //! promises, walked as an operator's scripts would walk them, on both databases.
 
-use crate::support::fixture::{
-    self, create_blobs, setup_with_map_copy, token_of, verify_ledger, write_map_copy,
-};
+use crate::support::fixture::{self, create_blobs, token_of, verify_ledger, write_map_copy};
 use crate::support::{Dialect, Privctl, TestDb, both_dialects};
 
 const LEDGER_KEY: &str = "conversational-ai-ledger-key-0123";
@@ -19,6 +17,17 @@ const JANE: [&str; 8] = [
     "--identity",
     "external_id=cust-1001",
 ];
+
+/// The platform's [`setup`](super::setup): the fixture the other test files share, run here as
+/// its operator would; the runner has the ledger key.
+async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
+    super::setup(
+        dialect,
+        fixture::NAME,
+        &[("PRIVCTL_LEDGER_KEY", LEDGER_KEY)],
+    )
+    .await
+}
 
 fn dsar(
     privctl: &Privctl,
@@ -55,7 +64,7 @@ both_dialects! {
     /// "DSAR: preview (owner or admin), export (owner or admin), irreversible delete (owner only,
     /// two-step token)": every refusal exits 1, changes nothing, and is in the ledger.
     async fn dsar_preview_and_export_for_owners_and_admins_delete_for_owners_only(dialect: Dialect) {
-        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let (db, privctl) = setup(dialect).await;
         for member in ["owner@acme.example", "ADMIN@acme.example "] {
             dsar(&privctl, "preview", Some(member), &[]).success();
         }
@@ -113,7 +122,7 @@ both_dialects! {
     /// gone), a leaving customer exported and deleted, the nightly purge keeping 30/90/365 days
     /// and unlimited per plan, and a ledger that verifies and names nobody.
     async fn conversational_ai_keeps_every_promise_of_its_privacy_policy(dialect: Dialect) {
-        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let (db, privctl) = setup(dialect).await;
         let privctl = privctl.env("PRIVCTL_NOW", NOW);
         let blobs = create_blobs(&db).await;
         let map = fixture::map_copy_path(&db);

@@ -16,6 +16,7 @@ use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use super::{at, verify, with_ledger_window};
 use crate::support::fixture::{map_copy_path, setup_with_map_copy, token_of, verify_ledger};
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, sha256_hex};
 
@@ -185,7 +186,7 @@ both_dialects! {
         assert!(!token_is_unconsumed(&db, &token).await, "the token is consumed");
 
         // audit-verify: from entry 4, after the checkpoint of entry 3.
-        let verified = audit_verify(&privctl, &[]).success().json();
+        let verified = verify(&privctl, &[]).success().json();
         assert_eq!(verified["entries"], 5, "{verified}");
         assert_eq!(verified["start"]["seq"], 4, "{verified}");
         assert_eq!(
@@ -218,7 +219,7 @@ both_dialects! {
         let appended = ledger(&db).await;
         let (new, head) = (&appended[5], &appended[4]);
         assert_eq!((new.seq, new.prev_hash.as_str()), (9, head.hash.as_str()));
-        let verified = audit_verify(&privctl, &[]).success().json();
+        let verified = verify(&privctl, &[]).success().json();
         assert_eq!(
             (&verified["start"]["seq"], &verified["head"]["seq"]),
             (&json!(4), &json!(9)),
@@ -254,7 +255,7 @@ both_dialects! {
         for (column, assignment, seq, kind) in cases {
             db.execute(&format!("UPDATE privctl_ledger_checkpoints SET {assignment}"))
                 .await;
-            let output = audit_verify(&privctl, &[]);
+            let output = verify(&privctl, &[]);
             output.code(4);
             assert_eq!(
                 first_problem(&output.json()),
@@ -263,7 +264,7 @@ both_dialects! {
             );
             restore_checkpoints(&db).await;
         }
-        audit_verify(&privctl, &[]).success();
+        verify(&privctl, &[]).success();
 
         // The text form names it too.
         db.execute("UPDATE privctl_ledger_checkpoints SET purged = 30").await;
@@ -285,7 +286,7 @@ both_dialects! {
             .await;
 
         db.execute("DELETE FROM privctl_ledger_checkpoints").await;
-        let output = audit_verify(&privctl, &[]);
+        let output = verify(&privctl, &[]);
         output.code(4);
         let report = output.json();
         assert_eq!(first_problem(&report), (1, "removed".to_owned()), "{output}");
@@ -296,11 +297,11 @@ both_dialects! {
             "{output}"
         );
         restore_checkpoints(&db).await;
-        audit_verify(&privctl, &[]).success();
+        verify(&privctl, &[]).success();
 
         let entry_4 = ledger(&db).await.remove(0);
         db.execute("DELETE FROM privctl_ledger WHERE seq = 4").await;
-        let output = audit_verify(&privctl, &[]);
+        let output = verify(&privctl, &[]);
         output.code(4);
         assert_eq!(first_problem(&output.json()), (4, "removed".to_owned()), "{output}");
 
@@ -322,13 +323,13 @@ both_dialects! {
             made_up.hash, made_up.at, made_up.created_at
         ))
         .await;
-        let output = audit_verify(&privctl, &[]);
+        let output = verify(&privctl, &[]);
         output.code(4);
         assert_eq!(first_problem(&output.json()), (4, "forged".to_owned()), "{output}");
         db.execute("DELETE FROM privctl_ledger_checkpoints WHERE seq = 4").await;
 
         db.execute("DELETE FROM privctl_ledger").await;
-        let output = audit_verify(&privctl, &[]);
+        let output = verify(&privctl, &[]);
         output.code(4);
         assert_eq!(first_problem(&output.json()), (4, "removed".to_owned()), "{output}");
         db.cleanup().await;
@@ -377,7 +378,7 @@ both_dialects! {
             0
         );
         assert!(token_is_unconsumed(&db, &token).await, "the token is not consumed");
-        let output = audit_verify(&privctl, &[]);
+        let output = verify(&privctl, &[]);
         output.code(4);
         assert_eq!(first_problem(&output.json()), (2, "altered".to_owned()), "{output}");
 
@@ -419,7 +420,7 @@ both_dialects! {
         assert_eq!(result["ledger"]["purged"], 3, "{result}");
         assert_eq!(checkpoints(&db).await.len(), 1);
         assert!(!token_is_unconsumed(&db, &token).await);
-        audit_verify(&privctl, &[]).success();
+        verify(&privctl, &[]).success();
         db.cleanup().await;
     }
 
@@ -443,7 +444,7 @@ both_dialects! {
                 .await,
             0
         );
-        let verified = audit_verify(&privctl, &[]).success().json();
+        let verified = verify(&privctl, &[]).success().json();
         assert_eq!(verified["start"], json!({"seq": 1, "checkpoint": null}), "{verified}");
         db.cleanup().await;
     }
@@ -474,7 +475,7 @@ both_dialects! {
                 .await,
             0
         );
-        let verified = audit_verify(&privctl, &[]).success().json();
+        let verified = verify(&privctl, &[]).success().json();
         assert_eq!(verified["start"], json!({"seq": 1, "checkpoint": null}), "{verified}");
         db.cleanup().await;
     }
@@ -494,7 +495,7 @@ both_dialects! {
         purge_now(&privctl);
         assert_eq!(checkpoints(&db).await[0].seq, 3);
 
-        let output = audit_verify(&privctl, &["--anchor", early.as_str()]);
+        let output = verify(&privctl, &["--anchor", early.as_str()]);
         let report = output.success().json();
         let notes = report["notes"].as_array().unwrap_or_else(|| panic!("notes: {output}"));
         assert_eq!(notes.len(), 1, "{output}");
@@ -510,13 +511,13 @@ both_dialects! {
         text.success();
         assert!(text.stdout.contains("note: the anchor's entry 2 was purged"), "{text}");
 
-        let output = audit_verify(&privctl, &["--anchor", at_checkpoint.as_str()]);
+        let output = verify(&privctl, &["--anchor", at_checkpoint.as_str()]);
         let report = output.success().json();
         assert!(report.get("notes").is_none(), "{output}");
 
         let (seq, hash) = at_checkpoint.split_once(':').expect("SEQ:HASH");
         let wrong = format!("{seq}:{}", flip_first_hex_digit(hash));
-        let output = audit_verify(&privctl, &["--anchor", wrong.as_str()]);
+        let output = verify(&privctl, &["--anchor", wrong.as_str()]);
         output.code(4);
         assert_eq!(first_problem(&output.json()), (3, "rewritten".to_owned()), "{output}");
         db.cleanup().await;
@@ -560,7 +561,7 @@ both_dialects! {
             [(2, 2), (head_after_first, expired)]
         );
         assert_eq!(seqs(&db).await[0], head_after_first + 1);
-        let verified = audit_verify(&privctl, &[]).success().json();
+        let verified = verify(&privctl, &[]).success().json();
         assert_eq!(verified["start"]["seq"], head_after_first + 1, "{verified}");
         assert_eq!(verified["start"]["checkpoint"]["seq"], head_after_first, "{verified}");
         assert_eq!(
@@ -652,14 +653,6 @@ async fn fixture(dialect: Dialect, window: &str) -> (TestDb, Privctl) {
     (db, privctl)
 }
 
-/// The fixture's map with `ledger = <value>` first in `[retention]`.
-#[track_caller]
-fn with_ledger_window(map: &str, value: &str) -> String {
-    let header = "\n[retention]\n";
-    assert_eq!(map.matches(header).count(), 1, "one [retention] header");
-    map.replacen(header, &format!("{header}ledger = {value}\n"), 1)
-}
-
 /// A map in the test's directory, named `name`: the fixture's map with `ledger = <value>` in
 /// `[retention]`.
 fn ledger_map(db: &TestDb, name: &str, value: &str) -> std::path::PathBuf {
@@ -686,11 +679,6 @@ fn ledger_category_map(db: &TestDb) -> std::path::PathBuf {
     let path = db.dir().join("ledger-category.toml");
     std::fs::write(&path, changed).expect("cannot write a map");
     path
-}
-
-/// The runner with its clock at `now`.
-fn at(privctl: &Privctl, now: &str) -> Privctl {
-    privctl.clone().env("PRIVCTL_NOW", now)
 }
 
 /// Appends one ledger entry (a `dsar preview`) at each of `times`, in order.
@@ -750,15 +738,6 @@ fn confirm_with(privctl: &Privctl, now: &str, plan: &Value, extra: &[&str]) -> V
 fn purge_now(privctl: &Privctl) -> Value {
     let plan = dry_run(privctl, NOW, &[]);
     confirm(privctl, CONFIRM_AT, &plan)
-}
-
-/// `privctl --format json audit-verify <extra…>`.
-fn audit_verify(privctl: &Privctl, extra: &[&str]) -> RunOutput {
-    privctl
-        .clone()
-        .args(["--format", "json", "audit-verify"])
-        .args(extra)
-        .run()
 }
 
 /// `privctl audit head`: `SEQ:HASH`.

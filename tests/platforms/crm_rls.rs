@@ -17,6 +17,7 @@ use sqlx::{Connection as _, PgConnection};
 
 use crate::support::bundle::{bundle_rows, key_text, read_json_text, utf8};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
+use crate::support::run;
 use crate::support::{Dialect, Privctl, RunOutput, TestDb, fixture_path, rls};
 
 const FIXTURE: &str = "crm-rls";
@@ -126,42 +127,15 @@ struct Crm {
 }
 
 async fn setup() -> Crm {
-    let db = TestDb::new(Dialect::Postgres).await;
-    db.load_fixture(FIXTURE).await;
-    let map = copy_fixture_map(&db, "privctl.toml", None);
-    let superuser = Privctl::new(&db)
-        .map(&map)
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY);
     // The schema owner creates privctl's tables, like any migration.
-    superuser.clone().arg("init").run().success();
+    let envs = [("PRIVCTL_LEDGER_KEY", LEDGER_KEY)];
+    let (db, superuser) = super::setup(Dialect::Postgres, FIXTURE, &envs).await;
 
     // Only the grants the README tells operators to give: schema_migrations gets nothing, so
     // privctl must never touch an ignored table.
     let app_url = rls::application_role(&db, ROLE, ROLE_PASSWORD, &TABLES).await;
     let app = superuser.env("DATABASE_URL", &app_url);
     Crm { db, app, app_url }
-}
-
-/// Copies the fixture's map (with `replace`'s first text replaced by its second, when given)
-/// and its column key into the test's directory.
-#[track_caller]
-fn copy_fixture_map(db: &TestDb, name: &str, replace: Option<(&str, &str)>) -> PathBuf {
-    let folder = fixture_path(FIXTURE);
-    let mut text =
-        std::fs::read_to_string(folder.join("privctl.toml")).expect("cannot read the map");
-    if let Some((from, to)) = replace {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "the map should hold {from:?} once"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    let path = db.dir().join(name);
-    std::fs::write(&path, text).expect("cannot write the map copy");
-    std::fs::copy(folder.join("column.key"), db.dir().join("column.key"))
-        .expect("cannot copy the column key");
-    path
 }
 
 /// The condition that selects one workspace's rows of a table (`=`), or every other
@@ -259,11 +233,6 @@ fn assert_nothing_of_b(text: &str, what: &str) {
             "{what} holds {marker:?}, which only workspace B has"
         );
     }
-}
-
-/// `privctl --format json <args…>` as the application role.
-fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
 }
 
 /// `dsar <command> --tenant <tenant>` for Lena, with `extra` arguments.
@@ -546,13 +515,13 @@ async fn dsar_as_the_rls_role_erases_the_subject_in_a_and_leaves_b_untouched() {
 async fn without_the_tenant_setting_the_rls_role_is_refused_not_handed_an_empty_workspace() {
     let crm = setup().await;
     let db = &crm.db;
-    let map = copy_fixture_map(
-        db,
+    let map = db.map_copy(
+        FIXTURE,
         "no-setting.toml",
-        Some((
+        &[(
             "\n[database]\ntenant_setting = \"app.current_tenant\"\n",
             "\n",
-        )),
+        )],
     );
     let app = crm.app.clone().map(&map);
     let ledger_before = db.query_i64("SELECT count(*) FROM privctl_ledger").await;

@@ -4,7 +4,8 @@
 //! and deletes nothing.
 //!
 //! All tests run against the conversational-ai fixture: Jane Doe in acme (contacts 1–3, messages
-//! 1–12 with email and phone), John Roe in acme, and Jane again in globex.
+//! 1–12 with email and phone), John Roe in acme, and Jane again in globex. The tokens of
+//! `purge-retention` are bound to more: the plan's cutoffs and holds ([`purge_retention`]).
 
 use serde_json::Value;
 
@@ -729,5 +730,99 @@ both_dialects! {
             }
         }
         db.cleanup().await;
+    }
+}
+
+/// `purge-retention --confirm TOKEN`: the token is bound to the plan's tenant selector, cutoffs
+/// and holds, expires, and works once (with the purge's own fixture and helpers, at its fixed
+/// "now").
+mod purge_retention {
+    use crate::cli::purge_retention::{
+        NOW, assert_purged_exactly, confirm, deleted_counts, dry_run, fixture, fixture_purged, ids,
+        planned_counts, purge, shift,
+    };
+    use crate::support::fixture::{everything, token_of};
+    use crate::support::{Dialect, both_dialects};
+
+    both_dialects! {
+        /// A token works only for its tenant selector: acme's token is refused (exit 3, nothing
+        /// deleted) without --tenant and for hooli, still works for acme afterwards (a rejection
+        /// does not use it up), deletes exactly acme's expired rows, and cannot be replayed.
+        async fn a_token_works_once_and_only_for_its_tenant(dialect: Dialect) {
+            let (db, privctl) = fixture(dialect).await;
+            let before = everything(&db).await;
+
+            let acme_plan = dry_run(&privctl, &["--tenant", "acme"]);
+            let token = token_of(&acme_plan);
+            for tenant_args in [&[][..], &["--tenant", "hooli"][..]] {
+                let run = purge(&privctl, &[tenant_args, &["--confirm", token.as_str()][..]].concat());
+                run.code(3);
+                assert_eq!(everything(&db).await, before, "{run}");
+            }
+            let result = confirm(&privctl, &acme_plan, &["--tenant", "acme"]);
+            assert_eq!(result["total_rows"], 18, "{result}");
+            let acme = ids(&[
+                ("conversations", &[3, 5, 6, 7]),
+                ("messages", &[10, 11, 12, 16, 17, 18, 19, 20, 21, 22]),
+                ("recordings", &[1]),
+                ("transcripts", &[1]),
+                ("agent_traces", &[4, 6]),
+            ]);
+            let after_acme = everything(&db).await;
+            assert_purged_exactly(&before, &after_acme, &acme, "acme's token");
+
+            let run = purge(&privctl, &["--tenant", "acme", "--confirm", token.as_str()]);
+            run.code(3);
+            assert!(run.stderr.contains("used"), "{run}");
+            assert_eq!(everything(&db).await, after_acme, "a replayed token");
+            db.cleanup().await;
+        }
+
+        /// A token is bound to its plan's cutoffs and holds, and expires: acme moved to another
+        /// tier, or hooli put on hold, between the steps is exit 3 naming the tenant, as is a
+        /// confirmation after the 15 minutes; nothing is deleted and no job starts. With the
+        /// plan's state restored and in time, the same token deletes exactly the plan.
+        async fn a_token_is_refused_when_cutoffs_or_holds_changed_or_it_expired(dialect: Dialect) {
+            let (db, privctl) = fixture(dialect).await;
+            let before = everything(&db).await;
+            let plan = dry_run(&privctl, &[]);
+            let token = token_of(&plan);
+
+            // acme changes tier between the dry run and the confirmation.
+            db.execute("UPDATE organizations SET plan = 'scale' WHERE id = 'acme'")
+                .await;
+            let changed = everything(&db).await;
+            let run = purge(&privctl, &["--confirm", token.as_str()]);
+            run.code(3);
+            assert!(run.stderr.contains("acme"), "says what changed: {run}");
+            assert_eq!(everything(&db).await, changed, "nothing deleted");
+
+            // Back on its tier, but hooli is put on legal hold.
+            db.execute(
+                "UPDATE organizations SET plan = 'growth' WHERE id = 'acme'; \
+                 UPDATE organizations SET legal_hold = TRUE WHERE id = 'hooli'",
+            )
+            .await;
+            let held = everything(&db).await;
+            let run = purge(&privctl, &["--confirm", token.as_str()]);
+            run.code(3);
+            assert!(run.stderr.contains("hooli"), "says what changed: {run}");
+            assert_eq!(everything(&db).await, held, "nothing deleted");
+
+            // The hold lifted, but 16 minutes later: expired.
+            db.execute("UPDATE organizations SET legal_hold = FALSE WHERE id = 'hooli'")
+                .await;
+            let late = privctl.clone().env("PRIVCTL_NOW", shift(NOW, 16 * 60));
+            let run = purge(&late, &["--confirm", token.as_str()]);
+            run.code(3);
+            assert!(run.stderr.contains("expired"), "{run}");
+            assert_eq!(everything(&db).await, before, "nothing deleted");
+            assert_eq!(db.query_i64("SELECT count(*) FROM privctl_jobs").await, 0);
+
+            let result = confirm(&privctl, &plan, &[]);
+            assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
+            assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "in time");
+            db.cleanup().await;
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! `privctl purge-retention` on the conversational-ai fixture: every tenant's plan-tier window
 //! becomes an absolute cutoff, rows past it go with their descendants and nothing else does,
 //! per-tenant overrides, `ended_at` windows and legal holds are honoured, a bad or too-large plan
-//! issues no token, the token is bound to the cutoffs, the tenant and one use, only one run works
-//! at a time, a killed or time-boxed run resumes with the same token, blobs go with their rows,
+//! issues no token (what its token is bound to: the cutoffs, the holds, the tenant and one use,
+//! is in tokens.rs), only one run works at a time, a killed or time-boxed run resumes with the same token, blobs go with their rows,
 //! and the ledger records the run without naming anyone.
 //!
 //! The clock is fixed (`PRIVCTL_NOW`) at 2026-11-25T10:00:00Z, where the fixture README's
@@ -11,8 +11,7 @@
 //! recordings overridden to 30d and transcripts expired (ended 2026-06-15 + 30d).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -20,30 +19,30 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::support::fixture::{
-    TABLES, assert_no_orphans, create_blobs, map_path, plan_counts, setup, setup_with_map_copy,
-    snapshot, tenant_condition, token_of, verify_ledger, write_map_copy,
+    self, TABLES, assert_no_orphans, create_blobs, everything, plan_counts, setup,
+    setup_with_map_copy, snapshot, tenant_condition, token_of, verify_ledger, write_map_copy,
 };
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
+use crate::support::{Dialect, Privctl, RunOutput, Spawned, TestDb, both_dialects};
 
 /// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
 const LEDGER_KEY: &str = "purge-tests-ledger-key-3b9e51";
 
 /// The fixed "now" of every run unless a test says otherwise.
-const NOW: &str = "2026-11-25T10:00:00Z";
+pub(crate) const NOW: &str = "2026-11-25T10:00:00Z";
 
 const DAY: i64 = 86_400;
 
 /// Rows by table: ids.
-type Ids = BTreeMap<&'static str, Vec<i64>>;
+pub(crate) type Ids = BTreeMap<&'static str, Vec<i64>>;
 
 /// Every row of every fixture table (and schema_migrations), as text.
-type Snapshot = BTreeMap<String, Vec<String>>;
+pub(crate) type Snapshot = BTreeMap<String, Vec<String>>;
 
 /// What a purge at [`NOW`] deletes from the unchanged fixture (README, "Timestamps"):
 /// conversations acme {3,5,6,7}, globex {102,104}, initech {201}, hooli {401..404}, with their
 /// messages, attachments, recordings (acme 1 also by its own 90d window), the transcripts of
 /// those recordings, and their traces. Umbrella is on hold. 47 rows.
-fn fixture_purged() -> Ids {
+pub(crate) fn fixture_purged() -> Ids {
     BTreeMap::from([
         (
             "conversations",
@@ -76,7 +75,7 @@ fn with(mut base: Ids, more: &[(&'static str, &[i64])]) -> Ids {
 }
 
 /// Only these tables' ids.
-fn ids(pairs: &[(&'static str, &[i64])]) -> Ids {
+pub(crate) fn ids(pairs: &[(&'static str, &[i64])]) -> Ids {
     with(BTreeMap::new(), pairs)
 }
 
@@ -98,7 +97,7 @@ fn before_now(seconds: i64) -> String {
     shift(NOW, -seconds)
 }
 
-fn shift(at: &str, seconds: i64) -> String {
+pub(crate) fn shift(at: &str, seconds: i64) -> String {
     let at = OffsetDateTime::parse(at, &Rfc3339).expect("an RFC 3339 time");
     (at + time::Duration::seconds(seconds))
         .format(&Rfc3339)
@@ -106,13 +105,13 @@ fn shift(at: &str, seconds: i64) -> String {
 }
 
 /// The fixture database with `privctl init` run, and a runner whose clock is [`NOW`].
-async fn fixture(dialect: Dialect) -> (TestDb, Privctl) {
+pub(crate) async fn fixture(dialect: Dialect) -> (TestDb, Privctl) {
     let (db, privctl) = setup(dialect, LEDGER_KEY).await;
     (db, privctl.env("PRIVCTL_NOW", NOW))
 }
 
 /// `privctl --format json purge-retention <extra…>`.
-fn purge(privctl: &Privctl, extra: &[&str]) -> RunOutput {
+pub(crate) fn purge(privctl: &Privctl, extra: &[&str]) -> RunOutput {
     privctl
         .clone()
         .args(["--format", "json", "purge-retention"])
@@ -122,7 +121,7 @@ fn purge(privctl: &Privctl, extra: &[&str]) -> RunOutput {
 
 /// A dry run that must succeed: its plan.
 #[track_caller]
-fn dry_run(privctl: &Privctl, extra: &[&str]) -> Value {
+pub(crate) fn dry_run(privctl: &Privctl, extra: &[&str]) -> Value {
     let plan = purge(privctl, extra).success().json();
     assert_eq!(plan["action"], "purge-retention", "{plan}");
     plan
@@ -130,7 +129,7 @@ fn dry_run(privctl: &Privctl, extra: &[&str]) -> Value {
 
 /// Runs the plan's token with the same `extra` flags; must succeed: the execution's JSON.
 #[track_caller]
-fn confirm(privctl: &Privctl, plan: &Value, extra: &[&str]) -> Value {
+pub(crate) fn confirm(privctl: &Privctl, plan: &Value, extra: &[&str]) -> Value {
     let token = token_of(plan);
     let result = purge(
         privctl,
@@ -142,11 +141,6 @@ fn confirm(privctl: &Privctl, plan: &Value, extra: &[&str]) -> Value {
     result
 }
 
-/// Every row of every table.
-async fn everything(db: &TestDb) -> Snapshot {
-    snapshot(db, |_| "1 = 1".to_owned()).await
-}
-
 /// The `id` of a snapshot row (its first column).
 fn row_id(row: &str) -> &str {
     row.split('|').next().unwrap_or_default()
@@ -155,7 +149,7 @@ fn row_id(row: &str) -> &str {
 /// `after` is `before` without exactly the rows `purged` names: nothing else went, nothing
 /// changed in the rows that stayed (no reference cleared, no value rewritten), nothing appeared.
 #[track_caller]
-fn assert_purged_exactly(before: &Snapshot, after: &Snapshot, purged: &Ids, what: &str) {
+pub(crate) fn assert_purged_exactly(before: &Snapshot, after: &Snapshot, purged: &Ids, what: &str) {
     for (table, rows) in before {
         let mut expected_ids: Vec<i64> = purged.get(table.as_str()).cloned().unwrap_or_default();
         expected_ids.sort_unstable();
@@ -192,7 +186,7 @@ fn cutoff<'a>(plan: &'a Value, tenant: &str, table: &str) -> &'a Value {
 }
 
 /// `table -> deleted` of an execution's tables with rows deleted.
-fn deleted_counts(result: &Value) -> BTreeMap<String, u64> {
+pub(crate) fn deleted_counts(result: &Value) -> BTreeMap<String, u64> {
     result["tables"]
         .as_array()
         .unwrap_or_else(|| panic!("no `tables` array: {result}"))
@@ -209,7 +203,7 @@ fn deleted_counts(result: &Value) -> BTreeMap<String, u64> {
 
 /// `table -> rows` of a plan's tables with rows (every effect must be `delete`).
 #[track_caller]
-fn planned_counts(plan: &Value) -> BTreeMap<String, u64> {
+pub(crate) fn planned_counts(plan: &Value) -> BTreeMap<String, u64> {
     plan_counts(plan)
         .into_iter()
         .map(|(table, (rows, effect))| {
@@ -267,128 +261,27 @@ async fn insert_recording(db: &TestDb, tenant: &str, id: i64, conversation: i64,
     .await;
 }
 
-/// A copy of the fixture's map in the test's directory with each `from` (exactly one
-/// occurrence each) replaced by its `to`.
-#[track_caller]
-fn map_copy_with(db: &TestDb, name: &str, replacements: &[(&str, &str)]) -> PathBuf {
-    let mut text = std::fs::read_to_string(map_path()).expect("cannot read the fixture map");
-    for (from, to) in replacements {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "the fixture map should contain {from:?} exactly once"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    let path = db.dir().join(name);
-    std::fs::write(&path, text).expect("cannot write the map copy");
-    path
+/// Starts `privctl --format json purge-retention <args…>` in the background (for kills and
+/// concurrent runs).
+fn spawn_purge(privctl: &Privctl, args: &[&str]) -> Spawned {
+    privctl
+        .clone()
+        .args(["--format", "json", "purge-retention"])
+        .args(args)
+        .spawn()
 }
 
-/// A privctl run in the background (for kills and concurrent runs), in the same sealed
-/// environment as [`Privctl`], its output in files.
-struct Background {
-    child: Child,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Background {
-    fn start(db: &TestDb, map: &Path, args: &[&str], name: &str) -> Background {
-        let stdout = db.dir().join(format!("{name}.stdout"));
-        let stderr = db.dir().join(format!("{name}.stderr"));
-        let child = Command::new(env!("CARGO_BIN_EXE_privctl"))
-            .args(["--format", "json", "purge-retention"])
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", db.home())
-            .env("LANG", "C")
-            .env("TZ", "UTC")
-            .env("DATABASE_URL", &db.url)
-            .env("PRIVCTL_MAP", map)
-            .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
-            .env("PRIVCTL_ACTOR", "tester@test")
-            .env("PRIVCTL_NOW", NOW)
-            .current_dir(db.home())
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("cannot start privctl");
-        Background {
-            child,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn outputs(&self) -> String {
-        format!(
-            "--- stdout ---\n{}\n--- stderr ---\n{}",
-            std::fs::read_to_string(&self.stdout).unwrap_or_default(),
-            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+/// Waits until the purge job has committed at least one batch while the run goes on.
+async fn wait_for_progress(run: &mut Spawned, db: &TestDb) {
+    run.wait_until("a committed batch", Duration::from_secs(60), async || {
+        db.query_i64(
+            "SELECT count(*) FROM privctl_jobs WHERE action = 'purge-retention' \
+             AND state = 'running' AND progress <> '{}'",
         )
-    }
-
-    fn running(&mut self) -> bool {
-        self.child
-            .try_wait()
-            .expect("cannot poll privctl")
-            .is_none()
-    }
-
-    /// Waits until the purge job has committed at least one batch while the run goes on.
-    async fn wait_for_progress(&mut self, db: &TestDb) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("cannot poll privctl") {
-                panic!(
-                    "privctl exited ({status}) before its job made progress: {}",
-                    self.outputs()
-                );
-            }
-            let progressed = db
-                .query_i64(
-                    "SELECT count(*) FROM privctl_jobs WHERE action = 'purge-retention' \
-                     AND state = 'running' AND progress <> '{}'",
-                )
-                .await;
-            if progressed > 0 {
-                return;
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                panic!("no batch committed within 60 s: {}", self.outputs());
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// SIGKILL (`Child::kill`), reaped.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Waits for the run to end (at most 120 s): its exit code and stdout.
-    fn finish(mut self) -> (i32, String, String) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("cannot poll privctl") {
-                return (
-                    status.code().unwrap_or(-1),
-                    std::fs::read_to_string(&self.stdout).unwrap_or_default(),
-                    self.outputs(),
-                );
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                panic!("privctl did not finish within 120 s: {}", self.outputs());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
+        .await
+            > 0
+    })
+    .await;
 }
 
 /// Writes an object into a store of the map copy's directory.
@@ -690,8 +583,8 @@ both_dialects! {
     /// that plan without the flag being given again.
     async fn the_blast_radius_guard_refuses_large_plans_unless_allowed(dialect: Dialect) {
         let (db, privctl) = fixture(dialect).await;
-        let map = map_copy_with(
-            &db,
+        let map = db.map_copy(
+            fixture::NAME,
             "growth-9d.toml",
             &[
                 (
@@ -753,86 +646,6 @@ both_dialects! {
             assert_eq!(plan["total_rows"], 47, "{plan}");
         }
         assert_eq!(confirmations(&db).await, 2);
-        db.cleanup().await;
-    }
-
-    /// A token works only for its tenant selector: acme's token is refused (exit 3, nothing
-    /// deleted) without --tenant and for hooli, still works for acme afterwards (a rejection
-    /// does not use it up), deletes exactly acme's expired rows, and cannot be replayed.
-    async fn a_token_works_once_and_only_for_its_tenant(dialect: Dialect) {
-        let (db, privctl) = fixture(dialect).await;
-        let before = everything(&db).await;
-
-        let acme_plan = dry_run(&privctl, &["--tenant", "acme"]);
-        let token = token_of(&acme_plan);
-        for tenant_args in [&[][..], &["--tenant", "hooli"][..]] {
-            let run = purge(&privctl, &[tenant_args, &["--confirm", token.as_str()][..]].concat());
-            run.code(3);
-            assert_eq!(everything(&db).await, before, "{run}");
-        }
-        let result = confirm(&privctl, &acme_plan, &["--tenant", "acme"]);
-        assert_eq!(result["total_rows"], 18, "{result}");
-        let acme = ids(&[
-            ("conversations", &[3, 5, 6, 7]),
-            ("messages", &[10, 11, 12, 16, 17, 18, 19, 20, 21, 22]),
-            ("recordings", &[1]),
-            ("transcripts", &[1]),
-            ("agent_traces", &[4, 6]),
-        ]);
-        let after_acme = everything(&db).await;
-        assert_purged_exactly(&before, &after_acme, &acme, "acme's token");
-
-        let run = purge(&privctl, &["--tenant", "acme", "--confirm", token.as_str()]);
-        run.code(3);
-        assert!(run.stderr.contains("used"), "{run}");
-        assert_eq!(everything(&db).await, after_acme, "a replayed token");
-        db.cleanup().await;
-    }
-
-    /// A token is bound to its plan's cutoffs and holds, and expires: acme moved to another
-    /// tier, or hooli put on hold, between the steps is exit 3 naming the tenant, as is a
-    /// confirmation after the 15 minutes; nothing is deleted and no job starts. With the
-    /// plan's state restored and in time, the same token deletes exactly the plan.
-    async fn a_token_is_refused_when_cutoffs_or_holds_changed_or_it_expired(dialect: Dialect) {
-        let (db, privctl) = fixture(dialect).await;
-        let before = everything(&db).await;
-        let plan = dry_run(&privctl, &[]);
-        let token = token_of(&plan);
-
-        // acme changes tier between the dry run and the confirmation.
-        db.execute("UPDATE organizations SET plan = 'scale' WHERE id = 'acme'")
-            .await;
-        let changed = everything(&db).await;
-        let run = purge(&privctl, &["--confirm", token.as_str()]);
-        run.code(3);
-        assert!(run.stderr.contains("acme"), "says what changed: {run}");
-        assert_eq!(everything(&db).await, changed, "nothing deleted");
-
-        // Back on its tier, but hooli is put on legal hold.
-        db.execute(
-            "UPDATE organizations SET plan = 'growth' WHERE id = 'acme'; \
-             UPDATE organizations SET legal_hold = TRUE WHERE id = 'hooli'",
-        )
-        .await;
-        let held = everything(&db).await;
-        let run = purge(&privctl, &["--confirm", token.as_str()]);
-        run.code(3);
-        assert!(run.stderr.contains("hooli"), "says what changed: {run}");
-        assert_eq!(everything(&db).await, held, "nothing deleted");
-
-        // The hold lifted, but 16 minutes later: expired.
-        db.execute("UPDATE organizations SET legal_hold = FALSE WHERE id = 'hooli'")
-            .await;
-        let late = privctl.clone().env("PRIVCTL_NOW", shift(NOW, 16 * 60));
-        let run = purge(&late, &["--confirm", token.as_str()]);
-        run.code(3);
-        assert!(run.stderr.contains("expired"), "{run}");
-        assert_eq!(everything(&db).await, before, "nothing deleted");
-        assert_eq!(db.query_i64("SELECT count(*) FROM privctl_jobs").await, 0);
-
-        let result = confirm(&privctl, &plan, &[]);
-        assert_eq!(deleted_counts(&result), planned_counts(&plan), "{result}");
-        assert_purged_exactly(&before, &everything(&db).await, &fixture_purged(), "in time");
         db.cleanup().await;
     }
 
@@ -936,30 +749,24 @@ both_dialects! {
         let second = dry_run(&privctl, &[]);
 
         let token = token_of(&first);
-        let mut running = Background::start(
-            &db,
-            &map_path(),
+        let mut running = spawn_purge(
+            &privctl,
             &[
                 "--tenant", "hooli", "--batch-size", "1", "--batch-pause", "300ms",
                 "--confirm", token.as_str(),
             ],
-            "first",
         );
-        running.wait_for_progress(&db).await;
+        wait_for_progress(&mut running, &db).await;
 
         let started = Instant::now();
         let blocked = purge(&privctl, &["--confirm", token_of(&second).as_str()]);
         let took = started.elapsed();
-        assert!(
-            running.running(),
-            "the first run ended before the second tried: {}",
-            running.outputs()
-        );
+        running.assert_running("the first run ended before the second tried");
         blocked.code(75);
         assert!(blocked.stderr.contains("lock"), "{blocked}");
         // The holder is named by the process id `ps` shows, on either database.
         assert!(
-            blocked.stderr.contains(&format!("pid {}", running.child.id())),
+            blocked.stderr.contains(&format!("pid {}", running.id())),
             "{blocked}"
         );
         assert!(took < Duration::from_secs(10), "took {took:?}: {blocked}");
@@ -976,9 +783,9 @@ both_dialects! {
             0
         );
 
-        let (code, stdout, outputs) = running.finish();
-        assert_eq!(code, 0, "{outputs}");
-        let result: Value = serde_json::from_str(&stdout).expect("JSON");
+        let first = running.finish(Duration::from_secs(120));
+        assert_eq!(first.code, 0, "{first}");
+        let result: Value = serde_json::from_str(&first.stdout).expect("JSON");
         assert_eq!(result["complete"], true, "{result}");
         assert_eq!(result["total_rows"], 18, "{result}");
 
@@ -1004,18 +811,16 @@ both_dialects! {
         let before = hooli_rows().await;
 
         // Tenants go in order (acme first, hooli after globex): about 25 batches before hooli.
-        let mut running = Background::start(
-            &db,
-            &map_path(),
+        let mut running = spawn_purge(
+            &privctl,
             &["--batch-size", "1", "--batch-pause", "100ms", "--confirm", token.as_str()],
-            "held",
         );
-        running.wait_for_progress(&db).await;
+        wait_for_progress(&mut running, &db).await;
         db.execute("UPDATE organizations SET legal_hold = TRUE WHERE id = 'hooli'")
             .await;
         assert_eq!(hooli_rows().await, before, "the run reached hooli before the hold");
-        assert!(running.running(), "the run ended too early: {}", running.outputs());
-        let (_, _, outputs) = running.finish();
+        running.assert_running("the run ended too early");
+        let outputs = running.finish(Duration::from_secs(120));
         assert_eq!(hooli_rows().await, before, "hooli was purged while on hold: {outputs}");
         db.cleanup().await;
     }
@@ -1032,10 +837,11 @@ both_dialects! {
         let args = [
             "--batch-size", "1", "--batch-pause", "200ms", "--confirm", token.as_str(),
         ];
-        let mut running = Background::start(&db, &map_path(), &args, "killed");
-        running.wait_for_progress(&db).await;
-        let pid = running.child.id();
-        running.kill();
+        let mut running = spawn_purge(&privctl, &args);
+        wait_for_progress(&mut running, &db).await;
+        let pid = running.id();
+        running.signal("KILL");
+        let killed = running.finish(Duration::from_secs(10));
 
         // Killed mid-way: some expired rows gone, not all; nothing dangles.
         let after_kill = everything(&db).await;
@@ -1045,8 +851,7 @@ both_dialects! {
             .sum();
         assert!(
             gone > 0 && gone < 47,
-            "the kill did not land mid-way ({gone} rows gone): {}",
-            running.outputs()
+            "the kill did not land mid-way ({gone} rows gone): {killed}"
         );
         assert_no_orphans(&db).await;
         assert_eq!(
@@ -1467,8 +1272,8 @@ async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
          (30, 'acme', 'x', '2026-11-20T10:00:00Z')",
     )
     .await;
-    let map = map_copy_with(
-        &db,
+    let map = db.map_copy(
+        fixture::NAME,
         "events.toml",
         &[(
             "[tables.schema_migrations]",
@@ -1595,9 +1400,8 @@ async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
     let before = everything(&db).await;
     let plan = dry_run(&privctl, &[]);
     let token = token_of(&plan);
-    let mut run = Background::start(
-        &db,
-        &map_path(),
+    let mut run = spawn_purge(
+        &privctl,
         &[
             "--confirm",
             token.as_str(),
@@ -1606,9 +1410,8 @@ async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
             "--batch-pause",
             "150ms",
         ],
-        "lost-lock",
     );
-    run.wait_for_progress(&db).await;
+    wait_for_progress(&mut run, &db).await;
     // `privctl status` meanwhile: the running job and the lock its session holds.
     let status = privctl
         .clone()
@@ -1632,10 +1435,10 @@ async fn a_run_whose_lock_session_dies_stops_before_its_next_batch() {
              (SELECT oid FROM pg_database WHERE datname = current_database())) t",
         )
         .await;
-    assert_eq!(terminated, 1, "the run's lock session: {}", run.outputs());
-    let (code, _, outputs) = run.finish();
-    assert_eq!(code, 75, "{outputs}");
-    assert!(outputs.contains("lost its lock"), "{outputs}");
+    assert_eq!(terminated, 1, "the run's lock session");
+    let outputs = run.finish(Duration::from_secs(120));
+    assert_eq!(outputs.code, 75, "{outputs}");
+    assert!(outputs.to_string().contains("lost its lock"), "{outputs}");
 
     let result = purge(&privctl, &["--confirm", token.as_str()])
         .success()

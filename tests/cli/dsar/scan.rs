@@ -75,7 +75,7 @@ fn assert_no_values(text: &str) {
 }
 
 both_dialects! {
-    async fn scan_finds_identifiers_where_the_map_is_silent(dialect: Dialect) {
+    async fn finds_identifiers_where_the_map_is_silent(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
         let run = privctl
             .clone()

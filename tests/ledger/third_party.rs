@@ -17,8 +17,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+use super::{at, dsar, ledger_count, sql_head, with_ledger_window};
 use crate::support::fixture::{map_copy_path, setup_with_map_copy, token_of};
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
+use crate::support::{Dialect, Privctl, TestDb, both_dialects};
 
 /// The HMAC key of the ledger (the map reads it from `env:PRIVCTL_LEDGER_KEY`).
 const LEDGER_KEY: &str = "third-party-verifier-tests-key-3a90c4";
@@ -224,16 +225,6 @@ both_dialects! {
     }
 }
 
-/// `privctl --format json dsar <verb> --tenant acme <subject…> <extra…>`.
-fn dsar(privctl: &Privctl, verb: &str, subject: &[&str], extra: &[&str]) -> RunOutput {
-    privctl
-        .clone()
-        .args(["--format", "json", "dsar", verb, "--tenant", "acme"])
-        .args(subject)
-        .args(extra)
-        .run()
-}
-
 /// Six or more entries from real commands: a preview, an export and a delete of Jane (tenant
 /// and subject_ref set; the delete's details name the actor), the same delete again (refused:
 /// its reason names the actor), an export of globex, and a preview of John.
@@ -284,35 +275,6 @@ async fn assert_ledger_is_awkward(db: &TestDb) {
         details.iter().any(|text| text.contains(escaped_actor)),
         "no details hold the actor: {details:#?}"
     );
-}
-
-async fn ledger_count(db: &TestDb) -> i64 {
-    db.query_i64("SELECT count(*) FROM privctl_ledger").await
-}
-
-/// The seq and hash of the last ledger row, read in SQL.
-async fn sql_head(db: &TestDb) -> (i64, String) {
-    let seq = db.query_i64("SELECT max(seq) FROM privctl_ledger").await;
-    let hash = db
-        .query_strings(&format!(
-            "SELECT hash FROM privctl_ledger WHERE seq = {seq}"
-        ))
-        .await
-        .remove(0);
-    (seq, hash)
-}
-
-/// The runner with its clock at `now`.
-fn at(privctl: &Privctl, now: &str) -> Privctl {
-    privctl.clone().env("PRIVCTL_NOW", now)
-}
-
-/// The fixture's map with `ledger = <value>` first in `[retention]`.
-#[track_caller]
-fn with_ledger_window(map: &str, value: &str) -> String {
-    let header = "\n[retention]\n";
-    assert_eq!(map.matches(header).count(), 1, "one [retention] header");
-    map.replacen(header, &format!("{header}ledger = {value}\n"), 1)
 }
 
 // ---------------------------------------------------------------------------------------------

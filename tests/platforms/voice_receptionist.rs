@@ -19,7 +19,8 @@ use serde_json::Value;
 
 use crate::support::bundle::{ids_where, read_json};
 use crate::support::fixture::{columns, plan_counts, token_of, verify_ledger};
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::run;
+use crate::support::{Dialect, Privctl, TestDb, both_dialects};
 
 /// The fixture's folder name under fixtures/.
 const FIXTURE: &str = "voice-receptionist";
@@ -104,23 +105,14 @@ fn normalised(column: &str) -> String {
     sql
 }
 
-/// A database with the fixture loaded, the map copied into the test's directory, `privctl init`
-/// run, and a runner for it: the map copy, both keys, the fixed clock, working in the test's
-/// directory.
+/// The platform's [`setup`](super::setup); the runner has both keys and the fixed clock.
 async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture(FIXTURE).await;
-    let map = db.dir().join("privctl.toml");
-    std::fs::copy(fixture_path(FIXTURE).join("privctl.toml"), &map)
-        .expect("cannot copy the fixture's map");
-    let privctl = Privctl::new(&db)
-        .map(&map)
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
-        .env("VOICE_COLUMN_KEY", COLUMN_KEY)
-        .env("PRIVCTL_NOW", NOW)
-        .current_dir(db.dir());
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
+    let envs = [
+        ("PRIVCTL_LEDGER_KEY", LEDGER_KEY),
+        ("VOICE_COLUMN_KEY", COLUMN_KEY),
+        ("PRIVCTL_NOW", NOW),
+    ];
+    super::setup(dialect, FIXTURE, &envs).await
 }
 
 /// Creates `blobs/recordings/<storage_key>` beside the map copy for every recording; returns
@@ -237,16 +229,11 @@ fn bundle_ids(bundle: &Value) -> BTreeMap<String, Vec<i64>> {
         .collect()
 }
 
-/// `privctl --format json <args…>`.
-fn json(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
-}
-
 /// `dsar preview`, then `dsar delete --confirm -` (the token on stdin) as `actor`, for Jane in
 /// Weber; returns the plan and the execution.
 fn delete_jane(privctl: &Privctl, actor: &str) -> (Value, Value) {
     let subject = ["--tenant", WEBER, "--phone", JANE];
-    let plan = json(privctl, &[&["dsar", "preview"][..], &subject].concat())
+    let plan = run(privctl, &[&["dsar", "preview"][..], &subject].concat())
         .success()
         .json();
     let executed = privctl
@@ -328,7 +315,7 @@ both_dialects! {
     /// its matching needs.
     async fn map_check_passes_on_the_voice_receptionist_schema(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
-        let output = json(&privctl, &["map", "check"]);
+        let output = run(&privctl, &["map", "check"]);
         output.success();
         assert!(
             !output.stdout.contains("missing_index"),
@@ -344,7 +331,7 @@ both_dialects! {
     /// rows, the rows plain SQL finds from the normalised numbers.
     async fn a_caller_is_found_by_e164_phone_in_every_stored_spelling_and_only_in_their_project(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
-        let plan = json(
+        let plan = run(
             &privctl,
             &["dsar", "preview", "--tenant", WEBER, "--phone", JANE],
         )
@@ -424,7 +411,7 @@ both_dialects! {
         );
 
         let out = db.dir().join("jane.json");
-        json(
+        run(
             &privctl,
             &[
                 "dsar",
@@ -583,7 +570,7 @@ both_dialects! {
     async fn export_tenant_holds_every_row_of_the_project_and_none_of_another(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
         let out = db.dir().join("weber.json");
-        let output = json(
+        let output = run(
             &privctl,
             &[
                 "export-tenant",
@@ -641,7 +628,7 @@ both_dialects! {
         let weber = |table: &str| tenant_condition(table, "=", WEBER);
         let billing_before = rows_where(&db, &["caller_number", "session_id"], weber).await;
 
-        let plan = json(&privctl, &["delete-tenant", "--tenant", WEBER])
+        let plan = run(&privctl, &["delete-tenant", "--tenant", WEBER])
             .success()
             .json();
         let mut expected: BTreeMap<String, (u64, String)> = BTreeMap::new();
@@ -654,7 +641,7 @@ both_dialects! {
             expected.insert(table.to_owned(), (rows, effect.to_owned()));
         }
         assert_eq!(plan_counts(&plan), expected, "{plan}");
-        let executed = json(
+        let executed = run(
             &privctl,
             &[
                 "delete-tenant",
@@ -742,7 +729,7 @@ both_dialects! {
             (BAY, vec!["****0Xa9"]),
         ] {
             let out = db.dir().join(format!("{tenant}.json"));
-            json(
+            run(
                 &privctl,
                 &[
                     "export-tenant",
@@ -776,7 +763,7 @@ both_dialects! {
         }
         // The CSV export redacts the same way.
         let csv = db.dir().join("weber-csv");
-        json(
+        run(
             &privctl,
             &[
                 "export-tenant",
@@ -822,7 +809,7 @@ both_dialects! {
     async fn purge_retention_keeps_recordings_90_days_or_the_projects_own_days_including_0(dialect: Dialect) {
         let (db, privctl) = setup(dialect).await;
         let blobs = create_recording_blobs(&db).await;
-        let plan = json(&privctl, &["purge-retention", "--allow-large"])
+        let plan = run(&privctl, &["purge-retention", "--allow-large"])
             .success()
             .json();
         for (tenant, window, cutoff) in [
@@ -834,7 +821,7 @@ both_dialects! {
             assert_eq!(entry["window"], window, "{entry}");
             assert_eq!(entry["cutoff"], cutoff, "{entry}");
         }
-        json(
+        run(
             &privctl,
             &[
                 "purge-retention",
@@ -857,7 +844,7 @@ both_dialects! {
             ids_where(&db, "transcripts", "recording_id IS NULL").await,
             [2, 4, 8, 101, 102, 202]
         );
-        let again = json(&privctl, &["purge-retention"]).success().json();
+        let again = run(&privctl, &["purge-retention"]).success().json();
         assert_eq!(again["total_rows"], 0, "{again}");
         assert_no_orphans(&db).await;
         db.cleanup().await;
@@ -872,7 +859,7 @@ both_dialects! {
         let (db, privctl) = setup(dialect).await;
         create_recording_blobs(&db).await;
         let before = rows(&db, &["session_id", "recording_id"]).await;
-        let plan = json(&privctl, &["purge-retention", "--allow-large"])
+        let plan = run(&privctl, &["purge-retention", "--allow-large"])
             .success()
             .json();
         for tenant in [WEBER, SEEBLICK, BAY] {
@@ -887,7 +874,7 @@ both_dialects! {
                 assert_eq!(entry["cutoff"], cutoff, "{entry}");
             }
         }
-        let executed = json(
+        let executed = run(
             &privctl,
             &[
                 "purge-retention",
@@ -967,7 +954,7 @@ both_dialects! {
         create_recording_blobs(&db).await;
         delete_jane(&privctl, OPERATOR);
         let out = db.dir().join("bay.json");
-        json(
+        run(
             &privctl,
             &[
                 "export-tenant",
@@ -978,10 +965,10 @@ both_dialects! {
             ],
         )
         .success();
-        let plan = json(&privctl, &["delete-tenant", "--tenant", BAY])
+        let plan = run(&privctl, &["delete-tenant", "--tenant", BAY])
             .success()
             .json();
-        json(
+        run(
             &privctl,
             &[
                 "delete-tenant",
@@ -992,10 +979,10 @@ both_dialects! {
             ],
         )
         .success();
-        let plan = json(&privctl, &["purge-retention", "--allow-large"])
+        let plan = run(&privctl, &["purge-retention", "--allow-large"])
             .success()
             .json();
-        json(
+        run(
             &privctl,
             &[
                 "purge-retention",
@@ -1006,7 +993,7 @@ both_dialects! {
         )
         .success();
 
-        let verified = json(&privctl, &["audit-verify"]).success().json();
+        let verified = run(&privctl, &["audit-verify"]).success().json();
         assert_eq!(verified["ok"], true, "{verified}");
         let entries = db.query_i64("SELECT count(*) FROM privctl_ledger").await;
         assert_eq!(verified["entries"], entries, "{verified}");

@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::support::bundle::ids_where;
 use crate::support::fixture::columns;
 use crate::support::fixture::{plan_counts, token_of};
-use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects, fixture_path};
+use crate::support::run;
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
 
 /// The fixture's folder name under fixtures/.
 const FIXTURE: &str = "chat-widget";
@@ -104,26 +105,10 @@ fn counts_of(ids: &Ids) -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// A database with the fixture loaded, the map copied into the test's directory, and
-/// `privctl init` run; the runner has the ledger key and [`NOW`].
+/// The platform's [`setup`](super::setup); the runner has the ledger key and [`NOW`].
 async fn setup(dialect: Dialect) -> (TestDb, Privctl) {
-    let db = TestDb::new(dialect).await;
-    db.load_fixture(FIXTURE).await;
-    let map = db.dir().join("privctl.toml");
-    std::fs::copy(fixture_path(FIXTURE).join("privctl.toml"), &map)
-        .expect("cannot copy the fixture's map");
-    let privctl = Privctl::new(&db)
-        .map(&map)
-        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
-        .env("PRIVCTL_NOW", NOW)
-        .current_dir(db.dir());
-    privctl.clone().arg("init").run().success();
-    (db, privctl)
-}
-
-/// `privctl --format json <args…>`.
-fn run(privctl: &Privctl, args: &[&str]) -> RunOutput {
-    privctl.clone().args(["--format", "json"]).args(args).run()
+    let envs = [("PRIVCTL_LEDGER_KEY", LEDGER_KEY), ("PRIVCTL_NOW", NOW)];
+    super::setup(dialect, FIXTURE, &envs).await
 }
 
 /// `privctl --format json dsar <verb> --tenant <workspace> <subject…> <extra…>`.

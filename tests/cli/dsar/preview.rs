@@ -1,0 +1,198 @@
+//! `privctl dsar preview`: the selection is exactly the subject's rows (not another subject's,
+//! not another tenant's), each identifier alone finds only its part of her, and every spelling of
+//! an identifier finds the same rows; `dsar export` bundles exactly what the preview counts.
+
+use std::collections::BTreeMap;
+
+use super::{Ids, JANE, LEDGER_KEY, bundle_ids, dsar, export, ids, jane_all, range};
+use crate::support::fixture::{plan_counts, setup};
+use crate::support::{Dialect, both_dialects};
+
+/// Jane's rows in acme found by `--email` alone.
+fn jane_email_only() -> Ids {
+    let mut expected = ids(&[
+        ("contacts", &[1]),
+        ("conversations", &[1]),
+        ("attachments", &[1]),
+        ("agent_traces", &[1, 2]),
+        ("orders", &[1, 2]),
+        ("addresses", &[1, 2]),
+        ("invoices", &[1, 2]),
+        ("consent_records", &[1]),
+    ]);
+    expected.insert("messages".into(), range(1, 5));
+    expected
+}
+
+/// Jane's rows in acme found by `--phone` alone.
+fn jane_phone_only() -> Ids {
+    let mut expected = ids(&[
+        ("contacts", &[2, 3]),
+        ("conversations", &[2, 3]),
+        ("recordings", &[1]),
+        ("transcripts", &[1]),
+        ("agent_traces", &[3, 4]),
+        ("consent_records", &[2, 3]),
+    ]);
+    expected.insert("messages".into(), range(6, 12));
+    expected
+}
+
+/// Jane's rows in acme found by `--identity external_id=cust-1001` alone.
+fn jane_external_id_only() -> Ids {
+    ids(&[
+        ("contacts", &[3]),
+        ("conversations", &[3]),
+        ("messages", &[10, 11, 12]),
+        ("recordings", &[1]),
+        ("transcripts", &[1]),
+        ("agent_traces", &[4]),
+        ("consent_records", &[3]),
+    ])
+}
+
+fn counts_of(ids: &Ids) -> BTreeMap<String, u64> {
+    ids.iter()
+        .map(|(table, ids)| (table.clone(), ids.len() as u64))
+        .collect()
+}
+
+both_dialects! {
+    /// All three identifiers select exactly Jane's acme rows: not John's, not the namesake
+    /// contact 6 (a near miss on every identifier), not Jane's own rows in globex.
+    async fn finds_every_row_of_the_subject_and_nothing_else(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+
+        let preview = dsar(&privctl, "preview", "acme", &JANE, &[]);
+        let plan = preview.success().json();
+        assert_eq!(plan["action"], "dsar-delete", "{plan}");
+        assert_eq!(plan["tenant"], "acme", "{plan}");
+        assert!(
+            plan["token"]
+                .as_str()
+                .is_some_and(|token| token.starts_with("pct_")),
+            "no token in {plan}"
+        );
+        assert_eq!(plan["total_rows"], 34, "{plan}");
+        let counts: BTreeMap<String, u64> = plan_counts(&plan)
+            .into_iter()
+            .map(|(table, (rows, _))| (table, rows))
+            .collect();
+        assert_eq!(counts, counts_of(&jane_all()), "preview row counts: {plan}");
+        let addresses = plan["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .find(|entry| entry["table"] == "addresses")
+            .unwrap_or_else(|| panic!("no addresses in {plan}"));
+        assert_eq!(
+            addresses["shared"], 1,
+            "address 2 is shared with John: {plan}"
+        );
+
+        let (_, bundle) = export(&db, &privctl, "subject.json", &JANE);
+        let found = bundle_ids(&bundle);
+        assert_eq!(found, jane_all(), "Jane's rows in acme");
+        // Spelled out, for the failure message: the near misses stay out.
+        assert!(!found["contacts"].contains(&4), "John selected");
+        assert!(
+            !found["contacts"].contains(&6),
+            "the namesake contact 6 selected"
+        );
+        assert!(
+            found.values().flatten().all(|id| *id < 100),
+            "rows of another tenant selected: {found:?}"
+        );
+        for (table, rows) in bundle["tables"].as_object().expect("tables") {
+            for row in rows.as_array().expect("rows") {
+                if let Some(org) = row.get("org_id") {
+                    assert_eq!(org, "acme", "a {table} row of another tenant: {row}");
+                }
+            }
+        }
+
+        // Email and phone only: external_id adds nothing the phone has not found.
+        let (_, bundle) = export(
+            &db,
+            &privctl,
+            "subject-email-phone.json",
+            &["--email", "jane.doe@example.com", "--phone", "+49301234567"],
+        );
+        assert_eq!(bundle_ids(&bundle), jane_all(), "--email and --phone");
+
+        db.cleanup().await;
+    }
+
+    /// Each identifier alone finds only the contacts it names and what hangs off them.
+    async fn each_identifier_alone_finds_only_its_part_of_the_subject(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let cases: [(&str, [&str; 2], Ids); 3] = [
+            (
+                "email",
+                ["--email", "jane.doe@example.com"],
+                jane_email_only(),
+            ),
+            ("phone", ["--phone", "+49301234567"], jane_phone_only()),
+            (
+                "external_id",
+                ["--identity", "external_id=cust-1001"],
+                jane_external_id_only(),
+            ),
+        ];
+        for (name, subject, expected) in cases {
+            let plan = dsar(&privctl, "preview", "acme", &subject, &[])
+                .success()
+                .json();
+            let counts: BTreeMap<String, u64> = plan_counts(&plan)
+                .into_iter()
+                .map(|(table, (rows, _))| (table, rows))
+                .collect();
+            assert_eq!(
+                counts,
+                counts_of(&expected),
+                "preview by {name} only: {plan}"
+            );
+            let (_, bundle) = export(&db, &privctl, &format!("{name}.json"), &subject);
+            assert_eq!(bundle_ids(&bundle), expected, "rows found by {name} only");
+        }
+        db.cleanup().await;
+    }
+
+    /// Emails are trimmed and lower-cased, phones normalised to E.164 (national numbers read
+    /// as German): every spelling finds the same rows.
+    async fn identifiers_are_normalised_before_matching(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+
+        let (_, bundle) = export(
+            &db,
+            &privctl,
+            "email-messy.json",
+            &["--email", "  JANE.DOE@EXAMPLE.COM "],
+        );
+        assert_eq!(
+            bundle_ids(&bundle),
+            jane_email_only(),
+            "--email '  JANE.DOE@EXAMPLE.COM '"
+        );
+
+        for (i, phone) in ["+49301234567", "+49 30 1234567", "030 1234567"]
+            .into_iter()
+            .enumerate()
+        {
+            let (_, bundle) = export(
+                &db,
+                &privctl,
+                &format!("phone-{i}.json"),
+                &["--phone", phone],
+            );
+            let found = bundle_ids(&bundle);
+            assert_eq!(
+                found.get("contacts"),
+                Some(&vec![2, 3]),
+                "--phone {phone:?} contacts"
+            );
+            assert_eq!(found, jane_phone_only(), "--phone {phone:?}");
+        }
+        db.cleanup().await;
+    }
+}
