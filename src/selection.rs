@@ -675,8 +675,7 @@ pub fn push_tenant_scope(
     counter: &mut usize,
 ) {
     push_scope_avoiding(
-        model,
-        tenant,
+        (model, tenant),
         sql,
         table,
         alias,
@@ -866,8 +865,7 @@ pub fn push_tenant_scope_without(
     without: &Link,
 ) {
     push_scope_avoiding(
-        model,
-        tenant,
+        (model, tenant),
         sql,
         table,
         alias,
@@ -879,10 +877,8 @@ pub fn push_tenant_scope_without(
 
 /// [`push_tenant_scope`], leaving out routes through the tables on `path` (the routes being
 /// written around this one), so a cycle of links is walked once.
-#[allow(clippy::too_many_arguments)]
 fn push_scope_avoiding(
-    model: &Model,
-    tenant: Option<&str>,
+    (model, tenant): (&Model, Option<&str>),
     sql: &mut Sql,
     table: &str,
     alias: &str,
@@ -946,8 +942,7 @@ fn push_scope_avoiding(
                     &link.parent_columns,
                 );
                 push_scope_avoiding(
-                    model,
-                    Some(tenant),
+                    (model, Some(tenant)),
                     sql,
                     &link.parent,
                     &inner,
@@ -961,7 +956,15 @@ fn push_scope_avoiding(
                 *counter += 1;
                 let inner = format!("s{counter}");
                 sql.in_select(alias, &link.parent_columns, owner, &inner, &link.columns);
-                push_scope_avoiding(model, Some(tenant), sql, owner, &inner, counter, path, None);
+                push_scope_avoiding(
+                    (model, Some(tenant)),
+                    sql,
+                    owner,
+                    &inner,
+                    counter,
+                    path,
+                    None,
+                );
                 sql.push(")");
             }
             Route::OwnedByTenant(link) => {

@@ -38,7 +38,6 @@ pub struct ErasureOutcome {
 }
 
 /// Erases the materialised `selection` as `plan` says. The caller commits.
-#[allow(clippy::too_many_arguments)]
 pub async fn erase_subject(
     tx: &mut Tx,
     selection: &SubjectSelection<'_>,
@@ -320,16 +319,9 @@ async fn anonymise(
     let model = selection.model();
     let node = model.node(table);
     let scrubber = subject_scrubber(selection);
-    anonymise_rows(
-        tx,
-        &node.key,
-        &node.info,
-        table,
-        columns,
-        ledger,
-        Some(&scrubber),
-        |sql| selection.push_selected(sql, table, "t", &mut 0),
-    )
+    anonymise_rows(tx, node.into(), columns, ledger, Some(&scrubber), |sql| {
+        selection.push_selected(sql, table, "t", &mut 0)
+    })
     .await
 }
 
@@ -345,6 +337,24 @@ pub fn subject_scrubber(selection: &SubjectSelection<'_>) -> Scrubber {
     )
 }
 
+/// The table whose rows [`anonymise_rows`] rewrites: its name, key and catalog description.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    pub table: &'a str,
+    pub key: &'a [String],
+    pub info: &'a crate::db::TableInfo,
+}
+
+impl<'a> From<&'a crate::model::Node> for Rows<'a> {
+    fn from(node: &'a crate::model::Node) -> Self {
+        Rows {
+            table: &node.name,
+            key: &node.key,
+            info: &node.info,
+        }
+    }
+}
+
 /// Anonymises the rows of `table` (alias `t`) matching the condition `push_where` writes:
 /// `null` and `redact` columns in one statement; `hash` and `scrub` columns computed here, in
 /// pages of rows read in key order and written back with one statement per page (the database
@@ -352,17 +362,15 @@ pub fn subject_scrubber(selection: &SubjectSelection<'_>) -> Scrubber {
 /// so equal inputs stay equal. JSON columns keep their type: `redact` writes the JSON string
 /// `"[redacted]"`, `hash` the hash as a JSON string, `scrub` rewrites the document's strings.
 /// `scrubber` holds the subject's identifiers; without one (a tenant's erasure) `scrub` is refused.
-#[allow(clippy::too_many_arguments)]
 pub async fn anonymise_rows(
     tx: &mut Tx,
-    key: &[String],
-    info: &crate::db::TableInfo,
-    table: &str,
+    rows: Rows<'_>,
     columns: &[(String, AnonymiseMode)],
     ledger: &Ledger,
     scrubber: Option<&Scrubber>,
     push_where: impl Fn(&mut Sql),
 ) -> Result<u64> {
+    let Rows { table, key, info } = rows;
     let sql_type = |column: &str| info.cast_type(column);
     let is_json = |column: &str| info.column(column).is_some_and(|c| c.is_json());
     let plain: Vec<&(String, AnonymiseMode)> = columns

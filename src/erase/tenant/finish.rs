@@ -71,9 +71,7 @@ impl TenantRun<'_> {
             };
             let rows = anonymise_rows(
                 &mut tx,
-                &node.key,
-                &node.info,
-                name,
+                node.into(),
                 columns,
                 &session.ledger,
                 None,
@@ -136,17 +134,12 @@ impl TenantRun<'_> {
             }
             Erase::Anonymise(columns) => {
                 let key = vec![tenant_node.id.clone()];
-                anonymise_rows(
-                    &mut tx,
-                    &key,
-                    &tenant_node.info,
-                    &tenant_node.name,
-                    columns,
-                    &session.ledger,
-                    None,
-                    push_id,
-                )
-                .await?
+                let rows = crate::erase::Rows {
+                    table: &tenant_node.name,
+                    key: &key,
+                    info: &tenant_node.info,
+                };
+                anonymise_rows(&mut tx, rows, columns, &session.ledger, None, push_id).await?
             }
             Erase::Retain => 0,
         };

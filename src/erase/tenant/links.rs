@@ -174,17 +174,9 @@ pub(super) fn erase_owned<'a>(
                     }
                 }
                 Erase::Anonymise(columns) => {
-                    let rows = anonymise_rows(
-                        tx,
-                        &node.key,
-                        &node.info,
-                        table,
-                        columns,
-                        &session.ledger,
-                        None,
-                        push_where,
-                    )
-                    .await?;
+                    let rows =
+                        anonymise_rows(tx, node.into(), columns, &session.ledger, None, push_where)
+                            .await?;
                     progress.add(table, rows, 0);
                 }
                 Erase::Retain => {}

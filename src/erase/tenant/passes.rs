@@ -191,9 +191,7 @@ impl TenantRun<'_> {
             let keys_json = format!("[{}]", keys.join(","));
             let rows = anonymise_rows(
                 &mut tx,
-                &node.key,
-                &node.info,
-                name,
+                node.into(),
                 columns,
                 &session.ledger,
                 None,
