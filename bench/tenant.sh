@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base="${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a scratch PostgreSQL server}"
-bin="$PWD/target/release/privctl"
+bin="${BENCH_BIN:-$PWD/target/release/privctl}"  # BENCH_BIN: another build to measure
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="${base%/*}/privctl_bench"

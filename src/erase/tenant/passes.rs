@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::links::{erase_owned, owned_links, push_not_owned_by_tenant};
 use super::{Progress, TenantRun};
-use crate::db::{Param, Sql};
+use crate::db::{Param, Sql, Tx};
 use crate::effects::{Survivors, TenantErasure};
 use crate::erase::anonymise_rows;
 use crate::map::AnonymiseMode;
@@ -28,7 +28,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let (job, batch) = (&self.run.job, self.batch);
+        let batch = self.batch;
         let model = selection.model();
         let erasure = TenantErasure::new(selection, &session.schema);
         // The rows outside the erasure that reference this table's rows of the tenant,
@@ -110,19 +110,8 @@ impl TenantRun<'_> {
             }
             survivors.verify(&mut tx, &erasure).await?;
             progress.add(name, rows, blobs);
-            progress.batches += 1;
-            self.still_ours(&mut tx).await?;
-            job.save(&mut tx, &*progress, ctx.now).await?;
-            tx.commit()
-                .await
-                .with_context(|| format!("committing a batch of {name}"))?;
-            crate::fault::batch_committed();
-            progress.longest_batch_ms = progress
-                .longest_batch_ms
-                .max(began.elapsed().as_millis() as u64);
-            if let Some(pause) = self.pause {
-                tokio::time::sleep(pause.to_std()).await;
-            }
+            self.commit_batch(tx, name, progress, began).await?;
+            self.pause().await;
         }
         Ok(())
     }
@@ -138,7 +127,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let (job, batch) = (&self.run.job, self.batch);
+        let batch = self.batch;
         // A pass finished before an interruption (`passes_done`; or, for a job a
         // version before this one saved, a count without a page position) is not
         // walked again, so a hash is never hashed twice and no row counted twice.
@@ -184,7 +173,7 @@ impl TenantRun<'_> {
                 progress.tables.entry(name.to_owned()).or_insert(json!(0));
                 progress.passes_done.push(name.to_owned());
                 self.still_ours(&mut tx).await?;
-                job.save(&mut tx, &*progress, ctx.now).await?;
+                self.run.job.save(&mut tx, &*progress, ctx.now).await?;
                 tx.commit().await?;
                 break;
             };
@@ -207,27 +196,16 @@ impl TenantRun<'_> {
             progress
                 .anonymise_after
                 .insert(name.to_owned(), json!(last));
-            progress.batches += 1;
             // A short page is the last: the pass ends in this transaction.
             let last_page = (keys.len() as i64) < batch;
             if last_page {
                 progress.passes_done.push(name.to_owned());
             }
-            self.still_ours(&mut tx).await?;
-            job.save(&mut tx, &*progress, ctx.now).await?;
-            tx.commit()
-                .await
-                .with_context(|| format!("committing a batch of {name}"))?;
-            crate::fault::batch_committed();
-            progress.longest_batch_ms = progress
-                .longest_batch_ms
-                .max(began.elapsed().as_millis() as u64);
+            self.commit_batch(tx, name, progress, began).await?;
             if last_page {
                 break;
             }
-            if let Some(pause) = self.pause {
-                tokio::time::sleep(pause.to_std()).await;
-            }
+            self.pause().await;
         }
         Ok(())
     }
@@ -244,5 +222,34 @@ impl TenantRun<'_> {
         self.run.job.save(&mut tx, &*progress, self.ctx.now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Commits a batch of `name` with the job's progress, once the run's lock and the tenant's
+    /// hold were checked in it; counts the batch and its time.
+    async fn commit_batch(
+        &self,
+        mut tx: Tx,
+        name: &str,
+        progress: &mut Progress,
+        began: Instant,
+    ) -> Result<()> {
+        progress.batches += 1;
+        self.still_ours(&mut tx).await?;
+        self.run.job.save(&mut tx, &*progress, self.ctx.now).await?;
+        tx.commit()
+            .await
+            .with_context(|| format!("committing a batch of {name}"))?;
+        crate::fault::batch_committed();
+        progress.longest_batch_ms = progress
+            .longest_batch_ms
+            .max(began.elapsed().as_millis() as u64);
+        Ok(())
+    }
+
+    /// `--batch-pause`, between batches.
+    async fn pause(&self) {
+        if let Some(pause) = self.pause {
+            tokio::time::sleep(pause.to_std()).await;
+        }
     }
 }
