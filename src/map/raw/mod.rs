@@ -1713,7 +1713,7 @@ mod tests {
     #[test]
     fn the_readme_maps_for_real_schemas_are_valid() {
         // "Mapping your platform": its maps are complete; the earlier overview is abridged.
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         let (_, section) = readme
             .split_once("### Mapping your platform")
             .expect("the README has a Mapping your platform section");
