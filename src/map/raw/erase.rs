@@ -59,11 +59,11 @@ impl<'de> Spellings<'de> for RawEraseRules {
         not_an_erase(found)
     }
 
-    fn text(text: &str) -> Result<Self, String> {
-        RawErase::text(text).map(RawEraseRules::Both)
+    fn from_text(text: &str) -> Result<Self, String> {
+        RawErase::from_text(text).map(RawEraseRules::Both)
     }
 
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         let EraseTable {
             anonymise,
             subject,
@@ -87,7 +87,7 @@ impl<'de> Spellings<'de> for RawErase {
         not_an_erase(found)
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "delete" => Ok(RawErase::Delete),
             "retain" => Ok(RawErase::Retain),
@@ -95,7 +95,7 @@ impl<'de> Spellings<'de> for RawErase {
         }
     }
 
-    fn table<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let first: Option<String> = map.next_key()?;
         if first.as_deref() != Some("anonymise") {
             let found = Found::read_table(first, map)?;
@@ -124,7 +124,7 @@ impl<'de> Spellings<'de> for AnonymiseColumns {
         lists_no_column(found)
     }
 
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         let columns: BTreeMap<String, Checked<AnonymiseMode>> = shape::table(map)?;
         match columns.is_empty() {
             true => Err(de::Error::custom(lists_no_column("{}"))),
@@ -144,7 +144,7 @@ impl<'de> Spellings<'de> for AnonymiseMode {
         format!("unknown mode {found} (use \"null\", \"redact\", \"hash\" or \"scrub\")")
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "null" => Ok(AnonymiseMode::Null),
             "redact" => Ok(AnonymiseMode::Redact),

@@ -23,11 +23,11 @@ impl<'de> Spellings<'de> for RawExport {
         ExportMode::refusal(found)
     }
 
-    fn text(text: &str) -> Result<Self, String> {
-        ExportMode::text(text).map(RawExport::Table)
+    fn from_text(text: &str) -> Result<Self, String> {
+        ExportMode::from_text(text).map(RawExport::Table)
     }
 
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         shape::table(map).map(RawExport::Columns)
     }
 }
@@ -39,7 +39,7 @@ impl<'de> Spellings<'de> for ExportMode {
         format!("unknown mode {found} (use \"include\", \"redact\" or \"omit\")")
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "include" => Ok(ExportMode::Include),
             "redact" => Ok(ExportMode::Redact),

@@ -35,7 +35,7 @@ impl<'de> Spellings<'de> for KindName {
         }
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "email" => Ok(KindName::Email),
             "phone" => Ok(KindName::Phone),

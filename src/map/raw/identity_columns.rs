@@ -71,17 +71,17 @@ impl<'de> Spellings<'de> for IdentityColumns {
         IdentityForm::refusal(found)
     }
 
-    fn text(text: &str) -> Result<Self, String> {
-        let form = IdentityForm::text(text)?;
+    fn from_text(text: &str) -> Result<Self, String> {
+        let form = IdentityForm::from_text(text)?;
         Ok(IdentityColumns::One(Checked::Valid(form)))
     }
 
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        let form = IdentityForm::table(map)?;
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        let form = IdentityForm::from_table(map)?;
         Ok(IdentityColumns::One(Checked::Valid(form)))
     }
 
-    fn list<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+    fn from_list<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
         shape::list(seq).map(IdentityColumns::List)
     }
 }
@@ -95,11 +95,11 @@ impl<'de> Spellings<'de> for IdentityForm {
         )
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(IdentityForm::Column(text.to_owned()))
     }
 
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         shape::table(map).map(IdentityForm::Table)
     }
 }
@@ -111,7 +111,7 @@ impl<'de> Spellings<'de> for ColumnName {
         format!("{found} is not a column name: name the column that holds the identifier")
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(ColumnName(text.to_owned()))
     }
 }
@@ -125,7 +125,7 @@ impl<'de> Spellings<'de> for ConditionText {
         )
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(ConditionText(text.to_owned()))
     }
 }
@@ -137,7 +137,7 @@ impl<'de> Spellings<'de> for JsonText {
         "must be a path like \"$.contact.email\" or \"any\"".to_owned()
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(match text {
             "any" => JsonText::Any,
             path => JsonText::Path(path.to_owned()),
@@ -154,7 +154,7 @@ impl<'de> Spellings<'de> for Identifies {
         )
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(Identifies(text.to_owned()))
     }
 }
@@ -168,7 +168,7 @@ impl<'de> Spellings<'de> for Within {
         )
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "within" => Ok(Within),
             _ => Err(Self::refusal(&Found::from(text))),

@@ -41,12 +41,12 @@ impl<'de> Spellings<'de> for RawRetention {
             .to_owned()
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(RawRetention::Flat(text.to_owned()))
     }
 
     /// `after` or `keep` make the table an ended_at window; otherwise its keys are plan tiers.
-    fn table<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let (mut after, mut keep, mut tiers) = (None, None, BTreeMap::new());
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
@@ -76,7 +76,7 @@ impl<'de> Spellings<'de> for WindowText {
         "must be a duration such as \"90d\" or \"unlimited\"".to_owned()
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Ok(WindowText(text.to_owned()))
     }
 }
@@ -88,7 +88,7 @@ impl<'de> Spellings<'de> for EndedAt {
         "must be \"ended_at\"".to_owned()
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "ended_at" => Ok(EndedAt),
             _ => Err(Self::refusal(&Found::from(text))),

@@ -136,18 +136,18 @@ pub(super) trait Spellings<'de>: Sized {
     fn refusal(found: &Found) -> String;
 
     /// The value spelled as text; `Err`: the message refusing it.
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         Err(Self::refusal(&Found::from(text)))
     }
 
     /// The value spelled as a table.
-    fn table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+    fn from_table<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         let found = Found::read_table(None, map)?;
         Err(de::Error::custom(Self::refusal(&found)))
     }
 
     /// The value spelled as a list.
-    fn list<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+    fn from_list<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
         let found = Found::read_list(seq)?;
         Err(de::Error::custom(Self::refusal(&found)))
     }
@@ -189,7 +189,7 @@ impl<'de, T: Spellings<'de>> Visitor<'de> for SpellingsVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
-        T::text(text).map_err(E::custom)
+        T::from_text(text).map_err(E::custom)
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
@@ -205,7 +205,7 @@ impl<'de, T: Spellings<'de>> Visitor<'de> for SpellingsVisitor<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
-        T::list(seq)
+        T::from_list(seq)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
@@ -217,7 +217,7 @@ impl<'de, T: Spellings<'de>> Visitor<'de> for SpellingsVisitor<T> {
                 .map_or(toml::Value::String(text), toml::Value::Datetime);
             return Self::refuse(found);
         }
-        T::table(Prefixed { first, rest: map })
+        T::from_table(Prefixed { first, rest: map })
     }
 }
 

@@ -70,7 +70,7 @@ impl<'de> Spellings<'de> for Scope {
         format!("unknown scope {found} (use \"tenant\" or \"global\")")
     }
 
-    fn text(text: &str) -> Result<Self, String> {
+    fn from_text(text: &str) -> Result<Self, String> {
         match text {
             "tenant" => Ok(Scope::Tenant),
             "global" => Ok(Scope::Global),
