@@ -19,17 +19,31 @@ impl Ident {
         if name.is_empty() {
             return Err("an empty name is not a valid identifier".into());
         }
-        if name.len() > 63 {
-            return Err(format!("`{name}` is longer than 63 bytes"));
-        }
+        // Control characters first: a message never carries one raw, whatever else is wrong.
         if name.chars().any(|c| c.is_control()) {
             return Err(format!("{name:?} contains a control character"));
+        }
+        if name.len() > 63 {
+            return Err(format!("`{name}` is longer than 63 bytes"));
         }
         Ok(Self(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod ident_tests {
+    /// The hostile proptest found a long name with a line break printed raw: the control
+    /// character wins, and the message shows it escaped.
+    #[test]
+    fn a_long_name_with_a_control_character_is_shown_escaped() {
+        let name = format!("{}\nx", "a".repeat(70));
+        let message = super::Ident::new(&name).unwrap_err();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.contains("control character"), "{message}");
     }
 }
 
