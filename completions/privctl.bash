@@ -1445,7 +1445,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__purge__subcmd__retention)
-            opts="-q -h -V --tenant --confirm --batch-size --max-rows --allow-large --max-duration --batch-pause --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-pause --max-rows --allow-large --max-duration --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1463,15 +1463,15 @@ _privctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --batch-pause)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-rows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-duration)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --batch-pause)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

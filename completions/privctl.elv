@@ -255,7 +255,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;delete-tenant'= {
             cand --tenant 'The tenant to erase'
             cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
-            cand --batch-size 'Rows per transaction'
+            cand --batch-size 'Rows per transaction (a purge deletes their descendants in the same transaction)'
             cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
@@ -272,10 +272,10 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;purge-retention'= {
             cand --tenant 'Only this tenant [default: every tenant]'
             cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
-            cand --batch-size 'Rows of a table per transaction (their descendants go in the same transaction)'
+            cand --batch-size 'Rows per transaction (a purge deletes their descendants in the same transaction)'
+            cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --max-rows 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]'
             cand --max-duration 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes'
-            cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'

@@ -96,3 +96,27 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
+
+/// `--confirm`: how every destructive command's confirmed run gets its token.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfirmArg {
+    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
+    #[arg(long, value_name = "TOKEN|-")]
+    pub confirm: Option<String>,
+}
+
+/// How a long run goes in bounded batches (delete-tenant, purge-retention).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BatchArgs {
+    /// Rows per transaction (a purge deletes their descendants in the same transaction)
+    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Pause between batches to leave room for live traffic (e.g. 50ms)
+    #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
+    pub batch_pause: Option<crate::map::Duration>,
+}
+
+/// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
+fn parse_pause(text: &str) -> Result<crate::map::Duration, String> {
+    crate::map::Duration::parse(text).and_then(|d| crate::map::Duration::at_most_an_hour(d, text))
+}

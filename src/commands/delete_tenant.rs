@@ -15,7 +15,6 @@ use crate::db::TxMode;
 use crate::error::Failure;
 use crate::jobs::State;
 use crate::ledger::NewEntry;
-use crate::map::Duration;
 use crate::plan::plan_tenant;
 use crate::selection::TenantSelection;
 use crate::twostep::ConfirmedRun;
@@ -26,20 +25,10 @@ pub struct Args {
     /// The tenant to erase
     #[arg(long, value_name = "ID")]
     pub tenant: String,
-    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
-    #[arg(long, value_name = "TOKEN|-")]
-    pub confirm: Option<String>,
-    /// Rows per transaction
-    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: u32,
-    /// Pause between batches to leave room for live traffic (e.g. 50ms)
-    #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
-    pub batch_pause: Option<Duration>,
-}
-
-/// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
-fn parse_pause(text: &str) -> Result<Duration, String> {
-    Duration::parse(text).and_then(|d| Duration::at_most_an_hour(d, text))
+    #[command(flatten)]
+    pub confirm: crate::cli::ConfirmArg,
+    #[command(flatten)]
+    pub batches: crate::cli::BatchArgs,
 }
 
 use crate::erase::tenant::{ACTION, TenantRun};
@@ -55,7 +44,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         ))
         .into());
     }
-    let Some(token) = &args.confirm else {
+    let Some(token) = &args.confirm.confirm else {
         return dry_run(ctx, &session, &selection).await;
     };
     let token = confirm::read_token(token)?;
@@ -67,7 +56,13 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         run.job.id
     );
     run.locked(&lock, &busy, async |lock| {
-        let erasure = TenantRun::new(&run, &selection, args.batch_size, args.batch_pause, &lock);
+        let erasure = TenantRun::new(
+            &run,
+            &selection,
+            args.batches.batch_size,
+            args.batches.batch_pause,
+            &lock,
+        );
         match erasure.execute().await {
             Ok(()) => Ok(()),
             Err(error) => Err(failed_run(&run, error).await),

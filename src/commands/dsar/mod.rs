@@ -91,9 +91,8 @@ impl SubjectArgs {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub subject: SubjectArgs,
-    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
-    #[arg(long, value_name = "TOKEN|-")]
-    pub confirm: Option<String>,
+    #[command(flatten)]
+    pub confirm: crate::cli::ConfirmArg,
     /// Skip the residue scan that follows the erasure (see `privctl dsar scan`)
     #[arg(long)]
     pub no_scan: bool,
@@ -105,12 +104,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Export(args) => export::export(ctx, &args).await,
         Command::Delete(DeleteArgs {
             subject,
-            confirm: None,
+            confirm: crate::cli::ConfirmArg { confirm: None },
             ..
         }) => preview::plan(ctx, &subject, "dsar-delete").await,
         Command::Delete(DeleteArgs {
             subject,
-            confirm: Some(token),
+            confirm: crate::cli::ConfirmArg {
+                confirm: Some(token),
+            },
             no_scan,
         }) => delete::delete(ctx, &subject, &token, !no_scan).await,
         Command::Scan(args) => scan::scan(ctx, &args).await,

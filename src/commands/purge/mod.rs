@@ -30,12 +30,10 @@ pub struct Args {
     /// Only this tenant [default: every tenant]
     #[arg(long, value_name = "ID")]
     pub tenant: Option<String>,
-    /// The token from the dry run, or `-` to read it (or the dry run's JSON) from stdin
-    #[arg(long, value_name = "TOKEN|-")]
-    pub confirm: Option<String>,
-    /// Rows of a table per transaction (their descendants go in the same transaction)
-    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: u32,
+    #[command(flatten)]
+    pub confirm: crate::cli::ConfirmArg,
+    #[command(flatten)]
+    pub batches: crate::cli::BatchArgs,
     /// Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]
     #[arg(long, value_name = "N")]
     pub max_rows: Option<u64>,
@@ -45,9 +43,6 @@ pub struct Args {
     /// Stop cleanly between batches after this long (e.g. 2h); the same token resumes
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_duration: Option<Duration>,
-    /// Pause between batches to leave room for live traffic (e.g. 50ms)
-    #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
-    pub batch_pause: Option<Duration>,
     /// Only delete the objects waiting in the blob outbox (their rows are already gone; no token)
     #[arg(long, conflicts_with_all = ["confirm", "max_rows", "allow_large"])]
     pub blobs_only: bool,
@@ -55,11 +50,6 @@ pub struct Args {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::parse(text)
-}
-
-/// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
-fn parse_pause(text: &str) -> Result<Duration, String> {
-    Duration::parse(text).and_then(|d| Duration::at_most_an_hour(d, text))
 }
 
 use crate::purge::{ACTION, PurgeRun};
@@ -82,7 +72,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         })
         .await;
     }
-    let Some(token) = &args.confirm else {
+    let Some(token) = &args.confirm.confirm else {
         return dry_run::dry_run(ctx, &session, &args).await;
     };
     let token = confirm::read_token(token)?;
@@ -90,8 +80,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     run.locked(ACTION, BUSY, async |lock| {
         PurgeRun::new(
             &run,
-            args.batch_size,
-            args.batch_pause,
+            args.batches.batch_size,
+            args.batches.batch_pause,
             args.max_duration,
             lock,
         )
