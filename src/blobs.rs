@@ -15,7 +15,7 @@ use crate::db::{Db, Param, Tx, TxMode};
 use crate::map::DataMap;
 
 /// What one drain did.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct DrainReport {
     pub deleted: u64,
     pub failed: u64,

@@ -16,7 +16,7 @@ use crate::plan::{Plan, count};
 use crate::selection::{SubjectSelection, TenantSelection};
 
 /// Rows the database changes because privctl deletes rows they reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DatabaseEffect {
     /// The referencing table.
     pub table: String,
@@ -44,7 +44,7 @@ impl DatabaseEffect {
 }
 
 /// A table whose triggers fire on what the erasure does to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TriggerWarning {
     pub table: String,
     /// `delete`, `update`.

@@ -15,7 +15,7 @@ use crate::model::{Link, Node};
 use crate::selection::SubjectSelection;
 
 /// One table's part of a plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TablePlan {
     pub table: String,
     pub rows: u64,
@@ -37,7 +37,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// A column whose references to erased rows are set to NULL.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ClearedReference {
     pub table: String,
     pub column: String,

@@ -68,7 +68,7 @@ impl Cutoff {
 }
 
 /// A tenant left out of the purge, and why.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     pub tenant: String,
     pub reason: String,
@@ -797,7 +797,7 @@ fn push_json_element(sql: &mut Sql, json_text: &str, i: usize, sql_type: &SqlTyp
 
 /// A leaf partition of a range-partitioned table whose every row is past its tenant's cutoff:
 /// dropped whole instead of deleted row by row.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Partition {
     pub table: String,
     pub partition: String,

@@ -22,7 +22,7 @@ use crate::scrub::Scrubber;
 use crate::selection::{self, Subject, SubjectSelection, TenantSelection};
 
 /// One column of one row that holds one of the subject's identifiers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     pub table: String,
     pub column: String,

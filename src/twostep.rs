@@ -215,13 +215,13 @@ impl<'s> ConfirmedRun<'s> {
             return Ok(false);
         };
         if self.ctx.ui.is_json() {
-            self.ctx.ui.json(&json!({
-                "action": self.action,
-                "tenant": self.tenant,
-                "executed": false,
-                "already_done": true,
-                "blobs": report,
-            }))?;
+            self.ctx.ui.json(&crate::report::execution::AlreadyDone {
+                action: self.action,
+                tenant: self.tenant,
+                executed: false,
+                already_done: true,
+                blobs: &report,
+            })?;
         }
         if report.failed > 0 {
             return Err(Failure::failed(format!(

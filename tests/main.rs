@@ -28,6 +28,7 @@ mod map_validation;
 mod migrations;
 mod platforms;
 mod real_schemas;
+mod schemas;
 mod shapes;
 mod tokens;
 mod unmapped_tables;

@@ -4,7 +4,6 @@
 //! that wrote an entry would move the head it was asked to check.
 
 use anyhow::Result;
-use serde_json::{Value, json};
 
 use super::Context;
 use crate::clock::Timestamp;
@@ -12,6 +11,7 @@ use crate::db::{Db, TxMode};
 use crate::error::Failure;
 use crate::ledger::{self, Anchor, Ledger, LogFilter, Verification};
 use crate::map::{DataMap, Duration};
+use crate::report::audit::{AuditLog, Head, LogEntry, VerifyReport};
 
 /// Verify the ledger's hash chain: altered, removed, reordered, forged or cut-off entries
 ///
@@ -77,7 +77,7 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
     tx.rollback().await?;
     db.close().await;
     if ctx.ui.is_json() {
-        ctx.ui.json(&verification_json(&report))?;
+        ctx.ui.json(&VerifyReport::new(&report))?;
     } else {
         print_verification(ctx, &report, args.anchor.as_ref())?;
     }
@@ -92,23 +92,6 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
         .with_hint("keep this database as evidence; compare with a backup and with the last anchor from `privctl audit head`")
         .into()),
     }
-}
-
-fn verification_json(report: &Verification) -> Value {
-    let mut out = json!({
-        "ok": report.ok(),
-        "entries": report.entries,
-        "head": report.head.as_ref().map(|(seq, hash)| json!({"seq": seq, "hash": hash})),
-        "start": report.start,
-        "problems": report.problems,
-    });
-    if report.more_problems > 0 {
-        out["more_problems"] = json!(report.more_problems);
-    }
-    if !report.notes.is_empty() {
-        out["notes"] = json!(report.notes);
-    }
-    out
 }
 
 fn print_verification(
@@ -182,7 +165,7 @@ async fn head(ctx: &Context) -> Result<()> {
     db.close().await;
     let (seq, hash) = head.ok_or_else(|| Failure::failed("the ledger has no entries yet"))?;
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({"seq": seq, "hash": hash}))?;
+        ctx.ui.json(&Head { seq, hash: &hash })?;
     } else {
         ctx.ui.line(&format!("{seq}:{hash}"))?;
     }
@@ -207,25 +190,8 @@ async fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     tx.rollback().await?;
     db.close().await;
     if ctx.ui.is_json() {
-        let entries: Vec<Value> = entries
-            .iter()
-            .map(|e| {
-                json!({
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "host": e.host,
-                    "action": e.action,
-                    "tenant": e.tenant,
-                    "subject_ref": e.subject_ref,
-                    "resource": e.resource,
-                    "outcome": e.outcome,
-                    "details": serde_json::from_str::<Value>(&e.details).unwrap_or_else(|_| json!(e.details)),
-                    "hash": e.hash,
-                })
-            })
-            .collect();
-        return Ok(ctx.ui.json(&json!({"entries": entries}))?);
+        let entries = entries.iter().map(LogEntry::new).collect();
+        return Ok(ctx.ui.json(&AuditLog { entries })?);
     }
     if entries.is_empty() {
         return Ok(ctx.ui.line("no ledger entries match")?);

@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result};
 use super::Context;
 use crate::bundle::{KeyMaterial, OutputFile, decrypt};
 use crate::error::Failure;
+use crate::report::export::Decrypted;
 
 /// Decrypt a bundle written with --encrypt
 #[derive(Debug, clap::Args)]
@@ -53,8 +54,11 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     .with_context(|| format!("decrypting {}", args.input.display()))?;
     let sha256 = output.seal()?.move_into_place()?.sha256;
     if ctx.ui.is_json() {
-        ctx.ui
-            .json(&serde_json::json!({"output": args.output, "bytes": bytes, "sha256": sha256}))?;
+        ctx.ui.json(&Decrypted {
+            output: &args.output,
+            bytes,
+            sha256: &sha256,
+        })?;
     } else {
         ctx.ui.line(&format!(
             "decrypted {bytes} bytes to {}",

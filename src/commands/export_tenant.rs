@@ -13,6 +13,7 @@ use crate::bundle::{KeyMaterial, RowShaping};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
 use crate::map::Effect;
+use crate::report::export::{TenantExport, row_counts};
 use crate::selection::TenantSelection;
 
 /// Write every row scoped to one tenant as one bundle (json | ndjson | csv), optionally encrypted
@@ -183,19 +184,18 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     let sealed = sink.finish(manifest)?;
     let entry = entry(&args, &counts, total, &sealed.written);
     let written = sealed.publish(session.append(ctx, entry)).await?;
-    let summary = json!({
-        "action": "export-tenant",
-        "tenant": args.tenant,
-        "out": args.out,
-        "output_format": format!("{:?}", args.output_format).to_lowercase(),
-        "encrypted": key.is_some(),
-        "sha256": written.sha256,
-        "bytes": written.bytes,
-        "row_counts": counts,
-        "total_rows": total,
-    });
     if ctx.ui.is_json() {
-        ctx.ui.json(&summary)?;
+        ctx.ui.json(&TenantExport {
+            action: "export-tenant",
+            tenant: &args.tenant,
+            out: &args.out,
+            output_format: format!("{:?}", args.output_format).to_lowercase(),
+            encrypted: key.is_some(),
+            sha256: &written.sha256,
+            bytes: written.bytes,
+            row_counts: row_counts(&counts),
+            total_rows: total,
+        })?;
     } else {
         ctx.ui.line(&format!(
             "wrote {total} rows of tenant {} from {} tables to {} (sha256 {})",

@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result};
 
 use super::Context;
 use crate::db::redact_url;
+use crate::report::status::Initialized;
 
 /// Create privctl's own tables (ledger, confirmations, jobs, blob outbox); safe to run again
 #[derive(Debug, clap::Args)]
@@ -15,8 +16,10 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     create_tables(&db).await?;
     let url = redact_url(ctx.database_url.as_deref().unwrap_or_default());
     if ctx.ui.is_json() {
-        ctx.ui
-            .json(&serde_json::json!({"initialized": true, "dialect": db.dialect().name()}))?;
+        ctx.ui.json(&Initialized {
+            initialized: true,
+            dialect: db.dialect().name(),
+        })?;
     } else {
         ctx.ui.line(&format!("privctl tables are ready in {url}"))?;
     }

@@ -5,13 +5,13 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use serde_json::json;
 
 use super::Context;
 use crate::error::{Failure, Kind};
 use crate::map::DataMap;
 use crate::map::check::{self, Finding, FindingKind, Report};
 use crate::map::discover;
+use crate::report::map::MapCheck;
 
 /// Draft a data map, or check one against the live schema
 #[derive(Debug, clap::Subcommand)]
@@ -173,12 +173,12 @@ async fn run_check(ctx: &Context, args: CheckArgs) -> Result<()> {
     };
     let ok = report.problems.is_empty();
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({
-            "ok": ok,
-            "map": path,
-            "problems": report.problems,
-            "warnings": report.warnings,
-        }))?;
+        ctx.ui.json(&MapCheck {
+            ok,
+            map: &path,
+            problems: &report.problems,
+            warnings: &report.warnings,
+        })?;
     } else {
         print_findings(ctx, "problem", &report.problems)?;
         print_findings(ctx, "warning", &report.warnings)?;

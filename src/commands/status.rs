@@ -7,10 +7,10 @@
 //! appends nothing to the ledger.
 
 use anyhow::{Context as _, Result};
-use serde_json::{Value, json};
 
 use super::Context;
 use crate::db::{Tx, TxMode};
+use crate::report::status::{Job, Lock, PendingObjects, Status};
 
 /// Show unfinished jobs, blob objects still queued for deletion, and run locks
 ///
@@ -31,8 +31,8 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     let mut names = vec!["purge-retention".to_owned()];
     names.extend(
         jobs.iter()
-            .filter(|j| j["action"] == "delete-tenant")
-            .filter_map(|j| j["id"].as_str())
+            .filter(|j| j.action.as_deref() == Some("delete-tenant"))
+            .filter_map(|j| j.id.as_deref())
             .map(|id| format!("delete-tenant/{id}")),
     );
     let locks = locks(&mut tx, &names).await?;
@@ -40,25 +40,27 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     db.close().await;
 
     if ctx.ui.is_json() {
-        ctx.ui
-            .json(&json!({"jobs": jobs, "pending_objects": objects, "locks": locks}))?;
+        ctx.ui.json(&Status {
+            jobs,
+            pending_objects: objects,
+            locks,
+        })?;
         return Ok(());
     }
-    let text = |v: &Value, key: &str| match &v[key] {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     if jobs.is_empty() {
         ctx.ui.line("no unfinished job")?;
     } else {
         let rows = jobs
             .iter()
             .map(|j| {
-                ["action", "tenant", "state", "started_at", "updated_at"]
-                    .iter()
-                    .map(|k| text(j, k))
-                    .collect()
+                vec![
+                    text(&j.action),
+                    text(&j.tenant),
+                    text(&j.state),
+                    text(&j.started_at),
+                    text(&j.updated_at),
+                ]
             })
             .collect();
         ctx.ui.table(
@@ -72,10 +74,13 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
         let rows = objects
             .iter()
             .map(|o| {
-                ["store", "tenant", "objects", "failed", "oldest"]
-                    .iter()
-                    .map(|k| text(o, k))
-                    .collect()
+                vec![
+                    text(&o.store),
+                    text(&o.tenant),
+                    o.objects.to_string(),
+                    o.failed.to_string(),
+                    text(&o.oldest),
+                ]
             })
             .collect();
         ctx.ui.table(
@@ -89,10 +94,12 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
         let rows = locks
             .iter()
             .map(|l| {
-                ["name", "holder", "since", "state"]
-                    .iter()
-                    .map(|k| text(l, k))
-                    .collect()
+                vec![
+                    text(&l.name),
+                    text(&l.holder),
+                    text(&l.since),
+                    l.state.to_owned(),
+                ]
             })
             .collect();
         ctx.ui.table(&["lock", "holder", "since", "state"], rows)?;
@@ -101,7 +108,7 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
 }
 
 /// Jobs not finished: `running` (alive, or killed) and `stopped`.
-async fn jobs(tx: &mut Tx) -> Result<Vec<Value>> {
+async fn jobs(tx: &mut Tx) -> Result<Vec<Job>> {
     let mut sql = tx.sql();
     sql.push(
         "SELECT id, action, tenant, state, started_at, updated_at FROM privctl_jobs \
@@ -110,17 +117,19 @@ async fn jobs(tx: &mut Tx) -> Result<Vec<Value>> {
     let rows = tx.fetch_rows(&sql).await.context("reading privctl_jobs")?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            json!({
-                "id": r[0], "action": r[1], "tenant": r[2], "state": r[3],
-                "started_at": r[4], "updated_at": r[5],
-            })
+        .map(|mut r| Job {
+            id: r[0].take(),
+            action: r[1].take(),
+            tenant: r[2].take(),
+            state: r[3].take(),
+            started_at: r[4].take(),
+            updated_at: r[5].take(),
         })
         .collect())
 }
 
 /// Objects queued and not yet deleted, per store and tenant.
-async fn pending_objects(tx: &mut Tx) -> Result<Vec<Value>> {
+async fn pending_objects(tx: &mut Tx) -> Result<Vec<PendingObjects>> {
     let mut sql = tx.sql();
     sql.push(
         "SELECT store, tenant, CAST(count(*) AS text), \
@@ -138,20 +147,26 @@ async fn pending_objects(tx: &mut Tx) -> Result<Vec<Value>> {
     };
     Ok(rows
         .into_iter()
-        .map(|r| {
-            json!({
-                "store": r[0], "tenant": r[1], "objects": number(&r[2]),
-                "failed": number(&r[3]), "oldest": r[4],
-            })
+        .map(|mut r| PendingObjects {
+            store: r[0].take(),
+            tenant: r[1].take(),
+            objects: number(&r[2]),
+            failed: number(&r[3]),
+            oldest: r[4].take(),
         })
         .collect())
 }
 
 /// Run locks as `privctl status` shows them ([`crate::db::run_locks`]).
-async fn locks(tx: &mut Tx, names: &[String]) -> Result<Vec<Value>> {
+async fn locks(tx: &mut Tx, names: &[String]) -> Result<Vec<Lock>> {
     Ok(crate::db::run_locks(tx, names)
         .await?
         .into_iter()
-        .map(|l| json!({"name": l.name, "holder": l.holder, "since": l.since, "state": l.state}))
+        .map(|l| Lock {
+            name: l.name,
+            holder: l.holder,
+            since: l.since,
+            state: l.state,
+        })
         .collect())
 }

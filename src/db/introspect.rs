@@ -93,7 +93,18 @@ pub struct ForeignKey {
 }
 
 /// A foreign key's `ON DELETE` action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDelete {
     /// `NO ACTION` (the default) or `RESTRICT`: the delete fails while a reference remains.

@@ -19,7 +19,7 @@ use crate::scrub::{REDACTED, Scrubber};
 use crate::selection::SubjectSelection;
 
 /// What an erasure did to one table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TableOutcome {
     pub table: String,
     pub rows: u64,

@@ -15,7 +15,7 @@ use crate::db::{Param, Tx};
 use crate::error::Failure;
 
 /// A row of `privctl_ledger_checkpoints`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Checkpoint {
     /// The last purged entry's seq; the ledger goes on at `seq + 1`.
     pub seq: i64,

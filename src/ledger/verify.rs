@@ -46,7 +46,7 @@ impl fmt::Display for Anchor {
 }
 
 /// What is wrong with an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// The hash does not match the entry's fields: a field was changed after it was written.
@@ -85,7 +85,7 @@ impl fmt::Display for Kind {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Problem {
     pub seq: i64,
     pub kind: Kind,
@@ -93,7 +93,7 @@ pub struct Problem {
 }
 
 /// Where verification started: entry 1, or the first entry after a retention checkpoint.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Start {
     pub seq: i64,
     pub checkpoint: Option<Checkpoint>,

@@ -24,7 +24,9 @@ pub const OWN_TABLES: [&str; 7] = [
 ];
 
 /// What is wrong (a problem: exit 5) or worth fixing (a warning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// The map cannot be read or is invalid in itself.
@@ -81,7 +83,7 @@ pub enum FindingKind {
 }
 
 /// One problem or warning, naming the table and column at fault.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub kind: FindingKind,
     pub table: Option<String>,

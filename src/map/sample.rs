@@ -479,7 +479,7 @@ impl Kind {
 
 /// A proposal to declare an occurrence in a map: `identity = entry` in the table's identities,
 /// and `declare` in `[identities]` when the map has no identity of that kind yet.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Proposal {
     pub identity: String,
     pub entry: String,

@@ -11,7 +11,9 @@ use crate::db::TxMode;
 use crate::error::Failure;
 use crate::jobs::State;
 use crate::ledger::NewEntry;
+use crate::map::Effect;
 use crate::plan::count;
+use crate::report::purge::{PurgeExecution, PurgedTable};
 use crate::retention::LEDGER_TABLE;
 
 pub(super) struct Outcome {
@@ -132,52 +134,53 @@ impl PurgeRun<'_> {
         };
         names.sort_by_key(|t| std::cmp::Reverse(order(t)));
         names.dedup();
-        let tables: Vec<Value> = names
+        let tables: Vec<PurgedTable> = names
             .iter()
             .map(|t| {
                 let p = progress.tables.get(*t).cloned().unwrap_or_default();
-                json!({
-                    "table": t,
-                    "planned": planned.get(*t).copied().unwrap_or(0),
-                    "deleted": p.deleted,
-                    "rows": p.deleted,
-                    "effect": "delete",
-                    "blobs": p.blobs,
-                    "batches": p.batches,
-                    "skipped_locked": p.skipped_locked,
-                    "seconds": (p.seconds * 1000.0).round() / 1000.0,
-                })
+                PurgedTable {
+                    table: (*t).clone(),
+                    planned: planned.get(*t).copied().unwrap_or(0),
+                    deleted: p.deleted,
+                    rows: p.deleted,
+                    effect: Effect::Delete,
+                    blobs: p.blobs,
+                    batches: p.batches,
+                    skipped_locked: p.skipped_locked,
+                    seconds: (p.seconds * 1000.0).round() / 1000.0,
+                }
             })
             .collect();
         if ctx.ui.is_json() {
-            ctx.ui.json(&json!({
-                "action": ACTION,
-                "tenant": tenant,
-                "executed": true,
-                "complete": complete,
-                "stopped": outcome.stopped.then_some("max-duration"),
-                "resumed": outcome.resumed,
-                "tables": tables,
-                "total_rows": progress.total(),
-                "remaining": remaining,
-                "partitions_dropped": progress.partitions,
-                "skipped": windows.skipped,
-                "held_during_run": outcome.held,
-                "longest_batch_ms": progress.longest_batch_ms,
-                "blobs": blobs,
-                "ledger": outcome.ledger,
-                "failures": failures,
-            }))?;
+            ctx.ui.json(&PurgeExecution {
+                action: ACTION,
+                tenant,
+                executed: true,
+                complete,
+                stopped: outcome.stopped.then_some("max-duration"),
+                resumed: outcome.resumed,
+                tables,
+                total_rows: progress.total(),
+                remaining: &remaining,
+                partitions_dropped: &progress.partitions,
+                skipped: &windows.skipped,
+                held_during_run: &outcome.held,
+                longest_batch_ms: progress.longest_batch_ms,
+                blobs: &blobs,
+                ledger: outcome.ledger.as_ref(),
+                failures: &failures,
+            })?;
         } else {
             let rows = tables
                 .iter()
                 .map(|t| {
                     vec![
-                        t["table"].as_str().unwrap_or_default().to_owned(),
-                        t["planned"].to_string(),
-                        t["deleted"].to_string(),
-                        t["batches"].to_string(),
-                        t["seconds"].to_string(),
+                        t.table.clone(),
+                        t.planned.to_string(),
+                        t.deleted.to_string(),
+                        t.batches.to_string(),
+                        // As JSON prints it (`0.0`), as it always has.
+                        Value::from(t.seconds).to_string(),
                     ]
                 })
                 .collect();
@@ -190,14 +193,10 @@ impl PurgeRun<'_> {
                     ledger["cutoff"].as_str().unwrap_or_default()
                 ))?;
             }
-            for t in tables
-                .iter()
-                .filter(|t| t["skipped_locked"].as_u64() > Some(0))
-            {
+            for t in tables.iter().filter(|t| t.skipped_locked > 0) {
                 ctx.ui.line(&format!(
                     "{}: {} expired row(s) skipped: live traffic held a lock on them or on rows that reference them",
-                    t["table"].as_str().unwrap_or_default(),
-                    t["skipped_locked"]
+                    t.table, t.skipped_locked
                 ))?;
             }
             for (table, n) in &remaining {

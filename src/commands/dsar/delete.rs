@@ -12,6 +12,8 @@ use crate::error::Failure;
 use crate::ledger::NewEntry;
 use crate::plan::plan_subject;
 use crate::report;
+use crate::report::execution::DsarDeletion;
+use crate::report::scan::ScanSummary;
 use crate::selection::SubjectSelection;
 use crate::session::Context;
 use crate::twostep::{ConfirmedRun, Holds, Start};
@@ -125,23 +127,19 @@ async fn delete_locked(
         None
     };
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({
-            "action": "dsar-delete",
-            "tenant": tenant,
-            "executed": true,
-            "tables": outcome.tables,
-            "total_rows": outcome.tables.iter().map(|t| t.rows).sum::<u64>(),
-            "cleared_references": plan.cleared_references,
-            "database_effects": plan.database_effects,
-            "remaining": outcome.remaining,
-            "blobs_queued": blobs,
-            "blobs": drained,
-            "scan": report.as_ref().map(|r| json!({
-                "tables_scanned": r.tables.len(),
-                "hits": r.hits,
-                "residue": r.residue(),
-            })),
-        }))?;
+        ctx.ui.json(&DsarDeletion {
+            action: "dsar-delete",
+            tenant,
+            executed: true,
+            tables: &outcome.tables,
+            total_rows: outcome.tables.iter().map(|t| t.rows).sum(),
+            cleared_references: &plan.cleared_references,
+            database_effects: &plan.database_effects,
+            remaining: outcome.remaining,
+            blobs_queued: blobs,
+            blobs: &drained,
+            scan: report.as_ref().map(ScanSummary::new),
+        })?;
     } else {
         let rows = outcome
             .tables

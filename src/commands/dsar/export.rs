@@ -12,6 +12,7 @@ use crate::bundle::{JsonBundle, OutputFile, RowShaping};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
 use crate::map::Effect;
+use crate::report::export::{DsarExport, row_counts};
 use crate::session::Context;
 
 #[derive(Debug, clap::Args)]
@@ -97,16 +98,16 @@ pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     sealed.publish(session.append(ctx, entry)).await?;
 
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({
-            "action": "dsar-export",
-            "tenant": tenant,
-            "out": args.out,
-            "sha256": sha256,
-            "bytes": bytes,
-            "row_counts": counts,
-            "total_rows": total,
-            "encrypted": key.is_some(),
-        }))?;
+        ctx.ui.json(&DsarExport {
+            action: "dsar-export",
+            tenant,
+            out: &args.out,
+            sha256: &sha256,
+            bytes,
+            row_counts: row_counts(&counts),
+            total_rows: total,
+            encrypted: key.is_some(),
+        })?;
     } else {
         ctx.ui.line(&format!(
             "wrote {total} rows from {} tables to {} (sha256 {sha256})",

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{Prepared, SubjectArgs, prepare, with_member};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
+use crate::report::scan::{DsarScan, ScanSummary};
 use crate::selection::SubjectSelection;
 use crate::session::{Context, Session};
 
@@ -31,13 +32,11 @@ pub(super) async fn scan(ctx: &Context, args: &SubjectArgs) -> Result<()> {
     tx.commit().await?;
 
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({
-            "action": "dsar-scan",
-            "tenant": tenant,
-            "tables_scanned": report.tables.len(),
-            "hits": report.hits,
-            "residue": report.residue(),
-        }))?;
+        ctx.ui.json(&DsarScan {
+            action: "dsar-scan",
+            tenant,
+            scan: ScanSummary::new(&report),
+        })?;
         return Ok(());
     }
     print_scan_table(ctx, &report)

@@ -14,6 +14,7 @@ use crate::ledger::{NewEntry, checkpoint};
 use crate::plan::count;
 use crate::purge::plan::{Planned, plan};
 use crate::purge::{ACTION, cutoffs_detail, selector};
+use crate::report::purge::{CutoffReport, LedgerExpiry, PurgePlan};
 use crate::retention::{self, LEDGER_TABLE};
 use crate::session::{Context, Session};
 
@@ -67,10 +68,12 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
         retention::windows(&mut tx, &session.map, &session.model, tenant, ctx.now).await?;
     let planned = plan(&mut tx, session, &mut windows).await?;
     let ledger = match windows.ledger {
-        Some(cutoff) => Some(json!({
-            "cutoff": cutoff.to_rfc3339(),
-            "entries": checkpoint::expired(&mut tx, cutoff).await?.map_or(0, |(_, n)| n),
-        })),
+        Some(cutoff) => Some(LedgerExpiry {
+            cutoff: cutoff.to_rfc3339(),
+            entries: checkpoint::expired(&mut tx, cutoff)
+                .await?
+                .map_or(0, |(_, n)| n),
+        }),
         None => None,
     };
     if let Err(refusal) = guard(&mut tx, session, args, &planned).await {
@@ -119,19 +122,19 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
     tx.commit().await?;
 
     if ctx.ui.is_json() {
-        return Ok(ctx.ui.json(&json!({
-            "action": ACTION,
-            "tenant": tenant,
-            "token": issued.token,
-            "expires_at": issued.expires_at.to_rfc3339(),
-            "cutoffs": windows.cutoffs.iter().map(retention::Cutoff::to_json).collect::<Vec<_>>(),
-            "skipped": windows.skipped,
-            "tables": planned.tables,
-            "total_rows": planned.total(),
-            "cleared_references": planned.cleared,
-            "partitions": planned.partitions,
-            "ledger": ledger,
-        }))?);
+        return Ok(ctx.ui.json(&PurgePlan {
+            action: ACTION,
+            tenant,
+            token: &issued.token,
+            expires_at: issued.expires_at.to_rfc3339(),
+            cutoffs: windows.cutoffs.iter().map(CutoffReport::from).collect(),
+            skipped: &windows.skipped,
+            tables: &planned.tables,
+            total_rows: planned.total(),
+            cleared_references: &planned.cleared,
+            partitions: &planned.partitions,
+            ledger,
+        })?);
     }
     // Per table and tier: the window, its absolute cutoff, how many tenants, how many rows.
     let mut groups: BTreeMap<(usize, String, String, String), (usize, u64)> = BTreeMap::new();
@@ -213,8 +216,7 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
     if let Some(ledger) = &ledger {
         ctx.ui.line(&format!(
             "{LEDGER_TABLE}: {} entries written before {} give way to a signed checkpoint",
-            ledger["entries"],
-            ledger["cutoff"].as_str().unwrap_or_default()
+            ledger.entries, ledger.cutoff
         ))?;
     }
     let again = match tenant {

@@ -22,6 +22,7 @@ use crate::error::Failure;
 use crate::ledger::NewEntry;
 use crate::map::Duration;
 use crate::plan::count;
+use crate::report::purge::BlobsOnly;
 use crate::twostep::{ConfirmedRun, locked};
 
 /// Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token
@@ -134,12 +135,12 @@ async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()>
     let entry = NewEntry::new(ACTION, outcome, details).tenant(tenant);
     session.record(ctx, entry).await;
     if ctx.ui.is_json() {
-        ctx.ui.json(&json!({
-            "action": ACTION,
-            "tenant": tenant,
-            "blobs_only": true,
-            "blobs": report,
-        }))?;
+        ctx.ui.json(&BlobsOnly {
+            action: ACTION,
+            tenant,
+            blobs_only: true,
+            blobs: &report,
+        })?;
     } else {
         ctx.ui.line(&format!(
             "{} blob(s) deleted, {} failed",

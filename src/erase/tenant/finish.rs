@@ -2,6 +2,8 @@
 //! nothing stranded, anonymised rows still anonymised), the job closed and the end recorded in
 //! one transaction; then the queued objects deleted.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context as _, Result};
 use serde_json::{Map, Value, json};
 
@@ -13,8 +15,9 @@ use crate::erase::{anonymise_rows, push_not_anonymised};
 use crate::error::Failure;
 use crate::jobs::State;
 use crate::ledger::NewEntry;
-use crate::map::Erase;
+use crate::map::{Effect, Erase};
 use crate::plan::count;
+use crate::report::execution::{TenantDeletion, TenantTable};
 
 impl TenantRun<'_> {
     /// Erases the tenant's own row, checks nothing is left, closes the job and records the end, in
@@ -208,43 +211,56 @@ impl TenantRun<'_> {
         if blobs.failed == 0 && blobs.deleted > 0 {
             self.record_objects_gone(blobs.deleted).await?;
         }
-        let effects: Map<String, Value> = model
+        let effects: BTreeMap<&str, Effect> = model
             .nodes
             .values()
-            .map(|n| (n.name.clone(), json!(n.spec.erase.tenant.effect())))
+            .map(|n| (n.name.as_str(), n.spec.erase.tenant.effect()))
             .chain(std::iter::once((
-                tenant_node.name.clone(),
-                json!(selection.tenant_erase().effect()),
+                tenant_node.name.as_str(),
+                selection.tenant_erase().effect(),
             )))
             .collect();
-        let tables: Vec<Value> = progress
+        // Progress keeps its counts as JSON numbers (it is saved with the job).
+        let number = |counts: &Map<String, Value>, table: &str| {
+            counts.get(table).and_then(Value::as_u64).unwrap_or(0)
+        };
+        let tables: Vec<TenantTable> = progress
             .tables
-            .iter()
-            .map(|(t, rows)| json!({"table": t, "rows": rows, "effect": effects.get(t), "blobs": progress.blobs.get(t).cloned().unwrap_or(json!(0))}))
+            .keys()
+            .map(|t| TenantTable {
+                table: t.clone(),
+                rows: number(&progress.tables, t),
+                effect: effects.get(t.as_str()).copied(),
+                blobs: number(&progress.blobs, t),
+            })
             .collect();
-        let total: u64 = progress.tables.values().filter_map(Value::as_u64).sum();
+        let total: u64 = tables.iter().map(|t| t.rows).sum();
         if ctx.ui.is_json() {
-            ctx.ui.json(&json!({
-                "action": ACTION,
-                "tenant": tenant,
-                "executed": true,
-                "resumed": resumed,
-                "tables": tables,
-                "total_rows": total,
-                "remaining": remaining,
-                "late_rows": progress.late,
-                "batches": progress.batches,
-                "longest_batch_ms": progress.longest_batch_ms,
-                "blobs": blobs,
-            }))?;
+            ctx.ui.json(&TenantDeletion {
+                action: ACTION,
+                tenant,
+                executed: true,
+                resumed,
+                tables,
+                total_rows: total,
+                remaining,
+                late_rows: progress
+                    .late
+                    .keys()
+                    .map(|t| (t.clone(), number(&progress.late, t)))
+                    .collect(),
+                batches: progress.batches,
+                longest_batch_ms: progress.longest_batch_ms,
+                blobs: &blobs,
+            })?;
         } else {
             let rows = tables
                 .iter()
                 .map(|t| {
                     vec![
-                        t["table"].as_str().unwrap_or_default().to_owned(),
-                        t["rows"].to_string(),
-                        t["effect"].as_str().unwrap_or_default().to_owned(),
+                        t.table.clone(),
+                        t.rows.to_string(),
+                        t.effect.map(Effect::as_str).unwrap_or_default().to_owned(),
                     ]
                 })
                 .collect();

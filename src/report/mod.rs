@@ -1,6 +1,15 @@
 //! What commands report: the shapes of their `--format json` documents (SPEC section 6) and
 //! their rendering as text, written once for every command that prints them.
 
+pub mod audit;
+pub mod execution;
+pub mod export;
+pub mod map;
+pub mod purge;
+pub mod scan;
+pub mod schema;
+pub mod status;
+
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -13,7 +22,7 @@ use crate::session::Context;
 
 /// A plan as a dry run prints it with `--format json` (SPEC section 6): what the erasure will
 /// do, and the token that confirms it (none when nothing matched or the tenant is on hold).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PlanReport<'a> {
     pub action: &'a str,
     pub tenant: Option<&'a str>,
