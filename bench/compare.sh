@@ -13,6 +13,8 @@ base="${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a scratch PostgreSQL serve
 before="${BENCH_BEFORE:?set BENCH_BEFORE to the privctl binary to compare against}"
 after="${BENCH_AFTER:-$PWD/target/release/privctl}"
 pairs="${BENCH_PAIRS:-3}"
+only="${BENCH_ONLY:-delete-tenant dsar purge}" # a subset of: delete-tenant dsar purge
+wants() { [[ " $only " == *" $1 "* ]]; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 url() { echo "${base%/*}/$1"; }
@@ -30,6 +32,7 @@ report() { # label, file of seconds
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- delete-tenant: the conversational-ai fixture with a tenant of 1,000,001 rows.
+if wants delete-tenant || wants dsar; then
 psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_tenant" -c "CREATE DATABASE privctl_cmp_tenant"
 psql -q "$(url privctl_cmp_tenant)" -v ON_ERROR_STOP=1 -f fixtures/conversational-ai/schema.postgres.sql -f fixtures/conversational-ai/seed.sql
 psql -q "$(url privctl_cmp_tenant)" -v ON_ERROR_STOP=1 <<'SQL'
@@ -70,6 +73,8 @@ plain_delete() {
     seconds psql -q "$(url privctl_cmp_run)" -f "$work/plain.sql"
 }
 : > "$work/dt.before"; : > "$work/dt.after"; : > "$work/dt.plain"
+fi
+if wants delete-tenant; then
 for i in $(seq 1 "$pairs"); do
     plain_delete >> "$work/dt.plain"
     if (( i % 2 )); then
@@ -82,8 +87,10 @@ echo "== delete-tenant, 1,000,001 rows, --batch-size 5000"
 report "plain DELETE, one transaction" "$work/dt.plain"
 report "before" "$work/dt.before"
 report "after" "$work/dt.after"
+fi
 
 # --- dsar delete: one subject per run (each run its own contact of tenant big, on one copy).
+if wants dsar; then
 fresh privctl_cmp_dsar_before privctl_cmp_tenant
 fresh privctl_cmp_dsar_after privctl_cmp_tenant
 DATABASE_URL=$(url privctl_cmp_dsar_before) "$before" init > /dev/null
@@ -105,8 +112,10 @@ unset DATABASE_URL
 echo "== dsar delete (with its residue scan), one subject of tenant big"
 report "before" "$work/dd.before"
 report "after" "$work/dd.after"
+fi
 
 # --- purge-retention: 4,000,000 events over 400 days, two tenants of 30 and 90 days.
+if wants purge; then
 psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_purge" -c "CREATE DATABASE privctl_cmp_purge"
 psql -q "$(url privctl_cmp_purge)" -v ON_ERROR_STOP=1 <<'SQL'
 CREATE TABLE organizations (id text PRIMARY KEY, plan text NOT NULL, legal_hold boolean NOT NULL DEFAULT false);
@@ -170,7 +179,9 @@ echo "== purge-retention, 3,400,000 of 4,000,000 rows expired, --batch-size 5000
 report "plain DELETE, one transaction" "$work/p.plain"
 report "before" "$work/p.before"
 report "after" "$work/p.after"
+fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_run" -c "DROP DATABASE privctl_cmp_tenant" \
-    -c "DROP DATABASE privctl_cmp_dsar_before" -c "DROP DATABASE privctl_cmp_dsar_after" -c "DROP DATABASE privctl_cmp_purge"
+for name in run tenant dsar_before dsar_after purge; do
+    psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_$name"
+done
