@@ -55,6 +55,19 @@ impl Ui {
         })
     }
 
+    /// A spinner counting steps, drawn with `template` on stderr and ticking on its own, or
+    /// `None` when progress is not shown (as [`Ui::progress_bar`]).
+    pub fn spinner(&self, template: &str) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(template).expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        })
+    }
+
     /// Prints one JSON document on stdout.
     pub fn json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
         // Through a Value, so every document's keys come out in one (sorted) order.

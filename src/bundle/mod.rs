@@ -4,6 +4,7 @@
 
 pub mod columns;
 pub mod crypto;
+pub mod export;
 mod json;
 pub mod partial;
 pub mod sink;

@@ -3,16 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::Context;
+use crate::bundle::KeyMaterial;
 use crate::bundle::columns::ColumnCipher;
+use crate::bundle::export::{Erasure, Export};
 use crate::bundle::sink::{OutputFormat, Sink};
-use crate::bundle::{KeyMaterial, RowShaping};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
-use crate::map::Effect;
 use crate::report::export::{TenantExport, row_counts};
 use crate::selection::TenantSelection;
 
@@ -88,17 +87,13 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         &ctx.now.to_rfc3339(),
     )?;
     crate::session::report_leftovers(ctx, sink.leftovers_removed());
-    let progress = Progress::new(ctx);
+    let progress = ctx.ui.spinner("{spinner} {pos} rows, {per_sec} — {msg}");
 
+    let mut export = Export::new(cipher.as_ref(), Erasure::Tenant);
     let mut tx = session.db.begin(TxMode::Snapshot).await?;
     if let Some(setting) = &session.map.tenant_setting {
         tx.set_tenant(setting, &args.tenant).await?;
     }
-    let mut counts = Map::new();
-    let mut redacted = Map::new();
-    let mut encrypted = Map::new();
-    let mut retained = Map::new();
-
     let tenant_node = session
         .model
         .tenant
@@ -110,79 +105,32 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    sink.begin_table(&tenant_node.name, &tenant_columns)?;
     let tenant_rows = tx
         .fetch_json(&selection.select_tenant_row())
         .await
         .context("reading the tenant row")?;
-    for row in &tenant_rows {
-        sink.row(row)?;
-    }
-    sink.end_table()?;
-    counts.insert(tenant_node.name.clone(), json!(tenant_rows.len()));
-
+    export.rows(&mut sink, &tenant_node.name, &tenant_columns, &tenant_rows)?;
     for name in selection.tables() {
-        let node = session.model.node(name);
-        let shaping = RowShaping::new(node, cipher.as_ref());
-        progress.table(name);
-        sink.begin_table(name, &shaping.columns)?;
+        if let Some(bar) = &progress {
+            bar.set_message(name.to_owned());
+        }
         let sql = selection.select_rows(name);
-        let mut n = 0u64;
-        if shaping.is_identity() && sink.takes_text() {
-            // Nothing to change in these rows: the database's JSON goes to the file as it is.
-            let mut rows = tx.stream_json_text(&sql);
-            while let Some(row) = rows
-                .try_next()
-                .await
-                .with_context(|| format!("reading {name}"))?
-            {
-                sink.row_text(&row)?;
-                n += 1;
-                progress.row();
+        let node = session.model.node(name);
+        let on_row = || {
+            if let Some(bar) = &progress {
+                bar.inc(1);
             }
-        } else {
-            let mut rows = tx.stream_json(&sql);
-            while let Some(mut row) = rows
-                .try_next()
-                .await
-                .with_context(|| format!("reading {name}"))?
-            {
-                shaping.apply(name, &mut row, cipher.as_ref())?;
-                sink.row(&row)?;
-                n += 1;
-                progress.row();
-            }
-        }
-        sink.end_table()?;
-        counts.insert(name.to_owned(), json!(n));
-        if !shaping.policy.columns.is_empty() {
-            redacted.insert(name.to_owned(), shaping.policy.manifest());
-        }
-        if !node.spec.encrypted.is_empty() {
-            encrypted.insert(
-                name.to_owned(),
-                json!({"columns": node.spec.encrypted, "decrypted": cipher.is_some(), "format": "base64(nonce || AES-256-GCM ciphertext || tag)"}),
-            );
-        }
-        if node.spec.erase.tenant.effect() != Effect::Delete {
-            retained.insert(
-                name.to_owned(),
-                json!({"effect": node.spec.erase.tenant.effect(), "legal_basis": node.spec.legal_basis}),
-            );
-        }
+        };
+        export.table(&mut tx, &mut sink, node, &sql, on_row).await?;
     }
     tx.rollback().await?;
-    progress.finish();
-    let total: u64 = counts.values().filter_map(Value::as_u64).sum();
-    let manifest = json!({
-        "row_counts": counts,
-        "retained": retained,
-        "redacted_columns": redacted,
-        "encrypted_columns": encrypted,
-        "encrypted_bundle": key.is_some(),
-    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    let (counts, total) = (export.counts(), export.total());
+    let manifest = export.manifest(key.is_some());
     let sealed = sink.finish(manifest)?;
-    let entry = entry(&args, &counts, total, &sealed.written);
+    let entry = entry(&args, counts, total, &sealed.written);
     let written = sealed.publish(session.append(ctx, entry)).await?;
     if ctx.ui.is_json() {
         ctx.ui.json(&TenantExport {
@@ -193,7 +141,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
             encrypted: key.is_some(),
             sha256: &written.sha256,
             bytes: written.bytes,
-            row_counts: row_counts(&counts),
+            row_counts: row_counts(counts),
             total_rows: total,
         })?;
     } else {
@@ -227,40 +175,4 @@ fn entry(
     NewEntry::new("export-tenant", "done", details)
         .tenant(Some(&args.tenant))
         .resource(&format!("bundle:sha256:{}", written.sha256))
-}
-
-/// A progress line on a terminal: tables and rows so far.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new(ctx: &Context) -> Self {
-        if !ctx.ui.progress() {
-            return Self(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} rows, {per_sec} — {msg}")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        Self(Some(bar))
-    }
-
-    fn table(&self, name: &str) {
-        if let Some(bar) = &self.0 {
-            bar.set_message(name.to_owned());
-        }
-    }
-
-    fn row(&self) {
-        if let Some(bar) = &self.0 {
-            bar.inc(1);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

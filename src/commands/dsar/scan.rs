@@ -50,14 +50,9 @@ pub(super) async fn residue_scan_of(
     selection: &SubjectSelection<'_>,
     tenant: Option<&str>,
 ) -> Result<crate::scan::ScanReport> {
-    let bar = ctx.ui.progress().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} tables — scanning {msg}")
-                .expect("a valid template"),
-        );
-        bar
-    });
+    let bar = ctx
+        .ui
+        .progress_bar(0, "{bar:30} {pos}/{len} tables — scanning {msg}");
     let mut on_table = |done: usize, total: usize, table: &str| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);

@@ -171,6 +171,12 @@ both_dialects! {
         assert_eq!(rows.len(), 1, "{bundle}");
         assert_eq!(rows[0]["note"], "allergic to penicillin", "{bundle}");
         assert_eq!(db.query_strings("SELECT note FROM patients WHERE id = 1").await, [note]);
+        // The manifest says which columns were stored encrypted and that they were decrypted,
+        // as a tenant export's does (one export loop writes both).
+        let manifest = &bundle["manifest"];
+        assert_eq!(manifest["encrypted_columns"]["patients"]["columns"], serde_json::json!(["note"]), "{manifest}");
+        assert_eq!(manifest["encrypted_columns"]["patients"]["decrypted"], true, "{manifest}");
+        assert_eq!(manifest["encrypted_bundle"], false, "{manifest}");
 
         let refused = export(privctl);
         refused.code(1);
