@@ -316,18 +316,14 @@ async fn cleared_references(
             sql.push("SELECT count(*) FROM ")
                 .ident(&node.name)
                 .push(" t WHERE ");
-            if from_outside {
-                selection.push_scope(&mut sql, &node.name, "t", &mut counter);
-            } else {
-                selection.push_selected(&mut sql, &node.name, "t", &mut counter);
-            }
-            sql.push(" AND ")
-                .tuple("t", &link.columns)
-                .push(" IN (SELECT ")
-                .columns("p", &link.parent_columns);
-            sql.push(" FROM ").ident(&link.parent).push(" p WHERE ");
-            selection.push_selected(&mut sql, &link.parent, "p", &mut counter);
-            sql.push(")");
+            selection.push_linked_to_selected(
+                &mut sql,
+                &node.name,
+                "t",
+                link,
+                from_outside,
+                &mut counter,
+            );
             let rows = count(tx, &sql).await?;
             if rows == 0 {
                 continue;

@@ -420,6 +420,32 @@ impl<'m> SubjectSelection<'m> {
         sql
     }
 
+    /// Pushes a condition true for the rows of `child` (under `alias`) whose `link` points at a
+    /// selected row of its parent: the child's selected rows, or with `from_outside` any of the
+    /// tenant's rows (the link is not followed, so the rows stay out of the selection).
+    pub fn push_linked_to_selected(
+        &self,
+        sql: &mut Sql,
+        child: &str,
+        alias: &str,
+        link: &Link,
+        from_outside: bool,
+        counter: &mut usize,
+    ) {
+        if from_outside {
+            self.push_scope(sql, child, alias, counter);
+        } else {
+            self.push_selected(sql, child, alias, counter);
+        }
+        sql.push(" AND ")
+            .tuple(alias, &link.columns)
+            .push(" IN (SELECT ")
+            .columns("p", &link.parent_columns);
+        sql.push(" FROM ").ident(&link.parent).push(" p WHERE ");
+        self.push_selected(sql, &link.parent, "p", counter);
+        sql.push(")");
+    }
+
     /// Pushes a condition true for the selected rows of `table` under `alias`.
     pub fn push_selected(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
         self.push_selected_avoiding(sql, table, alias, counter, &mut Vec::new());

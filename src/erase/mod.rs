@@ -264,18 +264,14 @@ async fn clear_references_into(
         }
         sql.push(" WHERE ");
         let mut counter = 300;
-        if from_outside {
-            selection.push_scope(&mut sql, &child.name, "t", &mut counter);
-        } else {
-            selection.push_selected(&mut sql, &child.name, "t", &mut counter);
-        }
-        sql.push(" AND ")
-            .tuple("t", &link.columns)
-            .push(" IN (SELECT ")
-            .columns("p", &link.parent_columns);
-        sql.push(" FROM ").ident(parent).push(" p WHERE ");
-        selection.push_selected(&mut sql, parent, "p", &mut counter);
-        sql.push(")");
+        selection.push_linked_to_selected(
+            &mut sql,
+            &child.name,
+            "t",
+            link,
+            from_outside,
+            &mut counter,
+        );
         tx.execute(&sql).await.with_context(|| {
             format!(
                 "clearing {}.{} before erasing {parent}",
