@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two builds of privctl side by side on the same data, for the commands a refactor touched:
-# delete-tenant (1M rows), purge-retention (4M rows, 3.4M expired) and dsar delete, beside their
-# plain-SQL baselines, in alternating pairs (which build goes first alternates), each run on a
+# export-tenant and delete-tenant (1M rows), purge-retention (4M rows, 3.4M expired) and dsar
+# delete, beside their plain-SQL baselines, in alternating pairs (which build goes first alternates), each run on a
 # fresh copy of one template database. Needs a PostgreSQL superuser URL (a scratch server: it
 # creates and drops databases privctl_cmp*) and two release builds:
 #   BENCH_BEFORE=/path/privctl-before BENCH_AFTER=/path/privctl-after \
@@ -13,10 +13,11 @@ base="${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a scratch PostgreSQL serve
 before="${BENCH_BEFORE:?set BENCH_BEFORE to the privctl binary to compare against}"
 after="${BENCH_AFTER:-$PWD/target/release/privctl}"
 pairs="${BENCH_PAIRS:-3}"
-only="${BENCH_ONLY:-delete-tenant dsar purge}" # a subset of: delete-tenant dsar purge
+only="${BENCH_ONLY:-export delete-tenant dsar purge}" # a subset of: export delete-tenant dsar purge
 wants() { [[ " $only " == *" $1 "* ]]; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export PRIVCTL_MAP="$PWD/fixtures/conversational-ai/privctl.toml" PRIVCTL_LEDGER_KEY=bench
 url() { echo "${base%/*}/$1"; }
 fresh() { # name, template
     psql -q "$base" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE $2"
@@ -27,12 +28,13 @@ seconds() { # command...: wall seconds
 }
 report() { # label, file of seconds
     sort -n "$2" | awk -v label="$1" '{ t[NR] = $1 } END { printf "%-34s best %6.2f s  median %6.2f s  (%d runs)\n", label, t[1], t[int((NR + 1) / 2)], NR }'
+    echo "    in run order: $(tr '\n' ' ' < "$2")"
 }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- delete-tenant: the conversational-ai fixture with a tenant of 1,000,001 rows.
-if wants delete-tenant || wants dsar; then
+if wants export || wants delete-tenant || wants dsar; then
 psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_tenant" -c "CREATE DATABASE privctl_cmp_tenant"
 psql -q "$(url privctl_cmp_tenant)" -v ON_ERROR_STOP=1 -f fixtures/conversational-ai/schema.postgres.sql -f fixtures/conversational-ai/seed.sql
 psql -q "$(url privctl_cmp_tenant)" -v ON_ERROR_STOP=1 <<'SQL'
@@ -51,7 +53,6 @@ INSERT INTO agent_traces (id, org_id, conversation_id, intent, tools_called, mod
   FROM generate_series(1, 50000) g;
 VACUUM ANALYZE;
 SQL
-export PRIVCTL_MAP="$PWD/fixtures/conversational-ai/privctl.toml" PRIVCTL_LEDGER_KEY=bench
 cat > "$work/plain.sql" <<'PLAIN'
 BEGIN;
 DELETE FROM agent_traces WHERE org_id = 'big';
@@ -73,6 +74,37 @@ plain_delete() {
     seconds psql -q "$(url privctl_cmp_run)" -f "$work/plain.sql"
 }
 : > "$work/dt.before"; : > "$work/dt.after"; : > "$work/dt.plain"
+fi
+if wants export; then
+# export-tenant, json, of the same tenant (read only: one copy per build, each initialised by
+# its own build, serves every run; the baseline reads the same rows).
+fresh privctl_cmp_ex_before privctl_cmp_tenant
+fresh privctl_cmp_ex_after privctl_cmp_tenant
+DATABASE_URL=$(url privctl_cmp_ex_before) "$before" init > /dev/null
+DATABASE_URL=$(url privctl_cmp_ex_after) "$after" init > /dev/null
+cat > "$work/copy.sql" <<COPY
+\copy (SELECT row_to_json(t) FROM organizations t WHERE id = 'big') TO '$work/o.json'
+\copy (SELECT row_to_json(t) FROM contacts t WHERE org_id = 'big') TO '$work/c.json'
+\copy (SELECT row_to_json(t) FROM conversations t WHERE org_id = 'big') TO '$work/v.json'
+\copy (SELECT row_to_json(m) FROM messages m WHERE m.conversation_id IN (SELECT id FROM conversations WHERE org_id = 'big')) TO '$work/m.json'
+\copy (SELECT row_to_json(t) FROM agent_traces t WHERE org_id = 'big') TO '$work/a.json'
+COPY
+export_tenant() { # binary, database
+    DATABASE_URL=$(url "$2") seconds "$1" -q export-tenant --tenant big --out "$work/big.json" --force
+}
+: > "$work/ex.before"; : > "$work/ex.after"; : > "$work/ex.plain"
+for i in $(seq 1 "$pairs"); do
+    seconds psql -q "$(url privctl_cmp_ex_after)" -f "$work/copy.sql" >> "$work/ex.plain"
+    if (( i % 2 )); then
+        export_tenant "$before" privctl_cmp_ex_before >> "$work/ex.before"; export_tenant "$after" privctl_cmp_ex_after >> "$work/ex.after"
+    else
+        export_tenant "$after" privctl_cmp_ex_after >> "$work/ex.after"; export_tenant "$before" privctl_cmp_ex_before >> "$work/ex.before"
+    fi
+done
+echo "== export-tenant, json, 1,000,001 rows"
+report "psql \\copy row_to_json" "$work/ex.plain"
+report "before" "$work/ex.before"
+report "after" "$work/ex.after"
 fi
 if wants delete-tenant; then
 for i in $(seq 1 "$pairs"); do
@@ -155,10 +187,9 @@ purge() { # binary
     fresh privctl_cmp_run privctl_cmp_purge
     export DATABASE_URL; DATABASE_URL=$(url privctl_cmp_run)
     "$1" init > /dev/null
-    export PRIVCTL_MAP="$work/purge.toml" PRIVCTL_NOW=2026-11-30T00:00:00Z
-    "$1" --format json purge-retention --allow-large > "$work/purge.json"
-    seconds sh -c "'$1' --format json purge-retention --confirm - < '$work/purge.json'"
-    export PRIVCTL_MAP="$PWD/fixtures/conversational-ai/privctl.toml"; unset DATABASE_URL PRIVCTL_NOW
+    PRIVCTL_MAP="$work/purge.toml" PRIVCTL_NOW=2026-11-30T00:00:00Z "$1" --format json purge-retention --allow-large > "$work/purge.json"
+    PRIVCTL_MAP="$work/purge.toml" PRIVCTL_NOW=2026-11-30T00:00:00Z seconds sh -c "'$1' --format json purge-retention --confirm - < '$work/purge.json'"
+    unset DATABASE_URL
 }
 plain_purge() {
     fresh privctl_cmp_run privctl_cmp_purge
@@ -182,6 +213,6 @@ report "after" "$work/p.after"
 fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-for name in run tenant dsar_before dsar_after purge; do
+for name in run tenant ex_before ex_after dsar_before dsar_after purge; do
     psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_$name"
 done
