@@ -327,7 +327,6 @@ pub async fn scan(
     on_table: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<ScanReport> {
     let model = selection.model();
-    tx.without_jit().await?;
     let probes = probes(&model.identities, selection.subject());
     let kinds: Vec<(IdentityKind, String)> = selection
         .subject()

@@ -7,7 +7,8 @@
 //! - tokens.rs: two-step confirmation; ledger/: the audit chain and the audit commands;
 //!   platforms/: one end-to-end walk per platform fixture;
 //! - the other files: promises across commands (erasure, export files, unmapped tables, map
-//!   validation, hostile input, schema shapes, real schemas) and the command pages (docs.rs);
+//!   validation, hostile input, schema shapes, real schemas, database sessions) and the command
+//!   pages (docs.rs);
 //! - support/: the harness (a database per test in either dialect, the real binary in a sealed
 //!   environment, fixtures), tested by harness.rs.
 
@@ -29,6 +30,7 @@ mod migrations;
 mod platforms;
 mod real_schemas;
 mod schemas;
+mod sessions;
 mod shapes;
 mod tokens;
 mod unmapped_tables;

@@ -172,9 +172,6 @@ pub trait SqlDialect: Sync {
     /// A statement setting the row-level-security `setting` to `tenant` for the transaction.
     fn set_tenant(&self, setting: &str, tenant: &str) -> Option<Sql>;
 
-    /// A statement turning JIT compilation off for the transaction.
-    fn without_jit(&self) -> Option<&'static str>;
-
     /// A statement answering whether row-level security filters `table` for this role.
     fn row_security_active(&self, table: &str) -> Option<Sql>;
 

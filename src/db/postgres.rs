@@ -347,10 +347,6 @@ impl SqlDialect for Postgres {
         Some(sql)
     }
 
-    fn without_jit(&self) -> Option<&'static str> {
-        Some("SET LOCAL jit = off")
-    }
-
     fn row_security_active(&self, table: &str) -> Option<Sql> {
         let mut sql = Sql::new(Dialect::Postgres);
         sql.push("SELECT row_security_active(CAST(")

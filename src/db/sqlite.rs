@@ -258,11 +258,6 @@ impl SqlDialect for Sqlite {
         None
     }
 
-    /// No JIT.
-    fn without_jit(&self) -> Option<&'static str> {
-        None
-    }
-
     fn row_security_active(&self, _table: &str) -> Option<Sql> {
         None
     }
