@@ -137,6 +137,14 @@ enum Edge<'m> {
 }
 
 impl Edge<'_> {
+    /// The columns of this table's row that the edge constrains.
+    fn columns_here(&self) -> &[String] {
+        match self {
+            Edge::Child(link) => &link.columns,
+            Edge::Owned(_, link) | Edge::Identifies(_, _, link) => &link.parent_columns,
+        }
+    }
+
     /// The table whose rows this edge starts from.
     fn from(&self) -> &str {
         match self {
@@ -567,6 +575,11 @@ impl<'m> SubjectSelection<'m> {
                 push_identity_match(sql, alias, column, kind, &identifier.value, node);
             }
         }
+        // Edges that constrain the same columns of this row go into one `IN (… UNION ALL …)`:
+        // PostgreSQL turns one IN into a semi-join, where an OR of two INs makes it test every
+        // row of the table in scope against both (an address owned by a contact or by an order:
+        // 45.8 ms for a subject who owns none, 0.24 ms as one IN).
+        let mut groups: Vec<(&[String], Vec<&Edge>)> = Vec::new();
         for edge in self.edges.get(table).into_iter().flatten() {
             let from = edge.from();
             let materialized =
@@ -575,76 +588,81 @@ impl<'m> SubjectSelection<'m> {
             if !materialized && !independent && path.iter().any(|p| p == from) {
                 continue;
             }
-            or(sql);
-            *counter += 1;
-            let inner = format!("p{counter}");
-            match edge {
-                Edge::Child(link) => {
-                    let parent = self.model.node(&link.parent);
-                    sql.in_select(
-                        alias,
-                        &link.columns,
-                        &parent.name,
-                        &inner,
-                        &link.parent_columns,
-                    );
-                    self.push_selected_avoiding(sql, &parent.name, &inner, counter, path);
-                    sql.push(")");
-                }
-                Edge::Owned(child, link) => {
-                    sql.in_select(
-                        alias,
-                        &link.parent_columns,
-                        &child.name,
-                        &inner,
-                        &link.columns,
-                    );
-                    self.push_selected_avoiding(sql, &child.name, &inner, counter, path);
-                    sql.push(")");
-                }
-                Edge::Identifies(attribute, column, link) => {
-                    // The attribute rows that match the subject name this row.
-                    sql.in_select(
-                        alias,
-                        &link.parent_columns,
-                        &attribute.name,
-                        &inner,
-                        &link.columns,
-                    );
-                    self.push_scope(sql, &attribute.name, &inner, counter);
-                    sql.push(" AND (");
-                    let kind = self.model_identity_kind(&column.identity);
-                    let mut any = false;
-                    for identifier in self
-                        .subject
-                        .identifiers
-                        .iter()
-                        .filter(|i| i.name == column.identity)
-                    {
-                        if std::mem::replace(&mut any, true) {
-                            sql.push(" OR ");
-                        }
-                        push_identity_match(
-                            sql,
-                            &inner,
-                            column,
-                            &kind,
-                            &identifier.value,
-                            attribute,
-                        );
-                    }
-                    if !any {
-                        sql.push("1 = 0");
-                    }
-                    sql.push("))");
-                }
+            let columns = edge.columns_here();
+            match groups.iter_mut().find(|(c, _)| *c == columns) {
+                Some((_, edges)) => edges.push(edge),
+                None => groups.push((columns, vec![edge])),
             }
+        }
+        for (columns, edges) in groups {
+            or(sql);
+            sql.tuple(alias, columns).push(" IN (");
+            for (i, edge) in edges.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                *counter += 1;
+                let inner = format!("p{counter}");
+                self.push_edge_select(sql, edge, &inner, counter, path);
+            }
+            sql.push(")");
         }
         path.pop();
         if first {
             sql.push("1 = 0");
         }
         sql.push(")");
+    }
+
+    /// `SELECT <the edge's columns> FROM <its table> <inner> WHERE <its rows that select this
+    /// one>`: one member of the union that [`Self::push_condition_base`] tests a row against.
+    fn push_edge_select(
+        &self,
+        sql: &mut Sql,
+        edge: &Edge,
+        inner: &str,
+        counter: &mut usize,
+        path: &mut Vec<String>,
+    ) {
+        let (from, columns) = match edge {
+            Edge::Child(link) => (link.parent.as_str(), &link.parent_columns),
+            Edge::Owned(child, link) => (child.name.as_str(), &link.columns),
+            Edge::Identifies(attribute, _, link) => (attribute.name.as_str(), &link.columns),
+        };
+        sql.push("SELECT ")
+            .columns(inner, columns)
+            .push(" FROM ")
+            .ident(from)
+            .push(" ")
+            .push(inner)
+            .push(" WHERE ");
+        match edge {
+            Edge::Child(_) | Edge::Owned(..) => {
+                self.push_selected_avoiding(sql, from, inner, counter, path);
+            }
+            Edge::Identifies(attribute, column, _) => {
+                // The attribute rows that match the subject name this row.
+                self.push_scope(sql, &attribute.name, inner, counter);
+                sql.push(" AND (");
+                let kind = self.model_identity_kind(&column.identity);
+                let mut any = false;
+                for identifier in self
+                    .subject
+                    .identifiers
+                    .iter()
+                    .filter(|i| i.name == column.identity)
+                {
+                    if std::mem::replace(&mut any, true) {
+                        sql.push(" OR ");
+                    }
+                    push_identity_match(sql, inner, column, &kind, &identifier.value, attribute);
+                }
+                if !any {
+                    sql.push("1 = 0");
+                }
+                sql.push(")");
+            }
+        }
     }
 
     /// The tenant condition for `table` under `alias`.
