@@ -7,8 +7,9 @@
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/dsar.sh
 # BENCH_AFTER defaults to target/release/privctl. Each binary runs `dsar preview --format json` for
 # twelve subjects; BENCH_PAIRS (default 5) rounds of one run of each per subject, which one goes
-# first alternating. Two passes, each with one map for both binaries: with a table of two
-# nullable routes to its tenant, then with that table dropped (the fixture's map).
+# first alternating. Three passes, each with one map for both binaries: with a table of two
+# nullable routes to its tenant, then with that table dropped (the fixture's map), then with the
+# indexes `map check` proposes created. Each pass ends with p50/p95/max over every run.
 # BENCH_KEEP=1 leaves the database (for EXPLAIN); BENCH_TIMES=PREFIX keeps every run's time.
 # The server keeps its own durability settings (the figures in BENCHMARKS.md: fsync on).
 set -euo pipefail
@@ -148,13 +149,15 @@ PRIVCTL_MAP="$work/union.toml" "$after" init >/dev/null
 
 # The subjects: email only for most, email and phone for two (phones make the match normalise
 # every stored phone of the tenant).
-mapfile -t subjects < <(psql -tA -F ' ' "$db" -c "SELECT tenant, email, CASE WHEN k IN (3, 7) THEN (SELECT phone FROM contacts WHERE id = 1000000 + CASE WHEN k <= 4 THEN k * 1000 ELSE 40000 + (k - 4) * 20 END) ELSE '' END FROM bench_subjects ORDER BY k")
+# Two more (2, 6) also by external id.
+mapfile -t subjects < <(psql -tA -F ' ' "$db" -c "SELECT tenant, email, CASE WHEN k IN (3, 7) THEN (SELECT phone FROM contacts WHERE id = 1000000 + CASE WHEN k <= 4 THEN k * 1000 ELSE 40000 + (k - 4) * 20 END) ELSE '-' END, CASE WHEN k IN (2, 6) THEN (SELECT external_id FROM contacts WHERE id = 1000000 + CASE WHEN k <= 4 THEN k * 1000 + 7 ELSE 40000 + (k - 4) * 20 + 597 END) ELSE '-' END FROM bench_subjects ORDER BY k")
 
 run() { # binary, subject index: prints milliseconds; the JSON plan in $work/out
-    local bin=$1 i=$2 t0 t1 tenant email phone
-    read -r tenant email phone <<< "${subjects[$i]}"
+    local bin=$1 i=$2 t0 t1 tenant email phone external
+    read -r tenant email phone external <<< "${subjects[$i]}"
     local args=(--format json dsar preview --tenant "$tenant" --email "$email")
-    [ -n "$phone" ] && args+=(--phone "$phone")
+    [ "$phone" != - ] && args+=(--phone "$phone")
+    [ "$external" != - ] && args+=(--identity "external_id=$external")
     t0=$EPOCHREALTIME
     "$bin" "${args[@]}" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; return 1; }
     t1=$EPOCHREALTIME
@@ -198,11 +201,21 @@ pass() { # map name
     done
     awk '{ b += $2; a += $3; if ($1 < 4) { bb += $2; ab += $3 } else { bs += $2; as += $3 } }
          END { printf "sum of medians: before %d ms, after %d ms, ratio %.2fx (big: %.2fx, small tenants: %.2fx)\n", b, a, a / b, ab / bb, as / bs }' "$work/medians.$1"
+    for which in before after; do # every run of every subject: the latency an operator sees
+        awk -v w="$which" '$3 == w { print $4 }' "$work/times.$1" | sort -n |
+            awk -v w="$which" '{ v[NR] = $1 } END { printf "%-6s all %d runs: p50 %d ms, p95 %d ms, max %d ms\n", w, NR, v[int(NR * 0.50 + 0.5)], v[int(NR * 0.95 + 0.5)], v[NR] }'
+    done
     [ -z "${BENCH_TIMES:-}" ] || cp "$work/times.$1" "$BENCH_TIMES.$1"
 }
 pass union
 psql -q "$db" -c "DROP TABLE feedback"
 pass fixture
+# The same with the indexes `map check` proposes (an expression index per normalised identity):
+# what an operator who followed its advice gets.
+cp "$work/fixture.toml" "$work/indexed.toml"
+{ PRIVCTL_MAP="$work/indexed.toml" "$after" map check 2>/dev/null || true; } | grep '^CREATE INDEX' | sed 's/ CONCURRENTLY//' | psql -q -v ON_ERROR_STOP=1 "$db"
+psql -q "$db" -c "ANALYZE"
+pass indexed
 if [ -z "$keep" ]; then
     psql -q "$base" -c "DROP DATABASE $name"
 fi
