@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use sqlx::SqlSafeStr as _;
 use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 
-use super::{Db, Dialect, TxMode};
+use super::{Db, Dialect, Tx, TxMode};
 use crate::error::Failure;
 
 /// sqlx's bookkeeping table: one row per applied migration. Named so it is clearly privctl's
@@ -103,10 +103,14 @@ impl Db {
     /// One query on a database `privctl init` has run on; more only to explain a refusal.
     pub async fn privctl_version(&self) -> Result<Option<i64>> {
         const SQL: &str = "SELECT max(version) FROM privctl_migrations WHERE success";
-        let read: Result<Option<i64>, sqlx::Error> = match self {
-            Db::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
-            Db::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
+        // In a transaction, whose end hands the connection back before the run's next one
+        // (see pooltx): asked of the pool directly, the run would open a second connection.
+        let mut tx = self.begin(TxMode::Snapshot).await?;
+        let read: Result<Option<i64>, sqlx::Error> = match &mut tx {
+            Tx::Postgres(conn) => sqlx::query_scalar(SQL).fetch_one(&mut **conn).await,
+            Tx::Sqlite(conn) => sqlx::query_scalar(SQL).fetch_one(&mut **conn).await,
         };
+        tx.rollback().await?;
         match read {
             Ok(Some(version)) => return Ok(Some(version)),
             // The bookkeeping exists without a row: an init stopped before its first migration.

@@ -9,6 +9,7 @@ mod dialect;
 mod introspect;
 mod lock;
 mod migrate;
+mod pooltx;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -21,6 +22,8 @@ use futures_util::{StreamExt as _, TryStreamExt as _, stream::BoxStream};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
+
+use pooltx::PoolTx;
 
 pub use checked::{CastType, Ident, JsonKey, MapCondition, SqlType};
 pub use dialect::{PageDelete, PickedDelete, SqlDialect};
@@ -103,13 +106,11 @@ impl Db {
                 // in 386 ms of a 470 ms statement that takes 60 ms without it, and 90 ms of a
                 // 170 ms content scan.
                 .options([("TimeZone", "UTC"), ("lock_timeout", "5s"), ("jit", "off")]);
-            // One connection first: a refused port or an unknown host fails here at once with
-            // its own message, where the pool would retry for its whole acquire timeout and
-            // then say only that it timed out.
-            let first = sqlx::ConnectOptions::connect(&options)
+            // A refused port fails here at once with its own message, where the pool would
+            // retry for its whole acquire timeout and then say only that it timed out.
+            probe_server(&options)
                 .await
                 .with_context(|| format!("connecting to {shown}"))?;
-            sqlx::Connection::close(first).await.ok();
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(StdDuration::from_secs(30))
@@ -154,13 +155,14 @@ impl Db {
     pub async fn begin(&self, mode: TxMode) -> Result<Tx> {
         let tx = match (self, mode) {
             (Db::Postgres(pool), TxMode::Snapshot) => Tx::Postgres(
-                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .await?,
+                PoolTx::begin(pool, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?,
             ),
-            (Db::Postgres(pool), TxMode::Write) => Tx::Postgres(pool.begin().await?),
-            (Db::Sqlite(pool), TxMode::Snapshot) => Tx::Sqlite(pool.begin().await?),
+            (Db::Postgres(pool), TxMode::Write) => {
+                Tx::Postgres(PoolTx::begin(pool, "BEGIN").await?)
+            }
+            (Db::Sqlite(pool), TxMode::Snapshot) => Tx::Sqlite(PoolTx::begin(pool, "BEGIN").await?),
             (Db::Sqlite(pool), TxMode::Write) => {
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)
+                Tx::Sqlite(PoolTx::begin(pool, "BEGIN IMMEDIATE").await?)
             }
         };
         Ok(tx)
@@ -204,10 +206,24 @@ impl Db {
     }
 }
 
+/// Whether the server accepts connections at all, without logging in: a TCP connection that
+/// sends nothing, which PostgreSQL drops without a log line. A full connection here would cost
+/// a second backend (and TLS handshake) for every run (issue 16). A Unix socket, or a server
+/// that accepts the connection, goes on to the pool, whose errors other than a refusal come
+/// back at once.
+async fn probe_server(options: &PgConnectOptions) -> std::io::Result<()> {
+    if options.get_socket().is_some() || options.get_host().starts_with('/') {
+        return Ok(());
+    }
+    tokio::net::TcpStream::connect((options.get_host(), options.get_port()))
+        .await
+        .map(drop)
+}
+
 /// A transaction on either database.
 pub enum Tx {
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(PoolTx<sqlx::Postgres>),
+    Sqlite(PoolTx<sqlx::Sqlite>),
 }
 
 macro_rules! bound {
