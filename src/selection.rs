@@ -554,7 +554,7 @@ impl<'m> SubjectSelection<'m> {
         path: &mut Vec<String>,
     ) {
         let node = self.model.node(table);
-        self.push_scope(sql, table, alias, counter);
+        self.push_own_scope(sql, table, alias, counter);
         sql.push(" AND (");
         path.push(table.to_owned());
         let mut first = true;
@@ -675,6 +675,62 @@ impl<'m> SubjectSelection<'m> {
             alias,
             counter,
         );
+    }
+
+    /// The tenant condition in `table`'s defining condition ([`Self::push_condition_base`]):
+    /// [`Self::push_scope`], or `1 = 1` where the rest of the condition already implies it.
+    /// That is so when the subject's identifiers match no column of `table` and every edge
+    /// into it is a link, by the parent's key, to a parent whose only routes to the tenant are
+    /// its own tenant column (or a link to the tenant table) and which is one of `table`'s
+    /// routes: a row is then selected only when its parent row is, the parent's selected rows
+    /// carry the parent's tenant condition, and that parent row is the route that puts the row
+    /// in the tenant. (A table without such a cheap route was scoped with a subquery over every
+    /// row of the tenant it reaches through: 148 ms a statement on SQLite for a tenant of 100,000
+    /// conversations, where the selection reads a handful of them; issue 16.) Only where the
+    /// selection is evaluated inline: materialised keys are erased by key alone.
+    fn push_own_scope(&self, sql: &mut Sql, table: &str, alias: &str, counter: &mut usize) {
+        if self.scope_implied(table) {
+            sql.push("1 = 1");
+        } else {
+            self.push_scope(sql, table, alias, counter);
+        }
+    }
+
+    /// See [`Self::push_own_scope`].
+    fn scope_implied(&self, table: &str) -> bool {
+        let has_own_route = |node: &Node| {
+            !node.global
+                && !node.routes.is_empty()
+                && node
+                    .routes
+                    .iter()
+                    .all(|r| matches!(r, Route::Column { .. } | Route::Tenant(_)))
+        };
+        let node = self.model.node(table);
+        if !matches!(self.source, Source::Inline) || self.tenant.is_none() || has_own_route(node) {
+            return false;
+        }
+        let matched_itself = node.spec.identities.iter().any(|column| {
+            self.subject
+                .identifiers
+                .iter()
+                .any(|i| i.name == column.identity)
+        });
+        let edges = self.edges.get(table).map_or(&[][..], Vec::as_slice);
+        !matched_itself
+            && !edges.is_empty()
+            && edges.iter().all(|edge| match edge {
+                Edge::Child(link) => {
+                    let parent = self.model.node(&link.parent);
+                    link.parent_columns == parent.key
+                        && has_own_route(parent)
+                        && node
+                            .routes
+                            .iter()
+                            .any(|r| matches!(r, Route::Parent(l) if l == *link))
+                }
+                Edge::Owned(..) | Edge::Identifies(..) => false,
+            })
     }
 
     fn model_identity_kind(&self, name: &str) -> IdentityKind {
