@@ -61,19 +61,22 @@ DELETE FROM conversations WHERE org_id = 'big';
 DELETE FROM contacts WHERE org_id = 'big';
 COMMIT;
 PLAIN
-delete_tenant() { # binary: the confirmed run's seconds on a fresh copy
+delete_tenant() { # binary, label: the confirmed run's seconds on a fresh copy; its batches and
+    # longest batch (from its JSON output) go to $work/dt.<label>.batches
     fresh privctl_cmp_run privctl_cmp_tenant
     export DATABASE_URL; DATABASE_URL=$(url privctl_cmp_run)
     "$1" init > /dev/null
     "$1" --format json delete-tenant --tenant big > "$work/plan.json"
-    seconds sh -c "'$1' --format json delete-tenant --tenant big --confirm - < '$work/plan.json'"
+    seconds sh -c "'$1' --format json delete-tenant --tenant big --confirm - < '$work/plan.json' > '$work/done.json'"
+    tr -d ' \n' < "$work/done.json" | grep -o '"\(batches\|longest_batch_ms\)":[0-9]*' | tr '\n' ' ' >> "$work/dt.$2.batches"
+    echo >> "$work/dt.$2.batches"
     unset DATABASE_URL
 }
 plain_delete() {
     fresh privctl_cmp_run privctl_cmp_tenant
     seconds psql -q "$(url privctl_cmp_run)" -f "$work/plain.sql"
 }
-: > "$work/dt.before"; : > "$work/dt.after"; : > "$work/dt.plain"
+: > "$work/dt.before"; : > "$work/dt.after"; : > "$work/dt.plain"; : > "$work/dt.before.batches"; : > "$work/dt.after.batches"
 fi
 if wants export; then
 # export-tenant, json, of the same tenant (read only: one copy per build, each initialised by
@@ -110,15 +113,17 @@ if wants delete-tenant; then
 for i in $(seq 1 "$pairs"); do
     plain_delete >> "$work/dt.plain"
     if (( i % 2 )); then
-        delete_tenant "$before" >> "$work/dt.before"; delete_tenant "$after" >> "$work/dt.after"
+        delete_tenant "$before" before >> "$work/dt.before"; delete_tenant "$after" after >> "$work/dt.after"
     else
-        delete_tenant "$after" >> "$work/dt.after"; delete_tenant "$before" >> "$work/dt.before"
+        delete_tenant "$after" after >> "$work/dt.after"; delete_tenant "$before" before >> "$work/dt.before"
     fi
 done
-echo "== delete-tenant, 1,000,001 rows, --batch-size 5000"
+echo "== delete-tenant, 1,000,001 rows, each build's default batches"
 report "plain DELETE, one transaction" "$work/dt.plain"
 report "before" "$work/dt.before"
 report "after" "$work/dt.after"
+echo "    before, each run: $(tr '\n' ';' < "$work/dt.before.batches")"
+echo "    after, each run:  $(tr '\n' ';' < "$work/dt.after.batches")"
 fi
 
 # --- dsar delete: one subject per run (each run its own contact of tenant big, on one copy).

@@ -279,7 +279,8 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;delete-tenant' {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant to erase')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin')
-            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per transaction (a purge deletes their descendants in the same transaction)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]')
+            [CompletionResult]::new('--batch-time', '--batch-time', [CompletionResultType]::ParameterName, 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]')
             [CompletionResult]::new('--batch-pause', '--batch-pause', [CompletionResultType]::ParameterName, 'Pause between batches to leave room for live traffic (e.g. 50ms)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
@@ -297,7 +298,8 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;purge-retention' {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only this tenant [default: every tenant]')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin')
-            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Rows per transaction (a purge deletes their descendants in the same transaction)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]')
+            [CompletionResult]::new('--batch-time', '--batch-time', [CompletionResultType]::ParameterName, 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]')
             [CompletionResult]::new('--batch-pause', '--batch-pause', [CompletionResultType]::ParameterName, 'Pause between batches to leave room for live traffic (e.g. 50ms)')
             [CompletionResult]::new('--max-rows', '--max-rows', [CompletionResultType]::ParameterName, 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]')
             [CompletionResult]::new('--max-duration', '--max-duration', [CompletionResultType]::ParameterName, 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes')

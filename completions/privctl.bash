@@ -485,7 +485,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__delete__subcmd__tenant)
-            opts="-q -h -V --tenant --confirm --batch-size --batch-pause --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +500,10 @@ _privctl() {
                     return 0
                     ;;
                 --batch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1445,7 +1449,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__purge__subcmd__retention)
-            opts="-q -h -V --tenant --confirm --batch-size --batch-pause --max-rows --allow-large --max-duration --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --max-rows --allow-large --max-duration --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1460,6 +1464,10 @@ _privctl() {
                     return 0
                     ;;
                 --batch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

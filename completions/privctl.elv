@@ -255,7 +255,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;delete-tenant'= {
             cand --tenant 'The tenant to erase'
             cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
-            cand --batch-size 'Rows per transaction (a purge deletes their descendants in the same transaction)'
+            cand --batch-size 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]'
+            cand --batch-time 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]'
             cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
@@ -272,7 +273,8 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;purge-retention'= {
             cand --tenant 'Only this tenant [default: every tenant]'
             cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
-            cand --batch-size 'Rows per transaction (a purge deletes their descendants in the same transaction)'
+            cand --batch-size 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]'
+            cand --batch-time 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]'
             cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --max-rows 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]'
             cand --max-duration 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes'

@@ -199,7 +199,8 @@ complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -s h -l h
 complete -c privctl -n "__fish_privctl_using_subcommand export-tenant" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l tenant -d 'The tenant to erase' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
-complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-size -d 'Rows per transaction (a purge deletes their descendants in the same transaction)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-size -d 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-time -d 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l map -d 'The data map' -r -F
@@ -212,7 +213,8 @@ complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s h -l h
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l tenant -d 'Only this tenant [default: every tenant]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
-complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-size -d 'Rows per transaction (a purge deletes their descendants in the same transaction)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-size -d 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-time -d 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-rows -d 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-duration -d 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes' -r

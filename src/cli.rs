@@ -105,18 +105,50 @@ pub struct ConfirmArg {
     pub confirm: Option<String>,
 }
 
-/// How a long run goes in bounded batches (delete-tenant, purge-retention).
+/// How a long run goes in bounded batches (delete-tenant, purge-retention): see
+/// [`crate::batch::Sizing::from_flags`] for how the two sizes combine.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BatchArgs {
-    /// Rows per transaction (a purge deletes their descendants in the same transaction)
-    #[arg(long, default_value_t = 5000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: u32,
+    /// Most rows per transaction (a purge deletes their descendants in the same transaction);
+    /// given alone, every batch has this size [default: 100000, sized by --batch-time]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
+    /// Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s)
+    /// [default: 100ms unless --batch-size is given alone]
+    #[arg(long, value_name = "DURATION", value_parser = parse_batch_time)]
+    pub batch_time: Option<crate::map::Duration>,
     /// Pause between batches to leave room for live traffic (e.g. 50ms)
     #[arg(long, value_name = "DURATION", value_parser = parse_pause)]
     pub batch_pause: Option<crate::map::Duration>,
 }
 
+impl BatchArgs {
+    /// The batches' sizing these flags ask for.
+    pub fn sizing(&self) -> crate::batch::Sizing {
+        crate::batch::Sizing::from_flags(self.batch_size, self.batch_time.map(|d| d.to_std()))
+    }
+}
+
 /// `--batch-pause`: at most an hour (a longer pause would stall the run, not spare the database).
 fn parse_pause(text: &str) -> Result<crate::map::Duration, String> {
     crate::map::Duration::parse(text).and_then(|d| crate::map::Duration::at_most_an_hour(d, text))
+}
+
+/// `--batch-time`: from 1ms to 10s (a longer batch holds its locks too long to be a batch).
+fn parse_batch_time(text: &str) -> Result<crate::map::Duration, String> {
+    let time = crate::map::Duration::parse(text)?;
+    let ms = time.to_std().as_millis();
+    if ms == 0 {
+        return Err(format!(
+            "`{}` is no time: a batch takes at least 1ms",
+            text.trim()
+        ));
+    }
+    if ms > 10_000 {
+        return Err(format!(
+            "`{}` is longer than the longest batch time, 10s",
+            text.trim()
+        ));
+    }
+    Ok(time)
 }

@@ -4,6 +4,7 @@
 //! subject selections ([`selection`]), plans and erasure ([`plan`], [`erase`]), two-step
 //! tokens ([`confirm`]), the audit ledger ([`ledger`]) and bundles ([`bundle`]).
 
+pub mod batch;
 pub mod blobs;
 pub mod bundle;
 pub mod cli;

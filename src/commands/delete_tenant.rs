@@ -59,7 +59,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
         let erasure = TenantRun::new(
             &run,
             &selection,
-            args.batches.batch_size,
+            args.batches.sizing(),
             args.batches.batch_pause,
             &lock,
         );

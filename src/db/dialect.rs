@@ -196,6 +196,28 @@ pub trait SqlDialect: Sync {
     /// cheaper than a row per entry; it ends with `WHERE seq > `.
     fn ledger_chunk_head(&self) -> Option<&'static str>;
 
+    /// Appends, after `DELETE FROM <table> WHERE ` or `UPDATE <table> SET … WHERE `, the rows
+    /// a subquery over the same table picks: `inner` writes the subquery's condition on alias
+    /// `x` (after `WHERE `) and its `LIMIT`. By key here, `(<table>.key) IN (SELECT x.key …)`.
+    fn push_picked_rows(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        key: &[String],
+        partitioned: bool,
+        inner: &mut dyn FnMut(&mut Sql),
+    ) {
+        let _ = partitioned;
+        sql.tuple(&self.dialect().quote(table), key)
+            .push(" IN (SELECT ")
+            .columns("x", key)
+            .push(" FROM ")
+            .ident(table)
+            .push(" x WHERE ");
+        inner(sql);
+        sql.push(")");
+    }
+
     // ---- whole statements only one database has ----
 
     /// One purge batch in one statement: rows picked in key order and locked (skipping rows

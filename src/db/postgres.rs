@@ -404,6 +404,36 @@ impl SqlDialect for Postgres {
         None
     }
 
+    /// By physical address unless `partitioned` (a row address is a partition's own): the
+    /// update or delete is a TID scan of the picked rows. A key `IN (SELECT … LIMIT n)` is
+    /// planned as a hash join that reads the whole table on every batch once n is a few
+    /// thousand (issue 16: 130–270 ms of a 5000-row batch of 800,000 messages).
+    fn push_picked_rows(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        key: &[String],
+        partitioned: bool,
+        inner: &mut dyn FnMut(&mut Sql),
+    ) {
+        if partitioned {
+            sql.tuple(&quote(table), key)
+                .push(" IN (SELECT ")
+                .columns("x", key)
+                .push(" FROM ")
+                .ident(table)
+                .push(" x WHERE ");
+            inner(sql);
+            sql.push(")");
+            return;
+        }
+        sql.push("ctid = ANY(ARRAY(SELECT x.ctid FROM ")
+            .ident(table)
+            .push(" x WHERE ");
+        inner(sql);
+        sql.push("))");
+    }
+
     /// For a table nothing references and that is not partitioned (the caller's to check):
     /// the delete goes by physical address (a TID scan, no second index lookup).
     fn delete_picked_rows(&self, delete: &PickedDelete<'_>) -> Option<Sql> {

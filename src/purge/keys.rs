@@ -40,13 +40,14 @@ impl PurgeRun<'_> {
         let (deadline, bar) = (self.deadline, &self.bar);
         let model = purge.model();
         let descendants = retention::descendants(model, root);
-        let limit = self.batch;
+        let mut sizer = self.sizing.sizer();
         let mut after: Option<String> = None;
         loop {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(Walked::Stopped);
             }
             let began = Instant::now();
+            let limit = sizer.limit();
             let mut tx = session.db.begin(TxMode::Write).await?;
             session.set_tenant(&mut tx, purge.tenant.as_deref()).await?;
             if let Some(tenant) = &purge.tenant {
@@ -133,6 +134,7 @@ impl PurgeRun<'_> {
             progress.longest_batch_ms = progress
                 .longest_batch_ms
                 .max(began.elapsed().as_millis() as u64);
+            sizer.record(deleted_here.max(1), began.elapsed());
             if let Some(bar) = bar {
                 bar.inc(deleted_here);
             }

@@ -20,6 +20,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
+use crate::batch::Sizing;
 use crate::clock::Timestamp;
 use crate::confirm::Confirmation;
 use crate::db::{LockCheck, TxMode};
@@ -39,8 +40,8 @@ pub struct PurgeRun<'r> {
     run: &'r ConfirmedRun<'r>,
     ctx: &'r Context,
     session: &'r Session,
-    /// Rows of a table per transaction (`--batch-size`).
-    batch: i64,
+    /// How batches are sized (`--batch-size`, `--batch-time`).
+    sizing: Sizing,
     /// Pause between batches (`--batch-pause`).
     pause: Option<Duration>,
     /// When `--max-duration` runs out: the run stops cleanly between batches.
@@ -62,7 +63,7 @@ pub(crate) struct Started {
 impl<'r> PurgeRun<'r> {
     pub fn new(
         run: &'r ConfirmedRun<'r>,
-        batch_size: u32,
+        sizing: Sizing,
         pause: Option<Duration>,
         max_duration: Option<Duration>,
         lock: LockCheck,
@@ -71,7 +72,7 @@ impl<'r> PurgeRun<'r> {
             run,
             ctx: run.ctx,
             session: run.session,
-            batch: i64::from(batch_size),
+            sizing,
             pause,
             deadline: max_duration.map(|d| Instant::now() + d.to_std()),
             lock,

@@ -59,7 +59,8 @@ impl PurgeRun<'_> {
             if estimate <= 0 || expiring < 0.05 * estimate as f64 {
                 continue;
             }
-            let step = (self.batch / per_page).max(1);
+            // Pages per batch: as many as hold the batch's rows.
+            let mut sizer = self.sizing.sizer();
             let mut page = progress.walks.get(table).copied().unwrap_or(0);
             if let Some(bar) = bar {
                 bar.set_message(format!("{table} (pages in order)"));
@@ -69,6 +70,7 @@ impl PurgeRun<'_> {
                     return Ok(false);
                 }
                 let began = Instant::now();
+                let step = (sizer.limit() / per_page).max(1);
                 // First a plain delete of the pages that waits at most 50 ms for a row lock; if
                 // live traffic holds one, the batch is redone picking rows with SKIP LOCKED (and
                 // the held rows wait for the next night). Locking every row first would double
@@ -164,6 +166,8 @@ impl PurgeRun<'_> {
                 progress.longest_batch_ms = progress
                     .longest_batch_ms
                     .max(began.elapsed().as_millis() as u64);
+                // Sized by the rows the pages hold, deleted or not: reading them is the cost.
+                sizer.record((step * per_page) as u64, began.elapsed());
                 if let Some(bar) = bar {
                     bar.inc(deleted);
                 }

@@ -1015,3 +1015,87 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// Batches sized by time (issue 16): a run with `--batch-time` and a small `--batch-size`
+    /// cap ends in the same state as a default run on the same data, in more batches than the
+    /// cap allows one of, and reports them with the longest batch's time.
+    async fn batches_sized_by_time_end_like_a_default_run(dialect: Dialect) {
+        let (by_default, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&by_default, 10001, 100).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        delete_tenant(&privctl, "acme", &["--confirm", &token_of(&plan)]).success();
+        let expected = snapshot(&by_default, |_| "1 = 1".to_owned()).await;
+
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&db, 10001, 100).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let result = delete_tenant(
+            &privctl,
+            "acme",
+            &["--batch-time", "20ms", "--batch-size", "7", "--confirm", &token_of(&plan)],
+        )
+        .success()
+        .json();
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(result["total_rows"], plan["total_rows"], "{result}");
+        // At most 7 rows a batch: the 100 messages alone take 15 batches.
+        assert!(result["batches"].as_u64().is_some_and(|n| n >= 15), "{result}");
+        assert!(result["longest_batch_ms"].is_u64(), "{result}");
+        assert_same_rows(&snapshot(&db, |_| "1 = 1".to_owned()).await, &expected, "sized by time");
+        assert_no_orphans(&db).await;
+        by_default.cleanup().await;
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Killed after its third batch with batches sized by time: the same command, sized by
+    /// time again, resumes and ends like one run.
+    async fn killed_after_three_timed_batches_it_resumes_to_the_same_end(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        insert_acme_messages(&db, 10001, 100).await;
+        let plan = delete_tenant(&privctl, "acme", &[]).success().json();
+        let token = token_of(&plan);
+        let timed = ["--batch-time", "10ms", "--batch-size", "10"];
+        let killed = privctl
+            .clone()
+            .env("PRIVCTL_TEST_FAULT", "kill-after-batches:3")
+            .args(["--format", "json", "delete-tenant", "--tenant", "acme"])
+            .args(timed)
+            .args(["--confirm", &token])
+            .run();
+        assert_ne!(killed.code, 0, "{killed}");
+        assert_eq!(
+            db.query_strings("SELECT state FROM privctl_jobs WHERE tenant = 'acme'").await,
+            ["running"]
+        );
+        assert_no_orphans(&db).await;
+        let mut args = timed.to_vec();
+        args.extend(["--confirm", &token]);
+        let result = delete_tenant(&privctl, "acme", &args).success().json();
+        assert_eq!(result["resumed"], true, "{result}");
+        assert_eq!(result["remaining"], 0, "{result}");
+        assert_eq!(result["total_rows"], plan["total_rows"], "{result}");
+        assert_eq!(db.query_i64("SELECT count(*) FROM contacts WHERE org_id = 'acme'").await, 0);
+        assert_no_orphans(&db).await;
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// A `--batch-time` of nothing, over 10s or not a duration is refused (exit 2, naming the
+    /// flag) before anything runs, by both commands that take it.
+    async fn a_bad_batch_time_exits_2_naming_the_flag(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        for bad in ["0", "0ms", "1h", "11s", "garbage"] {
+            for command in [&["delete-tenant", "--tenant", "acme"][..], &["purge-retention"][..]] {
+                let out = privctl.clone().args(command).args(["--batch-time", bad]).run();
+                out.code(2);
+                assert!(out.stderr.contains("--batch-time"), "{bad}: {out}");
+            }
+        }
+        assert_eq!(db.query_i64("SELECT count(*) FROM privctl_confirmations").await, 0);
+        db.cleanup().await;
+    }
+}

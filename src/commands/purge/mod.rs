@@ -81,7 +81,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     run.locked(ACTION, BUSY, async |lock| {
         PurgeRun::new(
             &run,
-            args.batches.batch_size,
+            args.batches.sizing(),
             args.batches.batch_pause,
             args.max_duration,
             lock,

@@ -5,6 +5,7 @@
 use anyhow::{Context as _, Result};
 
 use super::Progress;
+use crate::batch::Sizing;
 use crate::db::{Param, Tx};
 use crate::effects::{TenantErasure, count_homeless};
 use crate::erase::anonymise_rows;
@@ -21,7 +22,7 @@ pub(super) async fn clear_references_into(
     session: &Session,
     selection: &TenantSelection<'_>,
     parent: &str,
-    batch: i64,
+    sizing: Sizing,
 ) -> Result<()> {
     let model = selection.model();
     let erasure = TenantErasure::new(selection, &session.schema);
@@ -32,7 +33,9 @@ pub(super) async fn clear_references_into(
         if child.name == parent || child.spec.erase.tenant == Erase::Delete || !link.nullable {
             continue;
         }
+        let mut sizer = sizing.sizer();
         loop {
+            let began = std::time::Instant::now();
             let mut tx = session.begin_for(Some(selection.tenant())).await?;
             let mut sql = tx.sql();
             sql.push("UPDATE ").ident(&child.name).push(" SET ");
@@ -51,7 +54,7 @@ pub(super) async fn clear_references_into(
                 .push(" t WHERE ");
             push_references(&mut sql, selection, &child.name, link);
             sql.push(" LIMIT ")
-                .bind(Param::Int(batch))
+                .bind(Param::Int(sizer.limit()))
                 .push(") RETURNING ");
             crate::selection::push_key_json(
                 &mut sql,
@@ -84,6 +87,7 @@ pub(super) async fn clear_references_into(
                 .into());
             }
             tx.commit().await?;
+            sizer.record(changed.len() as u64, began.elapsed());
         }
     }
     Ok(())
@@ -193,7 +197,7 @@ pub(super) fn erase_owned<'a>(
 pub(super) async fn clear_broken_links(
     session: &Session,
     selection: &TenantSelection<'_>,
-    batch: i64,
+    sizing: Sizing,
 ) -> Result<()> {
     let model = selection.model();
     for (table, link) in &model.broken_links {
@@ -234,7 +238,9 @@ pub(super) async fn clear_broken_links(
                 .into());
             }
         }
+        let mut sizer = sizing.sizer();
         loop {
+            let began = std::time::Instant::now();
             let mut tx = session.begin_for(Some(selection.tenant())).await?;
             let mut sql = tx.sql();
             sql.push("UPDATE ").ident(table).push(" SET ");
@@ -255,7 +261,9 @@ pub(super) async fn clear_broken_links(
             for column in &link.columns {
                 sql.push(" AND ").column("t", column).push(" IS NOT NULL");
             }
-            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            sql.push(" LIMIT ")
+                .bind(Param::Int(sizer.limit()))
+                .push(")");
             let changed = tx.execute(&sql).await.with_context(|| {
                 format!(
                     "clearing {table}.{} to break a cycle",
@@ -266,6 +274,7 @@ pub(super) async fn clear_broken_links(
             if changed == 0 {
                 break;
             }
+            sizer.record(changed, began.elapsed());
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ mod passes;
 use anyhow::{Context as _, Result};
 use serde_json::{Map, Value, json};
 
+use crate::batch::Sizing;
 use crate::db::{LockCheck, Tx, TxMode};
 use crate::error::Failure;
 use crate::jobs::State;
@@ -29,8 +30,8 @@ pub const ACTION: &str = "delete-tenant";
 pub struct TenantRun<'r> {
     pub run: &'r ConfirmedRun<'r>,
     pub selection: &'r TenantSelection<'r>,
-    /// Rows per batch (`--batch-size`).
-    pub batch: i64,
+    /// How batches are sized (`--batch-size`, `--batch-time`).
+    pub sizing: Sizing,
     /// Pause between batches (`--batch-pause`).
     pub pause: Option<Duration>,
     pub lock: &'r LockCheck,
@@ -42,14 +43,14 @@ impl<'r> TenantRun<'r> {
     pub fn new(
         run: &'r ConfirmedRun<'r>,
         selection: &'r TenantSelection<'r>,
-        batch: u32,
+        sizing: Sizing,
         pause: Option<Duration>,
         lock: &'r LockCheck,
     ) -> Self {
         TenantRun {
             run,
             selection,
-            batch: i64::from(batch),
+            sizing,
             pause,
             lock,
             ctx: run.ctx,
@@ -97,10 +98,10 @@ impl<'r> TenantRun<'r> {
 
         let leftovers = self.drain_leftovers().await?;
         let model = selection.model();
-        links::clear_broken_links(session, selection, self.batch).await?;
+        links::clear_broken_links(session, selection, self.sizing).await?;
         for name in model.erase_order.iter().filter(|n| !model.node(n).global) {
             let node = model.node(name);
-            links::clear_references_into(session, selection, name, self.batch).await?;
+            links::clear_references_into(session, selection, name, self.sizing).await?;
             match &node.spec.erase.tenant {
                 Erase::Delete => self.delete_pass(name, node, &mut progress).await?,
                 Erase::Anonymise(columns) => {

@@ -28,7 +28,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let batch = self.batch;
+        let mut sizer = self.sizing.sizer();
         let model = selection.model();
         let erasure = TenantErasure::new(selection, &session.schema);
         // The rows outside the erasure that reference this table's rows of the tenant,
@@ -43,21 +43,22 @@ impl TenantRun<'_> {
             let began = Instant::now();
             let mut tx = session.begin_for(Some(tenant)).await?;
             let mut sql = tx.sql();
-            sql.push("DELETE FROM ")
-                .ident(name)
-                .push(" WHERE ")
-                .tuple(&session.db.dialect().quote(name), &node.key);
-            sql.push(" IN (SELECT ")
-                .columns("x", &node.key)
-                .push(" FROM ")
-                .ident(name)
-                .push(" x WHERE ");
-            selection.push_scope(&mut sql, name, "x");
-            // Rows the tenant row owns go after it (the foreign key is the tenant row's).
-            push_not_owned_by_tenant(&mut sql, model, name, "x");
-            // No ORDER BY: any n rows of the tenant will do, and the database can stop at n
-            // instead of finding and sorting every remaining row on each batch.
-            sql.push(" LIMIT ").bind(Param::Int(batch)).push(")");
+            sql.push("DELETE FROM ").ident(name).push(" WHERE ");
+            let limit = sizer.limit();
+            session.db.dialect().sql_ops().push_picked_rows(
+                &mut sql,
+                name,
+                &node.key,
+                node.info.partitioned,
+                &mut |sql| {
+                    selection.push_scope(sql, name, "x");
+                    // Rows the tenant row owns go after it (the foreign key is the tenant row's).
+                    push_not_owned_by_tenant(sql, model, name, "x");
+                    // No ORDER BY: any n rows of the tenant will do, and the database can stop
+                    // at n instead of finding and sorting every remaining row on each batch.
+                    sql.push(" LIMIT ").bind(Param::Int(limit));
+                },
+            );
             let owned: Vec<&Link> = owned_links(model, node);
             let returned = !owned.is_empty() || node.spec.blob.is_some();
             let (rows, blobs) = if returned {
@@ -111,12 +112,13 @@ impl TenantRun<'_> {
             survivors.verify(&mut tx, &erasure).await?;
             progress.add(name, rows, blobs);
             self.commit_batch(tx, name, progress, began).await?;
+            sizer.record(rows, began.elapsed());
             self.pause().await;
         }
         Ok(())
     }
 
-    /// Anonymises the tenant's rows of `name`, in pages of the batch size in key order; each
+    /// Anonymises the tenant's rows of `name`, in pages of the batches' size in key order; each
     /// page records its last key, so a resume goes on after it.
     pub(super) async fn anonymise_pass(
         &self,
@@ -127,7 +129,7 @@ impl TenantRun<'_> {
     ) -> Result<()> {
         let (ctx, session, selection, tenant) =
             (self.ctx, self.session, self.selection, self.tenant());
-        let batch = self.batch;
+        let mut sizer = self.sizing.sizer();
         // A pass finished before an interruption (`passes_done`; or, for a job a
         // version before this one saved, a count without a page position) is not
         // walked again, so a hash is never hashed twice and no row counted twice.
@@ -138,12 +140,13 @@ impl TenantRun<'_> {
             // and reported as late, with every other table's.
             return Ok(());
         }
-        // The pass, in pages of --batch-size rows in key order, each its own short
+        // The pass, in pages in key order (sized like the batches), each its own short
         // transaction that records the page's last key: a resume goes on after it.
         let sql_type = |column: &str| node.info.cast_type(column);
         let types: Vec<crate::db::SqlType> = node.key.iter().map(|k| sql_type(k)).collect();
         loop {
             let began = Instant::now();
+            let batch = sizer.limit();
             let mut tx = session.begin_for(Some(tenant)).await?;
             let mut page = tx.sql();
             page.push("SELECT ");
@@ -202,6 +205,7 @@ impl TenantRun<'_> {
                 progress.passes_done.push(name.to_owned());
             }
             self.commit_batch(tx, name, progress, began).await?;
+            sizer.record(rows, began.elapsed());
             if last_page {
                 break;
             }
