@@ -208,14 +208,7 @@ pub trait SqlDialect: Sync {
         inner: &mut dyn FnMut(&mut Sql),
     ) {
         let _ = partitioned;
-        sql.tuple(&self.dialect().quote(table), key)
-            .push(" IN (SELECT ")
-            .columns("x", key)
-            .push(" FROM ")
-            .ident(table)
-            .push(" x WHERE ");
-        inner(sql);
-        sql.push(")");
+        push_picked_by_key(sql, table, key, inner);
     }
 
     // ---- whole statements only one database has ----
@@ -267,4 +260,22 @@ pub(super) fn stores_epoch(lowered: &str) -> bool {
 pub(super) fn is_text_type(sql_type: &str) -> bool {
     let t = sql_type.to_ascii_lowercase();
     t == "text" || t.starts_with("character varying") || t.starts_with("varchar") || t == "citext"
+}
+
+/// `(<table>.key) IN (SELECT x.key FROM <table> x WHERE <inner>)`: the rows a subquery picks,
+/// by key (see [`SqlDialect::push_picked_rows`]).
+pub(super) fn push_picked_by_key(
+    sql: &mut Sql,
+    table: &str,
+    key: &[String],
+    inner: &mut dyn FnMut(&mut Sql),
+) {
+    sql.tuple(&sql.dialect().quote(table), key)
+        .push(" IN (SELECT ")
+        .columns("x", key)
+        .push(" FROM ")
+        .ident(table)
+        .push(" x WHERE ");
+    inner(sql);
+    sql.push(")");
 }

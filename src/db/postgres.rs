@@ -417,15 +417,7 @@ impl SqlDialect for Postgres {
         inner: &mut dyn FnMut(&mut Sql),
     ) {
         if partitioned {
-            sql.tuple(&quote(table), key)
-                .push(" IN (SELECT ")
-                .columns("x", key)
-                .push(" FROM ")
-                .ident(table)
-                .push(" x WHERE ");
-            inner(sql);
-            sql.push(")");
-            return;
+            return super::dialect::push_picked_by_key(sql, table, key, inner);
         }
         sql.push("ctid = ANY(ARRAY(SELECT x.ctid FROM ")
             .ident(table)
