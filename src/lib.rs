@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod map;
 pub mod model;
+pub mod phone;
 pub mod plan;
 pub mod purge;
 pub mod report;

@@ -163,12 +163,11 @@ fn phone_forms(e164: &str) -> (String, Vec<String>) {
     let digits = e164.trim_start_matches('+').to_owned();
     let mut forms = vec![digits.clone()];
     let mut key = digits.clone();
-    if let Ok(number) = phonenumber::parse(None, e164) {
-        let code = number.country().code().to_string();
-        if let Some(national) = digits.strip_prefix(&code) {
-            forms.push(format!("0{national}"));
-            key = national.to_owned();
-        }
+    if let Some(code) = crate::phone::country_code(&digits)
+        && let Some(national) = digits.strip_prefix(&code.to_string())
+    {
+        forms.push(format!("0{national}"));
+        key = national.to_owned();
     }
     (key, forms)
 }

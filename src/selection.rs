@@ -90,15 +90,7 @@ pub fn normalise(kind: &IdentityKind, raw: &str) -> Result<String, String> {
                 Err("not an email address".into())
             }
         }
-        IdentityKind::Phone { default_region } => {
-            let number = phonenumber::parse(*default_region, trimmed).map_err(|_| {
-                "not a phone number (give it in E.164, e.g. +4930…, or set default_region in the map)".to_owned()
-            })?;
-            if !phonenumber::is_valid(&number) {
-                return Err("not a valid phone number for its region".into());
-            }
-            Ok(number.format().mode(phonenumber::Mode::E164).to_string())
-        }
+        IdentityKind::Phone { default_region } => crate::phone::e164(trimmed, *default_region),
         IdentityKind::Exact => Ok(raw.to_owned()),
     }
 }
