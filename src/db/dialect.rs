@@ -178,7 +178,8 @@ pub trait SqlDialect: Sync {
     /// A statement reading the planner's estimate of a table's rows.
     fn estimated_rows(&self, table: &str) -> Option<Sql>;
 
-    /// A statement reading a table's size in pages, rows per page and estimated rows.
+    /// A statement reading a table's size in pages, rows per page, estimated rows, and the
+    /// planner's estimate of its rows now (NULL where the catalog has no figure).
     fn table_pages(&self, table: &str) -> Option<Sql>;
 
     /// A statement reading the server's version number (`140000` for 14.0).

@@ -500,6 +500,7 @@ impl Tx {
             pages: number(0),
             rows_per_page: number(1),
             rows: number(2),
+            estimate: row.get(3).cloned().flatten().and_then(|v| v.parse().ok()),
         }))
     }
 
@@ -527,6 +528,10 @@ pub struct TablePages {
     pub rows_per_page: i64,
     /// The estimated rows.
     pub rows: i64,
+    /// The planner's estimate of the rows now: the rows per page of the last ANALYZE or VACUUM
+    /// times the table's present size in pages. `None` when the table was never analysed, or
+    /// has grown from no pages since.
+    pub estimate: Option<u64>,
 }
 
 fn pg_text_row(row: &PgRow) -> Result<Vec<Option<String>>> {

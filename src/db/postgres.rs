@@ -366,7 +366,7 @@ impl SqlDialect for Postgres {
 
     fn table_pages(&self, table: &str) -> Option<Sql> {
         let mut sql = Sql::new(Dialect::Postgres);
-        sql.push("SELECT CAST(pg_relation_size(c.oid) / current_setting('block_size')::bigint AS bigint), CAST(CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 0 END AS bigint), CAST(GREATEST(c.reltuples, 0) AS bigint) FROM pg_class c WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(")
+        sql.push("SELECT CAST(pg_relation_size(c.oid) / current_setting('block_size')::bigint AS bigint), CAST(CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 0 END AS bigint), CAST(GREATEST(c.reltuples, 0) AS bigint), CAST(CASE WHEN c.reltuples < 0 THEN NULL WHEN c.relpages = 0 THEN CASE WHEN pg_relation_size(c.oid) = 0 THEN 0 END ELSE round(c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::bigint)) END AS bigint) FROM pg_class c WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(")
             .bind(Param::Text(table.to_owned()))
             .push("))");
         Some(sql)

@@ -6,12 +6,14 @@ use anyhow::{Context as _, Result};
 
 use super::{Progress, PurgeRun};
 use crate::db::TxMode;
-use crate::retention::{self, TenantPurge};
+use crate::retention::{self, PartitionCheck, TenantPurge};
 
 impl PurgeRun<'_> {
     /// Detaches and drops each partition of `table` whose rows are all past their cutoffs: the
     /// partition is locked against writes, checked again, detached (a brief ACCESS EXCLUSIVE on the
-    /// parent, bounded by lock_timeout) and dropped, in one transaction.
+    /// parent, bounded by lock_timeout) and dropped, in one transaction. Its rows are the
+    /// catalog's estimate where there is one (see [`retention::Partition::rows_estimated`]): a
+    /// count would read the partition whole.
     pub(super) async fn drop_partitions(
         &self,
         purges: &[TenantPurge<'_>],
@@ -21,8 +23,15 @@ impl PurgeRun<'_> {
         let (ctx, session, job, lock) = (self.ctx, self.session, &self.run.job, &self.lock);
         let model = &session.model;
         let mut tx = session.db.begin(TxMode::Write).await?;
-        let candidates =
-            retention::droppable_partitions(&mut tx, model, purges, table, None, false).await?;
+        let candidates = retention::droppable_partitions(
+            &mut tx,
+            model,
+            purges,
+            table,
+            None,
+            PartitionCheck::Bounds,
+        )
+        .await?;
         tx.rollback().await?;
         for candidate in candidates {
             let began = Instant::now();
@@ -38,7 +47,7 @@ impl PurgeRun<'_> {
                 purges,
                 table,
                 Some(&candidate.partition),
-                true,
+                PartitionCheck::Estimate,
             )
             .await?;
             let Some(partition) = again.into_iter().next() else {

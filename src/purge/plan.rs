@@ -146,8 +146,17 @@ pub async fn plan(tx: &mut Tx, session: &Session, windows: &mut Windows) -> Resu
         .collect();
     let mut partitions = Vec::new();
     for table in partitioned_roots(session, &purges) {
-        partitions
-            .extend(retention::droppable_partitions(tx, model, &purges, table, None, true).await?);
+        partitions.extend(
+            retention::droppable_partitions(
+                tx,
+                model,
+                &purges,
+                table,
+                None,
+                retention::PartitionCheck::Count,
+            )
+            .await?,
+        );
     }
     Ok(Planned {
         tables,

@@ -19,7 +19,7 @@ mod predicates;
 mod tenants;
 mod walk;
 
-pub use partitions::{Partition, droppable_partitions};
+pub use partitions::{Check as PartitionCheck, Partition, droppable_partitions};
 pub use predicates::{Batch, TenantPurge, cleared_links, descendants};
 pub use tenants::{held_now, legal_hold_set};
 pub use walk::TableWalk;

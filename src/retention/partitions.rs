@@ -15,21 +15,38 @@ pub struct Partition {
     /// The partition's upper bound (exclusive), as PostgreSQL prints it.
     pub upper_bound: String,
     pub rows: u64,
+    /// `rows` is the catalog's estimate, not a count: the rows per page of the partition's last
+    /// ANALYZE or VACUUM times its present size. A count reads the whole partition under its
+    /// lock, the one cost of dropping it that grows with its size (issue 16); the estimate is
+    /// taken when the catalog has one and the partition is dropped in the confirmed run. Every
+    /// row of the partition is gone either way.
+    #[serde(default)]
+    pub rows_estimated: bool,
+}
+
+/// How far [`droppable_partitions`] checks each candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// By its bounds only: no partition is read (the caller checks each again under a lock).
+    Bounds,
+    /// Its rows' tenants, and its rows counted.
+    Count,
+    /// Its rows' tenants, and its rows from the catalog's estimate when there is one.
+    Estimate,
 }
 
 /// Leaf partitions of `table` (PostgreSQL, range-partitioned on its timestamp column) whose
 /// upper bound is at or before the cutoff of every tenant they hold rows of, and that hold no
 /// row of a tenant this run does not purge. Only for tables that nothing references, without
 /// blobs, and with their own tenant column (or no tenants): dropping such a partition deletes
-/// exactly the rows the batches would. Without `verify`, candidates by their bounds only (no
-/// partition is read).
+/// exactly the rows the batches would. `check` says how far each is read.
 pub async fn droppable_partitions(
     tx: &mut Tx,
     model: &Model,
     purges: &[TenantPurge<'_>],
     table: &str,
     only: Option<&str>,
-    verify: bool,
+    check: Check,
 ) -> Result<Vec<Partition>> {
     let node = model.node(table);
     let Some(timestamp) = &node.spec.timestamp else {
@@ -73,13 +90,14 @@ pub async fn droppable_partitions(
         if allowed.is_empty() {
             continue;
         }
-        if !verify {
+        if check == Check::Bounds {
             // Candidates by their bounds only; the caller verifies each under a lock.
             out.push(Partition {
                 table: table.to_owned(),
                 partition: name,
                 upper_bound: upper,
                 rows: 0,
+                rows_estimated: false,
             });
             continue;
         }
@@ -128,14 +146,24 @@ pub async fn droppable_partitions(
                 continue; // a row of a tenant kept longer (or on hold) lives here
             }
         }
-        let mut sql = Sql::new(model.dialect);
-        sql.push("SELECT count(*) FROM ").ident(&name);
-        let rows = crate::plan::count(tx, &sql).await?;
+        let estimate = match check {
+            Check::Estimate => tx.table_pages(&name).await?.and_then(|p| p.estimate),
+            _ => None,
+        };
+        let rows = match estimate {
+            Some(rows) => rows,
+            None => {
+                let mut sql = Sql::new(model.dialect);
+                sql.push("SELECT count(*) FROM ").ident(&name);
+                crate::plan::count(tx, &sql).await?
+            }
+        };
         out.push(Partition {
             table: table.to_owned(),
             partition: name,
             upper_bound: upper,
             rows,
+            rows_estimated: estimate.is_some(),
         });
     }
     Ok(out)
