@@ -132,13 +132,30 @@ fresh privctl_cmp_dsar_before privctl_cmp_tenant
 fresh privctl_cmp_dsar_after privctl_cmp_tenant
 DATABASE_URL=$(url privctl_cmp_dsar_before) "$before" init > /dev/null
 DATABASE_URL=$(url privctl_cmp_dsar_after) "$after" init > /dev/null
+fresh privctl_cmp_dsar_plain privctl_cmp_tenant
+# BENCH_DSAR_FLAGS: flags of both builds' confirmed runs (e.g. --no-scan, to compare the erasure
+# alone with the hand-written one; by default each run ends with its residue scan of the tenant).
+dsar_flags="${BENCH_DSAR_FLAGS:-}"
 dsar_delete() { # binary, database, contact number
     export DATABASE_URL; DATABASE_URL=$(url "$2")
     "$1" --format json dsar delete --tenant big --email "c$3@big.example" > "$work/dsar.json"
-    seconds sh -c "'$1' --format json dsar delete --tenant big --email 'c$3@big.example' --confirm - < '$work/dsar.json'"
+    seconds sh -c "'$1' --format json dsar delete --tenant big --email 'c$3@big.example' $dsar_flags --confirm - < '$work/dsar.json'"
 }
-: > "$work/dd.before"; : > "$work/dd.after"
+# The hand-written erase of the same rows (what the map says for such a contact: its
+# conversations' messages and traces, its conversations, the contact; matched on the normalised
+# email as privctl matches), one transaction, one psql process.
+hand_erase() { # contact number
+    local who="SELECT id FROM contacts WHERE org_id = 'big' AND lower(trim(email)) = 'c$1@big.example'"
+    local talks="SELECT id FROM conversations WHERE org_id = 'big' AND contact_id IN ($who)"
+    seconds psql -q "$(url privctl_cmp_dsar_plain)" -c "BEGIN" \
+        -c "DELETE FROM messages WHERE conversation_id IN ($talks)" \
+        -c "DELETE FROM agent_traces WHERE org_id = 'big' AND conversation_id IN ($talks)" \
+        -c "DELETE FROM conversations WHERE id IN ($talks)" \
+        -c "DELETE FROM contacts WHERE id IN ($who)" -c "COMMIT"
+}
+: > "$work/dd.before"; : > "$work/dd.after"; : > "$work/dd.plain"
 for i in $(seq 1 $((pairs * 3))); do
+    hand_erase "$i" >> "$work/dd.plain"
     if (( i % 2 )); then
         dsar_delete "$before" privctl_cmp_dsar_before "$i" >> "$work/dd.before"; dsar_delete "$after" privctl_cmp_dsar_after "$i" >> "$work/dd.after"
     else
@@ -146,7 +163,8 @@ for i in $(seq 1 $((pairs * 3))); do
     fi
 done
 unset DATABASE_URL
-echo "== dsar delete (with its residue scan), one subject of tenant big"
+echo "== dsar delete ${dsar_flags:-(with its residue scan)}, one subject of tenant big (1 contact, 2 conversations, 16 messages, 1 trace)"
+report "hand-written erase, one transaction" "$work/dd.plain"
 report "before" "$work/dd.before"
 report "after" "$work/dd.after"
 fi
@@ -218,6 +236,6 @@ report "after" "$work/p.after"
 fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-for name in run tenant ex_before ex_after dsar_before dsar_after purge; do
+for name in run tenant ex_before ex_after dsar_before dsar_after dsar_plain purge; do
     psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_cmp_$name"
 done
