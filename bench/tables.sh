@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# dsar preview against the number of tables (issue 16: < 150 ms at 500 tables), two builds of
+# dsar preview against the number of tables (issue 16: < 150 ms at 500 tables), builds of
 # privctl and a hand-written baseline side by side in the same run.
 # Needs a PostgreSQL superuser URL in BENCH_DATABASE_URL (a scratch server: it creates and drops
-# the databases privctl_bench_tables_N), psql, jq and two release builds:
+# the databases privctl_bench_tables_N), psql, jq and release builds:
 #   BENCH_BEFORE=/path/privctl-before BENCH_AFTER=/path/privctl-after \
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/tables.sh
 # BENCH_AFTER defaults to target/release/privctl; BENCH_BEFORE may be left out (then only the
-# after build and the baseline are measured). BENCH_TABLES (default "50 200 500"): the schema
-# sizes. BENCH_PAIRS (default 5): rounds per size, each one run of the baseline and of each build,
-# in an order that rotates from round to round.
+# after build and the baseline are measured). BENCH_BUILDS="label=/path label=/path …" names
+# any number of builds instead (the first is the one ratios are taken against). BENCH_TABLES
+# (default "50 200 500"): the schema sizes. BENCH_PAIRS (default 5): rounds per size, each one
+# run of the baseline and of each build, in an order that rotates from round to round. Every
+# build must plan the same rows and digest (read back from the ledger entry of its preview).
 #
 # The schema of N tables: `tenants` (20 tenants), `contacts` (200, one email each, indexed on
 # lower(trim(email))) and N-2 tables t_001… of rows of contacts (id, org_id, contact_id, body,
@@ -125,28 +127,35 @@ stats() { # label, file of milliseconds: best and median
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-builds=(after); [ -n "$before" ] && builds=(before after)
+declare -A bin
+builds=()
+if [ -n "${BENCH_BUILDS:-}" ]; then
+    for spec in $BENCH_BUILDS; do builds+=("${spec%%=*}"); bin[${spec%%=*}]=${spec#*=}; done
+else
+    [ -z "$before" ] || { builds+=(before); bin[before]=$before; }
+    builds+=(after); bin[after]=$after
+fi
+first=${builds[0]}
 for n in $sizes; do
     name=privctl_bench_tables_$n
     db="${base%/*}/$name"
     psql -q "$base" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
     generate "$n" "$db" "$work/map.$n.toml" "$work/baseline.$n.sql"
     export DATABASE_URL="$db" PRIVCTL_MAP="$work/map.$n.toml"
-    "$after" init > /dev/null
+    "${bin[$first]}" init > /dev/null
     for b in "${builds[@]}"; do
-        bin=$after; [ "$b" = before ] && bin=$before
-        "$bin" -q map check > "$work/check" 2>&1 || { echo "map check with the $b build:"; cat "$work/check"; exit 1; }
+        "${bin[$b]}" -q map check > "$work/check" 2>&1 || { echo "map check with the $b build:"; cat "$work/check"; exit 1; }
     done
     rows=$((20 + 200 + 6 * (n - 2)))
     preview=(--format json dsar preview --tenant "$tenant" --email "$email")
     # The same plan from each build (rows per table and the digest over the keys), and the rows
     # the baseline reads.
     for b in "${builds[@]}"; do
-        bin=$after; [ "$b" = before ] && bin=$before
-        "$bin" "${preview[@]}" | jq -c '{digest: .plan_digest, rows: [.tables[] | "\(.table)=\(.rows)"]}' > "$work/plan.$b"
+        "${bin[$b]}" "${preview[@]}" | jq -c '[.tables[] | "\(.table)=\(.rows)"]' > "$work/plan.$b"
+        psql -X -tA "$db" -c "SELECT (details::json)->>'plan_digest' FROM privctl_ledger ORDER BY seq DESC LIMIT 1" >> "$work/plan.$b"
+        cmp -s "$work/plan.$first" "$work/plan.$b" || { echo "the $b build's plan differs from the $first build's at $n tables"; exit 1; }
     done
-    [ -z "$before" ] || cmp -s "$work/plan.before" "$work/plan.after" || { echo "the builds' plans differ at $n tables"; exit 1; }
-    planned=$(jq '[.rows[] | split("=")[1] | tonumber] | add' "$work/plan.after")
+    planned=$(head -1 "$work/plan.$first" | jq '[.[] | split("=")[1] | tonumber] | add')
     read_rows=$(psql -X -tA "$db" -f "$work/baseline.$n.sql" | grep -c .)
     [ "$planned" = "$read_rows" ] || { echo "privctl plans $planned rows, the baseline reads $read_rows"; exit 1; }
     echo "== $n tables: $rows rows; the subject's rows in $tenant: $planned"
@@ -160,18 +169,18 @@ for n in $sizes; do
         for k in "${order[@]}"; do
             case $k in
                 baseline) ms psql -X -q "$db" -f "$work/baseline.$n.sql" >> "$work/t.$n.$k" ;;
-                before) ms "$before" "${preview[@]}" >> "$work/t.$n.$k" ;;
-                after) ms "$after" "${preview[@]}" >> "$work/t.$n.$k" ;;
+                *) ms "${bin[$k]}" "${preview[@]}" >> "$work/t.$n.$k" ;;
             esac
         done
     done
     echo "  load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
     stats "psql, per-table SELECTs" "$work/t.$n.baseline"
     for b in "${builds[@]}"; do stats "privctl $b" "$work/t.$n.$b"; done
-    if [ -n "$before" ]; then
-        echo "  median after/before: $(echo "scale = 2; $(median "$work/t.$n.after") / $(median "$work/t.$n.before")" | bc -l)x;" \
-             "median after/baseline: $(echo "scale = 2; $(median "$work/t.$n.after") / $(median "$work/t.$n.baseline")" | bc -l)x"
-    fi
+    for b in "${builds[@]}"; do
+        ratio="$(echo "scale = 2; $(median "$work/t.$n.$b") / $(median "$work/t.$n.baseline")" | bc -l)x the baseline"
+        [ "$b" = "$first" ] || ratio="$ratio, $(echo "scale = 2; $(median "$work/t.$n.$b") / $(median "$work/t.$n.$first")" | bc -l)x $first"
+        echo "  median $b: $ratio"
+    done
     [ -z "${BENCH_TIMES:-}" ] || for k in "${kinds[@]}"; do cp "$work/t.$n.$k" "$BENCH_TIMES.$n.$k"; done
     if [ -n "$keep" ]; then
         mkdir -p "$keep" && cp "$work/map.$n.toml" "$work/baseline.$n.sql" "$keep/"
