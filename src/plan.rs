@@ -179,12 +179,9 @@ pub async fn plan_subject(
 ) -> Result<Plan> {
     let model = selection.model();
     let mut tables = Vec::new();
-    for name in selection.tables() {
+    let selected = selected_keys(tx, selection).await?;
+    for (name, keys) in selection.tables().iter().zip(selected) {
         let node = model.node(name);
-        let keys = tx
-            .fetch_column(&selection.select_keys(name))
-            .await
-            .with_context(|| format!("selecting rows of {name}"))?;
         let mut digest_input = String::new();
         for key in &keys {
             digest_input.push_str(key.as_deref().unwrap_or("null"));
@@ -242,6 +239,46 @@ pub async fn plan_subject(
     plan.database_effects = effects;
     plan.triggers = triggers;
     Ok(plan)
+}
+
+/// The selected keys of each table of the selection, in its order, each table's in key
+/// order: several tables a statement where the database answers each statement in round trips
+/// ([`crate::db::SqlDialect::tables_per_statement`]; issue 16: a preview at 500 tables sent
+/// 500 statements), else one table a statement.
+async fn selected_keys(
+    tx: &mut Tx,
+    selection: &SubjectSelection<'_>,
+) -> Result<Vec<Vec<Option<String>>>> {
+    let per_statement = tx.dialect().sql_ops().tables_per_statement().max(1);
+    let mut out = Vec::with_capacity(selection.tables().len());
+    for chunk in selection.tables().chunks(per_statement) {
+        if let [name] = chunk {
+            let keys = tx
+                .fetch_column(&selection.select_keys(name))
+                .await
+                .with_context(|| format!("selecting rows of {name}"))?;
+            out.push(keys);
+            continue;
+        }
+        let names: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let rows = tx
+            .fetch_rows(&selection.select_keys_of(&names))
+            .await
+            .with_context(|| format!("selecting rows of {}", names.join(", ")))?;
+        let mut keys = vec![Vec::new(); chunk.len()];
+        for mut row in rows {
+            let key = row.pop().flatten();
+            let position = row
+                .pop()
+                .flatten()
+                .and_then(|p| p.parse::<usize>().ok())
+                .filter(|p| *p < chunk.len())
+                .context("a selected key without the position of its table")?;
+            keys[position].push(key);
+        }
+        out.extend(keys);
+    }
+    Ok(out)
 }
 
 /// Rows of an owned table that rows outside the selection still reference.

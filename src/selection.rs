@@ -339,6 +339,32 @@ impl<'m> SubjectSelection<'m> {
         sql
     }
 
+    /// [`Self::select_keys`] of several tables in one statement: rows of
+    /// `(position in tables, key as JSON)`, the tables in the order given, each table's keys in
+    /// key order. Each table's part is its own `SELECT`, under `UNION ALL`.
+    pub fn select_keys_of(&self, tables: &[&str]) -> Sql {
+        let mut sql = Sql::new(self.model.dialect);
+        sql.push("SELECT s.privctl_table, s.privctl_key FROM (");
+        for (i, table) in tables.iter().enumerate() {
+            let node = self.model.node(table);
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT ")
+                .push(&i.to_string())
+                .push(" AS privctl_table, row_number() OVER (ORDER BY ")
+                .columns("t", &node.key)
+                .push(") AS privctl_row, ");
+            push_key_json(&mut sql, "t", &node.key);
+            sql.push(" AS privctl_key FROM ")
+                .ident(table)
+                .push(" t WHERE ");
+            self.push_selected(&mut sql, table, "t", &mut 0);
+        }
+        sql.push(") s ORDER BY s.privctl_table, s.privctl_row");
+        sql
+    }
+
     /// [`Self::select_keys`] among the rows whose keys `keys_json` holds (a JSON array of keys as
     /// [`push_key_json`] writes them), read through the table's key: whether the selection
     /// selects a few given rows, without reading what it would select in the whole table (with

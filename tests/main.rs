@@ -18,6 +18,7 @@
 
 mod support;
 
+mod catalog;
 mod cli;
 mod docs;
 mod erasure;

@@ -41,6 +41,14 @@ pub trait SqlDialect: Sync {
     /// Whether tables can be range-partitioned, so an expired partition can be dropped whole.
     fn range_partitions(&self) -> bool;
 
+    /// How many tables' selected keys a plan reads in one statement
+    /// ([`crate::selection::SubjectSelection::select_keys_of`]): several where each statement
+    /// costs round trips to a server (PostgreSQL, issue 16); one where a statement is a call
+    /// into the process (SQLite), which reads each table by itself.
+    fn tables_per_statement(&self) -> usize {
+        1
+    }
+
     // ---- values and expressions ----
 
     /// Appends `value` bound and converted to `sql_type`, so a comparison with an integer,

@@ -256,78 +256,120 @@ pub(super) async fn read(tx: &mut Tx) -> Result<Schema> {
     .context("reading the database schema")
 }
 
-const PG_TABLES: &str = "
-SELECT c.relname::text, CASE WHEN c.relrowsecurity THEN 't' ELSE 'f' END,
-       CASE WHEN c.relkind = 'p' THEN 't' ELSE 'f' END
-FROM pg_class c
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY 1";
+/// The PostgreSQL catalog privctl reads, in one statement (issue 16: it was seven, 14 round
+/// trips and seven plans a run, and at 500 tables their joins of `pg_attribute` cost more than
+/// the rest). One row; each column is one part, a JSON array of rows of text, in the order of
+/// [`PG_PARTS`]: tables; columns (with their numbers); primary key, index and foreign key
+/// columns by number, named from the columns part (no join of `pg_attribute` per key);
+/// policies; triggers. The columns part also holds the columns of partitions that foreign keys
+/// reference, for their names. Each part is sorted as the schema's lists are: a table's columns
+/// by position, its keys, indexes and foreign keys by name, then position.
+const PG_CATALOG: &str = "
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+SELECT
+ (SELECT json_agg(ARRAY[c.relname::text, CASE WHEN c.relrowsecurity THEN 't' ELSE 'f' END,
+                        CASE WHEN c.relkind = 'p' THEN 't' ELSE 'f' END]
+                  ORDER BY c.relname::text)
+  FROM pg_class c
+  WHERE c.relnamespace = (SELECT oid FROM ns)
+    AND c.relkind IN ('r', 'p') AND NOT c.relispartition)::text,
+ (SELECT json_agg(ARRAY[c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
+                        CASE WHEN a.attnotnull THEN 'f' ELSE 't' END, a.attnum::text]
+                  ORDER BY c.relname, a.attnum)
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p')
+    AND (NOT c.relispartition OR c.oid IN (SELECT confrelid FROM pg_constraint WHERE contype = 'f'))
+    AND a.attnum > 0 AND NOT a.attisdropped)::text,
+ (SELECT json_agg(ARRAY[c.relname::text, k.attnum::text] ORDER BY c.relname, k.ord)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid
+  JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
+  WHERE i.indisprimary AND c.relnamespace = (SELECT oid FROM ns)
+    AND c.relkind IN ('r', 'p') AND NOT c.relispartition)::text,
+ (SELECT json_agg(ARRAY[c.relname::text, pg_get_expr(p.polqual, p.polrelid),
+                        pg_get_expr(p.polwithcheck, p.polrelid)]
+                  ORDER BY c.relname::text, p.polname)
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+  WHERE c.relnamespace = (SELECT oid FROM ns))::text,
+ (SELECT json_agg(ARRAY[c.relname::text, ic.relname::text,
+                        CASE WHEN k.attnum = 0 THEN 'e' ELSE 'c' END,
+                        CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true)
+                             ELSE k.attnum::text END,
+                        CASE WHEN i.indisunique THEN 't' ELSE 'f' END]
+                  ORDER BY c.relname, ic.relname, k.ord)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
+  WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    AND i.indpred IS NULL AND k.ord <= i.indnkeyatts)::text,
+ (SELECT json_agg(ARRAY[con.oid::text, c.relname::text, rc.relname::text, u.k::text, u.rk::text,
+                        con.confdeltype::text]
+                  ORDER BY c.relname, con.conname, u.ord)
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid
+  JOIN pg_class rc ON rc.oid = con.confrelid
+  JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS u(k, rk, ord) ON true
+  WHERE con.contype = 'f' AND con.conparentid = 0
+    AND c.relnamespace = (SELECT oid FROM ns)
+    AND rc.relnamespace = (SELECT oid FROM ns))::text,
+ (SELECT json_agg(ARRAY[c.relname::text, t.tgname::text,
+                        CASE WHEN t.tgtype & 8 <> 0 THEN 't' ELSE 'f' END,
+                        CASE WHEN t.tgtype & 16 <> 0 THEN 't' ELSE 'f' END]
+                  ORDER BY c.relname::text, t.tgname::text)
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+  WHERE NOT t.tgisinternal
+    AND c.relnamespace = (SELECT oid FROM ns))::text";
 
-const PG_COLUMNS: &str = "
-SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
-       CASE WHEN a.attnotnull THEN 'f' ELSE 't' END
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY c.relname, a.attnum";
+/// The parts of [`PG_CATALOG`], in its columns' order.
+const PG_PARTS: [&str; 7] = [
+    "tables",
+    "columns",
+    "primary keys",
+    "policies",
+    "indexes",
+    "foreign keys",
+    "triggers",
+];
 
-const PG_PRIMARY_KEYS: &str = "
-SELECT c.relname::text, a.attname::text
-FROM pg_index i
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-WHERE i.indisprimary AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-  AND NOT c.relispartition
-ORDER BY c.relname, k.ord";
-
-const PG_FOREIGN_KEYS: &str = "
-SELECT con.oid::text, c.relname::text, rc.relname::text, a.attname::text, ra.attname::text,
-       con.confdeltype::text
-FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid
-JOIN pg_class rc ON rc.oid = con.confrelid
-JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS u(k, rk, ord) ON true
-JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = u.k
-JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = u.rk
-WHERE con.contype = 'f' AND con.conparentid = 0
-  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-  AND rc.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-ORDER BY c.relname, con.conname, u.ord";
-
-const PG_TRIGGERS: &str = "
-SELECT c.relname::text, t.tgname::text,
-       CASE WHEN t.tgtype & 8 <> 0 THEN 't' ELSE 'f' END,
-       CASE WHEN t.tgtype & 16 <> 0 THEN 't' ELSE 'f' END
-FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE NOT t.tgisinternal
-  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-ORDER BY 1, 2";
-
-const PG_POLICIES: &str = "
-SELECT c.relname::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
-FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
-ORDER BY 1, p.polname";
-
-const PG_INDEXES: &str = "
-SELECT c.relname::text, ic.relname::text, CASE WHEN k.attnum = 0 THEN 'e' ELSE 'c' END,
-       COALESCE(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true)),
-       CASE WHEN i.indisunique THEN 't' ELSE 'f' END
-FROM pg_index i
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
-WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT c.relispartition
-  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts
-ORDER BY c.relname, ic.relname, k.ord";
+/// The parts of [`PG_CATALOG`]'s one row, each a list of rows of text (NULL as empty text).
+async fn pg_catalog(tx: &mut Tx) -> Result<[Vec<Vec<String>>; 7]> {
+    let mut sql = tx.sql();
+    sql.push(PG_CATALOG);
+    let row = tx
+        .fetch_optional(&sql)
+        .await?
+        .context("the catalog statement returned no row")?;
+    let parts = PG_PARTS
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let Some(text) = row.get(i).cloned().flatten() else {
+                return Ok(Vec::new()); // json_agg of no rows
+            };
+            let rows: Vec<Vec<Option<String>>> = serde_json::from_str(&text)
+                .with_context(|| format!("reading the catalog's {part}"))?;
+            Ok(rows
+                .into_iter()
+                .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+                .collect())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(parts.try_into().expect("one list per part"))
+}
 
 async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
     let mut schema = Schema::default();
-    for row in rows(tx, PG_TABLES).await? {
+    let [
+        tables,
+        columns,
+        primary_keys,
+        policies,
+        indexes,
+        foreign_keys,
+        triggers,
+    ] = pg_catalog(tx).await?;
+    for row in tables {
         let name = row[0].clone();
         schema.tables.insert(
             name.clone(),
@@ -339,40 +381,55 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
             },
         );
     }
-    for row in rows(tx, PG_COLUMNS).await? {
-        if let Some(table) = schema.tables.get_mut(&row[0]) {
-            table.columns.push(ColumnInfo {
-                name: row[1].clone(),
-                sql_type: row[2].clone(),
-                nullable: row[3] == "t",
+    // (table, column number) -> column name, for the parts that give keys by number.
+    let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
+    for row in columns {
+        let [table, column, sql_type, nullable, number] = <[String; 5]>::try_from(row)
+            .map_err(|_| anyhow::anyhow!("a column of the catalog without its five fields"))?;
+        if let Some(info) = schema.tables.get_mut(&table) {
+            info.columns.push(ColumnInfo {
+                name: column.clone(),
+                sql_type,
+                nullable: nullable == "t",
             });
         }
+        names.insert((table, number), column);
     }
-    for row in rows(tx, PG_PRIMARY_KEYS).await? {
+    let name_of = |table: &str, number: &str| -> Result<String> {
+        names
+            .get(&(table.to_owned(), number.to_owned()))
+            .cloned()
+            .with_context(|| format!("the catalog names no column {number} of {table}"))
+    };
+    for row in primary_keys {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
-            table.primary_key.push(row[1].clone());
+            table.primary_key.push(name_of(&row[0], &row[1])?);
         }
     }
-    for row in rows(tx, PG_POLICIES).await? {
+    for row in policies {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
             table
                 .policies
                 .extend(row[1..].iter().filter(|c| !c.is_empty()).cloned());
         }
     }
-    for row in rows(tx, PG_INDEXES).await? {
+    for row in indexes {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
             let key = if row[2] == "e" {
                 IndexKey::Expression(row[3].clone())
             } else {
-                IndexKey::Column(row[3].clone())
+                IndexKey::Column(name_of(&row[0], &row[3])?)
             };
             push_index_key(table, &row[1], key, row[4] == "t");
         }
     }
+    // A foreign key of a table privctl does not read (a partition's own) is left out, as below.
     let mut foreign: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
     let mut order = Vec::new();
-    for row in rows(tx, PG_FOREIGN_KEYS).await? {
+    for row in foreign_keys
+        .iter()
+        .filter(|row| schema.tables.contains_key(&row[1]))
+    {
         let key = (row[1].clone(), row[0].clone());
         let fk = foreign.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
@@ -383,10 +440,10 @@ async fn read_postgres(tx: &mut Tx) -> Result<Schema> {
                 on_delete: OnDelete::parse(&row[5]),
             }
         });
-        fk.columns.push(row[3].clone());
-        fk.referenced_columns.push(row[4].clone());
+        fk.columns.push(name_of(&row[1], &row[3])?);
+        fk.referenced_columns.push(name_of(&row[2], &row[4])?);
     }
-    for row in rows(tx, PG_TRIGGERS).await? {
+    for row in triggers {
         if let Some(table) = schema.tables.get_mut(&row[0]) {
             table.triggers.push(TriggerInfo {
                 name: row[1].clone(),

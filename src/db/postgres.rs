@@ -10,6 +10,12 @@ use anyhow::{Context as _, Result};
 
 pub(super) struct Postgres;
 
+/// Tables whose selected keys one statement of a plan reads: each statement is two or three
+/// round trips (parse and describe, then bind and execute; a third to close the statement the
+/// cache drops past 100), and at 500 tables those waits were most of a preview (issue 16,
+/// BENCHMARKS.md).
+const TABLES_PER_STATEMENT: usize = 50;
+
 /// How a timestamp column stores time, from its catalog type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TimeStorage {
@@ -63,6 +69,10 @@ impl SqlDialect for Postgres {
 
     fn range_partitions(&self) -> bool {
         true
+    }
+
+    fn tables_per_statement(&self) -> usize {
+        TABLES_PER_STATEMENT
     }
 
     fn push_typed_value(&self, sql: &mut Sql, value: &str, sql_type: &SqlType) {
