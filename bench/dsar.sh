@@ -33,6 +33,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=privctl_bench_dsar
 db="${base%/*}/$name"
+# BENCH_REUSE=1 keeps the database an earlier run left (BENCH_KEEP=1) instead of generating it.
+if [ -n "${BENCH_REUSE:-}" ] && psql -tA "$base" -c "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    echo "reusing $name"
+else
 psql -q "$base" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
 psql -q "$db" -v ON_ERROR_STOP=1 -f fixtures/conversational-ai/schema.postgres.sql -f fixtures/conversational-ai/seed.sql
 
@@ -129,9 +133,10 @@ INSERT INTO feedback (id, conversation_id, contact_id, email, rating, comment, c
   FROM bench_subjects b, generate_series(0, 1) n;
 VACUUM ANALYZE;
 SQL
-rows=$(psql -tA "$db" -c "SELECT sum(n) FROM (SELECT count(*) n FROM organizations UNION ALL SELECT count(*) FROM members UNION ALL SELECT count(*) FROM addresses UNION ALL SELECT count(*) FROM contacts UNION ALL SELECT count(*) FROM conversations UNION ALL SELECT count(*) FROM messages UNION ALL SELECT count(*) FROM attachments UNION ALL SELECT count(*) FROM recordings UNION ALL SELECT count(*) FROM transcripts UNION ALL SELECT count(*) FROM agent_traces UNION ALL SELECT count(*) FROM orders UNION ALL SELECT count(*) FROM invoices UNION ALL SELECT count(*) FROM consent_records UNION ALL SELECT count(*) FROM feedback) x")
+fi
+rows=$(psql -tA "$db" -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE relname <> 'bench_subjects'")
 big=$(psql -tA "$db" -c "SELECT (SELECT count(*) FROM contacts WHERE org_id = 'big') * 100 / (SELECT count(*) FROM contacts)")
-echo "rows: $rows in $(psql -tA "$db" -c "SELECT count(*) FROM organizations") tenants; big holds ${big}% of the contacts"
+echo "rows (the statistics' count): $rows in $(psql -tA "$db" -c "SELECT count(*) FROM organizations") tenants; big holds ${big}% of the contacts"
 
 # Two passes, each with one map for both binaries. `union`: the fixture's map plus the feedback
 # table (no tenant column, identity email, both links are foreign keys found in the catalog):
@@ -257,12 +262,12 @@ pass() { # map name
     [ -z "${BENCH_TIMES:-}" ] || cp "$work/times.$1" "$BENCH_TIMES.$1"
 }
 pass union
-psql -q "$db" -c "DROP TABLE feedback"
+psql -q "$db" -c "DROP TABLE IF EXISTS feedback"
 pass fixture
 # The same with the indexes `map check` proposes (an expression index per normalised identity):
 # what an operator who followed its advice gets.
 cp "$work/fixture.toml" "$work/indexed.toml"
-{ PRIVCTL_MAP="$work/indexed.toml" "$after" map check 2>/dev/null || true; } | grep '^CREATE INDEX' | sed 's/ CONCURRENTLY//' | psql -q -v ON_ERROR_STOP=1 "$db"
+{ PRIVCTL_MAP="$work/indexed.toml" "$after" map check 2>/dev/null || true; } | { grep '^CREATE INDEX' || true; } | sed 's/ CONCURRENTLY//' | psql -q -v ON_ERROR_STOP=1 "$db"
 psql -q "$db" -c "ANALYZE"
 pass indexed
 if [ -z "$keep" ]; then
