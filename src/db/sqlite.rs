@@ -294,7 +294,8 @@ impl SqlDialect for Sqlite {
         let odd: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| !(rowid_alias && c.name == key[0]))
+            // Every column, the key too: an INTEGER PRIMARY KEY of a WITHOUT ROWID table is no
+            // rowid and may hold a REAL.
             .map(|c| {
                 if c.is_text() {
                     format!("typeof(t.{}) = 'blob'", quote(&c.name))
