@@ -77,16 +77,20 @@ impl<'a> Export<'a> {
         let mut n = 0u64;
         if shaping.is_identity() && sink.takes_text() {
             // Nothing to change in these rows: the database's JSON goes to the file as it is.
-            let mut rows = tx.stream_json_text(sql);
-            while let Some(row) = rows
-                .try_next()
-                .await
-                .with_context(|| format!("reading {name}"))?
-            {
-                sink.row_text(&row)?;
-                n += 1;
-                on_row();
-            }
+            let mut written = Ok(());
+            let read = tx
+                .for_each_json_text(sql, &node.info, &node.key, |row| {
+                    if let Err(e) = sink.row_text(row) {
+                        written = Err(e);
+                        anyhow::bail!("the bundle stopped taking rows");
+                    }
+                    n += 1;
+                    on_row();
+                    Ok(())
+                })
+                .await;
+            written?;
+            read.with_context(|| format!("reading {name}"))?;
         } else {
             let mut rows = tx.stream_json(sql);
             while let Some(mut row) = rows

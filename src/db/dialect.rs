@@ -143,6 +143,20 @@ pub trait SqlDialect: Sync {
     /// Ends a statement begun with [`SqlDialect::open_json_rows`].
     fn close_json_rows(&self, sql: &mut Sql);
 
+    /// How to read the rows of `rows` (a statement begun with [`SqlDialect::open_json_rows`] over
+    /// `table`, whose rows `key` names one each) as JSON object text a chunk at a time, where
+    /// one text per chunk is cheaper than a row at a time (see
+    /// [`super::Tx::for_each_json_text`]); `None` to read them row by row.
+    fn json_text_chunks(
+        &self,
+        rows: &Sql,
+        table: &TableInfo,
+        key: &[String],
+    ) -> Option<JsonTextChunks> {
+        let _ = (rows, table, key);
+        None
+    }
+
     // ---- locks ----
 
     /// Ends a `SELECT` that reads rows to rewrite: ` FOR UPDATE`, or nothing where a write
@@ -229,6 +243,23 @@ pub trait SqlDialect: Sync {
 
     /// Deletes the expired rows in heap pages `[from, to)`.
     fn delete_pages(&self, delete: &PageDelete<'_>) -> Option<Sql>;
+}
+
+/// See [`SqlDialect::json_text_chunks`]: the keys of a statement's rows are numbered once, in
+/// the statement's order, into a temporary table; each chunk then renders the rows numbered
+/// `(after, upto]` as JSON object text.
+pub struct JsonTextChunks {
+    /// Prepares the temporary table (and what makes it cheap), in order.
+    pub setup: Vec<Sql>,
+    /// Numbers the statement's keys into it; affects one row per row of the statement.
+    pub fill: Sql,
+    /// Drops it and undoes the rest of `setup`.
+    pub teardown: Vec<Sql>,
+    /// `chunk(after, upto)`: one row of (the rows' JSON object texts joined by newlines, their
+    /// count, `0` when every row's text is the one [`super::Tx::stream_json_text`] writes).
+    pub chunk: Box<dyn Fn(i64, i64) -> Sql + Send + Sync>,
+    /// `rows(after, upto)`: the same rows as the statement returns them, to read one by one.
+    pub rows: Box<dyn Fn(i64, i64) -> Sql + Send + Sync>,
 }
 
 /// See [`SqlDialect::delete_picked_rows`].

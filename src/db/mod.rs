@@ -26,7 +26,7 @@ use sqlx::{AssertSqlSafe, Column as _, Row as _, ValueRef as _};
 use pooltx::PoolTx;
 
 pub use checked::{CastType, Ident, JsonKey, MapCondition, SqlType};
-pub use dialect::{PageDelete, PickedDelete, SqlDialect};
+pub use dialect::{JsonTextChunks, PageDelete, PickedDelete, SqlDialect};
 pub use introspect::{
     ColumnInfo, ForeignKey, IndexInfo, IndexKey, OnDelete, Schema, TableInfo, TriggerInfo,
 };
@@ -351,23 +351,118 @@ impl Tx {
     }
 
     /// Streams rows as JSON object text: on PostgreSQL the database's own rendering, passed
-    /// through untouched (no parse, no re-serialisation); on SQLite, as [`Tx::stream_json`].
+    /// through untouched (no parse, no re-serialisation); on SQLite the text of
+    /// [`Tx::stream_json`]'s object, written without building it.
     pub fn stream_json_text<'a>(&'a mut self, sql: &'a Sql) -> BoxStream<'a, Result<String>> {
         match self {
             Tx::Postgres(tx) => bound!(sql)
                 .fetch(&mut **tx)
                 .map(|row| Ok(row?.try_get::<String, _>(0)?))
                 .boxed(),
-            Tx::Sqlite(tx) => bound!(sql)
-                .fetch(&mut **tx)
-                .map(|row| {
-                    Ok(serde_json::to_string(&sqlite_json_row(
-                        &row?,
-                        sql.json_columns(),
-                    )?)?)
-                })
-                .boxed(),
+            Tx::Sqlite(tx) => {
+                let mut order: Option<Vec<usize>> = None;
+                bound!(sql)
+                    .fetch(&mut **tx)
+                    .map(move |row| {
+                        let row = row?;
+                        let order = order.get_or_insert_with(|| key_order(&row));
+                        sqlite_json_text(&row, sql.json_columns(), order)
+                    })
+                    .boxed()
+            }
         }
+    }
+
+    /// Calls `f` with each row of [`Tx::stream_json_text`] of `rows` (a statement begun with
+    /// [`open_json_rows`] over `table`, whose rows `key` names one each): the same texts in the
+    /// same order. Where the database renders rows a chunk at a time
+    /// ([`SqlDialect::json_text_chunks`]), from those chunks, the next read while `f` takes
+    /// this one; a chunk the database cannot render as privctl does is read row by row. An
+    /// error of `f` ends the reading and is returned as it is.
+    pub async fn for_each_json_text(
+        &mut self,
+        rows: &Sql,
+        table: &TableInfo,
+        key: &[String],
+        mut f: impl FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let Some(chunks) = self.dialect().sql_ops().json_text_chunks(rows, table, key) else {
+            return self.each_json_text(rows, &mut f).await;
+        };
+        for sql in &chunks.setup {
+            self.execute(sql).await?;
+        }
+        let keys = i64::try_from(self.execute(&chunks.fill).await?)?;
+        let mut after = 0;
+        let mut current = if keys > 0 {
+            Some(self.json_text_chunk(&chunks, after).await?)
+        } else {
+            None
+        };
+        while let Some(chunk) = current.take() {
+            let upto = after + JSON_TEXT_CHUNK;
+            let more = upto < keys;
+            match chunk {
+                Some(text) => {
+                    let (next, written) = tokio::join!(
+                        async {
+                            if more {
+                                self.json_text_chunk(&chunks, upto).await.map(Some)
+                            } else {
+                                Ok(None)
+                            }
+                        },
+                        async { text.split('\n').try_for_each(&mut f) }
+                    );
+                    written?;
+                    current = next?;
+                }
+                None => {
+                    self.each_json_text(&(chunks.rows)(after, upto), &mut f)
+                        .await?;
+                    if more {
+                        current = Some(self.json_text_chunk(&chunks, upto).await?);
+                    }
+                }
+            }
+            after = upto;
+        }
+        for sql in &chunks.teardown {
+            self.execute(sql).await?;
+        }
+        Ok(())
+    }
+
+    /// The rows numbered after `after` of [`Tx::for_each_json_text`]'s temporary table, one
+    /// text per line; `None` when they are to be read row by row: a row's text would differ
+    /// from [`Tx::stream_json_text`]'s, or the database refused to render one (SQLite's
+    /// `json_object` refuses most bytes; read row by row, a real error shows itself again).
+    async fn json_text_chunk(
+        &mut self,
+        chunks: &JsonTextChunks,
+        after: i64,
+    ) -> Result<Option<String>> {
+        let Ok(row) = self
+            .fetch_optional(&(chunks.chunk)(after, after + JSON_TEXT_CHUNK))
+            .await
+        else {
+            return Ok(None);
+        };
+        let mut row = row.unwrap_or_default().into_iter();
+        let (text, odd) = (row.next().flatten(), row.nth(1).flatten());
+        Ok(text.filter(|_| odd.as_deref() == Some("0")))
+    }
+
+    async fn each_json_text(
+        &mut self,
+        rows: &Sql,
+        f: &mut impl FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let mut stream = self.stream_json_text(rows);
+        while let Some(row) = stream.try_next().await? {
+            f(&row)?;
+        }
+        Ok(())
     }
 
     /// Collects [`Tx::stream_json`].
@@ -521,6 +616,9 @@ impl Tx {
     }
 }
 
+/// Rows per chunk of [`Tx::for_each_json_text`].
+const JSON_TEXT_CHUNK: i64 = 2_000;
+
 /// A table's size in pages (see [`Tx::table_pages`]); 0 where the catalog has no figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TablePages {
@@ -559,6 +657,69 @@ fn sqlite_text_row(row: &SqliteRow) -> Result<Vec<Option<String>>> {
                 .map_err(Into::into)
         })
         .collect()
+}
+
+/// The column indices of `row` in the order a [`serde_json::Map`] holds their names, so
+/// [`sqlite_json_text`] writes the object [`sqlite_json_row`] would serialise.
+fn key_order(row: &SqliteRow) -> Vec<usize> {
+    let map: serde_json::Map<String, serde_json::Value> = row
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name().to_owned(), serde_json::Value::from(i)))
+        .collect();
+    map.values()
+        .filter_map(serde_json::Value::as_u64)
+        .map(|i| i as usize)
+        .collect()
+}
+
+/// `serde_json::to_string(&sqlite_json_row(row, json_columns))`, written directly: no map, no
+/// value copied but a JSON column's document.
+fn sqlite_json_text(row: &SqliteRow, json_columns: &[String], order: &[usize]) -> Result<String> {
+    use base64::Engine as _;
+    use sqlx::TypeInfo as _;
+    use std::io::Write as _;
+    let columns = row.columns();
+    let mut out: Vec<u8> = Vec::with_capacity(256);
+    out.push(b'{');
+    for (n, &i) in order.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        let name = columns[i].name();
+        serde_json::to_writer(&mut out, name)?;
+        out.push(b':');
+        let raw = row.try_get_raw(i)?;
+        if raw.is_null() {
+            out.extend_from_slice(b"null");
+            continue;
+        }
+        match raw.type_info().name() {
+            "INTEGER" => write!(out, "{}", row.try_get_unchecked::<i64, _>(i)?)?,
+            "REAL" => serde_json::to_writer(
+                &mut out,
+                &serde_json::Value::from(row.try_get_unchecked::<f64, _>(i)?),
+            )?,
+            "BLOB" => serde_json::to_writer(
+                &mut out,
+                &base64::engine::general_purpose::STANDARD
+                    .encode(row.try_get_unchecked::<&[u8], _>(i)?),
+            )?,
+            _ => {
+                let text = row.try_get_unchecked::<&str, _>(i)?;
+                if json_columns.iter().any(|c| c == name) {
+                    let value = serde_json::from_str(text)
+                        .unwrap_or_else(|_| serde_json::Value::from(text));
+                    serde_json::to_writer(&mut out, &value)?;
+                } else {
+                    serde_json::to_writer(&mut out, text)?;
+                }
+            }
+        }
+    }
+    out.push(b'}');
+    Ok(String::from_utf8(out)?)
 }
 
 fn sqlite_json_row(

@@ -482,4 +482,149 @@ both_dialects! {
         );
         db.cleanup().await;
     }
+
+    /// Issue 16: on SQLite a table's rows come back a chunk at a time (2,000 rows rendered as
+    /// JSON text by SQLite in one value), in the order of the statement that selects them, and
+    /// each row's text is the one privctl writes row by row (serde_json's rendering of the
+    /// values). A tenant with more rows than a chunk, in a table with its own tenant column and
+    /// in one reached through its parent: every row once, in order, every value as stored
+    /// (keys in byte order, "Zeta" before "alpha"; every control character, quotes,
+    /// backslashes, non-ASCII). Then the chunk fallbacks: a chunk holding a floating-point
+    /// number or bytes (one valid as SQLite's binary JSON, which `json_object` would read as a
+    /// document; one not, which it refuses) is read row by row, and so is a table with a JSON
+    /// column. PostgreSQL's rows are the server's own text, as before.
+    async fn rows_come_back_alike_chunk_by_chunk(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let (id_type, real_type, bytes_type) = match dialect {
+            Dialect::Sqlite => ("INTEGER", "REAL", "BLOB"),
+            Dialect::Postgres => ("BIGINT", "DOUBLE PRECISION", "BYTEA"),
+        };
+        db.execute(&format!(
+            "CREATE TABLE value_kinds (id {id_type} PRIMARY KEY, \
+             org_id TEXT NOT NULL REFERENCES organizations (id), \"Zeta\" TEXT, alpha {id_type}, \
+             amount {real_type}, payload {bytes_type})"
+        ))
+        .await;
+        db.execute(&format!(
+            "CREATE TABLE value_notes (id {id_type} PRIMARY KEY, \
+             kind_id {id_type} NOT NULL REFERENCES value_kinds (id), note TEXT)"
+        ))
+        .await;
+        db.execute(&format!(
+            "CREATE TABLE value_docs (id {id_type} PRIMARY KEY, \
+             org_id TEXT NOT NULL REFERENCES organizations (id), doc JSON)"
+        ))
+        .await;
+        let controls: String = (1u8..0x20).chain([0x7f]).map(char::from).collect();
+        let label = |i: i64| {
+            format!("row {i} \"quoted\" back\\slash {controls} é ✓ 😀 \u{2028} it's")
+        };
+        let mut values = Vec::new();
+        for i in 1..=2_300i64 {
+            let org = if i % 10 == 0 { "globex" } else { "acme" };
+            values.push(format!(
+                "({i}, '{org}', '{}', {}, NULL, NULL)",
+                label(i).replace('\'', "''"),
+                i * 1_000_000_007
+            ));
+        }
+        db.execute(&format!(
+            "INSERT INTO value_kinds (id, org_id, \"Zeta\", alpha, amount, payload) VALUES {}",
+            values.join(", ")
+        ))
+        .await;
+        db.execute(
+            "INSERT INTO value_notes (id, kind_id, note) \
+             SELECT id + 100000, id, 'note ' || id FROM value_kinds ORDER BY id",
+        )
+        .await;
+        db.execute(
+            "INSERT INTO value_docs (id, org_id, doc) VALUES \
+             (1, 'acme', '{\"z\": 1, \"a\": [1.5, \"x\"]}')",
+        )
+        .await;
+        let fixture_map = std::fs::read_to_string(map_copy_path(&db)).expect("the map copy");
+        let path = db.dir().join("kinds.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "{fixture_map}\n[tables.value_kinds]\ntenant = \"org_id\"\ncategory = \"secret\"\n\
+                 \n[tables.value_notes]\ncategory = \"secret\"\n\
+                 \n[tables.value_docs]\ntenant = \"org_id\"\ncategory = \"secret\"\n"
+            ),
+        )
+        .expect("cannot write the map");
+        let privctl = privctl.map(&path);
+        let (jsonb_null, not_jsonb) = match dialect {
+            Dialect::Sqlite => ("x'00'", "x'ff00ff'"),
+            Dialect::Postgres => ("'\\x00'::bytea", "'\\xff00ff'::bytea"),
+        };
+        for odd in [false, true] {
+            if odd {
+                db.execute(&format!(
+                    "UPDATE value_kinds SET amount = 0.1, payload = {jsonb_null} WHERE id = 2001"
+                ))
+                .await;
+                db.execute(&format!(
+                    "UPDATE value_kinds SET payload = {not_jsonb} WHERE id = 5"
+                ))
+                .await;
+            }
+            let out = db.dir().join(format!("kinds-{odd}.json"));
+            export(&privctl, "acme", &out, &[]).success();
+            let text = std::fs::read_to_string(&out).expect("the bundle");
+            let bundle = read_json(&out);
+            let rows = bundle_rows(&bundle, "value_kinds");
+            let mut ids: Vec<i64> =
+                rows.iter().map(|r| r["id"].as_i64().expect("an id")).collect();
+            if odd {
+                // PostgreSQL keeps an updated row's new version at the end of the table.
+                ids.sort_unstable();
+            }
+            let expected: Vec<i64> = (1..=2_300).filter(|i| i % 10 != 0).collect();
+            assert_eq!(ids, expected, "odd {odd}: acme's kinds, each once, in order");
+            for row in rows {
+                let line = serde_json::to_string(row).expect("a row");
+                assert!(
+                    matches!(dialect, Dialect::Postgres) || text.contains(&line),
+                    "odd {odd}: not serde_json's text: {line}"
+                );
+                let id = row["id"].as_i64().expect("an integer id");
+                assert_eq!(row["org_id"], "acme");
+                assert_eq!(row["Zeta"], label(id).as_str(), "odd {odd}: row {id}");
+                assert_eq!(row["alpha"], id * 1_000_000_007, "odd {odd}: row {id}");
+                let (amount, payload) = match (odd, id) {
+                    (true, 2001) => (serde_json::json!(0.1), serde_json::json!("AA==")),
+                    (true, 5) => (Value::Null, serde_json::json!("/wD/")),
+                    _ => (Value::Null, Value::Null),
+                };
+                assert_eq!(row["amount"], amount, "odd {odd}: row {id}");
+                assert_eq!(row["payload"], payload, "odd {odd}: row {id}");
+            }
+            let keys: Vec<&String> = rows[0].as_object().expect("an object").keys().collect();
+            assert_eq!(keys, ["Zeta", "alpha", "amount", "id", "org_id", "payload"]);
+            assert!(
+                matches!(dialect, Dialect::Postgres) || text.contains("{\"Zeta\":"),
+                "odd {odd}: keys in byte order in the file"
+            );
+            let notes = bundle_rows(&bundle, "value_notes");
+            let note_ids: Vec<i64> =
+                notes.iter().map(|r| r["id"].as_i64().expect("an id")).collect();
+            let expected_notes: Vec<i64> = expected.iter().map(|i| i + 100_000).collect();
+            assert_eq!(note_ids, expected_notes, "odd {odd}: notes through their kinds");
+            for note in notes {
+                let line = serde_json::to_string(note).expect("a row");
+                assert!(
+                    matches!(dialect, Dialect::Postgres) || text.contains(&line),
+                    "odd {odd}: not serde_json's text: {line}"
+                );
+                let kind = note["kind_id"].as_i64().expect("a kind");
+                assert_eq!(note["note"], format!("note {kind}"));
+            }
+            let docs = bundle_rows(&bundle, "value_docs");
+            assert_eq!(docs.len(), 1, "odd {odd}: docs");
+            assert_eq!(docs[0]["doc"], serde_json::json!({"z": 1, "a": [1.5, "x"]}));
+        }
+        db.cleanup().await;
+    }
 }
