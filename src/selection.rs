@@ -307,6 +307,11 @@ impl<'m> SubjectSelection<'m> {
             let mut counter = 0;
             self.push_condition(&mut sql, table, "t", &mut counter, &mut Vec::new());
             tx.execute(&sql).await?;
+            if let Some(analyze) = tx.dialect().sql_ops().analyze_temp_table(&qualified) {
+                let mut sql = tx.sql();
+                sql.push(&analyze);
+                tx.execute(&sql).await?;
+            }
             temp.insert(table.clone(), qualified);
             // Later tables refer to this one through its temporary table.
             self.source = Source::Materialized(temp.clone());

@@ -334,6 +334,10 @@ impl SqlDialect for Postgres {
         " ON COMMIT DROP"
     }
 
+    fn analyze_temp_table(&self, qualified: &str) -> Option<String> {
+        Some(format!("ANALYZE {qualified}"))
+    }
+
     fn create_index(&self) -> &'static str {
         "CREATE INDEX CONCURRENTLY "
     }
