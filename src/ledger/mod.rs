@@ -12,6 +12,7 @@
 //! [`verify`] recomputes the chain as a stream; [`checkpoint`] purges old entries for retention.
 
 pub mod checkpoint;
+pub mod merkle;
 pub mod verify;
 
 use anyhow::{Context as _, Result};
