@@ -53,7 +53,11 @@ pub fn e164(raw: &str, default_region: Option<Id>) -> Result<String, String> {
 /// The country calling code at the start of an E.164 number's digits (`49301234567` → 49).
 /// Country codes are prefix-free, so at most one of the first three prefixes is one.
 pub fn country_code(digits: &str) -> Option<u16> {
-    (1..=3.min(digits.len())).find_map(|n| code(&digits[..n]).map(|c| c.code))
+    code_at_start(digits).map(|c| c.code)
+}
+
+fn code_at_start(digits: &str) -> Option<&'static Code> {
+    (1..=3.min(digits.len())).find_map(|n| code(&digits[..n]))
 }
 
 fn code(prefix: &str) -> Option<&'static Code> {
@@ -73,7 +77,7 @@ fn international(trimmed: &str) -> Option<String> {
         return None;
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let code = (1..=3.min(digits.len())).find_map(|n| code(&digits[..n]))?;
+    let code = code_at_start(&digits)?;
     let national = &digits[code.code.to_string().len()..];
     let possible = national.len() < 32 && code.lengths & (1 << national.len()) != 0;
     if !possible

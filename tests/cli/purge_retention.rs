@@ -1236,6 +1236,40 @@ mod the_ledger_takes_more_than_ten_entries {
     }
 }
 
+/// `events` (a tenant column, a timestamp), range-partitioned by month with one partition per
+/// `YYYY-MM` given (`events_YYYY_MM`, autovacuum off so the catalog has a figure for a
+/// partition only after a test's ANALYZE), and a copy of the fixture's map purging it as traces.
+async fn partitioned_events(db: &TestDb, months: &[&str]) -> PathBuf {
+    db.execute(
+        "CREATE TABLE events (id bigint, org_id text NOT NULL REFERENCES organizations (id), kind text, \
+         created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
+    )
+    .await;
+    for month in months {
+        let (year, number) = month.split_once('-').expect("YYYY-MM");
+        let (year, number): (u32, u32) = (year.parse().unwrap(), number.parse().unwrap());
+        let next = if number == 12 {
+            format!("{}-01", year + 1)
+        } else {
+            format!("{year}-{:02}", number + 1)
+        };
+        db.execute(&format!(
+            "CREATE TABLE events_{} PARTITION OF events FOR VALUES FROM ('{month}-01') \
+             TO ('{next}-01') WITH (autovacuum_enabled = false)",
+            month.replace('-', "_")
+        ))
+        .await;
+    }
+    db.map_copy(
+        fixture::NAME,
+        "events.toml",
+        &[(
+            "[tables.schema_migrations]",
+            "[tables.events]\ntenant = \"org_id\"\ncategory = \"trace\"\ntimestamp = \"created_at\"\n\n[tables.schema_migrations]",
+        )],
+    )
+}
+
 /// A range-partitioned table (PostgreSQL declarative partitioning, as pg_partman creates) loses
 /// the partitions whose every row is past its tenant's cutoff, dropped whole and recorded in the
 /// ledger; a partition that also holds a row of a tenant kept longer (initech, 365 days) or on
@@ -1243,24 +1277,8 @@ mod the_ledger_takes_more_than_ten_entries {
 #[tokio::test]
 async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
     let (db, privctl) = fixture(Dialect::Postgres).await;
-    db.execute(
-        "CREATE TABLE events (id bigint, org_id text NOT NULL REFERENCES organizations (id), kind text, \
-         created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
-    )
-    .await;
-    for (name, from, to) in [
-        ("events_2026_01", "2026-01-01", "2026-02-01"),
-        ("events_2026_02", "2026-02-01", "2026-03-01"),
-        ("events_2026_06", "2026-06-01", "2026-07-01"),
-        ("events_2026_11", "2026-11-01", "2026-12-01"),
-    ] {
-        // Autovacuum off: the catalog has no figure for the partitions, so their rows are counted.
-        db.execute(&format!(
-            "CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ('{from}') TO ('{to}') \
-             WITH (autovacuum_enabled = false)"
-        ))
-        .await;
-    }
+    // No ANALYZE: the catalog has no figure for the partitions, so their rows are counted.
+    let map = partitioned_events(&db, &["2026-01", "2026-02", "2026-06", "2026-11"]).await;
     // January: acme and globex only, both past their windows (90 and 30 days): dropped.
     // February: acme, and one umbrella row (legal hold): stays, acme's rows deleted.
     // June: acme, and initech (365 days, not expired): stays, acme's rows deleted.
@@ -1274,14 +1292,6 @@ async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
          (30, 'acme', 'x', '2026-11-20T10:00:00Z')",
     )
     .await;
-    let map = db.map_copy(
-        fixture::NAME,
-        "events.toml",
-        &[(
-            "[tables.schema_migrations]",
-            "[tables.events]\ntenant = \"org_id\"\ncategory = \"trace\"\ntimestamp = \"created_at\"\n\n[tables.schema_migrations]",
-        )],
-    );
     let privctl = privctl.map(&map);
     // 5 of the table's 8 rows go: more than purge.max_fraction, so the guard wants a yes.
     let plan = dry_run(&privctl, &["--allow-large"]);
@@ -1342,21 +1352,7 @@ async fn a_partitioned_table_loses_its_expired_partitions_and_keeps_the_rest() {
 #[tokio::test]
 async fn a_dropped_partitions_rows_are_the_catalogs_estimate_and_say_so() {
     let (db, privctl) = fixture(Dialect::Postgres).await;
-    db.execute(
-        "CREATE TABLE events (id bigint, org_id text NOT NULL REFERENCES organizations (id), kind text, \
-         created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)",
-    )
-    .await;
-    for (name, from, to) in [
-        ("events_2026_01", "2026-01-01", "2026-02-01"),
-        ("events_2026_11", "2026-11-01", "2026-12-01"),
-    ] {
-        db.execute(&format!(
-            "CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ('{from}') TO ('{to}') \
-             WITH (autovacuum_enabled = false)"
-        ))
-        .await;
-    }
+    let map = partitioned_events(&db, &["2026-01", "2026-11"]).await;
     db.execute(
         "INSERT INTO events VALUES (1, 'acme', 'x', '2026-01-05T10:00:00Z'), \
          (2, 'globex', 'x', '2026-01-20T10:00:00Z'), (30, 'acme', 'x', '2026-11-20T10:00:00Z')",
@@ -1365,14 +1361,6 @@ async fn a_dropped_partitions_rows_are_the_catalogs_estimate_and_say_so() {
     db.execute("ANALYZE events_2026_01").await;
     db.execute("INSERT INTO events VALUES (3, 'acme', 'x', '2026-01-31T23:00:00Z')")
         .await;
-    let map = db.map_copy(
-        fixture::NAME,
-        "events.toml",
-        &[(
-            "[tables.schema_migrations]",
-            "[tables.events]\ntenant = \"org_id\"\ncategory = \"trace\"\ntimestamp = \"created_at\"\n\n[tables.schema_migrations]",
-        )],
-    );
     let privctl = privctl.map(&map);
     let plan = dry_run(&privctl, &["--allow-large"]);
     assert_eq!(
