@@ -71,14 +71,18 @@ impl Context {
 
     /// The ledger as this run appends to it: `keys.ledger` from the map, the actor and host.
     pub fn ledger(&self, map: &DataMap) -> Result<Ledger> {
-        let key = map
-            .keys
-            .ledger
-            .as_ref()
-            .map(|k| k.load())
-            .transpose()
-            .context("loading keys.ledger")?;
-        Ok(Ledger::new(key, self.actor.clone(), self.host.clone()))
+        let load = |source: &Option<crate::map::KeySource>, name: &str| {
+            source
+                .as_ref()
+                .map(|k| k.load())
+                .transpose()
+                .with_context(|| format!("loading keys.{name}"))
+        };
+        let key = load(&map.keys.ledger, "ledger")?;
+        let subject_key = load(&map.keys.subject, "subject")?;
+        Ok(Ledger::new(key, self.actor.clone(), self.host.clone())
+            .with_origin(map.ledger_origin.clone())
+            .with_subject_key(subject_key))
     }
 
     /// Loads the map, connects, and resolves the map against the live schema. Refuses (exit 5)

@@ -144,6 +144,21 @@ fn print_verification(
         ctx.ui
             .line(&format!("anchor {anchor}: the ledger still holds it"))?;
     }
+    if let Some(tree) = report
+        .tree
+        .as_ref()
+        .filter(|tree| tree.size > 0 && report.ok())
+    {
+        ctx.ui.line(&format!(
+            "tree: {} {}, root {}{}",
+            tree.size,
+            if tree.size == 1 { "leaf" } else { "leaves" },
+            tree.root,
+            tree.origin
+                .as_ref()
+                .map_or(String::new(), |origin| format!(", log {origin}"))
+        ))?;
+    }
     for note in &report.notes {
         ctx.ui.line(&format!("note: {note}"))?;
     }

@@ -27,7 +27,12 @@ pub async fn run(ctx: &Context, _args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Applies the migrations of `sql/<dialect>/` this database lacks.
+/// Applies the migrations of `sql/<dialect>/` this database lacks,
+/// and builds the ledger's Merkle tree over existing entries the first time.
 pub async fn create_tables(db: &crate::db::Db) -> Result<()> {
-    db.migrate().await.context("creating privctl's tables")
+    db.migrate().await.context("creating privctl's tables")?;
+    crate::ledger::tree::build(db)
+        .await
+        .context("building the ledger's Merkle tree")?;
+    Ok(())
 }

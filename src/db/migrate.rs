@@ -25,17 +25,31 @@ struct Embedded {
     sql: &'static str,
 }
 
-const POSTGRES: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "privctl",
-    sql: include_str!("../../sql/postgres/0001_privctl.sql"),
-}];
+const POSTGRES: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "privctl",
+        sql: include_str!("../../sql/postgres/0001_privctl.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "ledger_tree",
+        sql: include_str!("../../sql/postgres/0002_ledger_tree.sql"),
+    },
+];
 
-const SQLITE: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "privctl",
-    sql: include_str!("../../sql/sqlite/0001_privctl.sql"),
-}];
+const SQLITE: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "privctl",
+        sql: include_str!("../../sql/sqlite/0001_privctl.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "ledger_tree",
+        sql: include_str!("../../sql/sqlite/0002_ledger_tree.sql"),
+    },
+];
 
 fn embedded(dialect: Dialect) -> &'static [Embedded] {
     match dialect {

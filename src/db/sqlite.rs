@@ -424,8 +424,11 @@ impl SqlDialect for Sqlite {
     fn ledger_chunk_head(&self) -> Option<&'static str> {
         Some(
             "SELECT group_concat(seq || ' ' || alg || ' ' || prev_hash || ' ' || hash || ' ' || \
-             json_array('privctl-ledger/1', seq, at, actor, host, action, tenant, subject_ref, \
-             resource, outcome, details, alg, prev_hash), char(10)), \
+             CASE WHEN nonce IS NULL \
+             THEN json_array('privctl-ledger/1', seq, at, actor, host, action, tenant, subject_ref, \
+             resource, outcome, details, alg, prev_hash) \
+             ELSE json_array('privctl-ledger/2', seq, at, actor, host, action, tenant, subject_ref, \
+             resource, outcome, details, alg, prev_hash, origin, nonce) END, char(10)), \
              CAST(max(seq) AS TEXT), CAST(count(*) AS TEXT) \
              FROM (SELECT * FROM privctl_ledger WHERE seq > ",
         )

@@ -140,7 +140,7 @@ impl Ledger {
         let Some((through, purged)) = expired(tx, cutoff).await? else {
             return Ok(None);
         };
-        let report = self.verify_until(tx, None, Some(through)).await?;
+        let report = self.verify_until(tx, None, Some(through), None).await?;
         if let Some(problem) = report.problems.first() {
             return Err(Failure::ledger_altered(format!(
                 "the ledger entries due for purging do not verify (entry {}: {}: {}); nothing was purged",

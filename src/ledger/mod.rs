@@ -1,18 +1,26 @@
 //! The audit ledger: an append-only hash chain in `privctl_ledger`.
 //!
-//! Canonical encoding (version 1) of an entry: the compact JSON array
-//! `["privctl-ledger/1", seq, at, actor, host, action, tenant, subject_ref, resource, outcome,
-//! details, alg, prev_hash]`, where `seq` is a number, `tenant`, `subject_ref` and `resource` are
-//! strings or null, `details` is the stored JSON text as a string, and every other field is a
-//! string exactly as stored. `hash` is the lower-case hex HMAC-SHA-256 of those bytes under
+//! Canonical encoding of an entry: the compact JSON array
+//! `["privctl-ledger/2", seq, at, actor, host, action, tenant, subject_ref, resource, outcome,
+//! details, alg, prev_hash, origin, nonce]`, where `seq` is a number, `tenant`, `subject_ref`,
+//! `resource` and `origin` are strings or null, `details` is the stored JSON text as a string,
+//! `nonce` is 32 random hex digits, and every other field is a string exactly as stored. Entries
+//! written before the ledger had a tree (no nonce) keep version 1: the same array without
+//! `origin` and `nonce`, tagged `privctl-ledger/1`. `hash` is the lower-case hex HMAC-SHA-256 of those bytes under
 //! `keys.ledger` (`alg` = `hmac-sha256`), or their plain SHA-256 without a key (`alg` = `sha256`).
 //! The first entry's `prev_hash` is 64 zeros, or the hash in the retention checkpoint the
 //! remaining entries start from ([`checkpoint`]).
 //!
-//! [`verify`] recomputes the chain as a stream; [`checkpoint`] purges old entries for retention.
+//! Each entry is also leaf `seq - tree_start` of an RFC 6962 Merkle tree ([`merkle`], stored as
+//! [`tree`] describes), appended in the same transaction: its leaf hash is
+//! `SHA-256(0x00 ‖ canonical bytes)`.
+//!
+//! [`verify`] recomputes the chain and the tree as a stream; [`checkpoint`] purges old entries
+//! for retention.
 
 pub mod checkpoint;
 pub mod merkle;
+pub mod tree;
 pub mod verify;
 
 use anyhow::{Context as _, Result};
@@ -36,6 +44,11 @@ pub struct Ledger {
     mac: Option<Hmac<Sha256>>,
     pub actor: String,
     pub host: String,
+    /// `[ledger] origin`: the log's name, fixed in `privctl_ledger_meta` by the first entry that
+    /// names one.
+    pub origin: Option<String>,
+    /// HMAC-SHA-256 keyed with `keys.subject`, for `subject_ref`.
+    subject_mac: Option<Hmac<Sha256>>,
 }
 
 /// What a command records.
@@ -93,6 +106,11 @@ pub struct LedgerEntry {
     pub alg: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The log's origin (version 2; `None` in version 1 and before the map named one).
+    pub origin: Option<String>,
+    /// 32 random hex digits (version 2), so the hashes of published entries confirm no guess
+    /// of their fields; `None` in version 1.
+    pub nonce: Option<String>,
 }
 
 impl LedgerEntry {
@@ -124,6 +142,8 @@ impl LedgerEntry {
             alg: &self.alg,
             prev_hash: &self.prev_hash,
             hash: &self.hash,
+            origin: self.origin.as_deref(),
+            nonce: self.nonce.as_deref(),
         }
     }
 
@@ -148,6 +168,8 @@ impl LedgerEntry {
             alg: next().unwrap_or_default(),
             prev_hash: next().unwrap_or_default(),
             hash: next().unwrap_or_default(),
+            origin: next(),
+            nonce: next(),
         })
     }
 }
@@ -169,12 +191,18 @@ pub struct EntryRef<'a> {
     pub alg: &'a str,
     pub prev_hash: &'a str,
     pub hash: &'a str,
+    pub origin: Option<&'a str>,
+    pub nonce: Option<&'a str>,
 }
 
 impl<'a> EntryRef<'a> {
     /// Appends the canonical bytes to `out` (the verifier reuses one buffer for every entry).
     pub fn write_canonical(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"[\"privctl-ledger/1\",");
+        out.extend_from_slice(if self.nonce.is_some() {
+            b"[\"privctl-ledger/2\","
+        } else {
+            b"[\"privctl-ledger/1\","
+        });
         out.extend_from_slice(self.seq.to_string().as_bytes());
         for field in [self.at, self.actor, self.host, self.action] {
             push_field(out, Some(field));
@@ -184,6 +212,10 @@ impl<'a> EntryRef<'a> {
         }
         for field in [self.outcome, self.details, self.alg, self.prev_hash] {
             push_field(out, Some(field));
+        }
+        if self.nonce.is_some() {
+            push_field(out, self.origin);
+            push_field(out, self.nonce);
         }
         out.push(b']');
     }
@@ -209,6 +241,8 @@ impl<'a> EntryRef<'a> {
             alg: text(10),
             prev_hash: text(11),
             hash: text(12),
+            origin: field(13),
+            nonce: field(14),
         })
     }
 }
@@ -223,13 +257,38 @@ pub(crate) fn push_field(out: &mut Vec<u8>, field: Option<&str>) {
 }
 
 /// The stored columns, in canonical order; `seq` first so a `SELECT` can cast it to text.
-pub(crate) const COLUMNS: &str = "seq, at, actor, host, action, tenant, subject_ref, resource, outcome, details, alg, prev_hash, hash";
+pub(crate) const COLUMNS: &str = "seq, at, actor, host, action, tenant, subject_ref, resource, outcome, details, alg, prev_hash, hash, origin, nonce";
 
 impl Ledger {
     pub fn new(key: Option<Vec<u8>>, actor: String, host: String) -> Self {
         let mac =
             key.map(|key| Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length"));
-        Self { mac, actor, host }
+        Self {
+            mac,
+            actor,
+            host,
+            origin: None,
+            subject_mac: None,
+        }
+    }
+
+    /// This ledger, pseudonymising subjects under `keys.subject`.
+    pub fn with_subject_key(mut self, key: Option<Vec<u8>>) -> Self {
+        self.subject_mac =
+            key.map(|key| Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length"));
+        self
+    }
+
+    /// Whether `subject_ref` is keyed (`keys.subject`, or else `keys.ledger`): only then do
+    /// entries record it, since an unkeyed hash of an email confirms any guess of it.
+    pub fn records_subjects(&self) -> bool {
+        self.subject_mac.is_some() || self.mac.is_some()
+    }
+
+    /// This ledger, writing entries of the log `origin` (`[ledger] origin`).
+    pub fn with_origin(mut self, origin: Option<String>) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// Whether `keys.ledger` is set.
@@ -280,7 +339,9 @@ impl Ledger {
         }
     }
 
-    /// The subject's reference: a keyed hash of tenant and identifiers, never the identifiers.
+    /// The subject's reference: a hash of tenant and identifiers, never the identifiers, keyed
+    /// with `keys.subject` (or else `keys.ledger`). Unkeyed, it still binds tokens to their
+    /// subject, but no entry records it ([`Ledger::records_subjects`]).
     pub fn subject_ref(&self, tenant: Option<&str>, subject: &Subject) -> String {
         let mut text = format!("privctl-subject/1\0{}", tenant.unwrap_or(""));
         for id in &subject.identifiers {
@@ -289,33 +350,24 @@ impl Ledger {
             text.push('=');
             text.push_str(&id.value);
         }
-        self.digest(text.as_bytes())
+        match &self.subject_mac {
+            Some(mac) => {
+                let mut mac = mac.clone();
+                mac.update(text.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
+            None => self.digest(text.as_bytes()),
+        }
     }
 
-    /// Appends an entry inside `tx`. Appends are serialised: PostgreSQL takes a transaction-level
-    /// advisory lock (released at commit), SQLite's write transactions are exclusive already.
+    /// Appends an entry inside `tx`, and its leaf and the tree nodes it completes. Appends are
+    /// serialised: PostgreSQL takes a transaction-level advisory lock (released at commit),
+    /// SQLite's write transactions are exclusive already.
     pub async fn append(&self, tx: &mut Tx, at: Timestamp, entry: NewEntry) -> Result<LedgerEntry> {
         lock_appends(tx).await?;
-        let mut head = tx.sql();
-        head.push("SELECT CAST(seq AS text), hash, alg FROM privctl_ledger ORDER BY privctl_ledger.seq DESC LIMIT 1");
-        let (seq, prev_hash) = match tx
-            .fetch_optional(&head)
-            .await
-            .context("reading the ledger head")?
-        {
-            Some(row) => {
-                let alg = row[2].as_deref().unwrap_or_default();
-                if alg != self.alg() {
-                    return Err(self.mixed_keys(alg).into());
-                }
-                let seq = row[0].as_deref().unwrap_or_default();
-                (
-                    seq.parse::<i64>()
-                        .with_context(|| format!("ledger seq `{seq}`"))?
-                        + 1,
-                    row[1].clone().unwrap_or_default(),
-                )
-            }
+        let head = self.head_for_append(tx).await?;
+        let (seq, prev_hash) = match head.last {
+            Some((seq, hash)) => (seq + 1, hash),
             // Empty: the first entry, or the first after a retention purge removed them all.
             None => match checkpoint::latest(tx).await? {
                 Some(c) if c.alg != self.alg() => return Err(self.mixed_keys(&c.alg).into()),
@@ -323,6 +375,19 @@ impl Ledger {
                 None => (1, GENESIS.to_owned()),
             },
         };
+        let index = seq - head.meta.tree_start;
+        if index < 0 || index as u64 != head.tree_size {
+            return Err(crate::error::Failure::ledger_altered(format!(
+                "the ledger's next entry would be {seq}, leaf {index} of its Merkle tree, but the tree has {} leaves: entries or tree nodes were removed or added",
+                head.tree_size
+            ))
+            .with_hint("keep this database as evidence and run `privctl audit-verify`; nothing was done")
+            .into());
+        }
+        let origin = self.fix_origin(tx, head.meta.origin).await?;
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| anyhow::anyhow!("no randomness for the ledger entry's nonce: {e}"))?;
         let mut stored = LedgerEntry {
             seq,
             at: at.to_canonical(),
@@ -330,15 +395,18 @@ impl Ledger {
             host: self.host.clone(),
             action: entry.action,
             tenant: entry.tenant,
-            subject_ref: entry.subject_ref,
+            subject_ref: entry.subject_ref.filter(|_| self.records_subjects()),
             resource: entry.resource,
             outcome: entry.outcome,
             details: serde_json::to_string(&entry.details).expect("JSON value serialises"),
             alg: self.alg().to_owned(),
             prev_hash,
             hash: String::new(),
+            origin,
+            nonce: Some(hex::encode(nonce)),
         };
-        stored.hash = self.digest(&stored.canonical());
+        let canonical = stored.canonical();
+        stored.hash = self.digest(&canonical);
         let mut insert = tx.sql();
         insert
             .push("INSERT INTO privctl_ledger (")
@@ -363,6 +431,8 @@ impl Ledger {
             text(&stored.alg),
             text(&stored.prev_hash),
             text(&stored.hash),
+            opt(&stored.origin),
+            opt(&stored.nonce),
         ];
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
@@ -374,8 +444,112 @@ impl Ledger {
         tx.execute(&insert)
             .await
             .context("appending to the ledger (has `privctl init` run?)")?;
+        let siblings = tree::siblings_of_append(head.tree_size);
+        let nodes = tree::read_nodes(tx, &siblings).await?;
+        let completed = completed_nodes(
+            head.tree_size,
+            &siblings,
+            &nodes,
+            merkle::leaf_hash(&canonical),
+        );
+        tree::insert_nodes(tx, &completed).await?;
         Ok(stored)
     }
+
+    /// The newest entry, the tree's size and `privctl_ledger_meta`, in one statement.
+    async fn head_for_append(&self, tx: &mut Tx) -> Result<AppendHead> {
+        let mut head = tx.sql();
+        head.push(
+            "SELECT m.origin, CAST(m.tree_start AS text), \
+             CAST((SELECT max(idx) FROM privctl_ledger_tree WHERE level = 0) AS text), \
+             CAST(l.seq AS text), l.hash, l.alg \
+             FROM privctl_ledger_meta m LEFT JOIN \
+             (SELECT seq, hash, alg FROM privctl_ledger ORDER BY privctl_ledger.seq DESC LIMIT 1) l \
+             ON 1 = 1 WHERE m.id = 1",
+        );
+        let row = match tx.fetch_optional(&head).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(tree::needs_init()),
+            Err(error) => {
+                return Err(error.context("reading the ledger head (has `privctl init` run?)"));
+            }
+        };
+        let number = |i: usize| -> Result<Option<i64>> {
+            row[i]
+                .as_deref()
+                .map(|text| {
+                    text.parse::<i64>()
+                        .with_context(|| format!("privctl_ledger: `{text}` is not a number"))
+                })
+                .transpose()
+        };
+        let tree_start = number(1)?.unwrap_or(1);
+        let tree_size = number(2)?.map_or(0, |max| max as u64 + 1);
+        let last = match number(3)? {
+            Some(seq) => {
+                let alg = row[5].as_deref().unwrap_or_default();
+                if alg != self.alg() {
+                    return Err(self.mixed_keys(alg).into());
+                }
+                Some((seq, row[4].clone().unwrap_or_default()))
+            }
+            None => None,
+        };
+        Ok(AppendHead {
+            meta: tree::Meta {
+                origin: row[0].clone(),
+                tree_start,
+            },
+            tree_size,
+            last,
+        })
+    }
+
+    /// The origin the next entry carries: the log's, which the first entry written under a map
+    /// naming one fixes. A map naming another is refused: its entries would join someone else's log.
+    async fn fix_origin(&self, tx: &mut Tx, stored: Option<String>) -> Result<Option<String>> {
+        match (stored, &self.origin) {
+            (Some(stored), Some(mine)) if &stored != mine => Err(crate::error::Failure::failed(format!(
+                "this database's ledger is the log `{stored}`, but the map's [ledger] origin is `{mine}`: its entries would join another log; nothing was done"
+            ))
+            .with_hint(format!("set [ledger] origin = \"{stored}\" in the map, or point --database-url at the database of `{mine}`"))
+            .into()),
+            (Some(stored), _) => Ok(Some(stored)),
+            (None, Some(mine)) => {
+                let mut sql = tx.sql();
+                sql.push("UPDATE privctl_ledger_meta SET origin = ")
+                    .bind(Param::Text(mine.clone()))
+                    .push(" WHERE id = 1");
+                tx.execute(&sql).await.context("naming the ledger's log")?;
+                Ok(Some(mine.clone()))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// What appending reads first.
+struct AppendHead {
+    meta: tree::Meta,
+    tree_size: u64,
+    /// The newest entry's seq and hash.
+    last: Option<(i64, String)>,
+}
+
+/// The nodes leaf `index` completes, given its left siblings (see [`tree::siblings_of_append`]).
+fn completed_nodes(
+    index: u64,
+    siblings: &[tree::NodeKey],
+    nodes: &std::collections::HashMap<tree::NodeKey, merkle::Hash>,
+    leaf: merkle::Hash,
+) -> Vec<(tree::NodeKey, merkle::Hash)> {
+    let mut completed = vec![((0, index), leaf)];
+    let mut hash = leaf;
+    for &(level, idx) in siblings {
+        hash = merkle::node_hash(&nodes[&(level, idx)], &hash);
+        completed.push(((level + 1, idx / 2), hash));
+    }
+    completed
 }
 
 /// The advisory-lock key of ledger appends ("privledg").
@@ -469,6 +643,8 @@ mod tests {
             alg: "sha256".into(),
             prev_hash: GENESIS.into(),
             hash: String::new(),
+            origin: None,
+            nonce: None,
         }
     }
 

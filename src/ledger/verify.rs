@@ -14,6 +14,8 @@ use anyhow::{Context as _, Result};
 use sha2::{Digest as _, Sha256};
 
 use super::checkpoint::{self, Checkpoint};
+use super::merkle::{self, Hash};
+use super::tree::{self, Range};
 use super::{COLUMNS, EntryRef, GENESIS, Ledger, LedgerEntry};
 use crate::db::{Param, Tx};
 
@@ -63,6 +65,8 @@ pub enum Kind {
     Rewritten,
     /// HMAC entries and no `keys.ledger` to check them with.
     NeedsKey,
+    /// The signed checkpoint names another log (origin) than this ledger's.
+    OtherLog,
 }
 
 impl Kind {
@@ -75,6 +79,7 @@ impl Kind {
             Kind::Truncated => "truncated",
             Kind::Rewritten => "rewritten",
             Kind::NeedsKey => "needs-key",
+            Kind::OtherLog => "other-log",
         }
     }
 }
@@ -99,6 +104,25 @@ pub struct Start {
     pub checkpoint: Option<Checkpoint>,
 }
 
+/// The ledger's Merkle tree as verification recomputed it from the entries.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct TreeHead {
+    /// The log's origin (`[ledger] origin`), once an entry named one.
+    pub origin: Option<String>,
+    /// Leaves: every entry ever appended, purged ones included.
+    pub size: u64,
+    /// The RFC 6962 root, lower-case hex.
+    pub root: String,
+}
+
+/// What a signed checkpoint says: the log, its size and its root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHead {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+}
+
 /// At most this many problems are listed; the rest are counted (a wrong key fails every entry).
 const MAX_PROBLEMS: usize = 1000;
 
@@ -115,6 +139,11 @@ pub struct Verification {
     pub more_problems: u64,
     /// Things an auditor should know that are not problems.
     pub notes: Vec<String>,
+    /// The tree recomputed from the entries (and, below the first entry left after retention,
+    /// the stored subtrees); `None` when the entries do not follow each other (a problem says why).
+    pub tree: Option<TreeHead>,
+    /// The recomputed tree, while [`Ledger::verify_signed`] compares it.
+    range: Option<Range>,
 }
 
 impl Verification {
@@ -149,6 +178,8 @@ pub struct Chain<'a> {
     told_needs_key: bool,
     canonical: Vec<u8>,
     report: Verification,
+    /// The tree so far, and the seq of its leaf 0; `None` once an entry is out of place.
+    tree: Option<(Range, i64)>,
 }
 
 impl<'a> Chain<'a> {
@@ -163,6 +194,26 @@ impl<'a> Chain<'a> {
             told_needs_key: false,
             canonical: Vec::with_capacity(1024),
             report: Verification::default(),
+            tree: None,
+        }
+    }
+
+    /// Also recomputes the Merkle tree, from `range`, the stored tree up to the first entry
+    /// that will be checked, whose seq is `tree_start + range.size()`.
+    fn with_tree(mut self, range: Range, tree_start: i64) -> Self {
+        self.tree = Some((range, tree_start));
+        self
+    }
+
+    /// Adds the entry whose canonical bytes are in `canonical` as the tree's next leaf.
+    fn push_leaf(tree: &mut Option<(Range, i64)>, seq: i64, canonical: &[u8]) {
+        if let Some((range, start)) = tree {
+            if seq == *start + range.size() as i64 {
+                range.push_leaf(merkle::leaf_hash(canonical));
+            } else {
+                // Out of place: the chain reports it; the tree's root would prove nothing more.
+                *tree = None;
+            }
         }
     }
 
@@ -179,6 +230,7 @@ impl<'a> Chain<'a> {
             None => self.start(entry.seq),
         };
         let hash_ok = self.check_hash(entry);
+        Self::push_leaf(&mut self.tree, entry.seq, &self.canonical);
         let (listed_before, more_before) = (self.report.problems.len(), self.report.more_problems);
         let linked = entry.prev_hash == expected_prev || self.previous_bad;
         if entry.seq > expected_seq {
@@ -245,6 +297,7 @@ impl<'a> Chain<'a> {
         };
         let mut last_hash = previous_hash.as_str();
         let mut count = 0;
+        let mut leaves = Vec::new();
         for line in lines.split('\n') {
             let mut parts = line.splitn(5, ' ');
             let (Some(seq), Some(alg), Some(prev_hash), Some(hash), Some(canonical)) = (
@@ -267,8 +320,21 @@ impl<'a> Chain<'a> {
             if !clean {
                 return false;
             }
+            if self.tree.is_some() {
+                leaves.push((last_seq + 1, merkle::leaf_hash(canonical.as_bytes())));
+            }
             (last_seq, last_hash) = (last_seq + 1, hash);
             count += 1;
+        }
+        if let Some((range, start)) = &mut self.tree {
+            for (seq, leaf) in leaves {
+                if seq == *start + range.size() as i64 {
+                    range.push_leaf(leaf);
+                } else {
+                    self.tree = None;
+                    break;
+                }
+            }
         }
         self.previous = Some((last_seq, last_hash.to_owned()));
         self.previous_bad = false;
@@ -429,9 +495,85 @@ fn hex_eq(digest: &[u8; 32], hex: &str) -> bool {
 }
 
 impl Ledger {
-    /// Streams the ledger in `seq` order through a [`Chain`].
+    /// Streams the ledger in `seq` order through a [`Chain`], recomputes its Merkle tree and
+    /// compares it with the stored one.
     pub async fn verify(&self, tx: &mut Tx, anchor: Option<&Anchor>) -> Result<Verification> {
-        self.verify_until(tx, anchor, None).await
+        self.verify_signed(tx, anchor, None).await
+    }
+
+    /// [`Ledger::verify`], and the ledger against a signed checkpoint: the same log, at least
+    /// as many entries, and a tree that only appended to the checkpoint's.
+    pub async fn verify_signed(
+        &self,
+        tx: &mut Tx,
+        anchor: Option<&Anchor>,
+        signed: Option<&SignedHead>,
+    ) -> Result<Verification> {
+        let meta = match tree::meta(tx).await {
+            Ok(meta) => meta,
+            Err(_) if signed.is_some() => {
+                let mut report = Verification::default();
+                report.problem(1, Kind::Truncated, format!(
+                    "the signed checkpoint covers {} entries, but the ledger and its tree are gone (privctl_ledger_meta is empty)",
+                    signed.map_or(0, |s| s.size)
+                ));
+                return Ok(report);
+            }
+            Err(error) => return Err(error),
+        };
+        let stored_size = tree::size(tx).await?;
+        let mut first = tx.sql();
+        first.push("SELECT CAST(min(seq) AS text) FROM privctl_ledger");
+        let first = tx
+            .fetch_optional(&first)
+            .await?
+            .and_then(|row| row.into_iter().next().flatten())
+            .and_then(|seq| seq.parse::<i64>().ok());
+        // The leaves before the first entry left (purged for retention) come from the stored tree.
+        let purged = match first {
+            Some(seq) => u64::try_from(seq - meta.tree_start).unwrap_or(0),
+            // Empty: retention purged every entry up to its last checkpoint, and no more.
+            None => checkpoint::latest(tx).await?.map_or(0, |c| {
+                u64::try_from(c.seq + 1 - meta.tree_start).unwrap_or(0)
+            }),
+        };
+        let range = match tree::stored_range(tx, purged.min(stored_size)).await {
+            Ok(range) => Some(range),
+            Err(error) => {
+                let mut report = Verification::default();
+                report.problem(
+                    meta.tree_start,
+                    Kind::Altered,
+                    format!("the stored tree below the first entry cannot be read: {error:#}"),
+                );
+                return Ok(report);
+            }
+        };
+        let mut report = self
+            .verify_until(tx, anchor, None, range.map(|r| (r, meta.tree_start)))
+            .await?;
+        if let Some(computed) = report.range.take() {
+            let computed = if report.ok() {
+                tree_against_stored(tx, &mut report, computed, stored_size, &meta).await?
+            } else {
+                // The entries' own problems say where they start; the tree adds nothing.
+                computed
+            };
+            if let Some(signed) = signed {
+                against_signed(tx, &mut report, &computed, signed, &meta).await?;
+            }
+            report.tree = Some(TreeHead {
+                origin: meta.origin.clone(),
+                size: computed.size(),
+                root: hex::encode(computed.root()),
+            });
+        } else if signed.is_some() {
+            report.notes.push(
+                "the entries do not follow each other, so the signed checkpoint was not compared"
+                    .into(),
+            );
+        }
+        Ok(report)
     }
 
     /// [`Ledger::verify`] up to and including entry `until` (the part a retention purge removes).
@@ -440,14 +582,21 @@ impl Ledger {
         tx: &mut Tx,
         anchor: Option<&Anchor>,
         until: Option<i64>,
+        tree: Option<(Range, i64)>,
     ) -> Result<Verification> {
         let checkpoints = checkpoint::load(tx).await?;
         let mut chain = Chain::new(self, checkpoints, anchor.cloned());
+        if let Some((range, start)) = tree {
+            chain = chain.with_tree(range, start);
+        }
         match tx.dialect().sql_ops().ledger_chunk_head() {
             Some(head) => chunks(tx, head, &mut chain, until).await?,
             None => precise(tx, &mut chain, i64::MIN, until, None).await?,
         }
-        Ok(chain.finish())
+        let tree = chain.tree.take();
+        let mut report = chain.finish();
+        report.range = tree.map(|(range, _)| range);
+        Ok(report)
     }
 }
 
@@ -559,4 +708,164 @@ async fn chunk(
         last,
         full: count >= CHUNK,
     }))
+}
+
+/// Compares the tree recomputed from the entries with the stored one: as many leaves as entries
+/// (more: the newest entries were deleted; fewer: entries were added behind privctl's back),
+/// and the same root.
+async fn tree_against_stored(
+    tx: &mut Tx,
+    report: &mut Verification,
+    computed: Range,
+    stored_size: u64,
+    meta: &tree::Meta,
+) -> Result<Range> {
+    let size = computed.size();
+    let next = meta.tree_start + size as i64;
+    if stored_size > size {
+        let ends = if size == 0 {
+            "the ledger has no entries".to_owned()
+        } else {
+            format!("the ledger ends at entry {}", next - 1)
+        };
+        report.problem(
+            next,
+            Kind::Truncated,
+            format!(
+                "the Merkle tree has {stored_size} leaves but {ends}: the newest {} entries were deleted",
+                stored_size - size
+            ),
+        );
+    } else if stored_size < size {
+        report.problem(
+            meta.tree_start + stored_size as i64,
+            Kind::Altered,
+            format!(
+                "the Merkle tree has {stored_size} leaves for {size} entries: entries were written behind privctl's back, or tree nodes deleted"
+            ),
+        );
+    } else {
+        match tree::stored_range(tx, size).await {
+            Ok(stored) if stored.root() == computed.root() => {}
+            Ok(_) => {
+                let (seq, detail) = match first_other_leaf(tx, meta, size).await? {
+                    Some(seq) => (seq, format!("entry {seq} is not the entry the Merkle tree holds as its leaf: it was rewritten, and the chain re-linked after it")),
+                    None => (meta.tree_start, "the stored Merkle tree's nodes do not match its leaves: tree nodes were rewritten".to_owned()),
+                };
+                report.problem(seq, Kind::Altered, detail);
+            }
+            Err(error) => report.problem(meta.tree_start, Kind::Altered, format!("{error:#}")),
+        }
+    }
+    Ok(computed)
+}
+
+/// Compares the recomputed tree with a signed checkpoint: the same log, at least its size, and
+/// a consistency proof (from the stored nodes) from its root to the recomputed one.
+async fn against_signed(
+    tx: &mut Tx,
+    report: &mut Verification,
+    computed: &Range,
+    signed: &SignedHead,
+    meta: &tree::Meta,
+) -> Result<()> {
+    if meta.origin.as_deref() != Some(signed.origin.as_str()) {
+        let this = match &meta.origin {
+            Some(origin) => format!("`{origin}`"),
+            None => "unnamed (no entry was written under a map with [ledger] origin)".to_owned(),
+        };
+        report.problem(
+            meta.tree_start,
+            Kind::OtherLog,
+            format!(
+                "the checkpoint is signed for the log `{}`, this ledger is {this}",
+                signed.origin
+            ),
+        );
+        return Ok(());
+    }
+    let size = computed.size();
+    if signed.size > size {
+        report.problem(
+            meta.tree_start + size as i64,
+            Kind::Truncated,
+            format!(
+                "the signed checkpoint covers {} entries, the ledger has {size}: entries were cut off the end, or the database was restored from an older backup",
+                signed.size
+            ),
+        );
+        return Ok(());
+    }
+    if signed.size == 0 {
+        return Ok(());
+    }
+    let proof = tree::over_nodes(tx, |node| tree::consistency_path(signed.size, size, node))
+        .await
+        .ok();
+    let consistent = proof.is_some_and(|proof| {
+        merkle::verify_consistency(signed.size, size, &signed.root, &computed.root(), &proof)
+    });
+    if !consistent {
+        report.problem(
+            meta.tree_start + signed.size as i64 - 1,
+            Kind::Rewritten,
+            format!(
+                "the ledger's first {} entries are not those the checkpoint signed: the ledger was rewritten",
+                signed.size
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The first entry whose leaf hash is not the stored leaf (a second pass, run only when the
+/// roots differ), in chunks of entries and stored leaves over the same range.
+async fn first_other_leaf(tx: &mut Tx, meta: &tree::Meta, size: u64) -> Result<Option<i64>> {
+    const STEP: i64 = 5_000;
+    let mut from = meta.tree_start;
+    let end = meta.tree_start + size as i64;
+    while from < end {
+        let to = (from + STEP).min(end);
+        let mut entries = tx.sql();
+        entries
+            .push("SELECT CAST(seq AS text), ")
+            .push(&COLUMNS["seq, ".len()..])
+            .push(" FROM privctl_ledger WHERE seq >= ")
+            .bind(Param::Int(from))
+            .push(" AND seq < ")
+            .bind(Param::Int(to));
+        let mut computed = std::collections::HashMap::new();
+        let mut canonical = Vec::new();
+        tx.for_each_text_row(&entries, |fields| {
+            let entry = EntryRef::from_fields(fields)?;
+            canonical.clear();
+            entry.write_canonical(&mut canonical);
+            computed.insert(entry.seq, hex::encode(merkle::leaf_hash(&canonical)));
+            Ok(())
+        })
+        .await?;
+        let mut leaves = tx.sql();
+        leaves
+            .push("SELECT CAST(idx AS text), hash FROM privctl_ledger_tree WHERE level = 0 AND idx >= ")
+            .bind(Param::Int(from - meta.tree_start))
+            .push(" AND idx < ")
+            .bind(Param::Int(to - meta.tree_start))
+            .push(" ORDER BY idx");
+        let mut stored = std::collections::HashMap::new();
+        for row in tx.fetch_rows(&leaves).await? {
+            if let Some(idx) = row[0].as_deref().and_then(|i| i.parse::<i64>().ok()) {
+                stored.insert(meta.tree_start + idx, row[1].clone().unwrap_or_default());
+            }
+        }
+        for seq in from..to {
+            // A purged entry has no bytes left to compare.
+            if let Some(leaf) = computed.get(&seq)
+                && stored.get(&seq) != Some(leaf)
+            {
+                return Ok(Some(seq));
+            }
+        }
+        from = to;
+    }
+    Ok(None)
 }

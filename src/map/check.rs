@@ -13,10 +13,12 @@ use crate::map::{DataMap, Erase, IdentityKind, RetentionRule};
 use crate::model::Model;
 
 /// privctl's own tables (`privctl init`): never part of the map.
-pub const OWN_TABLES: [&str; 7] = [
+pub const OWN_TABLES: [&str; 9] = [
     crate::db::MIGRATIONS_TABLE,
     "privctl_ledger",
     "privctl_ledger_checkpoints",
+    "privctl_ledger_tree",
+    "privctl_ledger_meta",
     "privctl_confirmations",
     "privctl_jobs",
     "privctl_blob_outbox",

@@ -38,6 +38,8 @@ pub struct DataMap {
     pub retention: BTreeMap<String, RetentionRule>,
     /// `[retention] ledger`: how long the ledger keeps entries (`None`: forever).
     pub ledger_retention: Option<Duration>,
+    /// `[ledger] origin`: the log's name in its checkpoints and entries.
+    pub ledger_origin: Option<String>,
     pub blobs: BTreeMap<String, BlobStore>,
     pub keys: Keys,
     pub confirm: ConfirmPolicy,
@@ -302,6 +304,10 @@ pub enum RetentionRule {
 pub struct Keys {
     pub ledger: Option<KeySource>,
     pub columns: Option<KeySource>,
+    /// `keys.subject`: the HMAC key of `subject_ref` in ledger entries.
+    pub subject: Option<KeySource>,
+    /// `keys.signing`: the Ed25519 keys that sign checkpoints (several while rotating).
+    pub signing: Vec<KeySource>,
 }
 
 /// `env:VAR` or `file:PATH`.

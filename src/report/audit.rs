@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ledger::verify::{Problem, Start};
+use crate::ledger::verify::{Problem, Start, TreeHead};
 use crate::ledger::{LedgerEntry, Verification};
 
 /// What `audit-verify` found: exit 4 unless `ok`.
@@ -25,6 +25,8 @@ pub struct VerifyReport<'a> {
     /// What verification could not prove, as sentences (absent when none).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub notes: &'a [String],
+    /// The Merkle tree recomputed from the entries; `null` when they do not follow each other.
+    pub tree: Option<&'a TreeHead>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -44,6 +46,7 @@ impl<'a> VerifyReport<'a> {
             problems: &report.problems,
             more_problems: report.more_problems,
             notes: &report.notes,
+            tree: report.tree.as_ref(),
         }
     }
 }

@@ -197,8 +197,10 @@ both_dialects! {
         db.cleanup().await;
     }
 
-    /// Cutting entries off the end leaves a chain that holds by itself (exit 0), but the
-    /// earlier head, given as the anchor, shows the cut: truncated, at the new head + 1.
+    /// Cutting entries off the end leaves a chain that holds by itself, but the Merkle tree
+    /// keeps their leaves: truncated, at the new head + 1. Cut from the tree as well (whole
+    /// subtrees over the cut entries), the ledger verifies (exit 0), and only the earlier head,
+    /// given as the anchor, shows the cut.
     async fn entries_cut_off_the_end_are_found_only_with_an_anchor(dialect: Dialect) {
         let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         write_entries(&db, &privctl);
@@ -211,10 +213,26 @@ both_dialects! {
         .await;
         let new_head = last_seq - 2;
 
+        let by_tree = verify(&privctl, &[]);
+        by_tree.code(4);
+        let report = by_tree.json();
+        assert_eq!(
+            first_problem(&report),
+            (new_head + 1, "truncated".to_owned()),
+            "{by_tree}"
+        );
+        assert_eq!(problems(&report).len(), 1, "{by_tree}");
+
+        // Leaf i is entry i + 1 here: cut every node reaching past leaf new_head - 1.
+        db.execute(&format!(
+            "DELETE FROM privctl_ledger_tree WHERE ((idx + 1) << level) > {new_head}"
+        ))
+        .await;
         let unanchored = verify(&privctl, &[]);
         let report = unanchored.success().json();
         assert_eq!(report["entries"], new_head, "{unanchored}");
         assert_eq!(report["head"]["seq"], new_head, "{unanchored}");
+        assert_eq!(report["tree"]["size"], new_head, "{unanchored}");
 
         let before = database_state(&db).await;
         let anchored = verify(&privctl, &["--anchor", &anchor]);

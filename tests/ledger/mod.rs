@@ -8,6 +8,7 @@ mod audit_verify;
 mod properties;
 mod retention;
 mod third_party;
+mod tree;
 
 use serde_json::Value;
 

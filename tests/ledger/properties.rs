@@ -127,7 +127,7 @@ both_dialects! {
         let db = Db::connect(&test_db.url, false)
             .await
             .expect("cannot connect to the test database");
-        db.migrate().await.expect("cannot create privctl's tables");
+        privctl::commands::init::create_tables(&db).await.expect("cannot create privctl's tables");
         let ledger = Ledger::new(Some(LEDGER_KEY.to_vec()), "ops@example.com".into(), "h".into());
         let mut tx = db.begin(TxMode::Write).await.expect("cannot begin");
         let mut last = None;
@@ -433,10 +433,12 @@ enum Field {
     Alg,
     PrevHash,
     Hash,
+    Origin,
+    Nonce,
 }
 
 impl Field {
-    const ALL: [Field; 12] = [
+    const ALL: [Field; 14] = [
         Field::At,
         Field::Actor,
         Field::Host,
@@ -449,6 +451,8 @@ impl Field {
         Field::Alg,
         Field::PrevHash,
         Field::Hash,
+        Field::Origin,
+        Field::Nonce,
     ];
 
     /// What a forger edits before recomputing hashes (alg, prev_hash and hash follow from it).
@@ -478,11 +482,16 @@ impl Field {
             Field::Alg => "alg",
             Field::PrevHash => "prev_hash",
             Field::Hash => "hash",
+            Field::Origin => "origin",
+            Field::Nonce => "nonce",
         }
     }
 
     fn nullable(self) -> bool {
-        matches!(self, Field::Tenant | Field::SubjectRef | Field::Resource)
+        matches!(
+            self,
+            Field::Tenant | Field::SubjectRef | Field::Resource | Field::Origin | Field::Nonce
+        )
     }
 
     fn get(self, entry: &LedgerEntry) -> Option<&str> {
@@ -499,6 +508,8 @@ impl Field {
             Field::Alg => Some(&entry.alg),
             Field::PrevHash => Some(&entry.prev_hash),
             Field::Hash => Some(&entry.hash),
+            Field::Origin => entry.origin.as_deref(),
+            Field::Nonce => entry.nonce.as_deref(),
         }
     }
 
@@ -517,6 +528,8 @@ impl Field {
             Field::Alg => entry.alg = required(),
             Field::PrevHash => entry.prev_hash = required(),
             Field::Hash => entry.hash = required(),
+            Field::Origin => entry.origin = value,
+            Field::Nonce => entry.nonce = value,
         }
     }
 
@@ -669,6 +682,11 @@ async fn check_case(intact: &IntactLedger, case: &Case) -> Result<(), TestCaseEr
     .await;
     tx.rollback().await.map_err(fail)?;
     let (stored, report) = outcome.map_err(fail)?;
+    let tampered = match case.tamper {
+        // Real appends draw their nonces: the model takes them, and the hashes follow.
+        Tamper::TruncateThenAppend { .. } => adopt_nonces(tampered, &stored, &intact.auditor),
+        _ => tampered,
+    };
 
     prop_assert_eq!(
         &stored,
@@ -706,6 +724,8 @@ fn expected_first_problem(
         None
     } else {
         match &case.tamper {
+            // The tree's leaves outlast the entries cut off the end; one who also cuts the tree
+            // and appends anew (with the key) leaves nothing but an anchor can tell.
             Tamper::Nothing | Tamper::Truncate { .. } | Tamper::TruncateThenAppend { .. } => None,
             Tamper::Change { seq, field, edit } => {
                 let alg = field.edited(&intact[index(*seq)], edit);
@@ -731,7 +751,7 @@ fn expected_first_problem(
             Tamper::AppendUnderOtherKey => Some((last + 1, Kind::NeedsKey)),
             Tamper::Swap { first, .. } => Some((*first, Kind::Reordered)),
             Tamper::Rechain { seq, .. } if case.keyed => Some((*seq, Kind::Forged)),
-            // Nothing can tell a re-chained ledger without a key; only an anchor can.
+            // Without a key, a re-chained ledger holds by itself: its tree tells (below).
             Tamper::Rechain { .. } => None,
         }
     };
@@ -744,11 +764,25 @@ fn expected_first_problem(
         let entry = tampered.iter().find(|e| e.seq == anchor.seq)?;
         (entry.hash != anchor.hash).then_some((anchor.seq, Kind::Rewritten))
     });
+    // What only the Merkle tree tells (compared only when nothing else was found): it keeps
+    // the leaves of entries cut off the end, the leaf of an entry rewritten and re-chained
+    // without a key, and no leaf for an entry appended behind privctl's back.
+    let from_tree = (tampered != intact)
+        .then(|| match &case.tamper {
+            Tamper::Truncate { count } => Some((last - count + 1, Kind::Truncated)),
+            Tamper::Rechain { seq, .. } if !case.keyed => Some((*seq, Kind::Altered)),
+            // The last entry rewritten: no later link breaks, its leaf does.
+            Tamper::Forge { seq, .. } if !case.keyed && *seq == last => Some((*seq, Kind::Altered)),
+            Tamper::AppendForged { .. } if !case.keyed => Some((last + 1, Kind::Altered)),
+            _ => None,
+        })
+        .flatten();
     // Problems come in seq order; at the same seq the entry's own problem before the anchor's.
     match (from_tamper, from_anchor) {
         (Some(t), Some(a)) if a.0 < t.0 => Some(a),
         (Some(t), _) => Some(t),
-        (None, a) => a,
+        (None, Some(a)) => Some(a),
+        (None, None) => from_tree,
     }
 }
 
@@ -843,13 +877,16 @@ impl Tamper {
                         host: auditor.host.clone(),
                         action: new.action,
                         tenant: new.tenant,
-                        subject_ref: new.subject_ref,
+                        // An unkeyed ledger records no subject_ref.
+                        subject_ref: new.subject_ref.filter(|_| auditor.records_subjects()),
                         resource: new.resource,
                         outcome: new.outcome,
                         details: new.details.to_string(),
                         alg: auditor.alg().to_owned(),
                         prev_hash,
                         hash: String::new(),
+                        origin: None,
+                        nonce: None,
                     };
                     entry.hash = auditor.digest(&entry.canonical());
                     entries.push(entry);
@@ -930,6 +967,11 @@ impl Tamper {
             }
             Tamper::TruncateThenAppend { count, appended } => {
                 truncate(tx, *count).await?;
+                // The tree's nodes over the cut entries go too, or privctl would not append.
+                let mut cut = tx.sql();
+                cut.push("DELETE FROM privctl_ledger_tree WHERE ((idx + 1) << level) > ")
+                    .bind(Param::Int(ENTRIES - count));
+                tx.execute(&cut).await?;
                 for n in 0..*appended {
                     let (at, entry) = later_entry(n);
                     auditor.append(tx, at, entry).await?;
@@ -963,6 +1005,31 @@ impl AnchorChoice {
     }
 }
 
+/// The model's entries with the nonces `stored` has where the model has none, re-hashed and
+/// re-linked from the first such entry on.
+fn adopt_nonces(
+    mut model: Vec<LedgerEntry>,
+    stored: &[LedgerEntry],
+    auditor: &Ledger,
+) -> Vec<LedgerEntry> {
+    let mut relink = false;
+    for i in 0..model.len() {
+        if model[i].nonce.is_none()
+            && let Some(real) = stored.get(i).and_then(|e| e.nonce.clone())
+        {
+            model[i].nonce = Some(real);
+            relink = true;
+        }
+        if relink {
+            if i > 0 {
+                model[i].prev_hash = model[i - 1].hash.clone();
+            }
+            model[i].hash = auditor.digest(&model[i].canonical());
+        }
+    }
+    model
+}
+
 /// Plain SHA-256 over the entry as it now reads: what someone without the key can compute.
 fn forge(entry: &mut LedgerEntry, sha256_alg: bool) {
     if sha256_alg {
@@ -989,6 +1056,8 @@ fn intruders_entry(entries: &[LedgerEntry], alg: &str) -> LedgerEntry {
         alg: alg.to_owned(),
         prev_hash: head.hash.clone(),
         hash: String::new(),
+        origin: None,
+        nonce: None,
     }
 }
 
@@ -1025,12 +1094,12 @@ async fn copy_row(tx: &mut Tx, from: i64, to: i64) -> anyhow::Result<()> {
     let mut sql = tx.sql();
     sql.push(
         "INSERT INTO privctl_ledger (seq, at, actor, host, action, tenant, subject_ref, resource, \
-         outcome, details, alg, prev_hash, hash) SELECT ",
+         outcome, details, alg, prev_hash, hash, origin, nonce) SELECT ",
     )
     .bind(Param::Int(to))
     .push(
         ", at, actor, host, action, tenant, subject_ref, resource, outcome, details, alg, \
-         prev_hash, hash FROM privctl_ledger WHERE seq = ",
+         prev_hash, hash, origin, nonce FROM privctl_ledger WHERE seq = ",
     )
     .bind(Param::Int(from));
     run(tx, &sql, 1).await
@@ -1097,7 +1166,9 @@ impl IntactLedger {
         let db = Db::connect(&test_db.url, false)
             .await
             .expect("cannot connect to the test database");
-        db.migrate().await.expect("cannot create privctl's tables");
+        privctl::commands::init::create_tables(&db)
+            .await
+            .expect("cannot create privctl's tables");
         let writers = [
             ("ops@example.com", "db-admin-1"),
             (

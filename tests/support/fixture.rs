@@ -41,9 +41,11 @@ pub const MIGRATIONS_TABLE: &str = "schema_migrations";
 
 /// The tables `privctl init` creates for privctl's data (besides [`PRIVCTL_MIGRATIONS_TABLE`],
 /// and on SQLite `privctl_locks`).
-pub const PRIVCTL_TABLES: [&str; 5] = [
+pub const PRIVCTL_TABLES: [&str; 7] = [
     "privctl_ledger",
     "privctl_ledger_checkpoints",
+    "privctl_ledger_tree",
+    "privctl_ledger_meta",
     "privctl_confirmations",
     "privctl_jobs",
     "privctl_blob_outbox",

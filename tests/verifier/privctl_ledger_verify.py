@@ -7,6 +7,9 @@ README section "The ledger", in Python 3 with the standard library only.
         | privctl_ledger_verify.py --ndjson --key-env PRIVCTL_LEDGER_KEY [--checkpoints FILE]
 
 Each entry's hash is recomputed over its canonical bytes, the compact JSON array
+    ["privctl-ledger/2", seq, at, actor, host, action, tenant, subject_ref, resource, outcome,
+     details, alg, prev_hash, origin, nonce]
+or, for an entry without a nonce (written before the ledger had its Merkle tree),
     ["privctl-ledger/1", seq, at, actor, host, action, tenant, subject_ref, resource, outcome,
      details, alg, prev_hash]
 as HMAC-SHA-256 under the key (alg "hmac-sha256") or as plain SHA-256 (alg "sha256"). seq runs
@@ -32,7 +35,8 @@ import string
 import sys
 
 COLUMNS = ("seq", "at", "actor", "host", "action", "tenant", "subject_ref", "resource",
-           "outcome", "details", "alg", "prev_hash", "hash")
+           "outcome", "details", "alg", "prev_hash", "hash", "origin", "nonce")
+OPTIONAL = ("origin", "nonce")  # absent from ledgers written before privctl-ledger/2
 CHECKPOINT_COLUMNS = ("seq", "hash", "at", "created_at", "purged", "alg", "signature")
 GENESIS = "0" * 64
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # compact, UTF-8
@@ -40,7 +44,9 @@ _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # compact, 
 
 def canonical(row):
     """Canonical bytes of an entry: a sequence in COLUMNS order (its hash, last, is left out)."""
-    return _JSON.encode(["privctl-ledger/1", *row[:12]]).encode("utf-8")
+    if row[14] is None:
+        return _JSON.encode(["privctl-ledger/1", *row[:12]]).encode("utf-8")
+    return _JSON.encode(["privctl-ledger/2", *row[:12], row[13], row[14]]).encode("utf-8")
 
 
 def checkpoint_canonical(cp):
@@ -107,7 +113,7 @@ def read_ndjson(lines, columns, name, problem_seq=None):
         if line.strip():
             try:
                 obj = json.loads(line)
-                yield tuple(obj[c] for c in columns)
+                yield tuple(obj.get(c) if c in OPTIONAL else obj[c] for c in columns)
             except (ValueError, KeyError, TypeError):
                 raise Problem(problem_seq, f"{name} line {number} is not a JSON object with "
                                            f"the columns {', '.join(columns)}") from None

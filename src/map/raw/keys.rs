@@ -13,6 +13,40 @@ use crate::map::{BlobStore, KeySource, Keys, TableSpec};
 pub(super) struct RawKeys {
     ledger: Option<String>,
     columns: Option<String>,
+    subject: Option<String>,
+    /// One source, or a list of them while a key is being rotated (each signs).
+    signing: Option<OneOrMany>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `[ledger]`: the log's name.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLedger {
+    origin: Option<String>,
+}
+
+impl RawLedger {
+    /// `origin`, as C2SP checkpoints carry it: a schema-less URL such as
+    /// `privctl.example.com/prod-eu`, printable ASCII without spaces.
+    pub(super) fn origin_checked(&self, p: &mut Problems) -> Option<String> {
+        let origin = self.origin.as_ref()?;
+        if origin.is_empty() || origin.len() > 255 || !origin.bytes().all(|b| b.is_ascii_graphic())
+        {
+            p.add(
+                "ledger.origin",
+                "must be 1 to 255 printable ASCII characters without spaces, such as \"privctl.example.com/prod-eu\"",
+            );
+            return None;
+        }
+        Some(origin.clone())
+    }
 }
 
 #[derive(Deserialize)]
@@ -28,12 +62,25 @@ impl RawKeys {
         for (field, value, slot) in [
             ("ledger", &self.ledger, &mut keys.ledger),
             ("columns", &self.columns, &mut keys.columns),
+            ("subject", &self.subject, &mut keys.subject),
         ] {
             if let Some(text) = value {
                 match KeySource::parse(text, base) {
                     Ok(source) => *slot = Some(source),
                     Err(message) => p.add(format!("keys.{field}"), message),
                 }
+            }
+        }
+        let signing = match &self.signing {
+            None => Vec::new(),
+            Some(OneOrMany::One(text)) => vec![text.clone()],
+            Some(OneOrMany::Many(texts)) => texts.clone(),
+        };
+        for (i, text) in signing.iter().enumerate() {
+            match KeySource::parse(text, base) {
+                Ok(source) => keys.signing.push(source),
+                Err(message) if signing.len() == 1 => p.add("keys.signing", message),
+                Err(message) => p.add(format!("keys.signing[{i}]"), message),
             }
         }
         keys

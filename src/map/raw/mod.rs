@@ -52,6 +52,8 @@ pub(super) struct RawMap {
     #[serde(default)]
     keys: RawKeys,
     #[serde(default)]
+    ledger: keys::RawLedger,
+    #[serde(default)]
     confirm: RawConfirm,
     #[serde(default)]
     purge: RawPurge,
@@ -98,6 +100,7 @@ impl RawMap {
             retention::retention_checked(&self.retention, tenant, &tables.mapped, &mut p);
         let blobs = keys::blobs_checked(&self.blobs, &tables.mapped, &mut p);
         let keys = self.keys.keys_checked(base, &mut p);
+        let ledger_origin = self.ledger.origin_checked(&mut p);
         let confirm = self.confirm.confirm_checked(&mut p);
         let tenant_setting = self.database.tenant_setting_checked(&mut p);
         let authz = self.authz.as_ref();
@@ -116,6 +119,7 @@ impl RawMap {
             scan_ignored: tables.scan_ignored,
             retention,
             ledger_retention,
+            ledger_origin,
             blobs,
             keys,
             confirm,
