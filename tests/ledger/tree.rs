@@ -130,7 +130,7 @@ both_dialects! {
 
         let (db, _) = setup_with_map_copy(dialect, LEDGER_KEY).await;
         set_keys(&db, "");
-        let unkeyed = crate::support::Privctl::new(&db).map(&map_copy_path(&db));
+        let unkeyed = crate::support::Privctl::new(&db).map(map_copy_path(&db));
         dsar(&unkeyed, "preview", &JANE_BY_EMAIL, &[]).success();
         let entry = entries(&db).await.pop().expect("an entry");
         assert_eq!(entry.alg, "sha256", "{entry:?}");
