@@ -13,6 +13,8 @@
 
 pub mod checkpoint;
 pub mod merkle;
+pub mod note;
+pub mod proof;
 pub mod verify;
 
 use anyhow::{Context as _, Result};
