@@ -101,9 +101,10 @@ pub struct Policy<'a> {
     pub quorum: usize,
 }
 
-/// What a verified proof established.
+/// A checkpoint note that passed a [`Policy`]: what [`open_checkpoint`] and
+/// [`TlogProof::verify`] establish.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proved {
+pub struct SignedCheckpoint {
     /// The checkpoint the entry is included in.
     pub checkpoint: Checkpoint,
     /// The log keys that signed it.
@@ -179,33 +180,9 @@ impl TlogProof {
     /// for `policy.origin`, signed by a log key, cosigned by at least `policy.quorum` known
     /// witnesses (every known signature must verify), and the path leads from `leaf` at
     /// `index` to its root (`merkle::verify_inclusion`).
-    pub fn verify(&self, leaf: &Hash, policy: &Policy<'_>) -> Result<Proved, ProofError> {
-        let mut known: Vec<VerifierKey> = policy.log_keys.to_vec();
-        known.extend(policy.witnesses.iter().cloned());
-        let opened: OpenedNote = note::open_note(self.checkpoint.as_bytes(), &known)?;
-        let checkpoint = Checkpoint::parse(&opened.text)?;
-        if checkpoint.origin != policy.origin {
-            return Err(ProofError::WrongOrigin {
-                expected: policy.origin.to_owned(),
-                found: checkpoint.origin,
-            });
-        }
-        let signed_by = |keys: &[VerifierKey]| -> Vec<Verified> {
-            keys.iter()
-                .filter_map(|k| opened.verified_by(k).cloned())
-                .collect()
-        };
-        let log_signatures = signed_by(policy.log_keys);
-        if log_signatures.is_empty() {
-            return Err(ProofError::NotSignedByLog);
-        }
-        let cosignatures = signed_by(policy.witnesses);
-        if cosignatures.len() < policy.quorum {
-            return Err(ProofError::TooFewWitnesses {
-                required: policy.quorum,
-                found: cosignatures.len(),
-            });
-        }
+    pub fn verify(&self, leaf: &Hash, policy: &Policy<'_>) -> Result<SignedCheckpoint, ProofError> {
+        let signed = open_checkpoint(self.checkpoint.as_bytes(), policy)?;
+        let checkpoint = &signed.checkpoint;
         if !merkle::verify_inclusion(
             leaf,
             self.index,
@@ -215,12 +192,47 @@ impl TlogProof {
         ) {
             return Err(ProofError::NotIncluded);
         }
-        Ok(Proved {
-            checkpoint,
-            log_signatures,
-            cosignatures,
-        })
+        Ok(signed)
     }
+}
+
+/// Opens a checkpoint note under `policy` (c2sp.org/tlog-proof, "Verifying a tlog proof",
+/// steps 2 and 3; c2sp.org/tlog-checkpoint): a valid signed note whose every known signature
+/// verifies, whose text is a checkpoint of `policy.origin`, signed by one of the log's keys
+/// and cosigned by at least `policy.quorum` of the known witnesses. For `audit-verify
+/// --checkpoint` and for a witness (quorum 0) before it checks consistency and cosigns.
+pub fn open_checkpoint(note: &[u8], policy: &Policy<'_>) -> Result<SignedCheckpoint, ProofError> {
+    let mut known: Vec<VerifierKey> = policy.log_keys.to_vec();
+    known.extend(policy.witnesses.iter().cloned());
+    let opened: OpenedNote = note::open_note(note, &known)?;
+    let checkpoint = Checkpoint::parse(&opened.text)?;
+    if checkpoint.origin != policy.origin {
+        return Err(ProofError::WrongOrigin {
+            expected: policy.origin.to_owned(),
+            found: checkpoint.origin,
+        });
+    }
+    let signed_by = |keys: &[VerifierKey]| -> Vec<Verified> {
+        keys.iter()
+            .filter_map(|k| opened.verified_by(k).cloned())
+            .collect()
+    };
+    let log_signatures = signed_by(policy.log_keys);
+    if log_signatures.is_empty() {
+        return Err(ProofError::NotSignedByLog);
+    }
+    let cosignatures = signed_by(policy.witnesses);
+    if cosignatures.len() < policy.quorum {
+        return Err(ProofError::TooFewWitnesses {
+            required: policy.quorum,
+            found: cosignatures.len(),
+        });
+    }
+    Ok(SignedCheckpoint {
+        checkpoint,
+        log_signatures,
+        cosignatures,
+    })
 }
 
 impl fmt::Display for TlogProof {

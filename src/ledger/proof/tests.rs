@@ -46,7 +46,7 @@ impl Fixture {
         vec![self.w1.verifier(), self.w2.verifier()]
     }
 
-    fn verify_text(&self, text: &str, quorum: usize) -> Result<Proved, ProofError> {
+    fn verify_text(&self, text: &str, quorum: usize) -> Result<SignedCheckpoint, ProofError> {
         let (log_keys, witnesses) = (self.log_keys(), self.witnesses());
         TlogProof::parse(text)?.verify(
             &self.leaves[6],
@@ -309,5 +309,59 @@ fn malformed_proofs_are_rejected() {
     assert!(matches!(
         TlogProof::parse(&long),
         Err(ProofError::Malformed(_))
+    ));
+}
+
+#[test]
+fn open_checkpoint_applies_the_policy_and_accepts_either_rotated_key() {
+    let f = fixture();
+    let (old, new) = (
+        SignerKey::generate(ORIGIN, KeyType::Ed25519).unwrap(),
+        SignerKey::generate(ORIGIN, KeyType::Ed25519).unwrap(),
+    );
+    let body = Checkpoint::new(ORIGIN, 11, root(&f.leaves)).to_string();
+    let note = sign_note(&body, &[&old, &new]).unwrap();
+    let note = cosign_note(note.as_bytes(), &f.w1, 1_780_000_000).unwrap();
+    let witnesses = f.witnesses();
+    for key in [old.verifier(), new.verifier()] {
+        let keys = [key.clone()];
+        let policy = Policy {
+            origin: ORIGIN,
+            log_keys: &keys,
+            witnesses: &witnesses,
+            quorum: 1,
+        };
+        let signed = open_checkpoint(note.as_bytes(), &policy).unwrap();
+        assert_eq!(signed.checkpoint.to_string(), body);
+        assert_eq!(signed.log_signatures.len(), 1);
+        assert_eq!(signed.log_signatures[0].id, key.id());
+        assert_eq!(signed.cosignatures[0].name, "auditor.example/w1");
+        assert_eq!(
+            open_checkpoint(
+                note.as_bytes(),
+                &Policy {
+                    quorum: 2,
+                    ..policy
+                }
+            )
+            .err(),
+            Some(ProofError::TooFewWitnesses {
+                required: 2,
+                found: 1
+            })
+        );
+    }
+    // A note that is not a checkpoint.
+    let keys = [old.verifier()];
+    let policy = Policy {
+        origin: ORIGIN,
+        log_keys: &keys,
+        witnesses: &[],
+        quorum: 0,
+    };
+    let plain = sign_note("hello\n", &[&old]).unwrap();
+    assert!(matches!(
+        open_checkpoint(plain.as_bytes(), &policy),
+        Err(ProofError::Note(NoteError::MalformedCheckpoint(_)))
     ));
 }
