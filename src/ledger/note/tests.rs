@@ -465,3 +465,22 @@ fn tampered_cosignatures_are_rejected() {
         Err(NoteError::NoKnownSignature)
     );
 }
+
+#[test]
+fn the_spec_example_cosignature_has_our_layout() {
+    // The witness line of c2sp.org/tlog-cosignature's example (github.com/C2SP/C2SP,
+    // tlog-cosignature.md; CC BY 4.0). Its key is not published, so only the layout is
+    // checked: 4-byte id, the u64 BE time of the spec's message example, 64 signature bytes.
+    let raw = B64
+        .decode("jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==")
+        .unwrap();
+    assert_eq!(raw.len(), 4 + 8 + 64);
+    assert_eq!(
+        u64::from_be_bytes(raw[4..12].try_into().unwrap()),
+        1679315147
+    );
+    assert_eq!(
+        cosignature_message(SOFA, 1679315147),
+        b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    );
+}
