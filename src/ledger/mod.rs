@@ -20,6 +20,8 @@
 
 pub mod checkpoint;
 pub mod merkle;
+pub mod note;
+pub mod proof;
 pub mod tree;
 pub mod verify;
 
