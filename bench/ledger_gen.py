@@ -37,7 +37,7 @@ TABLES = ("contacts", "contact_addresses", "conversations", "messages", "attachm
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def entries(n, digest, seed):
+def entries(n, digest, seed, version=2):
     """Rows in COLUMNS order (hash last), seq 1..n, chained from genesis."""
     rng = random.Random(seed)
     hex64 = lambda: f"{rng.getrandbits(256):064x}"  # noqa: E731
@@ -64,9 +64,17 @@ def entries(n, digest, seed):
         row = (seq, at.isoformat(timespec="microseconds") + "Z", rng.choice(ACTORS),
                "bench-host", action, tenant, subject_ref, resource, outcome,
                _JSON.encode(details), digest.alg, prev_hash)
-        prev_hash = digest(canonical(row))
-        yield row + (prev_hash,)
+        if version == 1:
+            prev_hash = digest(canonical(row + (None, None, None)))
+            yield row + (prev_hash,)
+        else:
+            tail = (ORIGIN, "%032x" % rng.getrandbits(128))
+            prev_hash = digest(canonical(row + (None,) + tail))
+            yield row + (prev_hash,) + tail
         at += datetime.timedelta(microseconds=rng.randrange(1, 5_000_000))
+
+
+ORIGIN = "bench.example/ledger"
 
 
 def csv_field(value):
@@ -80,9 +88,18 @@ def csv_field(value):
 
 def write_csv(rows, path):
     with open(path, "w", encoding="utf-8", newline="") as out:
-        out.write(",".join(COLUMNS) + "\n")
+        first = next(rows, None)
+        if first is None:
+            return
+        out.write(",".join(COLUMNS[:len(first)]) + "\n")
+        out.write(",".join(map(csv_field, first)) + "\n")
         for row in rows:
             out.write(",".join(map(csv_field, row)) + "\n")
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 def insert_sqlite(rows, path):
@@ -90,9 +107,13 @@ def insert_sqlite(rows, path):
     if db.execute("SELECT count(*) FROM privctl_ledger").fetchone()[0]:
         raise SystemExit(f"ledger_gen.py: {path}: privctl_ledger is not empty")
     db.execute("PRAGMA synchronous = OFF")
+    first = next(rows, None)
+    if first is None:
+        return
+    columns = COLUMNS[:len(first)]
     with db:
-        db.executemany(f"INSERT INTO privctl_ledger ({', '.join(COLUMNS)}) "
-                       f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+        db.executemany(f"INSERT INTO privctl_ledger ({', '.join(columns)}) "
+                       f"VALUES ({', '.join('?' * len(columns))})", _chain(first, rows))
     db.close()
 
 
@@ -103,6 +124,9 @@ def main():
     parser.add_argument("--format", choices=("csv", "sqlite"), required=True)
     parser.add_argument("--out", metavar="PATH", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--entry-version", type=int, choices=(1, 2), default=2,
+                        help="privctl-ledger/2 (origin and nonce, the default) or /1 (a ledger "
+                             "written before the Merkle tree, for an earlier privctl's tables)")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("N must be at least 1")
@@ -112,7 +136,7 @@ def main():
         if not key:
             parser.error(f"environment variable {args.key_env} is not set or empty")
 
-    rows = entries(args.n, Digest(key), args.seed)
+    rows = entries(args.n, Digest(key), args.seed, args.entry_version)
     try:
         if args.format == "csv":
             write_csv(rows, args.out)

@@ -320,6 +320,9 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         }
         'privctl;audit-verify' {
             [CompletionResult]::new('--anchor', '--anchor', [CompletionResultType]::ParameterName, 'An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten')
+            [CompletionResult]::new('--checkpoint', '--checkpoint', [CompletionResultType]::ParameterName, 'A signed checkpoint (`audit checkpoint`): proves the ledger is the same log, no shorter, and only appended to since')
+            [CompletionResult]::new('--vkey', '--vkey', [CompletionResultType]::ParameterName, 'The log''s verifier key (vkey text or a file of them) for --checkpoint; repeat for several')
+            [CompletionResult]::new('--witness', '--witness', [CompletionResultType]::ParameterName, 'A witness''s verifier key: the checkpoint must carry its cosignature; repeat for several')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
@@ -347,6 +350,11 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('head', 'head', [CompletionResultType]::ParameterValue, 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show recent ledger entries, newest first (never a subject''s identifier)')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)')
+            [CompletionResult]::new('vkey', 'vkey', [CompletionResultType]::ParameterValue, 'Print the verifier keys of keys.signing, to publish beside the checkpoints')
+            [CompletionResult]::new('checkpoint', 'checkpoint', [CompletionResultType]::ParameterValue, 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed')
+            [CompletionResult]::new('consistency', 'consistency', [CompletionResultType]::ParameterValue, 'Write a witness request: a consistency proof from an older tree size to a checkpoint')
+            [CompletionResult]::new('witness', 'witness', [CompletionResultType]::ParameterValue, 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -382,9 +390,94 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'privctl;audit;keygen' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The key''s name, carried by every signature (the log''s origin is a good one)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the private key (created with mode 0600; never overwritten)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--witness', '--witness', [CompletionResultType]::ParameterName, 'A witness key (cosignature/v1), for `privctl audit witness`')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;audit;vkey' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;audit;checkpoint' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The signer''s state: the last checkpoint it signed (kept outside the database)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Also write the checkpoint here (it is printed either way)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;audit;consistency' {
+            [CompletionResult]::new('--old', '--old', [CompletionResultType]::ParameterName, 'The tree size the witness last cosigned (0 for its first)')
+            [CompletionResult]::new('--checkpoint', '--checkpoint', [CompletionResultType]::ParameterName, 'The signed checkpoint to prove')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;audit;witness' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The witness''s state folder (the last checkpoint cosigned, per log)')
+            [CompletionResult]::new('--log-vkey', '--log-vkey', [CompletionResultType]::ParameterName, 'The log''s verifier key (vkey text or a file of them); repeat for several')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The witness''s private key: env:VAR or file:PATH')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'privctl;audit;help' {
             [CompletionResult]::new('head', 'head', [CompletionResultType]::ParameterValue, 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show recent ledger entries, newest first (never a subject''s identifier)')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)')
+            [CompletionResult]::new('vkey', 'vkey', [CompletionResultType]::ParameterValue, 'Print the verifier keys of keys.signing, to publish beside the checkpoints')
+            [CompletionResult]::new('checkpoint', 'checkpoint', [CompletionResultType]::ParameterValue, 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed')
+            [CompletionResult]::new('consistency', 'consistency', [CompletionResultType]::ParameterValue, 'Write a witness request: a consistency proof from an older tree size to a checkpoint')
+            [CompletionResult]::new('witness', 'witness', [CompletionResultType]::ParameterValue, 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -392,6 +485,21 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;audit;help;log' {
+            break
+        }
+        'privctl;audit;help;keygen' {
+            break
+        }
+        'privctl;audit;help;vkey' {
+            break
+        }
+        'privctl;audit;help;checkpoint' {
+            break
+        }
+        'privctl;audit;help;consistency' {
+            break
+        }
+        'privctl;audit;help;witness' {
             break
         }
         'privctl;audit;help;help' {
@@ -522,12 +630,32 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;help;audit' {
             [CompletionResult]::new('head', 'head', [CompletionResultType]::ParameterValue, 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show recent ledger entries, newest first (never a subject''s identifier)')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)')
+            [CompletionResult]::new('vkey', 'vkey', [CompletionResultType]::ParameterValue, 'Print the verifier keys of keys.signing, to publish beside the checkpoints')
+            [CompletionResult]::new('checkpoint', 'checkpoint', [CompletionResultType]::ParameterValue, 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed')
+            [CompletionResult]::new('consistency', 'consistency', [CompletionResultType]::ParameterValue, 'Write a witness request: a consistency proof from an older tree size to a checkpoint')
+            [CompletionResult]::new('witness', 'witness', [CompletionResultType]::ParameterValue, 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned')
             break
         }
         'privctl;help;audit;head' {
             break
         }
         'privctl;help;audit;log' {
+            break
+        }
+        'privctl;help;audit;keygen' {
+            break
+        }
+        'privctl;help;audit;vkey' {
+            break
+        }
+        'privctl;help;audit;checkpoint' {
+            break
+        }
+        'privctl;help;audit;consistency' {
+            break
+        }
+        'privctl;help;audit;witness' {
             break
         }
         'privctl;help;decrypt' {

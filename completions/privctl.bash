@@ -55,14 +55,35 @@ _privctl() {
             privctl,status)
                 cmd="privctl__subcmd__status"
                 ;;
+            privctl__subcmd__audit,checkpoint)
+                cmd="privctl__subcmd__audit__subcmd__checkpoint"
+                ;;
+            privctl__subcmd__audit,consistency)
+                cmd="privctl__subcmd__audit__subcmd__consistency"
+                ;;
             privctl__subcmd__audit,head)
                 cmd="privctl__subcmd__audit__subcmd__head"
                 ;;
             privctl__subcmd__audit,help)
                 cmd="privctl__subcmd__audit__subcmd__help"
                 ;;
+            privctl__subcmd__audit,keygen)
+                cmd="privctl__subcmd__audit__subcmd__keygen"
+                ;;
             privctl__subcmd__audit,log)
                 cmd="privctl__subcmd__audit__subcmd__log"
+                ;;
+            privctl__subcmd__audit,vkey)
+                cmd="privctl__subcmd__audit__subcmd__vkey"
+                ;;
+            privctl__subcmd__audit,witness)
+                cmd="privctl__subcmd__audit__subcmd__witness"
+                ;;
+            privctl__subcmd__audit__subcmd__help,checkpoint)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__checkpoint"
+                ;;
+            privctl__subcmd__audit__subcmd__help,consistency)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__consistency"
                 ;;
             privctl__subcmd__audit__subcmd__help,head)
                 cmd="privctl__subcmd__audit__subcmd__help__subcmd__head"
@@ -70,8 +91,17 @@ _privctl() {
             privctl__subcmd__audit__subcmd__help,help)
                 cmd="privctl__subcmd__audit__subcmd__help__subcmd__help"
                 ;;
+            privctl__subcmd__audit__subcmd__help,keygen)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__keygen"
+                ;;
             privctl__subcmd__audit__subcmd__help,log)
                 cmd="privctl__subcmd__audit__subcmd__help__subcmd__log"
+                ;;
+            privctl__subcmd__audit__subcmd__help,vkey)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__vkey"
+                ;;
+            privctl__subcmd__audit__subcmd__help,witness)
+                cmd="privctl__subcmd__audit__subcmd__help__subcmd__witness"
                 ;;
             privctl__subcmd__dsar,delete)
                 cmd="privctl__subcmd__dsar__subcmd__delete"
@@ -142,11 +172,26 @@ _privctl() {
             privctl__subcmd__help,status)
                 cmd="privctl__subcmd__help__subcmd__status"
                 ;;
+            privctl__subcmd__help__subcmd__audit,checkpoint)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__checkpoint"
+                ;;
+            privctl__subcmd__help__subcmd__audit,consistency)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__consistency"
+                ;;
             privctl__subcmd__help__subcmd__audit,head)
                 cmd="privctl__subcmd__help__subcmd__audit__subcmd__head"
                 ;;
+            privctl__subcmd__help__subcmd__audit,keygen)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__keygen"
+                ;;
             privctl__subcmd__help__subcmd__audit,log)
                 cmd="privctl__subcmd__help__subcmd__audit__subcmd__log"
+                ;;
+            privctl__subcmd__help__subcmd__audit,vkey)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__vkey"
+                ;;
+            privctl__subcmd__help__subcmd__audit,witness)
+                cmd="privctl__subcmd__help__subcmd__audit__subcmd__witness"
                 ;;
             privctl__subcmd__help__subcmd__dsar,delete)
                 cmd="privctl__subcmd__help__subcmd__dsar__subcmd__delete"
@@ -221,7 +266,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__audit)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version head log help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version head log keygen vkey checkpoint consistency witness help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,13 +296,101 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__audit__subcmd__verify)
-            opts="-q -h -V --anchor --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --anchor --checkpoint --vkey --witness --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checkpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --witness)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__checkpoint)
+            opts="-q -h -V --state --out --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__consistency)
+            opts="-q -h -V --old --checkpoint --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --old)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checkpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -315,8 +448,36 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__audit__subcmd__help)
-            opts="head log help"
+            opts="head log keygen vkey checkpoint consistency witness help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__checkpoint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__consistency)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -356,6 +517,20 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__audit__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -363,6 +538,72 @@ _privctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__vkey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__help__subcmd__witness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__keygen)
+            opts="-q -h -V --name --out --witness --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -390,6 +631,78 @@ _privctl() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__vkey)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__audit__subcmd__witness)
+            opts="-q -h -V --state --log-vkey --key --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-vkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -963,7 +1276,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__audit)
-            opts="head log"
+            opts="head log keygen vkey checkpoint consistency witness"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -990,6 +1303,34 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__checkpoint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__consistency)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__help__subcmd__audit__subcmd__head)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1004,7 +1345,49 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__help__subcmd__audit__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__vkey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__audit__subcmd__witness)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

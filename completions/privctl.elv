@@ -294,6 +294,9 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;audit-verify'= {
             cand --anchor 'An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten'
+            cand --checkpoint 'A signed checkpoint (`audit checkpoint`): proves the ledger is the same log, no shorter, and only appended to since'
+            cand --vkey 'The log''s verifier key (vkey text or a file of them) for --checkpoint; repeat for several'
+            cand --witness 'A witness''s verifier key: the checkpoint must carry its cosignature; repeat for several'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
@@ -320,6 +323,11 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
             cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
             cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+            cand keygen 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+            cand vkey 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+            cand checkpoint 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+            cand consistency 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+            cand witness 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;audit;head'= {
@@ -352,14 +360,104 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;audit;keygen'= {
+            cand --name 'The key''s name, carried by every signature (the log''s origin is a good one)'
+            cand --out 'Where to write the private key (created with mode 0600; never overwritten)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --witness 'A witness key (cosignature/v1), for `privctl audit witness`'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;vkey'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;checkpoint'= {
+            cand --state 'The signer''s state: the last checkpoint it signed (kept outside the database)'
+            cand --out 'Also write the checkpoint here (it is printed either way)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;consistency'= {
+            cand --old 'The tree size the witness last cosigned (0 for its first)'
+            cand --checkpoint 'The signed checkpoint to prove'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;audit;witness'= {
+            cand --state 'The witness''s state folder (the last checkpoint cosigned, per log)'
+            cand --log-vkey 'The log''s verifier key (vkey text or a file of them); repeat for several'
+            cand --key 'The witness''s private key: env:VAR or file:PATH'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;audit;help'= {
             cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
             cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+            cand keygen 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+            cand vkey 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+            cand checkpoint 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+            cand consistency 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+            cand witness 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;audit;help;head'= {
         }
         &'privctl;audit;help;log'= {
+        }
+        &'privctl;audit;help;keygen'= {
+        }
+        &'privctl;audit;help;vkey'= {
+        }
+        &'privctl;audit;help;checkpoint'= {
+        }
+        &'privctl;audit;help;consistency'= {
+        }
+        &'privctl;audit;help;witness'= {
         }
         &'privctl;audit;help;help'= {
         }
@@ -470,10 +568,25 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;audit'= {
             cand head 'Print the ledger''s head (SEQ:HASH), to keep outside the database as an anchor'
             cand log 'Show recent ledger entries, newest first (never a subject''s identifier)'
+            cand keygen 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+            cand vkey 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+            cand checkpoint 'Sign the ledger''s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+            cand consistency 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+            cand witness 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
         }
         &'privctl;help;audit;head'= {
         }
         &'privctl;help;audit;log'= {
+        }
+        &'privctl;help;audit;keygen'= {
+        }
+        &'privctl;help;audit;vkey'= {
+        }
+        &'privctl;help;audit;checkpoint'= {
+        }
+        &'privctl;help;audit;consistency'= {
+        }
+        &'privctl;help;audit;witness'= {
         }
         &'privctl;help;decrypt'= {
         }

@@ -230,6 +230,9 @@ complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l no-p
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l anchor -d 'An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l checkpoint -d 'A signed checkpoint (`audit checkpoint`): proves the ledger is the same log, no shorter, and only appended to since' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l vkey -d 'The log\'s verifier key (vkey text or a file of them) for --checkpoint; repeat for several' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l witness -d 'A witness\'s verifier key: the checkpoint must carry its cosignature; repeat for several' -r
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -239,18 +242,23 @@ complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s q -l qu
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand audit-verify" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l map -d 'The data map' -r -F
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s q -l quiet -d 'No status lines and no progress bars'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
-complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "keygen" -d 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "vkey" -d 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "checkpoint" -d 'Sign the ledger\'s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "consistency" -d 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "witness" -d 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and not __fish_seen_subcommand_from head log keygen vkey checkpoint consistency witness help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from head" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -273,8 +281,68 @@ complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_s
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l name -d 'The key\'s name, carried by every signature (the log\'s origin is a good one)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l out -d 'Where to write the private key (created with mode 0600; never overwritten)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l witness -d 'A witness key (cosignature/v1), for `privctl audit witness`'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from keygen" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from vkey" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l state -d 'The signer\'s state: the last checkpoint it signed (kept outside the database)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l out -d 'Also write the checkpoint here (it is printed either way)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l old -d 'The tree size the witness last cosigned (0 for its first)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l checkpoint -d 'The signed checkpoint to prove' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from consistency" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l state -d 'The witness\'s state folder (the last checkpoint cosigned, per log)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l log-vkey -d 'The log\'s verifier key (vkey text or a file of them); repeat for several' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l key -d 'The witness\'s private key: env:VAR or file:PATH' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from witness" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "vkey" -d 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "checkpoint" -d 'Sign the ledger\'s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "consistency" -d 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "witness" -d 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l key-file -d 'File with the 32-byte key (raw, base64 or hex)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l passphrase-env -d 'Environment variable holding the passphrase' -r
@@ -338,3 +406,8 @@ complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "scan" -d 'Look for the subject\'s identifiers by content in every table privctl may read (read-only): where the map is silent, they are residue an erasure would leave'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "head" -d 'Print the ledger\'s head (SEQ:HASH), to keep outside the database as an anchor'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show recent ledger entries, newest first (never a subject\'s identifier)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "keygen" -d 'Make an Ed25519 key pair for signing checkpoints (or, with --witness, cosigning them)'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "vkey" -d 'Print the verifier keys of keys.signing, to publish beside the checkpoints'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "checkpoint" -d 'Sign the ledger\'s tree head (a C2SP checkpoint) after verifying the ledger against the last one signed'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "consistency" -d 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "witness" -d 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'

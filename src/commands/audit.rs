@@ -22,6 +22,19 @@ pub struct VerifyArgs {
     /// An earlier `audit head` (SEQ:HASH): also proves nothing after it was cut off or rewritten
     #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
     pub anchor: Option<Anchor>,
+
+    /// A signed checkpoint (`audit checkpoint`): proves the ledger is the same log, no shorter,
+    /// and only appended to since
+    #[arg(long, value_name = "FILE", requires = "vkeys")]
+    pub checkpoint: Option<std::path::PathBuf>,
+
+    /// The log's verifier key (vkey text or a file of them) for --checkpoint; repeat for several
+    #[arg(long = "vkey", value_name = "KEY", requires = "checkpoint")]
+    pub vkeys: Vec<String>,
+
+    /// A witness's verifier key: the checkpoint must carry its cosignature; repeat for several
+    #[arg(long = "witness", value_name = "KEY", requires = "checkpoint")]
+    pub witnesses: Vec<String>,
 }
 
 fn parse_anchor(text: &str) -> Result<Anchor, String> {
@@ -33,6 +46,11 @@ fn parse_anchor(text: &str) -> Result<Anchor, String> {
 pub enum Command {
     Head(HeadArgs),
     Log(LogArgs),
+    Keygen(super::audit_sign::KeygenArgs),
+    Vkey(super::audit_sign::VkeyArgs),
+    Checkpoint(super::audit_sign::CheckpointArgs),
+    Consistency(super::audit_sign::ConsistencyArgs),
+    Witness(super::audit_sign::WitnessArgs),
 }
 
 /// Print the ledger's head (SEQ:HASH), to keep outside the database as an anchor
@@ -71,15 +89,27 @@ async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
 }
 
 pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
+    let signed = match &args.checkpoint {
+        Some(path) => Some(signed_checkpoint(path, &args.vkeys, &args.witnesses)?),
+        None => None,
+    };
     let (db, ledger) = open(ctx).await?;
     let mut tx = db.begin(TxMode::Snapshot).await?;
-    let report = ledger.verify(&mut tx, args.anchor.as_ref()).await?;
+    let report = ledger
+        .verify_signed(&mut tx, args.anchor.as_ref(), signed.as_ref())
+        .await?;
     tx.rollback().await?;
     db.close().await;
     if ctx.ui.is_json() {
         ctx.ui.json(&VerifyReport::new(&report))?;
     } else {
         print_verification(ctx, &report, args.anchor.as_ref())?;
+        if let Some(signed) = signed.as_ref().filter(|_| report.ok()) {
+            ctx.ui.line(&format!(
+                "checkpoint of {} at size {} holds: the ledger only appended to it",
+                signed.origin, signed.size
+            ))?;
+        }
     }
     match report.problems.first() {
         None => Ok(()),
@@ -92,6 +122,40 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
         .with_hint("keep this database as evidence; compare with a backup and with the last anchor from `privctl audit head`")
         .into()),
     }
+}
+
+/// The checkpoint file, its log signature checked with `vkeys` and a cosignature of each witness.
+fn signed_checkpoint(
+    path: &std::path::Path,
+    vkeys: &[String],
+    witnesses: &[String],
+) -> Result<crate::ledger::verify::SignedHead> {
+    use super::audit_sign::{open_checkpoint, signed_head, verifier_keys};
+    let log_keys = verifier_keys(vkeys, "--vkey")?;
+    let witness_keys = verifier_keys(witnesses, "--witness")?;
+    let bytes = std::fs::read(path)
+        .map_err(|error| Failure::usage(format!("--checkpoint {}: {error}", path.display())))?;
+    let what = format!("--checkpoint {}", path.display());
+    let mut known = log_keys.clone();
+    known.extend(witness_keys.iter().cloned());
+    let (opened, checkpoint) = open_checkpoint(&bytes, &known, &what)?;
+    if !log_keys.iter().any(|key| opened.verified_by(key).is_some()) {
+        return Err(Failure::ledger_altered(format!(
+            "{what}: no --vkey signed it (only witnesses did)"
+        ))
+        .into());
+    }
+    if let Some(missing) = witness_keys
+        .iter()
+        .find(|key| opened.verified_by(key).is_none())
+    {
+        return Err(Failure::ledger_altered(format!(
+            "{what}: witness {} did not cosign it",
+            missing.name()
+        ))
+        .into());
+    }
+    Ok(signed_head(&checkpoint))
 }
 
 fn print_verification(
@@ -169,6 +233,11 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Head(_) => head(ctx).await,
         Command::Log(args) => log(ctx, args).await,
+        Command::Keygen(args) => super::audit_sign::keygen(ctx, args).await,
+        Command::Vkey(args) => super::audit_sign::vkey(ctx, args).await,
+        Command::Checkpoint(args) => super::audit_sign::checkpoint(ctx, args).await,
+        Command::Consistency(args) => super::audit_sign::consistency(ctx, args).await,
+        Command::Witness(args) => super::audit_sign::witness(ctx, args).await,
     }
 }
 

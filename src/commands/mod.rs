@@ -1,6 +1,7 @@
 //! One module per subcommand; [`run`] dispatches.
 
 pub mod audit;
+pub mod audit_sign;
 pub mod completions;
 pub mod decrypt;
 pub mod delete_tenant;

@@ -507,6 +507,15 @@ impl Ledger {
         })
     }
 
+    /// Names the log after the map's `[ledger] origin` if no entry has yet (before a first
+    /// checkpoint); refuses a map naming another log.
+    pub async fn name_log(&self, tx: &mut Tx) -> Result<()> {
+        lock_appends(tx).await?;
+        let meta = tree::meta(tx).await?;
+        self.fix_origin(tx, meta.origin).await?;
+        Ok(())
+    }
+
     /// The origin the next entry carries: the log's, which the first entry written under a map
     /// naming one fixes. A map naming another is refused: its entries would join someone else's log.
     async fn fix_origin(&self, tx: &mut Tx, stored: Option<String>) -> Result<Option<String>> {

@@ -318,6 +318,11 @@ pub enum KeySource {
 }
 
 impl KeySource {
+    /// A key's source given on the command line (`file:` paths relative to the working folder).
+    pub fn parse_flag(text: &str) -> Result<Self, String> {
+        Self::parse(text, Path::new(""))
+    }
+
     fn parse(text: &str, base: &Path) -> Result<Self, String> {
         if let Some(var) = text.strip_prefix("env:") {
             if var.is_empty() {

@@ -7,6 +7,7 @@ mod audit_log;
 mod audit_verify;
 mod properties;
 mod retention;
+mod signed;
 mod third_party;
 mod tree;
 

@@ -1,0 +1,289 @@
+//! Signed checkpoints and witnesses (issue 17): `audit keygen`, `audit vkey`, `audit
+//! checkpoint`, `audit consistency`, `audit witness` and `audit-verify --checkpoint`. A key
+//! holder with superuser access who rewrites the ledger and rebuilds everything is refused by
+//! the signer and by a witness, and reported by `audit-verify` against an earlier checkpoint;
+//! so are entries cut off the end, a total wipe and a checkpoint of another log.
+
+use std::path::{Path, PathBuf};
+
+use super::{JANE_BY_EMAIL, JOHN, dsar, write_entries};
+use crate::support::fixture::{map_copy_path, setup_with_map_copy};
+use crate::support::{Dialect, Privctl, RunOutput, TestDb, both_dialects};
+
+const LEDGER_KEY: &str = "signed-tests-ledger-key-77d0";
+const ORIGIN: &str = "privctl.test/prod-eu";
+
+/// The map copy names the log and signs with `log.key` (and `next.key` when rotating).
+fn sign_with(db: &TestDb, keys: &[&str]) {
+    let path = map_copy_path(db);
+    let text = std::fs::read_to_string(&path).expect("cannot read the map copy");
+    let signing = keys
+        .iter()
+        .map(|k| format!("\"file:{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = text.replacen(
+        "ledger = \"env:PRIVCTL_LEDGER_KEY\"",
+        &format!("ledger = \"env:PRIVCTL_LEDGER_KEY\"\nsigning = [{signing}]"),
+        1,
+    );
+    std::fs::write(&path, format!("{text}\n[ledger]\norigin = \"{ORIGIN}\"\n"))
+        .expect("cannot write the map copy");
+}
+
+/// `audit keygen` into the test's folder; returns the vkey it printed.
+fn keygen(privctl: &Privctl, db: &TestDb, file: &str, extra: &[&str]) -> String {
+    let out = privctl
+        .clone()
+        .args(["audit", "keygen", "--name", ORIGIN, "--out"])
+        .arg(db.dir().join(file))
+        .args(extra)
+        .run();
+    out.success().stdout.trim().to_owned()
+}
+
+fn path(db: &TestDb, name: &str) -> PathBuf {
+    db.dir().join(name)
+}
+
+fn checkpoint(privctl: &Privctl, db: &TestDb, state: &str, out: &str) -> RunOutput {
+    privctl
+        .clone()
+        .args(["audit", "checkpoint", "--state"])
+        .arg(path(db, state))
+        .arg("--out")
+        .arg(path(db, out))
+        .run()
+}
+
+fn verify_against(privctl: &Privctl, checkpoint: &Path, vkey: &str, extra: &[&str]) -> RunOutput {
+    privctl
+        .clone()
+        .args(["--format", "json", "audit-verify", "--checkpoint"])
+        .arg(checkpoint)
+        .args(["--vkey", vkey])
+        .args(extra)
+        .run()
+}
+
+fn first_problem(output: &RunOutput) -> (i64, String) {
+    let report = output.json();
+    (
+        report["problems"][0]["seq"].as_i64().unwrap_or(-1),
+        report["problems"][0]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// A ledger signed once at its current size: (runner, the log's vkey).
+async fn signed_ledger(dialect: Dialect) -> (TestDb, Privctl, String) {
+    let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+    let privctl = privctl.current_dir(db.dir());
+    let vkey = keygen(&privctl, &db, "log.key", &[]);
+    sign_with(&db, &["log.key"]);
+    write_entries(&db, &privctl);
+    checkpoint(&privctl, &db, "signer.state", "first.checkpoint").success();
+    (db, privctl, vkey)
+}
+
+both_dialects! {
+    /// The signed note is a C2SP checkpoint of this log; `audit vkey` prints the key that
+    /// verifies it; the ledger verifies against it, and against it still after more entries
+    /// and a second checkpoint, which the signer only signs as an extension of the first.
+    async fn a_checkpoint_signs_the_tree_and_the_ledger_verifies_against_it(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let note = std::fs::read_to_string(path(&db, "first.checkpoint")).unwrap();
+        let mut lines = note.lines();
+        assert_eq!(lines.next(), Some(ORIGIN), "{note}");
+        let size: u64 = lines.next().unwrap().parse().unwrap();
+        let report = privctl.clone().args(["--format", "json", "audit-verify"]).run();
+        let report = report.success().json();
+        assert_eq!(report["tree"]["size"], size, "{note}");
+        assert!(note.contains(&format!("\n\n— {ORIGIN} ")), "{note}");
+        let vkeys = privctl.clone().args(["audit", "vkey"]).run();
+        assert_eq!(vkeys.success().stdout.trim(), vkey);
+
+        verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]).success();
+        dsar(&privctl, "preview", &JOHN, &[]).success();
+        checkpoint(&privctl, &db, "signer.state", "second.checkpoint").success();
+        let second = std::fs::read_to_string(path(&db, "second.checkpoint")).unwrap();
+        assert!(second.starts_with(&format!("{ORIGIN}\n{}\n", size + 1)), "{second}");
+        verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]).success();
+        verify_against(&privctl, &path(&db, "second.checkpoint"), &vkey, &[]).success();
+
+        // Another key does not verify it; a flipped byte of the note does not either.
+        let other = keygen(&privctl, &db, "other.key", &[]);
+        verify_against(&privctl, &path(&db, "first.checkpoint"), &other, &[]).code(4);
+        let flipped = note.replacen(&format!("\n{size}\n"), &format!("\n{}\n", size + 1), 1);
+        std::fs::write(path(&db, "flipped.checkpoint"), flipped).unwrap();
+        verify_against(&privctl, &path(&db, "flipped.checkpoint"), &vkey, &[]).code(4);
+        db.cleanup().await;
+    }
+
+    /// Someone with the ledger key and superuser access replaces the ledger with another
+    /// history, chain and tree rebuilt by privctl itself: the signer refuses to sign it, a
+    /// witness that cosigned the first checkpoint refuses the new one, and `audit-verify`
+    /// against the first checkpoint reports the rewrite.
+    async fn a_rebuilt_ledger_is_refused_by_the_signer_and_the_witness(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let witness_vkey = keygen(&privctl, &db, "witness.key", &["--witness"]);
+        let request = privctl
+            .clone()
+            .args(["audit", "consistency", "--old", "0", "--checkpoint"])
+            .arg(path(&db, "first.checkpoint"))
+            .run();
+        let witness = |request: &str| {
+            privctl
+                .clone()
+                .args(["audit", "witness", "--state"])
+                .arg(path(&db, "witness"))
+                .args(["--log-vkey", &vkey, "--key", "file:witness.key", "-"])
+                .stdin(request.as_bytes().to_vec())
+                .run()
+        };
+        let cosigned = witness(&request.success().stdout);
+        std::fs::write(path(&db, "cosigned.checkpoint"), &cosigned.success().stdout).unwrap();
+        verify_against(
+            &privctl,
+            &path(&db, "cosigned.checkpoint"),
+            &vkey,
+            &["--witness", &witness_vkey],
+        )
+        .success();
+        let size = std::fs::read_to_string(path(&db, "first.checkpoint")).unwrap();
+        let size: u64 = size.lines().nth(1).unwrap().parse().unwrap();
+
+        db.execute("DELETE FROM privctl_ledger; DELETE FROM privctl_ledger_tree; DELETE FROM privctl_ledger_meta")
+            .await;
+        privctl.clone().arg("init").run().success();
+        for _ in 0..size + 1 {
+            dsar(&privctl, "preview", &JANE_BY_EMAIL, &[]).success();
+        }
+        privctl.clone().arg("audit-verify").run().success();
+
+        let refused = checkpoint(&privctl, &db, "signer.state", "forged.checkpoint");
+        refused.code(4);
+        assert!(refused.stderr.contains("refusing to sign"), "{refused}");
+        let found = verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]);
+        found.code(4);
+        assert_eq!(first_problem(&found).1, "rewritten", "{found}");
+
+        // The key holder signs with a fresh state; the witness still refuses.
+        checkpoint(&privctl, &db, "fresh.state", "forged.checkpoint").success();
+        let request = privctl
+            .clone()
+            .args(["audit", "consistency", "--old", &size.to_string(), "--checkpoint"])
+            .arg(path(&db, "forged.checkpoint"))
+            .run();
+        let refused = witness(&request.success().stdout);
+        refused.code(4);
+        assert!(refused.stderr.contains("refusing to cosign"), "{refused}");
+        db.cleanup().await;
+    }
+
+    /// Entries cut off the end with their tree nodes, and a total wipe, are found by the
+    /// checkpoint (truncated); a checkpoint of another log is `other-log`.
+    async fn cuts_wipes_and_other_logs_are_found_by_the_checkpoint(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let first = path(&db, "first.checkpoint");
+        let note = std::fs::read_to_string(&first).unwrap();
+        let size: i64 = note.lines().nth(1).unwrap().parse().unwrap();
+
+        db.execute(&format!(
+            "DELETE FROM privctl_ledger WHERE seq >= {size}; DELETE FROM privctl_ledger_tree WHERE ((idx + 1) << level) > {}",
+            size - 1
+        ))
+        .await;
+        privctl.clone().arg("audit-verify").run().success();
+        let cut = verify_against(&privctl, &first, &vkey, &[]);
+        cut.code(4);
+        assert_eq!(first_problem(&cut), (size, "truncated".to_owned()), "{cut}");
+
+        db.execute("DELETE FROM privctl_ledger; DELETE FROM privctl_ledger_tree; DELETE FROM privctl_ledger_meta")
+            .await;
+        let wiped = verify_against(&privctl, &first, &vkey, &[]);
+        wiped.code(4);
+        assert_eq!(first_problem(&wiped).1, "truncated", "{wiped}");
+        db.cleanup().await;
+
+        // A staging ledger, signed with the same key under another origin.
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        db.execute("UPDATE privctl_ledger_meta SET origin = 'privctl.test/staging'").await;
+        let other = verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]);
+        other.code(4);
+        assert_eq!(first_problem(&other).1, "other-log", "{other}");
+        db.cleanup().await;
+    }
+
+    /// While a key is rotated, keys.signing lists both: every checkpoint carries both
+    /// signatures and verifies with either vkey.
+    async fn a_checkpoint_signed_by_old_and_new_keys_verifies_with_either(dialect: Dialect) {
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let privctl = privctl.current_dir(db.dir());
+        let old = keygen(&privctl, &db, "log.key", &[]);
+        let new = keygen(&privctl, &db, "next.key", &[]);
+        sign_with(&db, &["log.key", "next.key"]);
+        write_entries(&db, &privctl);
+        checkpoint(&privctl, &db, "signer.state", "both.checkpoint").success();
+        let note = std::fs::read_to_string(path(&db, "both.checkpoint")).unwrap();
+        assert_eq!(note.matches("\n— ").count(), 2, "{note}");
+        verify_against(&privctl, &path(&db, "both.checkpoint"), &old, &[]).success();
+        verify_against(&privctl, &path(&db, "both.checkpoint"), &new, &[]).success();
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// `audit keygen` writes a Go note signer key, private to its owner, prints only the
+    /// vkey, and never overwrites a key.
+    async fn keygen_writes_a_private_file_and_never_overwrites_one(dialect: Dialect) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let db = TestDb::new(dialect).await;
+        let privctl = Privctl::new(&db).current_dir(db.dir());
+        let key = path(&db, "log.key");
+        let first = privctl.clone().args(["audit", "keygen", "--name", ORIGIN, "--out", "log.key"]).run();
+        let vkey = first.success().stdout.trim().to_owned();
+        assert!(vkey.starts_with(&format!("{ORIGIN}+")), "{vkey}");
+        let text = std::fs::read_to_string(&key).unwrap();
+        assert!(text.starts_with(&format!("PRIVATE+KEY+{ORIGIN}+")), "a Go note signer key");
+        assert!(!first.stdout.contains("PRIVATE"), "the private key was printed: {first}");
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        let again = privctl.clone().args(["audit", "keygen", "--name", ORIGIN, "--out", "log.key"]).run();
+        again.code(2);
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), text, "the key was overwritten");
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// Retention deletes entry bodies and keeps the tree: a checkpoint signed before the purge
+    /// still verifies against the ledger after it, and the signer signs the next one as its
+    /// extension.
+    async fn checkpoints_outlive_a_ledger_retention_purge(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let path_map = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path_map).unwrap();
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        let later = "2027-06-01T00:00:00Z";
+        let plan = super::at(&privctl, later)
+            .args(["--format", "json", "purge-retention", "--allow-large"])
+            .run();
+        let plan = plan.success().json();
+        assert!(plan["ledger"]["entries"].as_u64().unwrap_or(0) >= 5, "{plan}");
+        let token = crate::support::fixture::token_of(&plan);
+        super::at(&privctl, later)
+            .args(["purge-retention", "--confirm", token.as_str()])
+            .run()
+            .success();
+
+        let verified = privctl.clone().args(["--format", "json", "audit-verify"]).run();
+        let verified = verified.success().json();
+        assert!(verified["start"]["checkpoint"].is_object(), "{verified}");
+        verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]).success();
+        checkpoint(&privctl, &db, "signer.state", "after.checkpoint").success();
+        verify_against(&privctl, &path(&db, "after.checkpoint"), &vkey, &[]).success();
+        db.cleanup().await;
+    }
+}
