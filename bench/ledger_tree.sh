@@ -34,9 +34,8 @@ ratio() { # label, before file, after file
     printf '  %s: after/before %.2fx (medians), %.2fx (bests)\n' "$1" \
         "$(echo "$(median "$3") / $(median "$2")" | bc -l)" "$(echo "$(best "$3") / $(best "$2")" | bc -l)"
 }
-appending() { # url, binary: $appends runs of a command that only appends (a dry-run purge)
-    for _ in $(seq 1 "$appends"); do DATABASE_URL="$1" "$2" purge-retention > /dev/null; done
-}
+# $appends runs of a command that does little but append one entry (a dry-run purge, empty map).
+append_loop='for _ in $(seq 1 "$3"); do DATABASE_URL="$1" "$2" purge-retention > /dev/null; done'
 
 compare() { # label, old url, new url
     local label=$1 old_url=$2 new_url=$3
@@ -47,11 +46,11 @@ compare() { # label, old url, new url
         for side in "${order[@]}"; do
             if [ "$side" = old ]; then
                 timed "$work/vo" env DATABASE_URL="$old_url" "$old" audit-verify
-                timed "$work/ao" appending "$old_url" "$old"
+                timed "$work/ao" bash -c "$append_loop" _ "$old_url" "$old" "$appends"
             else
                 timed "$work/vn" env DATABASE_URL="$new_url" "$new" audit-verify
                 grep -q "entries verified" "$work/out" || { cat "$work/out"; exit 1; }
-                timed "$work/an" appending "$new_url" "$new"
+                timed "$work/an" bash -c "$append_loop" _ "$new_url" "$new" "$appends"
             fi
         done
     done

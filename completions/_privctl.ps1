@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')
             [CompletionResult]::new('audit-verify', 'audit-verify', [CompletionResultType]::ParameterValue, 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Read the ledger: its head, or its recent entries')
+            [CompletionResult]::new('receipt', 'receipt', [CompletionResultType]::ParameterValue, 'Check erasure receipts offline')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a bundle written with --encrypt')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show unfinished jobs, blob objects still queued for deletion, and run locks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
@@ -197,6 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Any identity the map declares in [identities]; several identities name one subject')
             [CompletionResult]::new('--on-behalf-of', '--on-behalf-of', [CompletionResultType]::ParameterName, 'The tenant''s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin')
+            [CompletionResult]::new('--receipt', '--receipt', [CompletionResultType]::ParameterName, 'With --confirm: write an erasure receipt for the data subject here (needs keys.signing and [ledger] origin); `privctl receipt verify` checks it offline')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
@@ -505,6 +507,52 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;audit;help;help' {
             break
         }
+        'privctl;receipt' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;receipt;verify' {
+            [CompletionResult]::new('--vkey', '--vkey', [CompletionResultType]::ParameterName, 'The log''s verifier key (vkey text or a file of them); repeat for several')
+            [CompletionResult]::new('--witness', '--witness', [CompletionResultType]::ParameterName, 'A witness''s verifier key: its cosignature is required; repeat for several')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The subject''s email: also check that the erasure was of this subject')
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'The subject''s phone number, with its country code (+44…)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Another identity the subject was named by, normalised as the operator''s map does')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'privctl;receipt;help' {
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'privctl;receipt;help;verify' {
+            break
+        }
+        'privctl;receipt;help;help' {
+            break
+        }
         'privctl;decrypt' {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'File with the 32-byte key (raw, base64 or hex)')
             [CompletionResult]::new('--passphrase-env', '--passphrase-env', [CompletionResultType]::ParameterName, 'Environment variable holding the passphrase')
@@ -575,6 +623,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('purge-retention', 'purge-retention', [CompletionResultType]::ParameterValue, 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token')
             [CompletionResult]::new('audit-verify', 'audit-verify', [CompletionResultType]::ParameterValue, 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Read the ledger: its head, or its recent entries')
+            [CompletionResult]::new('receipt', 'receipt', [CompletionResultType]::ParameterValue, 'Check erasure receipts offline')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a bundle written with --encrypt')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show unfinished jobs, blob objects still queued for deletion, and run locks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script (bash, zsh, fish, elvish, powershell)')
@@ -656,6 +705,13 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;help;audit;witness' {
+            break
+        }
+        'privctl;help;receipt' {
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            break
+        }
+        'privctl;help;receipt;verify' {
             break
         }
         'privctl;help;decrypt' {

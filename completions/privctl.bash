@@ -52,6 +52,9 @@ _privctl() {
             privctl,purge-retention)
                 cmd="privctl__subcmd__purge__subcmd__retention"
                 ;;
+            privctl,receipt)
+                cmd="privctl__subcmd__receipt"
+                ;;
             privctl,status)
                 cmd="privctl__subcmd__status"
                 ;;
@@ -169,6 +172,9 @@ _privctl() {
             privctl__subcmd__help,purge-retention)
                 cmd="privctl__subcmd__help__subcmd__purge__subcmd__retention"
                 ;;
+            privctl__subcmd__help,receipt)
+                cmd="privctl__subcmd__help__subcmd__receipt"
+                ;;
             privctl__subcmd__help,status)
                 cmd="privctl__subcmd__help__subcmd__status"
                 ;;
@@ -211,6 +217,9 @@ _privctl() {
             privctl__subcmd__help__subcmd__map,discover)
                 cmd="privctl__subcmd__help__subcmd__map__subcmd__discover"
                 ;;
+            privctl__subcmd__help__subcmd__receipt,verify)
+                cmd="privctl__subcmd__help__subcmd__receipt__subcmd__verify"
+                ;;
             privctl__subcmd__map,check)
                 cmd="privctl__subcmd__map__subcmd__check"
                 ;;
@@ -229,6 +238,18 @@ _privctl() {
             privctl__subcmd__map__subcmd__help,help)
                 cmd="privctl__subcmd__map__subcmd__help__subcmd__help"
                 ;;
+            privctl__subcmd__receipt,help)
+                cmd="privctl__subcmd__receipt__subcmd__help"
+                ;;
+            privctl__subcmd__receipt,verify)
+                cmd="privctl__subcmd__receipt__subcmd__verify"
+                ;;
+            privctl__subcmd__receipt__subcmd__help,help)
+                cmd="privctl__subcmd__receipt__subcmd__help__subcmd__help"
+                ;;
+            privctl__subcmd__receipt__subcmd__help,verify)
+                cmd="privctl__subcmd__receipt__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -236,7 +257,7 @@ _privctl() {
 
     case "${cmd}" in
         privctl)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt status completions demo help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version init map dsar export-tenant delete-tenant purge-retention audit-verify audit receipt decrypt status completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,7 +933,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__delete)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --no-scan --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --no-scan --receipt --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -939,6 +960,10 @@ _privctl() {
                     return 0
                     ;;
                 --confirm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1262,7 +1287,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help)
-            opts="init map dsar export-tenant delete-tenant purge-retention audit-verify audit decrypt status completions demo help"
+            opts="init map dsar export-tenant delete-tenant purge-retention audit-verify audit receipt decrypt status completions demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,6 +1650,34 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__help__subcmd__receipt)
+            opts="verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__receipt__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1863,6 +1916,128 @@ _privctl() {
                     return 0
                     ;;
                 --max-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt)
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt__subcmd__verify)
+            opts="-q -h -V --vkey --witness --email --phone --identity --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --witness)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
             cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
             cand audit 'Read the ledger: its head, or its recent entries'
+            cand receipt 'Check erasure receipts offline'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand status 'Show unfinished jobs, blob objects still queued for deletion, and run locks'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
@@ -182,6 +183,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
             cand --on-behalf-of 'The tenant''s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger'
             cand --confirm 'The token from the dry run, or `-` to read it (or the dry run''s JSON) from stdin'
+            cand --receipt 'With --confirm: write an erasure receipt for the data subject here (needs keys.signing and [ledger] origin); `privctl receipt verify` checks it offline'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
@@ -461,6 +463,47 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;audit;help;help'= {
         }
+        &'privctl;receipt'= {
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;receipt;verify'= {
+            cand --vkey 'The log''s verifier key (vkey text or a file of them); repeat for several'
+            cand --witness 'A witness''s verifier key: its cosignature is required; repeat for several'
+            cand --email 'The subject''s email: also check that the erasure was of this subject'
+            cand --phone 'The subject''s phone number, with its country code (+44…)'
+            cand --identity 'Another identity the subject was named by, normalised as the operator''s map does'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'privctl;receipt;help'= {
+            cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'privctl;receipt;help;verify'= {
+        }
+        &'privctl;receipt;help;help'= {
+        }
         &'privctl;decrypt'= {
             cand --key-file 'File with the 32-byte key (raw, base64 or hex)'
             cand --passphrase-env 'Environment variable holding the passphrase'
@@ -527,6 +570,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand purge-retention 'Delete rows past their retention window (plan tiers, overrides, legal holds); needs a token'
             cand audit-verify 'Verify the ledger''s hash chain: altered, removed, reordered, forged or cut-off entries'
             cand audit 'Read the ledger: its head, or its recent entries'
+            cand receipt 'Check erasure receipts offline'
             cand decrypt 'Decrypt a bundle written with --encrypt'
             cand status 'Show unfinished jobs, blob objects still queued for deletion, and run locks'
             cand completions 'Print a completion script (bash, zsh, fish, elvish, powershell)'
@@ -587,6 +631,11 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;audit;consistency'= {
         }
         &'privctl;help;audit;witness'= {
+        }
+        &'privctl;help;receipt'= {
+            cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+        }
+        &'privctl;help;receipt;verify'= {
         }
         &'privctl;help;decrypt'= {
         }

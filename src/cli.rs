@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, map, purge, status,
+    audit, completions, decrypt, delete_tenant, demo, dsar, export_tenant, init, map, purge,
+    receipt, status,
 };
 use crate::ui::Format;
 
@@ -81,6 +82,8 @@ pub enum Command {
     AuditVerify(audit::VerifyArgs),
     #[command(subcommand)]
     Audit(audit::Command),
+    #[command(subcommand)]
+    Receipt(receipt::Command),
     Decrypt(decrypt::Args),
     Status(status::Args),
     Completions(completions::Args),

@@ -113,7 +113,7 @@ pub fn verifier_keys(values: &[String], flag: &str) -> Result<Vec<VerifierKey>> 
 }
 
 /// The signer keys of `keys.signing`, in the map's order.
-fn signing_keys(map: &DataMap) -> Result<Vec<SignerKey>> {
+pub fn signing_keys(map: &DataMap) -> Result<Vec<SignerKey>> {
     if map.keys.signing.is_empty() {
         return Err(Failure::usage(format!(
             "{}: keys.signing is not set: a checkpoint needs an Ed25519 key",
@@ -146,6 +146,21 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
     temp.1.write_all(text.as_bytes())?;
     temp.1.sync_all()?;
     std::fs::rename(&temp.0, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// [`write_atomically`], readable by its owner only (a receipt holds its subject's opening).
+pub fn write_private(path: &Path, text: &str) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (temp, mut file) = tempfile_in(folder, path)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&temp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

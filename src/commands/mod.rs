@@ -11,6 +11,7 @@ pub mod export_tenant;
 pub mod init;
 pub mod map;
 pub mod purge;
+pub mod receipt;
 pub mod status;
 
 use anyhow::Result;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::PurgeRetention(args) => purge::run(&ctx, args).await,
         Command::AuditVerify(args) => audit::verify(&ctx, args).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
+        Command::Receipt(command) => receipt::run(&ctx, command).await,
         Command::Decrypt(args) => decrypt::run(&ctx, args).await,
         Command::Status(args) => status::run(&ctx, args).await,
         Command::Completions(args) => completions::run(&ctx, args),

@@ -22,6 +22,7 @@ pub mod checkpoint;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod receipt;
 pub mod tree;
 pub mod verify;
 

@@ -6,6 +6,7 @@
 mod audit_log;
 mod audit_verify;
 mod properties;
+mod receipts;
 mod retention;
 mod signed;
 mod third_party;

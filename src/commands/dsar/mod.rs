@@ -96,6 +96,11 @@ pub struct DeleteArgs {
     /// Skip the residue scan that follows the erasure (see `privctl dsar scan`)
     #[arg(long)]
     pub no_scan: bool,
+
+    /// With --confirm: write an erasure receipt for the data subject here (needs keys.signing
+    /// and [ledger] origin); `privctl receipt verify` checks it offline
+    #[arg(long, value_name = "FILE", requires = "confirm")]
+    pub receipt: Option<std::path::PathBuf>,
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
@@ -113,7 +118,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
                 confirm: Some(token),
             },
             no_scan,
-        }) => delete::delete(ctx, &subject, &token, !no_scan).await,
+            receipt,
+        }) => delete::delete(ctx, &subject, &token, !no_scan, receipt.as_deref()).await,
         Command::Scan(args) => scan::scan(ctx, &args).await,
     }
 }

@@ -1,0 +1,114 @@
+//! `privctl receipt verify`: an erasure receipt (`dsar delete --receipt`), checked with nothing
+//! but the receipt and public keys: no database, no map, no secret (see `ledger::receipt`).
+
+use anyhow::Result;
+
+use super::Context;
+use super::audit_sign::verifier_keys;
+use crate::error::Failure;
+use crate::ledger::receipt::{self, Claimed};
+
+/// Check erasure receipts offline
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Verify(VerifyArgs),
+}
+
+/// Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The log's verifier key (vkey text or a file of them); repeat for several
+    #[arg(long = "vkey", value_name = "KEY", required = true)]
+    pub vkeys: Vec<String>,
+
+    /// A witness's verifier key: its cosignature is required; repeat for several
+    #[arg(long = "witness", value_name = "KEY")]
+    pub witnesses: Vec<String>,
+
+    /// The subject's email: also check that the erasure was of this subject
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// The subject's phone number, with its country code (+44…)
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Option<String>,
+
+    /// Another identity the subject was named by, normalised as the operator's map does
+    #[arg(long = "identity", value_name = "NAME=VALUE")]
+    pub identities: Vec<String>,
+
+    /// The receipt (`-` for standard input)
+    pub receipt: std::path::PathBuf,
+}
+
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Verify(args) => verify(ctx, args),
+    }
+}
+
+fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
+    let log_keys = verifier_keys(&args.vkeys, "--vkey")?;
+    let witnesses = verifier_keys(&args.witnesses, "--witness")?;
+    let mut claimed = Claimed::default();
+    if let Some(email) = &args.email {
+        let value = crate::selection::normalise(&crate::map::IdentityKind::Email, email)
+            .map_err(|why| Failure::usage(format!("--email: {why}")))?;
+        claimed.by_kind.insert("email".into(), value);
+    }
+    if let Some(phone) = &args.phone {
+        let value = crate::phone::e164(phone.trim(), None)
+            .map_err(|why| Failure::usage(format!("--phone: {why}")))?;
+        claimed.by_kind.insert("phone".into(), value);
+    }
+    for pair in &args.identities {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::usage("--identity takes NAME=VALUE"))?;
+        claimed.by_name.insert(name.to_owned(), value.to_owned());
+    }
+    let text = if args.receipt.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| Failure::usage(format!("reading the receipt: {e}")))?
+    } else {
+        std::fs::read_to_string(&args.receipt)
+            .map_err(|e| Failure::usage(format!("{}: {e}", args.receipt.display())))?
+    };
+    let proved = receipt::verify(&text, &log_keys, &witnesses, &claimed).map_err(|refusal| {
+        Failure::ledger_altered(format!("the receipt does not verify: {refusal}"))
+    })?;
+    if proved.subject_matches == Some(false) {
+        return Err(Failure::ledger_altered(
+            "the receipt's erasure was not of the subject named: the identifiers do not open its commitment",
+        )
+        .into());
+    }
+    if ctx.ui.is_json() {
+        ctx.ui.json(&proved)?;
+        return Ok(());
+    }
+    ctx.ui.line(&format!(
+        "proved: entry {} of the log {} records {} {} in tenant {} at {}",
+        proved.seq,
+        proved.origin,
+        proved.action,
+        proved.outcome,
+        proved.tenant.as_deref().unwrap_or("(none)"),
+        proved.at
+    ))?;
+    let cosigned = if proved.cosigned_by.is_empty() {
+        String::new()
+    } else {
+        format!(", cosigned by {}", proved.cosigned_by.join(", "))
+    };
+    ctx.ui.line(&format!(
+        "in its checkpoint of {} entries, signed by {}{cosigned}",
+        proved.tree_size,
+        proved.signed_by.join(", ")
+    ))?;
+    ctx.ui.line(match proved.subject_matches {
+        Some(_) => "subject: the identifiers given open the receipt's commitment: this erasure was of that subject",
+        None => "subject: not checked (give --email, --phone or --identity to check it)",
+    })?;
+    Ok(())
+}

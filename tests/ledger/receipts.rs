@@ -1,0 +1,212 @@
+//! Erasure receipts (issue 17): `dsar delete --receipt FILE` and `privctl receipt verify`, run
+//! with an empty environment and nothing but the receipt and the public keys. Valid receipts
+//! verify, with the subject's email or without; a corpus of altered ones (each part of the
+//! receipt changed), a wrong key, a wrong email and a missing witness are refused (exit 4). The
+//! Python verifier in tests/verifier (written from the README, with `cryptography`, and with
+//! `openssl pkeyutl` for the signatures) reaches the same verdicts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::{JANE_BY_EMAIL, dsar};
+use crate::support::fixture::{map_copy_path, setup_with_map_copy, token_of};
+use crate::support::{Dialect, Privctl, TestDb, both_dialects};
+
+const LEDGER_KEY: &str = "receipt-tests-ledger-key-20c1";
+const ORIGIN: &str = "privctl.test/prod-eu";
+const JANE: &str = "jane.doe@example.com";
+
+/// `privctl receipt verify …` with no environment at all.
+fn verify_bare(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_privctl"))
+        .env_clear()
+        .current_dir(dir)
+        .args(["receipt", "verify"])
+        .args(args)
+        .output()
+        .expect("cannot run privctl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The Python verifier's exit code on a receipt (`openssl`: signatures through openssl).
+fn python_verdict(
+    dir: &Path,
+    receipt: &Path,
+    vkey: &str,
+    email: Option<&str>,
+    openssl: bool,
+) -> i32 {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/verifier/privctl_receipt_verify.py");
+    let mut command = Command::new("python3");
+    command.current_dir(dir).arg(script).args(["--vkey", vkey]);
+    if let Some(email) = email {
+        command.args(["--email", email]);
+    }
+    if openssl {
+        command.arg("--openssl");
+    }
+    let out = command
+        .arg(receipt)
+        .output()
+        .expect("python3 is needed (it never skips)");
+    out.status.code().unwrap_or(-1)
+}
+
+/// A signed log, Jane erased with a receipt: (db, runner, the log's vkey, the receipt's path).
+async fn erased_with_receipt(dialect: Dialect) -> (TestDb, Privctl, String, PathBuf) {
+    let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+    let privctl = privctl.current_dir(db.dir());
+    let out = privctl
+        .clone()
+        .args(["audit", "keygen", "--name", ORIGIN, "--out", "log.key"])
+        .run();
+    let vkey = out.success().stdout.trim().to_owned();
+    let path = map_copy_path(&db);
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "ledger = \"env:PRIVCTL_LEDGER_KEY\"",
+        "ledger = \"env:PRIVCTL_LEDGER_KEY\"\nsigning = \"file:log.key\"",
+        1,
+    );
+    std::fs::write(&path, format!("{text}\n[ledger]\norigin = \"{ORIGIN}\"\n")).unwrap();
+    dsar(
+        &privctl,
+        "preview",
+        &["--email", "john.roe@example.com"],
+        &[],
+    )
+    .success();
+    let plan = dsar(&privctl, "delete", &JANE_BY_EMAIL, &[])
+        .success()
+        .json();
+    let receipt = db.dir().join("receipt.json");
+    dsar(
+        &privctl,
+        "delete",
+        &JANE_BY_EMAIL,
+        &[
+            "--confirm",
+            &token_of(&plan),
+            "--receipt",
+            receipt.to_str().unwrap(),
+        ],
+    )
+    .success();
+    (db, privctl, vkey, receipt)
+}
+
+both_dialects! {
+    /// The receipt verifies offline, says what it proved, and opens with Jane's email (any
+    /// spelling privctl normalises the same way) but not with John's.
+    async fn a_receipt_proves_the_erasure_of_its_subject_offline(dialect: Dialect) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (db, _, vkey, receipt) = erased_with_receipt(dialect).await;
+        assert_eq!(std::fs::metadata(&receipt).unwrap().permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&receipt).unwrap();
+        assert!(!text.contains(JANE), "the receipt names the subject: {text}");
+        let file = receipt.to_str().unwrap();
+
+        let (code, stdout, stderr) = verify_bare(db.dir(), &["--vkey", &vkey, "--email", " Jane.Doe@Example.COM ", file]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains(&format!("of the log {ORIGIN} records dsar-delete done in tenant acme")), "{stdout}");
+        assert!(stdout.contains("this erasure was of that subject"), "{stdout}");
+        let (code, stdout, _) = verify_bare(db.dir(), &["--format", "json", "--vkey", &vkey, file]);
+        assert_eq!(code, 0);
+        let proved: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(proved["action"], "dsar-delete");
+        assert_eq!(proved["subject_matches"], Value::Null);
+
+        let (code, _, stderr) = verify_bare(db.dir(), &["--vkey", &vkey, "--email", "john.roe@example.com", file]);
+        assert_eq!(code, 4, "{stderr}");
+        assert!(stderr.contains("not of the subject named"), "{stderr}");
+        // A witness the receipt's checkpoint does not carry.
+        let witness = Command::new(env!("CARGO_BIN_EXE_privctl"))
+            .env_clear()
+            .current_dir(db.dir())
+            .args(["audit", "keygen", "--witness", "--name", "auditor.test", "--out", "w.key"])
+            .output()
+            .unwrap();
+        let witness = String::from_utf8(witness.stdout).unwrap();
+        let (code, _, stderr) = verify_bare(db.dir(), &["--vkey", &vkey, "--witness", witness.trim(), file]);
+        assert_eq!(code, 4, "{stderr}");
+        db.cleanup().await;
+    }
+
+    /// Every altered part of a receipt, another key, another email: privctl refuses (exit 4),
+    /// and the Python verifier, with `cryptography` and with openssl, agrees on every case.
+    async fn altered_receipts_are_refused_by_privctl_and_the_python_verifier(dialect: Dialect) {
+        let (db, privctl, vkey, receipt) = erased_with_receipt(dialect).await;
+        let dir = db.dir();
+        let original: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+        let other = privctl
+            .clone()
+            .args(["audit", "keygen", "--name", ORIGIN, "--out", "other.key"])
+            .run();
+        let other = other.success().stdout.trim().to_owned();
+
+        let flip = |text: &str, at: usize| -> String {
+            let mut bytes = text.as_bytes().to_vec();
+            let i = at.min(bytes.len() - 1);
+            bytes[i] = if bytes[i] == b'a' { b'b' } else if bytes[i].is_ascii_digit() { b'0' + (bytes[i] - b'0' + 1) % 10 } else { b'a' };
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let proof = original["proof"].as_str().unwrap().to_owned();
+        let index_line = proof.lines().position(|l| l.starts_with("index ")).unwrap();
+        let mut cases: Vec<(&str, Value)> = Vec::new();
+        let mut with = |name: &'static str, change: &dyn Fn(&mut Value)| {
+            let mut v = original.clone();
+            change(&mut v);
+            cases.push((name, v));
+        };
+        with("entry: the tenant", &|v| {
+            v["entry"] = Value::from(v["entry"].as_str().unwrap().replacen("\"acme\"", "\"globex\"", 1))
+        });
+        with("entry: a byte of the nonce", &|v| {
+            let e = v["entry"].as_str().unwrap().to_owned();
+            v["entry"] = Value::from(flip(&e, e.len() - 5));
+        });
+        with("opening", &|v| v["subject"]["opening"] = Value::from(flip(v["subject"]["opening"].as_str().unwrap(), 3)));
+        with("proof: the index", &|v| {
+            let lines: Vec<String> = proof.lines().enumerate().map(|(i, l)| if i == index_line { format!("index {}", l[6..].parse::<u64>().unwrap() + 1) } else { l.to_owned() }).collect();
+            v["proof"] = Value::from(lines.join("\n") + "\n");
+        });
+        with("proof: a path hash", &|v| {
+            let lines: Vec<String> = proof.lines().enumerate().map(|(i, l)| if i == index_line + 1 { flip(l, 2) } else { l.to_owned() }).collect();
+            v["proof"] = Value::from(lines.join("\n") + "\n");
+        });
+        with("proof: the checkpoint's size", &|v| {
+            let lines: Vec<String> = proof.lines().map(|l| l.to_owned()).collect();
+            let at = lines.iter().position(|l| l == ORIGIN).unwrap() + 1;
+            let changed: Vec<String> = lines.iter().enumerate().map(|(i, l)| if i == at { flip(l, 0) } else { l.clone() }).collect();
+            v["proof"] = Value::from(changed.join("\n") + "\n");
+        });
+        with("proof: the signature", &|v| {
+            let p = proof.trim_end();
+            v["proof"] = Value::from(flip(p, p.len() - 3) + "\n");
+        });
+        with("format", &|v| v["format"] = Value::from("privctl-receipt/2"));
+
+        // The valid receipt first: both agree it verifies, with and without the email.
+        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), false), 0);
+        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), true), 0);
+        assert_eq!(python_verdict(dir, &receipt, &vkey, None, false), 0);
+        assert_eq!(python_verdict(dir, &receipt, &other, None, false), 4, "another key");
+        assert_eq!(verify_bare(dir, &["--vkey", &other, receipt.to_str().unwrap()]).0, 4);
+        assert_eq!(python_verdict(dir, &receipt, &vkey, Some("john.roe@example.com"), true), 4);
+        for (name, value) in cases {
+            let file = dir.join("altered.json");
+            std::fs::write(&file, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+            let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, file.to_str().unwrap()]);
+            assert_eq!(code, 4, "{name}: privctl: {stdout}{stderr}");
+            assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), false), 4, "{name}: python");
+            assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), true), 4, "{name}: openssl");
+        }
+        db.cleanup().await;
+    }
+}
