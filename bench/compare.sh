@@ -3,7 +3,8 @@
 # export-tenant and delete-tenant (1M rows), purge-retention (4M rows, 3.4M expired) and dsar
 # delete, beside their plain-SQL baselines, in alternating pairs (which build goes first alternates), each run on a
 # fresh copy of one template database. Needs a PostgreSQL superuser URL (a scratch server: it
-# creates and drops databases privctl_cmp*) and two release builds:
+# creates and drops databases privctl_cmp*) and two release builds (made with --features test-clock:
+# the purge fixes the clock with PRIVCTL_NOW):
 #   BENCH_BEFORE=/path/privctl-before BENCH_AFTER=/path/privctl-after \
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/compare.sh
 # BENCH_PAIRS (default 3) pairs per command. The server keeps its own durability settings.
@@ -18,6 +19,11 @@ wants() { [[ " $only " == *" $1 "* ]]; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PRIVCTL_MAP="$PWD/fixtures/conversational-ai/privctl.toml" PRIVCTL_LEDGER_KEY=bench
+# The benchmark fixes the clock (PRIVCTL_NOW), which only builds for tests read: a release build
+# made with `cargo build --release --features test-clock` (the feature changes nothing else).
+for b in "$before" "$after"; do
+    PRIVCTL_NOW=2026-11-30T00:00:00Z "$b" completions bash > /dev/null 2>&1 || { echo "$b refuses PRIVCTL_NOW: build it with cargo build --release --features test-clock" >&2; exit 2; }
+done
 url() { echo "${base%/*}/$1"; }
 fresh() { # name, template
     psql -q "$base" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE $2"

@@ -3,7 +3,7 @@
 # does not grow with the partition's size, at least 20x faster than a plain DELETE of the same
 # rows on a 40M-row table). Needs a PostgreSQL superuser URL in BENCH_DATABASE_URL (a scratch
 # server: it creates and drops databases privctl_part*; about 6 GB of disk at 40M rows) and a
-# release build:
+# release build that reads PRIVCTL_NOW (cargo build --release --features test-clock):
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/partitions.sh
 # BENCH_AFTER (default target/release/privctl) is measured; BENCH_BEFORE, if set, is another
 # build measured in the same pairs. BENCH_ROWS (default 40,000,000) rows over 400 days in 14
@@ -22,6 +22,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 url() { echo "${base%/*}/$1"; }
 export PRIVCTL_LEDGER_KEY=bench PRIVCTL_NOW=2026-11-30T00:00:00Z
+# The benchmark fixes the clock (PRIVCTL_NOW), which only builds for tests read: a release build
+# made with `cargo build --release --features test-clock` (the feature changes nothing else).
+for b in "$after" ${before:+"$before"}; do
+    PRIVCTL_NOW=2026-11-30T00:00:00Z "$b" completions bash > /dev/null 2>&1 || { echo "$b refuses PRIVCTL_NOW: build it with cargo build --release --features test-clock" >&2; exit 2; }
+done
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # BENCH_REUSE=1 keeps a privctl_part database left by an earlier run (BENCH_KEEP=1) instead of

@@ -2,7 +2,7 @@
 # purge-retention on millions of expired rows, beside a plain DELETE of the same rows in the same
 # run, and the partition path beside row deletes. Needs a PostgreSQL superuser URL in
 # BENCH_DATABASE_URL (a scratch server: it creates and drops databases privctl_purge*) and a
-# release build (cargo build --release).
+# release build that reads PRIVCTL_NOW (cargo build --release --features test-clock).
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/purge.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="${base%/*}/privctl_purge"
 export PRIVCTL_LEDGER_KEY=bench PRIVCTL_NOW=2026-11-30T00:00:00Z
+# The benchmark fixes the clock (PRIVCTL_NOW), which only builds for tests read: a release build
+# made with `cargo build --release --features test-clock` (the feature changes nothing else).
+for b in "$bin"; do
+    PRIVCTL_NOW=2026-11-30T00:00:00Z "$b" completions bash > /dev/null 2>&1 || { echo "$b refuses PRIVCTL_NOW: build it with cargo build --release --features test-clock" >&2; exit 2; }
+done
 
 # Two tenants, one row every few seconds over 400 days, ids rising with time; free keeps 30 days,
 # growth 90: about 85% of the rows are past their window.

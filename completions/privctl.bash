@@ -1885,7 +1885,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__purge__subcmd__retention)
-            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --max-rows --allow-large --max-duration --blobs-only --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --max-rows --allow-large --max-duration --blobs-only --as-of --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1916,6 +1916,10 @@ _privctl() {
                     return 0
                     ;;
                 --max-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -280,6 +280,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --batch-pause 'Pause between batches to leave room for live traffic (e.g. 50ms)'
             cand --max-rows 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]'
             cand --max-duration 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes'
+            cand --as-of 'Dry run as if now were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z) to see a later purge; issues no token, so it cannot be confirmed'
             cand --database-url 'Database: postgres://… or sqlite://path'
             cand --map 'The data map'
             cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'

@@ -220,6 +220,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batc
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-rows -d 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-duration -d 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l as-of -d 'Dry run as if now were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z) to see a later purge; issues no token, so it cannot be confirmed' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r

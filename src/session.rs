@@ -44,8 +44,11 @@ impl Context {
             )
             .into());
         }
-        // Tests fix the clock; operators never need to.
-        let now = Timestamp::now(std::env::var("PRIVCTL_NOW").ok().as_deref())?;
+        // Tests fix the clock; a release build refuses to run with PRIVCTL_NOW set (crate::clock).
+        let now = Timestamp::now(
+            std::env::var_os("PRIVCTL_NOW").as_deref(),
+            crate::clock::TEST_CLOCK,
+        )?;
         // Tests inject faults into debug builds (see crate::fault); a release build never looks.
         #[cfg(debug_assertions)]
         if let Ok(fault) = std::env::var("PRIVCTL_TEST_FAULT") {

@@ -340,6 +340,14 @@ both_dialects! {
             json(&["delete-tenant", "--tenant", "globex", "--confirm", &token]).run().success().json(),
         );
 
+        // An as-of dry run (no token, `as_of` set) is a plan document too.
+        check(
+            "purge-retention.plan",
+            json(&["purge-retention", "--as-of", "2027-01-01T00:00:00Z", "--allow-large"])
+                .run()
+                .success()
+                .json(),
+        );
         let plan = check("purge-retention.plan", json(&["purge-retention"]).run().success().json());
         let token = token_of(&plan);
         check(

@@ -18,9 +18,14 @@ pub struct PurgePlan<'a> {
     /// `purge-retention`.
     pub action: &'a str,
     pub tenant: Option<&'a str>,
-    pub token: &'a str,
-    /// RFC 3339.
-    pub expires_at: String,
+    /// `--as-of TIME` (RFC 3339): the cutoffs were computed as if now were this time. Present
+    /// only on such a dry run, which issues no token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<&'a str>,
+    /// `null` with `--as-of` (an as-of dry run cannot be confirmed).
+    pub token: Option<&'a str>,
+    /// RFC 3339; `null` with `--as-of`.
+    pub expires_at: Option<String>,
     /// Per tenant and table, the window and the cutoff it gives.
     pub cutoffs: Vec<CutoffReport<'a>>,
     /// Tenants left out, and why.

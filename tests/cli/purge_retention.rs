@@ -686,6 +686,142 @@ both_dialects! {
         db.cleanup().await;
     }
 
+    /// `--as-of TIME` plans the purge as if now were TIME (issue 17): two days on, a globex
+    /// conversation 29 days old today (inside its 30d window) has aged out, so the as-of plan
+    /// counts its rows while the plan at now does not. The as-of dry run issues no token
+    /// (`token` and `expires_at` null, no confirmation stored; its JSON fed to `--confirm -`
+    /// is refused, exit 3), says it was as of TIME (JSON `as_of`, the text's first line),
+    /// deletes nothing, and its ledger entry is written at the real time with the as-of time
+    /// in its details.
+    async fn an_as_of_dry_run_plans_a_later_purge_and_issues_no_token(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        insert_conversation(&db, "globex", 150, 101, &before_now(29 * DAY), false).await;
+        let as_of = shift(NOW, 2 * DAY);
+        let before = everything(&db).await;
+
+        let now_plan = dry_run(&privctl, &[]);
+        assert_eq!(now_plan["total_rows"], 47, "{now_plan}");
+        assert!(now_plan.get("as_of").is_none(), "{now_plan}");
+        assert_eq!(confirmations(&db).await, 1);
+
+        let plan = dry_run(&privctl, &["--as-of", &as_of]);
+        assert_eq!(plan["as_of"], as_of.as_str(), "{plan}");
+        assert_eq!(plan["token"], Value::Null, "{plan}");
+        assert_eq!(plan["expires_at"], Value::Null, "{plan}");
+        assert_eq!(
+            cutoff(&plan, "globex", "conversations")["cutoff"],
+            shift(&as_of, -30 * DAY).as_str(),
+            "{plan}"
+        );
+        assert_eq!(
+            cutoff(&now_plan, "globex", "conversations")["cutoff"],
+            before_now(30 * DAY).as_str(),
+            "{now_plan}"
+        );
+        let planned = planned_counts(&plan);
+        let now_planned = planned_counts(&now_plan);
+        for table in ["conversations", "messages", "agent_traces"] {
+            assert!(
+                planned[table] > now_planned[table],
+                "{table}: the as-of plan counts the aged-out rows: {plan}"
+            );
+        }
+        assert!(
+            plan["total_rows"].as_u64().expect("a count") >= 47 + 3,
+            "{plan}"
+        );
+        assert_eq!(confirmations(&db).await, 1, "an as-of dry run stores no token");
+        assert_eq!(everything(&db).await, before, "the as-of dry run changed rows");
+
+        // Its ledger entry: the real time, the as-of time apart, no token.
+        let rows = db
+            .query_strings(
+                "SELECT at || '|' || outcome || '|' || details FROM privctl_ledger \
+                 WHERE action = 'purge-retention' ORDER BY seq DESC",
+            )
+            .await;
+        let (at, rest) = rows[0].split_once('|').expect("at|outcome|details");
+        let (outcome, details) = rest.split_once('|').expect("outcome|details");
+        assert!(at.starts_with("2026-11-25T10:00:00"), "written at the real time: {at}");
+        assert_eq!(outcome, "planned");
+        let details: Value = serde_json::from_str(details).expect("details are JSON");
+        assert_eq!(details["as_of"], as_of.as_str(), "{details}");
+        assert_eq!(details["token_ref"], Value::Null, "{details}");
+        assert_eq!(details["total_rows"], plan["total_rows"], "{details}");
+
+        // Its JSON carries no token a confirmed run could take.
+        let refused = privctl
+            .clone()
+            .args(["--format", "json", "purge-retention", "--confirm", "-"])
+            .stdin(serde_json::to_vec(&plan).expect("JSON"))
+            .run();
+        refused.code(3);
+        assert!(refused.stderr.contains("no \"token\""), "{refused}");
+        assert_eq!(everything(&db).await, before, "nothing was purged");
+
+        // The text says it: as of when, and that nothing can be confirmed.
+        let text = privctl
+            .clone()
+            .args(["purge-retention", "--as-of", &as_of])
+            .run();
+        text.success();
+        assert!(
+            text.stdout.starts_with(&format!("As of {as_of} ")),
+            "{text}"
+        );
+        assert!(text.stdout.contains("No token was issued"), "{text}");
+        assert!(!text.stdout.contains("To purge:"), "{text}");
+        let verification = verify_ledger(&db, LEDGER_KEY).await;
+        assert!(verification.ok(), "{:?}", verification.problems);
+        db.cleanup().await;
+    }
+
+    /// `--as-of` with `--confirm` is a usage error (exit 2, one line naming both flags) that
+    /// reads nothing, deletes nothing, records nothing and leaves the token usable; a value
+    /// that is not an RFC 3339 time, and `--as-of` with `--blobs-only`, are usage errors too.
+    async fn as_of_with_confirm_exits_2_and_deletes_nothing(dialect: Dialect) {
+        let (db, privctl) = fixture(dialect).await;
+        let before = everything(&db).await;
+        let plan = dry_run(&privctl, &[]);
+        let token = token_of(&plan);
+        let entries = db.query_i64("SELECT count(*) FROM privctl_ledger").await;
+
+        let as_of = shift(NOW, 400 * DAY);
+        for confirm_arg in [token.as_str(), "-"] {
+            let refused = privctl
+                .clone()
+                .args(["--format", "json", "purge-retention", "--as-of", &as_of])
+                .args(["--confirm", confirm_arg])
+                .stdin(serde_json::to_vec(&plan).expect("JSON"))
+                .run();
+            refused.code(2);
+            assert_eq!(refused.stdout, "", "{refused}");
+            let message = refused.stderr.trim_end();
+            assert!(!message.contains('\n'), "one line: {refused}");
+            assert!(
+                message.contains("--as-of") && message.contains("--confirm"),
+                "{refused}"
+            );
+        }
+        for bad in [
+            &["--as-of", "next tuesday"][..],
+            &["--as-of", "2027-01-01"][..],
+            &["--as-of", &as_of, "--blobs-only"][..],
+        ] {
+            purge(&privctl, bad).code(2);
+        }
+        assert_eq!(everything(&db).await, before, "nothing was purged");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_ledger").await,
+            entries,
+            "a refused command line records nothing"
+        );
+        // The token was not spent: the purge it plans still runs, at the real time.
+        let result = confirm(&privctl, &plan, &[]);
+        assert_eq!(result["total_rows"], 47, "{result}");
+        db.cleanup().await;
+    }
+
     /// `--tenant hooli` plans and purges hooli's expired rows and nothing of the others;
     /// `--tenant umbrella` plans nothing and reports the hold; an unknown tenant is exit 1.
     async fn tenant_flag_purges_that_tenant_only(dialect: Dialect) {

@@ -1,5 +1,11 @@
 //! The dry run of `purge-retention`: every tenant's cutoffs, what they expire, the guard
 //! against deleting too much, and the token bound to the cutoffs.
+//!
+//! With `--as-of TIME` the cutoffs are computed at TIME instead of now, so an operator sees a
+//! later (or earlier) purge against today's data. Such a dry run issues no token: nothing it
+//! shows can be confirmed (a purge only ever runs at the real time, `crate::clock`), and
+//! `--confirm -` fed its JSON finds no token. Its ledger entry is written at the real time,
+//! with the as-of time in its details (`as_of`) and `token_ref` null.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +13,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::Args;
+use crate::clock::Timestamp;
 use crate::confirm::{self, Binding};
 use crate::db::{Tx, TxMode};
 use crate::error::Failure;
@@ -61,11 +68,14 @@ async fn guard(tx: &mut Tx, session: &Session, args: &Args, planned: &Planned) -
 
 pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let tenant = args.tenant.as_deref();
+    // The instant the cutoffs are computed at; the ledger entry is written at ctx.now.
+    let as_of = args.as_of;
+    let at = as_of.unwrap_or(ctx.now);
+    let as_of_text = as_of.map(Timestamp::to_rfc3339);
     let mut tx = session.db.begin(TxMode::Write).await?;
     // Under row-level security the tenant's own row is visible only with the setting made.
     session.set_tenant(&mut tx, tenant).await?;
-    let mut windows =
-        retention::windows(&mut tx, &session.map, &session.model, tenant, ctx.now).await?;
+    let mut windows = retention::windows(&mut tx, &session.map, &session.model, tenant, at).await?;
     let planned = plan(&mut tx, session, &mut windows).await?;
     let ledger = match windows.ledger {
         Some(cutoff) => Some(LedgerExpiry {
@@ -78,11 +88,14 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
     };
     if let Err(refusal) = guard(&mut tx, session, args, &planned).await {
         tx.rollback().await?;
-        let details = json!({
+        let mut details = json!({
             "reason": refusal.to_string(),
             "tables": planned.counts(),
             "total_rows": planned.total(),
         });
+        if let Some(as_of) = &as_of_text {
+            details["as_of"] = json!(as_of);
+        }
         let entry = NewEntry::new(ACTION, "refused", details).tenant(tenant);
         session.record(ctx, entry).await;
         return Err(refusal);
@@ -94,23 +107,32 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
         plan_digest: windows.digest(),
         plan: windows.summary(&planned.counts()),
     };
-    let issued = confirm::issue(
-        &mut tx,
-        &binding,
-        &ctx.actor,
-        ctx.now,
-        session.map.confirm.ttl,
-    )
-    .await?;
-    let details = json!({
+    // An as-of dry run shows a purge that cannot run now: no token.
+    let issued = match as_of {
+        Some(_) => None,
+        None => Some(
+            confirm::issue(
+                &mut tx,
+                &binding,
+                &ctx.actor,
+                ctx.now,
+                session.map.confirm.ttl,
+            )
+            .await?,
+        ),
+    };
+    let mut details = json!({
         "cutoffs": cutoffs_detail(&windows),
         "skipped": windows.skipped,
         "tables": planned.counts(),
         "total_rows": planned.total(),
         "plan_digest": binding.plan_digest,
-        "token_ref": issued.token_ref,
+        "token_ref": issued.as_ref().map(|i| &i.token_ref),
         "ledger": ledger,
     });
+    if let Some(as_of) = &as_of_text {
+        details["as_of"] = json!(as_of);
+    }
     session
         .ledger
         .append(
@@ -125,8 +147,9 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
         return Ok(ctx.ui.json(&PurgePlan {
             action: ACTION,
             tenant,
-            token: &issued.token,
-            expires_at: issued.expires_at.to_rfc3339(),
+            as_of: as_of_text.as_deref(),
+            token: issued.as_ref().map(|i| i.token.as_str()),
+            expires_at: issued.as_ref().map(|i| i.expires_at.to_rfc3339()),
             cutoffs: windows.cutoffs.iter().map(CutoffReport::from).collect(),
             skipped: &windows.skipped,
             tables: &planned.tables,
@@ -135,6 +158,11 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
             partitions: &planned.partitions,
             ledger,
         })?);
+    }
+    if let Some(as_of) = &as_of_text {
+        ctx.ui.line(&format!(
+            "As of {as_of} (a preview: cutoffs computed at that time, no token issued)"
+        ))?;
     }
     // Per table and tier: the window, its absolute cutoff, how many tenants, how many rows.
     let mut groups: BTreeMap<(usize, String, String, String), (usize, u64)> = BTreeMap::new();
@@ -222,6 +250,13 @@ pub(super) async fn dry_run(ctx: &Context, session: &Session, args: &Args) -> Re
     let again = match tenant {
         Some(t) => format!("privctl purge-retention --tenant {t}"),
         None => "privctl purge-retention".to_owned(),
+    };
+    let Some(issued) = issued else {
+        let as_of = as_of_text.unwrap_or_default();
+        return Ok(ctx.ui.line(&format!(
+            "{} rows to delete as of {as_of}.\nNo token was issued: a purge runs at the real time (dry run again without --as-of, then --confirm).",
+            planned.total(),
+        ))?);
     };
     ctx.ui.line(&format!(
         "{} rows to delete.\nTo purge: {again} --confirm {}\nThe token expires at {}.",

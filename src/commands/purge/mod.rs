@@ -16,6 +16,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{Context, Session};
+use crate::clock::Timestamp;
 use crate::confirm::{self};
 use crate::db::TxMode;
 use crate::error::Failure;
@@ -45,17 +46,33 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_duration: Option<Duration>,
     /// Only delete the objects waiting in the blob outbox (their rows are already gone; no token)
-    #[arg(long, conflicts_with_all = ["confirm", "max_rows", "allow_large"])]
+    #[arg(long, conflicts_with_all = ["confirm", "max_rows", "allow_large", "as_of"])]
     pub blobs_only: bool,
+    /// Dry run as if now were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z) to see a later purge;
+    /// issues no token, so it cannot be confirmed
+    #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
+    pub as_of: Option<Timestamp>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::parse(text)
 }
 
+fn parse_as_of(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text.trim())
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2027-01-01T00:00:00Z ({e})"))
+}
+
 use crate::purge::{ACTION, PurgeRun};
 
 pub async fn run(ctx: &Context, args: Args) -> Result<()> {
+    // Checked before anything is read: a purge only ever runs at the real time.
+    if args.as_of.is_some() && args.confirm.confirm.is_some() {
+        return Err(Failure::usage(
+            "--as-of and --confirm cannot go together: --as-of only shows what a purge would do at another time (it issues no token); confirm a dry run made without --as-of",
+        )
+        .into());
+    }
     let session = if args.blobs_only {
         ctx.outbox_session().await?
     } else {
