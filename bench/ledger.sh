@@ -39,6 +39,9 @@ sqlite="$work/ledger.sqlite3"
 : > "$sqlite"
 DATABASE_URL="sqlite://$sqlite" "$bin" init > /dev/null
 python3 bench/ledger_gen.py "$entries" --key-env PRIVCTL_LEDGER_KEY --format sqlite --out "$sqlite"
+# The entries went in behind privctl's back: their Merkle tree is built as an upgrade builds it.
+python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute('DELETE FROM privctl_ledger_meta'); d.commit()" "$sqlite"
+DATABASE_URL="sqlite://$sqlite" "$bin" init > /dev/null
 python3 tests/verifier/privctl_ledger_verify.py --sqlite "$sqlite" --key-env PRIVCTL_LEDGER_KEY \
     --dump-canonical "$work/canonical" > /dev/null
 echo "canonical bytes: $(stat -c %s "$work/canonical") ($(( $(stat -c %s "$work/canonical") / entries )) per entry)"
@@ -69,7 +72,9 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
     psql -q "$base" -c "DROP DATABASE IF EXISTS privctl_ledger_bench" -c "CREATE DATABASE privctl_ledger_bench"
     DATABASE_URL="$db" "$bin" init > /dev/null
     python3 bench/ledger_gen.py "$entries" --key-env PRIVCTL_LEDGER_KEY --format csv --out "$work/ledger.csv"
-    psql -q "$db" -c "\\copy privctl_ledger FROM '$work/ledger.csv' WITH (FORMAT csv, HEADER true)" -c "VACUUM ANALYZE privctl_ledger"
+    psql -q "$db" -c "\\copy privctl_ledger FROM '$work/ledger.csv' WITH (FORMAT csv, HEADER true)" -c "DELETE FROM privctl_ledger_meta"
+    DATABASE_URL="$db" "$bin" init > /dev/null
+    psql -q "$db" -c "VACUUM ANALYZE"
     : > "$work/sha"; : > "$work/pg"; : > "$work/copy"
     for i in $(seq 1 "$pairs"); do
         order=(sha pg copy)
