@@ -298,6 +298,13 @@ both_dialects! {
         );
         let report = verify_ledger(&db, KEY).await;
         assert!(report.ok(), "the chain does not verify: {report:?}");
+        // One leaf per entry, each node written once: the tree did not fork either.
+        assert_eq!(report.tree.as_ref().map(|t| t.size as i64), Some(count), "{report:?}");
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM privctl_ledger_tree WHERE level = 0").await,
+            count,
+            "one leaf per entry"
+        );
         assert_eq!(report.entries, count as u64);
         assert_eq!(report.head.as_ref().map(|(seq, _)| *seq), Some(count));
         db.cleanup().await;
