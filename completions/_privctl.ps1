@@ -521,6 +521,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -543,12 +544,32 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'privctl;receipt;update' {
+            [CompletionResult]::new('--checkpoint', '--checkpoint', [CompletionResultType]::ParameterName, 'The later checkpoint, as `audit checkpoint` signed it and witnesses cosigned it')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the updated receipt (mode 0600); the receipt itself is left as it is')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'privctl;receipt;help' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'privctl;receipt;help;verify' {
+            break
+        }
+        'privctl;receipt;help;update' {
             break
         }
         'privctl;receipt;help;help' {
@@ -710,9 +731,13 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         }
         'privctl;help;receipt' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)')
             break
         }
         'privctl;help;receipt;verify' {
+            break
+        }
+        'privctl;help;receipt;update' {
             break
         }
         'privctl;help;decrypt' {

@@ -217,6 +217,9 @@ _privctl() {
             privctl__subcmd__help__subcmd__map,discover)
                 cmd="privctl__subcmd__help__subcmd__map__subcmd__discover"
                 ;;
+            privctl__subcmd__help__subcmd__receipt,update)
+                cmd="privctl__subcmd__help__subcmd__receipt__subcmd__update"
+                ;;
             privctl__subcmd__help__subcmd__receipt,verify)
                 cmd="privctl__subcmd__help__subcmd__receipt__subcmd__verify"
                 ;;
@@ -241,11 +244,17 @@ _privctl() {
             privctl__subcmd__receipt,help)
                 cmd="privctl__subcmd__receipt__subcmd__help"
                 ;;
+            privctl__subcmd__receipt,update)
+                cmd="privctl__subcmd__receipt__subcmd__update"
+                ;;
             privctl__subcmd__receipt,verify)
                 cmd="privctl__subcmd__receipt__subcmd__verify"
                 ;;
             privctl__subcmd__receipt__subcmd__help,help)
                 cmd="privctl__subcmd__receipt__subcmd__help__subcmd__help"
+                ;;
+            privctl__subcmd__receipt__subcmd__help,update)
+                cmd="privctl__subcmd__receipt__subcmd__help__subcmd__update"
                 ;;
             privctl__subcmd__receipt__subcmd__help,verify)
                 cmd="privctl__subcmd__receipt__subcmd__help__subcmd__verify"
@@ -1651,8 +1660,22 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__receipt)
-            opts="verify"
+            opts="verify update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__receipt__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1947,7 +1970,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__receipt)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version verify help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version verify update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1977,7 +2000,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__receipt__subcmd__help)
-            opts="verify help"
+            opts="verify update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2004,6 +2027,20 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__receipt__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__receipt__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2011,6 +2048,44 @@ _privctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__receipt__subcmd__update)
+            opts="-q -h -V --checkpoint --out --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --checkpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

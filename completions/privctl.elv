@@ -477,6 +477,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+            cand update 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;receipt;verify'= {
@@ -497,11 +498,29 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;receipt;update'= {
+            cand --checkpoint 'The later checkpoint, as `audit checkpoint` signed it and witnesses cosigned it'
+            cand --out 'Where to write the updated receipt (mode 0600); the receipt itself is left as it is'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;receipt;help'= {
             cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+            cand update 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;receipt;help;verify'= {
+        }
+        &'privctl;receipt;help;update'= {
         }
         &'privctl;receipt;help;help'= {
         }
@@ -635,8 +654,11 @@ set edit:completion:arg-completer[privctl] = {|@words|
         }
         &'privctl;help;receipt'= {
             cand verify 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+            cand update 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'
         }
         &'privctl;help;receipt;verify'= {
+        }
+        &'privctl;help;receipt;update'= {
         }
         &'privctl;help;decrypt'= {
         }

@@ -347,17 +347,18 @@ complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_s
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "consistency" -d 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "witness" -d 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
 complete -c privctl -n "__fish_privctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -l map -d 'The data map' -r -F
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'No status lines and no progress bars'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
-complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -f -a "verify" -d 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -f -a "update" -d 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and not __fish_seen_subcommand_from verify update help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l vkey -d 'The log\'s verifier key (vkey text or a file of them); repeat for several' -r
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l witness -d 'A witness\'s verifier key: its cosignature is required; repeat for several' -r
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l email -d 'The subject\'s email: also check that the erasure was of this subject' -r
@@ -372,7 +373,19 @@ complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l checkpoint -d 'The later checkpoint, as `audit checkpoint` signed it and witnesses cosigned it' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l out -d 'Where to write the updated receipt (mode 0600); the receipt itself is left as it is' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from help" -f -a "update" -d 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l key-file -d 'File with the 32-byte key (raw, base64 or hex)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand decrypt" -l passphrase-env -d 'Environment variable holding the passphrase' -r
@@ -443,3 +456,4 @@ complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "consistency" -d 'Write a witness request: a consistency proof from an older tree size to a checkpoint'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "witness" -d 'Cosign a checkpoint as a witness, offline: only if it is consistent with the last one cosigned'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from receipt" -f -a "verify" -d 'Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from receipt" -f -a "update" -d 'Prove a receipt again against a later checkpoint (one that witnesses cosigned)'

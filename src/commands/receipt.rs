@@ -12,6 +12,22 @@ use crate::ledger::receipt::{self, Claimed};
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Verify(VerifyArgs),
+    Update(UpdateArgs),
+}
+
+/// Prove a receipt again against a later checkpoint (one that witnesses cosigned)
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// The later checkpoint, as `audit checkpoint` signed it and witnesses cosigned it
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: std::path::PathBuf,
+
+    /// Where to write the updated receipt (mode 0600); the receipt itself is left as it is
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+
+    /// The receipt (`dsar delete --receipt`)
+    pub receipt: std::path::PathBuf,
 }
 
 /// Check an erasure receipt: this erasure, of this subject, in this tenant, is an entry of the log
@@ -44,7 +60,34 @@ pub struct VerifyArgs {
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Verify(args) => verify(ctx, args),
+        Command::Update(args) => update(ctx, args).await,
     }
+}
+
+async fn update(ctx: &Context, args: UpdateArgs) -> Result<()> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+    };
+    let receipt: receipt::Receipt = serde_json::from_str(&read(&args.receipt)?).map_err(|e| {
+        Failure::usage(format!(
+            "{}: not a privctl receipt ({e})",
+            args.receipt.display()
+        ))
+    })?;
+    let note = read(&args.checkpoint)?;
+    let db = ctx.connect().await?;
+    db.require_privctl_tables().await?;
+    let mut tx = db.begin(crate::db::TxMode::Snapshot).await?;
+    let updated = receipt::against(&mut tx, &receipt, &note).await?;
+    tx.rollback().await?;
+    db.close().await;
+    let text = serde_json::to_string_pretty(&updated).expect("a receipt serialises") + "\n";
+    super::audit_sign::write_private(&args.out, &text)?;
+    if !ctx.ui.is_json() {
+        ctx.ui.line(&format!("wrote {}", args.out.display()))?;
+    }
+    Ok(())
 }
 
 fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {

@@ -120,6 +120,52 @@ pub async fn build(
     })
 }
 
+/// The receipt proved again, against a later checkpoint (one witnesses cosigned): the entry's
+/// inclusion path in that checkpoint's tree, from the stored nodes, checked against its root.
+pub async fn against(tx: &mut Tx, receipt: &Receipt, note_text: &str) -> Result<Receipt> {
+    let (body, _) = note_text
+        .split_once("\n\n")
+        .context("the checkpoint is not a signed note")?;
+    let checkpoint = Checkpoint::parse(&format!("{body}\n"))
+        .map_err(|e| anyhow::anyhow!("the checkpoint: {e}"))?;
+    let fields: Vec<serde_json::Value> =
+        serde_json::from_str(&receipt.entry).context("the receipt's entry is not a JSON array")?;
+    let seq = fields
+        .get(1)
+        .and_then(serde_json::Value::as_i64)
+        .context("the receipt's entry has no seq")?;
+    if fields.get(13).and_then(|v| v.as_str()) != Some(checkpoint.origin.as_str()) {
+        anyhow::bail!("the checkpoint is of another log than the receipt's entry");
+    }
+    let meta = tree::meta(tx).await?;
+    let index = u64::try_from(seq - meta.tree_start).context("the entry's leaf index")?;
+    if index >= checkpoint.size {
+        anyhow::bail!(
+            "the checkpoint's tree ({} entries) does not reach entry {seq}",
+            checkpoint.size
+        );
+    }
+    let size = checkpoint.size;
+    let path = tree::over_nodes(tx, |node| tree::inclusion_path(index, size, node)).await?;
+    let leaf = merkle::leaf_hash(receipt.entry.as_bytes());
+    if !merkle::verify_inclusion(&leaf, index, size, &path, &checkpoint.root) {
+        return Err(crate::error::Failure::ledger_altered(format!(
+            "the checkpoint's tree does not hold the receipt's entry {seq}: the log or the receipt was rewritten"
+        ))
+        .into());
+    }
+    let proof = TlogProof {
+        extra: None,
+        index,
+        path,
+        checkpoint: note_text.to_owned(),
+    };
+    Ok(Receipt {
+        proof: proof.to_string(),
+        ..receipt.clone()
+    })
+}
+
 /// What a receipt proved.
 #[derive(Debug, Clone, Serialize)]
 pub struct Proved {

@@ -210,3 +210,48 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// A receipt proved again against a later checkpoint that a witness cosigned verifies with
+    /// the witness required; the receipt as first written does not carry that cosignature.
+    async fn a_receipt_updated_to_a_cosigned_checkpoint_needs_the_witness(dialect: Dialect) {
+        let (db, privctl, vkey, receipt) = erased_with_receipt(dialect).await;
+        dsar(&privctl, "preview", &["--email", "john.roe@example.com"], &[]).success();
+        let dir = db.dir();
+        let witness = privctl
+            .clone()
+            .args(["audit", "keygen", "--witness", "--name", "auditor.test", "--out", "w.key"])
+            .run();
+        let witness = witness.success().stdout.trim().to_owned();
+        privctl
+            .clone()
+            .args(["audit", "checkpoint", "--state", "signer.state", "--out", "later.checkpoint"])
+            .run()
+            .success();
+        let request = privctl
+            .clone()
+            .args(["audit", "consistency", "--old", "0", "--checkpoint", "later.checkpoint"])
+            .run();
+        let cosigned = privctl
+            .clone()
+            .args(["audit", "witness", "--state", "witness", "--log-vkey", &vkey, "--key", "file:w.key", "-"])
+            .stdin(request.success().stdout.clone().into_bytes())
+            .run();
+        std::fs::write(dir.join("cosigned.checkpoint"), &cosigned.success().stdout).unwrap();
+        privctl
+            .clone()
+            .args(["receipt", "update", "--checkpoint", "cosigned.checkpoint", "--out", "updated.json"])
+            .arg(&receipt)
+            .run()
+            .success();
+        let updated = dir.join("updated.json");
+        let with_witness = ["--vkey", vkey.as_str(), "--witness", witness.as_str(), "--email", JANE];
+        let (code, stdout, stderr) = verify_bare(dir, &[&with_witness[..], &[updated.to_str().unwrap()]].concat());
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("cosigned by auditor.test"), "{stdout}");
+        assert_eq!(python_verdict(dir, &updated, &vkey, Some(JANE), true), 0);
+        let (code, _, _) = verify_bare(dir, &[&with_witness[..], &[receipt.to_str().unwrap()]].concat());
+        assert_eq!(code, 4, "the first receipt carries no cosignature");
+        db.cleanup().await;
+    }
+}
