@@ -41,7 +41,7 @@ for i in $(seq 1 "$pairs"); do
         token=$(DATABASE_URL="sqlite://$work/run.db" "$bin" --format json dsar delete "${who[@]}" | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])")
         extra=(); [ "$side" = with ] && extra=(--receipt "$work/r.json")
         t0=$(ms)
-        DATABASE_URL="sqlite://$work/run.db" "$bin" dsar delete "${who[@]}" --confirm "$token" --no-scan "${extra[@]}" > /dev/null
+        DATABASE_URL="sqlite://$work/run.db" "$bin" dsar delete "${who[@]}" --confirm "$token" --no-scan "${extra[@]}" > /dev/null 2>&1
         echo $(( ($(ms) - t0) / 1000000 )) >> "$side"
     done
 done

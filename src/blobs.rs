@@ -112,9 +112,16 @@ pub async fn pending(db: &Db, tenant: Option<&str>) -> Result<u64> {
     Ok(count)
 }
 
+/// Deletes the queued objects (of `tenant`, or all), 500 at a time. Each batch is recorded in
+/// one transaction: its outbox rows marked done (or given their error) together with a
+/// `blob-delete` ledger entry of its own (how many objects went, per store, and how many
+/// failed), so no object is ever marked gone without an entry that counts it. A kill between
+/// an object's deletion and its batch's commit leaves the batch queued; the next drain deletes
+/// those objects again, which a store answers as done (a missing object counts as deleted).
 pub async fn drain(
     db: &Db,
     map: &DataMap,
+    ledger: &crate::ledger::Ledger,
     tenant: Option<&str>,
     now: Timestamp,
 ) -> Result<DrainReport> {
@@ -139,6 +146,9 @@ pub async fn drain(
         if rows.is_empty() {
             return Ok(report);
         }
+        let first = rows.first().and_then(|r| r[0].clone()).unwrap_or_default();
+        let mut batch = Batch::default();
+        let mut updates = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row[0].as_deref().unwrap_or("0").parse()?;
             after = id;
@@ -154,7 +164,9 @@ pub async fn drain(
                         .push("UPDATE privctl_blob_outbox SET done_at = ")
                         .bind(Param::Text(now.to_canonical()));
                     update.push(", attempts = attempts + 1, last_error = NULL");
-                    report.deleted += 1;
+                    batch.deleted += 1;
+                    *batch.stores.entry(store_name).or_default() += 1;
+                    crate::fault::objects_deleted(report.deleted + batch.deleted);
                 }
                 Err(e) => {
                     let message = format!("{e:#}");
@@ -163,21 +175,45 @@ pub async fn drain(
                             "UPDATE privctl_blob_outbox SET attempts = attempts + 1, last_error = ",
                         )
                         .bind(Param::Text(message.clone()));
-                    report.failed += 1;
+                    batch.failed += 1;
                     report
                         .errors
                         .push(format!("{store_name}: {key}: {message}"));
                 }
             }
             update.push(" WHERE id = ").bind(Param::Int(id));
-            let mut tx = db.begin(TxMode::Write).await?;
-            tx.execute(&update)
+            updates.push(update);
+        }
+        let details = serde_json::json!({
+            "deleted": batch.deleted,
+            "failed": batch.failed,
+            "stores": batch.stores,
+            "outbox": {"from": first, "to": after.to_string()},
+        });
+        let outcome = if batch.failed == 0 { "done" } else { "partial" };
+        let entry = crate::ledger::NewEntry::new("blob-delete", outcome, details).tenant(tenant);
+        let mut tx = db.begin(TxMode::Write).await?;
+        for update in &updates {
+            tx.execute(update)
                 .await
                 .context("updating the blob outbox")?;
-            tx.commit().await?;
-            crate::fault::objects_deleted(report.deleted);
         }
+        ledger
+            .append(&mut tx, now, entry)
+            .await
+            .context("recording the deleted objects in the ledger")?;
+        tx.commit().await.context("recording the deleted objects")?;
+        report.deleted += batch.deleted;
+        report.failed += batch.failed;
     }
+}
+
+/// What one batch of [`drain`] did, for its ledger entry.
+#[derive(Default)]
+struct Batch {
+    deleted: u64,
+    failed: u64,
+    stores: std::collections::BTreeMap<String, u64>,
 }
 
 async fn delete_object(map: &DataMap, map_dir: &Path, store_name: &str, key: &str) -> Result<()> {

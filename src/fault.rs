@@ -8,8 +8,8 @@
 //! | `pause-after-bytes:N` | once N bytes were written (and flushed), the writer sleeps, so a test can signal or kill the process mid-write |
 //! | `pause-before-rename` | after the export's ledger entry committed and before the output moves into place, the process sleeps |
 //! | `kill-after-batches:N` | the process aborts (as `kill -9` would: no cleanup, no output) once N batches of delete-tenant or purge-retention committed |
-//! | `kill-after-objects:N` | the process aborts once N blob objects were deleted and marked done |
-//! | `pause-after-objects:N` | once N blob objects were deleted and marked done, the process sleeps, so a test can race a second run against it |
+//! | `kill-after-objects:N` | the process aborts once N blob objects were deleted from their stores, before their batch is recorded (marked done, with its `blob-delete` entry) |
+//! | `pause-after-objects:N` | once N blob objects were deleted from their stores (before their batch is recorded), the process sleeps, so a test can race a second run against it |
 //! | `kill-before-commit` | a confirmed run aborts with its first transaction's work done but not committed (`dsar delete`: the whole erasure) |
 
 use std::sync::OnceLock;
@@ -93,7 +93,8 @@ pub fn batch_committed() {
     }
 }
 
-/// After `deleted` blob objects were deleted and marked done, in one drain.
+/// After `deleted` blob objects were deleted from their stores, in one drain, before their
+/// batch is recorded.
 pub fn objects_deleted(deleted: u64) {
     match FAULT.get() {
         Some(Fault::KillAfterObjects(n)) if deleted >= *n => std::process::abort(),

@@ -255,8 +255,14 @@ impl<'s> ConfirmedRun<'s> {
         if !spent || crate::blobs::pending(&session.db, self.tenant).await? == 0 {
             return Ok(None);
         }
-        let report =
-            crate::blobs::drain(&session.db, &session.map, self.tenant, self.ctx.now).await?;
+        let report = crate::blobs::drain(
+            &session.db,
+            &session.map,
+            &session.ledger,
+            self.tenant,
+            self.ctx.now,
+        )
+        .await?;
         let details = json!({
             "objects_deleted_now": report.deleted,
             "failed": report.failed,

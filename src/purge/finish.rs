@@ -116,7 +116,9 @@ impl PurgeRun<'_> {
             .await?;
         tx.commit().await.context("finishing the purge")?;
 
-        let blobs = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+        let blobs =
+            crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now)
+                .await?;
         let mut failures = outcome.failures;
         if blobs.failed > 0 {
             failures.push(json!({"table": null, "error": format!("{} blob(s) could not be deleted and stay in the outbox: {}", blobs.failed, blobs.errors.join("; "))}));

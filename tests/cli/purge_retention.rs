@@ -1265,8 +1265,13 @@ both_dialects! {
 
         assert_eq!(
             db.query_i64("SELECT count(*) FROM privctl_ledger").await,
-            entries_before + 3,
-            "one entry per step, none per row"
+            entries_before + 4,
+            "one entry per step and one for the batch of objects, none per row"
+        );
+        assert_eq!(
+            db.query_strings("SELECT action || ':' || outcome FROM privctl_ledger WHERE action = 'blob-delete'")
+                .await,
+            ["blob-delete:done"]
         );
         assert_eq!(purge_outcomes(&db).await, ["planned", "started", "done"]);
         let details: Vec<Value> = db
@@ -1672,16 +1677,23 @@ both_dialects! {
             .run();
         assert_ne!(killed.code, 0, "{killed}");
         const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
-        assert_eq!(db.query_i64(QUEUED).await, 3, "one of four objects went before the kill");
+        // One of the four objects left its store, but the kill came before its batch was
+        // recorded: all four stay queued and no `blob-delete` entry claims any of them.
+        let purged = fixture_purged();
+        let gone = blobs.iter().filter(|b| !b.path.exists()).count();
+        assert_eq!(gone, 1, "one object went before the kill");
+        assert_eq!(db.query_i64(QUEUED).await, 4, "a batch marked done without its entry");
+        const BLOB_ENTRIES: &str = "SELECT count(*) FROM privctl_ledger WHERE action = 'blob-delete'";
+        assert_eq!(db.query_i64(BLOB_ENTRIES).await, 0);
         let before = everything(&db).await;
 
         let again = purge(&privctl, &["--confirm", &token]);
         again.success();
         let again = again.json();
         assert_eq!(again["already_done"], true, "{again}");
-        assert_eq!(again["blobs"]["deleted"], 3, "{again}");
+        assert_eq!(again["blobs"]["deleted"], 4, "the one already gone counts as deleted: {again}");
         assert_eq!(db.query_i64(QUEUED).await, 0);
-        let purged = fixture_purged();
+        assert_eq!(db.query_i64(BLOB_ENTRIES).await, 1);
         for blob in &blobs {
             assert_eq!(blob.path.exists(), !purged[blob.table].contains(&blob.id), "{}", blob.path.display());
         }

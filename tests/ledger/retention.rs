@@ -160,12 +160,13 @@ both_dialects! {
                 "purge-retention",
                 "ledger-retention",
                 "purge-retention",
+                "blob-delete",
             ],
             "{after:?}"
         );
         assert_eq!(
             after.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            [4, 5, 6, 7, 8]
+            [4, 5, 6, 7, 8, 9]
         );
         // The ledger-retention entry, in the chain after the run's "started" entry, records
         // the checkpoint; so does the run's own entry.
@@ -187,7 +188,7 @@ both_dialects! {
 
         // audit-verify: from entry 4, after the checkpoint of entry 3.
         let verified = verify(&privctl, &[]).success().json();
-        assert_eq!(verified["entries"], 5, "{verified}");
+        assert_eq!(verified["entries"], 6, "{verified}");
         assert_eq!(verified["start"]["seq"], 4, "{verified}");
         assert_eq!(
             verified["start"]["checkpoint"],
@@ -202,12 +203,12 @@ both_dialects! {
             }),
             "{verified}"
         );
-        assert_eq!(verified["head"]["seq"], 8, "{verified}");
+        assert_eq!(verified["head"]["seq"], 9, "{verified}");
         let text = privctl.clone().arg("audit-verify").run();
         text.success();
         assert!(
             text.stdout.contains(
-                "5 entries verified, from entry 4, after the retention checkpoint of entry 3"
+                "6 entries verified, from entry 4, after the retention checkpoint of entry 3"
             ),
             "{text}"
         );
@@ -217,12 +218,12 @@ both_dialects! {
         // Appending carries on from the head.
         write_entries(&privctl, &["2026-11-25T10:06:00Z"]);
         let appended = ledger(&db).await;
-        let (new, head) = (&appended[5], &appended[4]);
-        assert_eq!((new.seq, new.prev_hash.as_str()), (9, head.hash.as_str()));
+        let (new, head) = (&appended[6], &appended[5]);
+        assert_eq!((new.seq, new.prev_hash.as_str()), (10, head.hash.as_str()));
         let verified = verify(&privctl, &[]).success().json();
         assert_eq!(
             (&verified["start"]["seq"], &verified["head"]["seq"]),
-            (&json!(4), &json!(9)),
+            (&json!(4), &json!(10)),
             "{verified}"
         );
         db.cleanup().await;
@@ -437,7 +438,8 @@ both_dialects! {
             json!({"cutoff": CUTOFF, "purged": 0, "checkpoint": null}),
             "{result}"
         );
-        assert_eq!(seqs(&db).await, [1, 2, 3, 4]);
+        // The preview, the purge's three steps, the purge's objects (blob-delete).
+        assert_eq!(seqs(&db).await, [1, 2, 3, 4, 5]);
         assert!(checkpoints(&db).await.is_empty());
         assert_eq!(
             db.query_i64("SELECT count(*) FROM privctl_ledger WHERE action = 'ledger-retention'")

@@ -141,7 +141,8 @@ async fn delete_locked(
     }
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
-    let drained = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    let drained =
+        crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now).await?;
     // Trust, but verify by content: the committed state, read in a fresh snapshot with a fresh
     // (inline) selection, since the materialised one went with the erasure's transaction.
     let report = if residue_scan {

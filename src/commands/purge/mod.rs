@@ -142,7 +142,8 @@ async fn refuse_hidden_tenants(session: &Session) -> Result<()> {
 /// `--blobs-only`: deletes the objects waiting in the outbox.
 async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()> {
     let tenant = args.tenant.as_deref();
-    let report = crate::blobs::drain(&session.db, &session.map, tenant, ctx.now).await?;
+    let report =
+        crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now).await?;
     let outcome = if report.failed == 0 {
         "blobs"
     } else {

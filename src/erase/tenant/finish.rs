@@ -203,8 +203,14 @@ impl TenantRun<'_> {
         tx.commit().await.context("finishing the deletion")?;
 
         // What this run deleted: the objects earlier runs left (deleted first), then its own.
-        let mut blobs =
-            crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+        let mut blobs = crate::blobs::drain(
+            &session.db,
+            &session.map,
+            &session.ledger,
+            Some(tenant),
+            ctx.now,
+        )
+        .await?;
         blobs.deleted += leftovers.deleted;
         blobs.failed += leftovers.failed;
         blobs.errors.extend(leftovers.errors);

@@ -183,7 +183,14 @@ impl<'r> TenantRun<'r> {
         if crate::blobs::pending(&session.db, Some(tenant)).await? == 0 {
             return Ok(crate::blobs::DrainReport::default());
         }
-        let report = crate::blobs::drain(&session.db, &session.map, Some(tenant), ctx.now).await?;
+        let report = crate::blobs::drain(
+            &session.db,
+            &session.map,
+            &session.ledger,
+            Some(tenant),
+            ctx.now,
+        )
+        .await?;
         ctx.ui.status(&format!(
             "{} object(s) left queued by earlier runs of tenant {tenant} deleted first ({} failed, retried later)",
             report.deleted, report.failed

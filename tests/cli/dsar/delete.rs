@@ -275,21 +275,30 @@ both_dialects! {
             "the chain does not verify: {:?}",
             verification.problems
         );
-        assert_eq!(verification.entries, 4);
+        assert_eq!(verification.entries, 5);
         assert_eq!(
             ledger_actions(&db).await,
             [
                 "dsar-preview:planned",
                 "dsar-export:done",
                 "dsar-delete:done",
-                "dsar-scan:done" // the residue scan after the erasure
+                "blob-delete:done", // the erased rows' objects, gone from the blob store
+                "dsar-scan:done"    // the residue scan after the erasure
             ]
         );
         assert_eq!(
             db.query_strings("SELECT COALESCE(tenant, '') FROM privctl_ledger ORDER BY seq")
                 .await,
-            ["acme", "acme", "acme", "acme"]
+            ["acme", "acme", "acme", "acme", "acme"]
         );
+        let blobs: Value = serde_json::from_str(
+            &db.query_strings("SELECT details FROM privctl_ledger WHERE action = 'blob-delete'")
+                .await[0],
+        )
+        .expect("JSON details");
+        assert_eq!(blobs["failed"], 0, "{blobs}");
+        assert!(blobs["deleted"].as_u64().unwrap_or(0) > 0, "{blobs}");
+        assert_eq!(blobs["stores"].as_object().map(|s| s.values().filter_map(Value::as_u64).sum::<u64>()), blobs["deleted"].as_u64(), "{blobs}");
         let subject_refs = db
             .query_optional_strings("SELECT subject_ref FROM privctl_ledger ORDER BY seq")
             .await;
@@ -303,10 +312,13 @@ both_dialects! {
                     .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
             "subject_ref is not 64 lower-case hex: {first}"
         );
+        // Every entry names the subject by the same reference, but the objects' (a drain is
+        // per tenant, not per subject).
         assert!(
             subject_refs
                 .iter()
-                .all(|r| r.as_deref() == Some(first.as_str())),
+                .enumerate()
+                .all(|(i, r)| r.as_deref() == if i == 3 { None } else { Some(first.as_str()) }),
             "{subject_refs:?}"
         );
         let details = db
@@ -618,13 +630,18 @@ both_dialects! {
         );
         assert_ne!(killed.code, 0, "{killed}");
         const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
-        assert_eq!(db.query_i64(QUEUED).await, 1, "one of two objects went before the kill");
+        // The kill came after the first object's deletion and before its batch was recorded:
+        // both stay queued and no `blob-delete` entry claims either.
+        assert_eq!(db.query_i64(QUEUED).await, 2, "a batch marked done without its entry");
+        const BLOB_ENTRIES: &str = "SELECT count(*) FROM privctl_ledger WHERE action = 'blob-delete'";
+        assert_eq!(db.query_i64(BLOB_ENTRIES).await, 0);
 
         let again = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
         again.success();
         let again = again.json();
         assert_eq!(again["already_done"], true, "{again}");
-        assert_eq!(again["blobs"]["deleted"], 1, "{again}");
+        assert_eq!(again["blobs"]["deleted"], 2, "{again}");
+        assert_eq!(db.query_i64(BLOB_ENTRIES).await, 1);
         assert_eq!(db.query_i64(QUEUED).await, 0);
         let outcomes = db
             .query_strings("SELECT outcome FROM privctl_ledger WHERE action = 'dsar-delete' ORDER BY seq")
@@ -652,18 +669,21 @@ both_dialects! {
             .args(["--confirm", &token])
             .spawn();
         const QUEUED: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NULL";
-        const DONE: &str = "SELECT count(*) FROM privctl_blob_outbox WHERE done_at IS NOT NULL";
+        // The erasure committed (its entry is there) before the objects' deletion began; the
+        // first run then pauses after its first object, before recording the batch.
+        const ERASED: &str =
+            "SELECT count(*) FROM privctl_ledger WHERE action = 'dsar-delete' AND outcome = 'done'";
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while db.query_i64(DONE).await < 1 {
+        while db.query_i64(ERASED).await < 1 {
             assert!(!first.has_exited(), "the first run ended before pausing");
-            assert!(std::time::Instant::now() < deadline, "no object deleted within 60 s");
+            assert!(std::time::Instant::now() < deadline, "the erasure did not commit within 60 s");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
 
         let second = dsar(&privctl, "delete", "acme", &JANE, &["--confirm", &token]);
         second.code(75);
         assert!(second.stderr.contains("another run with this token"), "{second}");
-        assert_eq!(db.query_i64(QUEUED).await, 1, "the second run deleted an object");
+        assert_eq!(db.query_i64(QUEUED).await, 2, "the second run deleted an object");
         assert!(!first.has_exited(), "the first run still works");
 
         first.signal("KILL");
