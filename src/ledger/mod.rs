@@ -19,6 +19,7 @@
 //! for retention.
 
 pub mod checkpoint;
+pub mod floor;
 pub mod merkle;
 pub mod note;
 pub mod proof;
