@@ -16,6 +16,7 @@ use anyhow::{Context as _, Result};
 use super::Context;
 use crate::db::TxMode;
 use crate::error::Failure;
+use crate::ledger::floor::Floor;
 use crate::ledger::merkle::{self, Hash};
 use crate::ledger::note::{self, Checkpoint, KeyType, SignerKey, VerifierKey};
 use crate::ledger::verify::SignedHead;
@@ -267,6 +268,9 @@ pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
     let head = last.as_ref().map(signed_head);
     let report = ledger.verify_signed(&mut tx, None, head.as_ref()).await?;
     let meta = tree::meta(&mut tx).await?;
+    let last_purged = crate::ledger::checkpoint::latest(&mut tx)
+        .await?
+        .map(|c| c.at);
     tx.rollback().await?;
     db.close().await;
     if let Some(problem) = report.problems.first() {
@@ -293,7 +297,30 @@ pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
         .context("the ledger's tree was not recomputed")?;
     let mut root: Hash = [0; 32];
     hex::decode_to_slice(&tree.root, &mut root).context("the tree's root")?;
-    let body = Checkpoint::new(&origin, tree.size, root);
+    let floor = Floor::at_signing(
+        report.purged,
+        map.ledger_retention,
+        last_purged.as_deref(),
+        ctx.now,
+    );
+    if let Some(last) = &last {
+        let previous = Floor::of(last).map_err(|error| {
+            Failure::ledger_altered(format!("--state {}: {error}", args.state.display()))
+        })?;
+        if let Some(previous) = previous {
+            previous
+                .may_precede(&floor)
+                .and_then(|()| {
+                    previous.purged_within_window(floor.floor, last_purged.as_deref(), ctx.now)
+                })
+                .map_err(|error| {
+                    Failure::ledger_altered(format!("refusing to sign: {error}"))
+                        .with_hint("a new ledger window takes effect once a checkpoint announced it: sign one after changing [retention] ledger, before the next purge")
+                })?;
+        }
+    }
+    let mut body = Checkpoint::new(&origin, tree.size, root);
+    body.extensions.push(floor.line());
     let signer_refs: Vec<&SignerKey> = signers.iter().collect();
     let signed = note::sign_note(&body.to_string(), &signer_refs)
         .map_err(|error| Failure::usage(format!("keys.signing: {error}")))?;

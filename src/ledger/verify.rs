@@ -142,6 +142,8 @@ pub struct Verification {
     /// The tree recomputed from the entries (and, below the first entry left after retention,
     /// the stored subtrees); `None` when the entries do not follow each other (a problem says why).
     pub tree: Option<TreeHead>,
+    /// Leaves whose entries retention deleted (the first entry left is leaf `purged`).
+    pub purged: u64,
     /// The recomputed tree, while [`Ledger::verify_signed`] compares it.
     range: Option<Range>,
 }
@@ -552,6 +554,7 @@ impl Ledger {
         let mut report = self
             .verify_until(tx, anchor, None, range.map(|r| (r, meta.tree_start)))
             .await?;
+        report.purged = purged;
         if let Some(computed) = report.range.take() {
             let computed = if report.ok() {
                 tree_against_stored(tx, &mut report, computed, stored_size, &meta).await?

@@ -263,9 +263,15 @@ both_dialects! {
     /// extension.
     async fn checkpoints_outlive_a_ledger_retention_purge(dialect: Dialect) {
         let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let first = std::fs::read_to_string(path(&db, "first.checkpoint")).unwrap();
+        assert!(first.contains("\nprivctl-retention 0 - -\n"), "{first}");
         let path_map = map_copy_path(&db);
         let map = std::fs::read_to_string(&path_map).unwrap();
         std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        // The window is announced by a checkpoint before the purge it allows.
+        checkpoint(&privctl, &db, "signer.state", "announced.checkpoint").success();
+        let announced = std::fs::read_to_string(path(&db, "announced.checkpoint")).unwrap();
+        assert!(announced.contains("\nprivctl-retention 0 1d "), "{announced}");
         let later = "2027-06-01T00:00:00Z";
         let plan = super::at(&privctl, later)
             .args(["--format", "json", "purge-retention", "--allow-large"])
@@ -282,8 +288,90 @@ both_dialects! {
         let verified = verified.success().json();
         assert!(verified["start"]["checkpoint"].is_object(), "{verified}");
         verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]).success();
-        checkpoint(&privctl, &db, "signer.state", "after.checkpoint").success();
+        super::at(&privctl, later)
+            .args(["audit", "checkpoint", "--state"])
+            .arg(path(&db, "signer.state"))
+            .arg("--out")
+            .arg(path(&db, "after.checkpoint"))
+            .run()
+            .success();
+        let after = std::fs::read_to_string(path(&db, "after.checkpoint")).unwrap();
+        let purged = plan["ledger"]["entries"].as_u64().unwrap();
+        assert!(after.contains(&format!("\nprivctl-retention {purged} 1d 2027-05-31T00:00:00.000000Z\n")), "{after}");
         verify_against(&privctl, &path(&db, "after.checkpoint"), &vkey, &[]).success();
+        verify_against(&privctl, &path(&db, "announced.checkpoint"), &vkey, &[]).success();
+        db.cleanup().await;
+    }
+
+    /// The signer holds the log to the retention its last checkpoint announced: entries purged
+    /// under a keep-everything checkpoint, or before the announced window ran out (the window
+    /// shortened and purged at once), are refused with exit 4 and the state is left as it was.
+    async fn the_signer_refuses_a_purge_the_last_checkpoint_did_not_allow(dialect: Dialect) {
+        let (db, privctl, _vkey) = signed_ledger(dialect).await;
+        let path_map = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path_map).unwrap();
+        let purge_at = |window: &str, when: &str| {
+            std::fs::write(&path_map, super::with_ledger_window(&map, window)).unwrap();
+            let plan = super::at(&privctl, when)
+                .args(["--format", "json", "purge-retention", "--allow-large"])
+                .run();
+            let plan = plan.success().json();
+            let token = crate::support::fixture::token_of(&plan);
+            super::at(&privctl, when)
+                .args(["purge-retention", "--confirm", token.as_str()])
+                .run()
+                .success();
+        };
+        let sign_at = |when: &str, out: &str| {
+            super::at(&privctl, when)
+                .args(["audit", "checkpoint", "--state"])
+                .arg(path(&db, "signer.state"))
+                .arg("--out")
+                .arg(path(&db, out))
+                .run()
+        };
+        // Signed with no window ("keeps every entry"), then purged: refused.
+        purge_at("\"1d\"", "2027-06-01T00:00:00Z");
+        let state = std::fs::read_to_string(path(&db, "signer.state")).unwrap();
+        let refused = sign_at("2027-06-01T00:00:00Z", "refused.checkpoint");
+        refused.code(4);
+        assert!(refused.stderr.contains("keeps every entry"), "{refused}");
+        assert_eq!(std::fs::read_to_string(path(&db, "signer.state")).unwrap(), state);
+        assert!(!path(&db, "refused.checkpoint").exists());
+        db.cleanup().await;
+
+        // Announced 30 days, then shortened to one and purged two days on: refused; once the
+        // announced 30 days have passed for every purged entry, signed.
+        let (db, privctl, _vkey) = signed_ledger(dialect).await;
+        let path_map = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path_map).unwrap();
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"30d\"")).unwrap();
+        checkpoint(&privctl, &db, "signer.state", "announced.checkpoint").success();
+        let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(2))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        let plan = super::at(&privctl, &soon)
+            .args(["--format", "json", "purge-retention", "--allow-large"])
+            .run();
+        let plan = plan.success().json();
+        assert!(plan["ledger"]["entries"].as_u64().unwrap_or(0) >= 5, "{plan}");
+        let token = crate::support::fixture::token_of(&plan);
+        super::at(&privctl, &soon)
+            .args(["purge-retention", "--confirm", token.as_str()])
+            .run()
+            .success();
+        let early = super::at(&privctl, &soon)
+            .args(["audit", "checkpoint", "--state"])
+            .arg(path(&db, "signer.state"))
+            .run();
+        early.code(4);
+        assert!(early.stderr.contains("before the window of 30d"), "{early}");
+        super::at(&privctl, "2027-06-01T00:00:00Z")
+            .args(["audit", "checkpoint", "--state"])
+            .arg(path(&db, "signer.state"))
+            .run()
+            .success();
         db.cleanup().await;
     }
 }
