@@ -511,6 +511,27 @@ pub async fn witness(ctx: &Context, args: WitnessArgs) -> Result<()> {
         .with_hint("keep both checkpoints as evidence")
         .into());
     }
+    // The retention the log announced: the floor never goes down, and rises only under a window.
+    let retention = |c: &Checkpoint, what: &str| {
+        Floor::of(c).map_err(|error| {
+            Failure::ledger_altered(format!("refusing to cosign: {what}: {error}"))
+        })
+    };
+    let next = retention(&checkpoint, "the checkpoint")?;
+    if let Some(last) = &last
+        && let Some(previous) = retention(last, "the checkpoint cosigned before")?
+    {
+        let next = next.ok_or_else(|| {
+            Failure::ledger_altered(format!(
+                "refusing to cosign: {} at size {} no longer signs its retention (a privctl-retention line), which the checkpoint cosigned before did",
+                checkpoint.origin, checkpoint.size
+            ))
+        })?;
+        previous.may_precede(&next).map_err(|error| {
+            Failure::ledger_altered(format!("refusing to cosign: {error}"))
+                .with_hint("keep both checkpoints as evidence")
+        })?;
+    }
     let timestamp = u64::try_from(ctx.now.unix()).unwrap_or(0);
     let cosigned = note::cosign_note(note_text.as_bytes(), &key, timestamp)
         .map_err(|error| Failure::failed(format!("cosigning: {error}")))?;

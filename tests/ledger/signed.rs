@@ -375,3 +375,92 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+/// `audit consistency --old OLD` for the checkpoint file, handed to `audit witness` (its key
+/// `witness.key`, its state `witness/`).
+fn cosign(privctl: &Privctl, db: &TestDb, vkey: &str, old: &str, checkpoint: &str) -> RunOutput {
+    let request = privctl
+        .clone()
+        .args(["audit", "consistency", "--old", old, "--checkpoint"])
+        .arg(path(db, checkpoint))
+        .run();
+    let request = request.success().stdout.clone();
+    privctl
+        .clone()
+        .args(["audit", "witness", "--state"])
+        .arg(path(db, "witness"))
+        .args(["--log-vkey", vkey, "--key", "file:witness.key", "-"])
+        .stdin(request.into_bytes())
+        .run()
+}
+
+/// The tree size a checkpoint file signs.
+fn size_of(db: &TestDb, checkpoint: &str) -> String {
+    let text = std::fs::read_to_string(path(db, checkpoint)).unwrap();
+    text.lines().nth(1).unwrap().to_owned()
+}
+
+both_dialects! {
+    /// A witness holds the log to the retention it announced, even when the key holder signs
+    /// with a fresh signer state: entries purged after a cosigned "keeps every entry"
+    /// checkpoint are refused (exit 4); announced first (a checkpoint with the window, cosigned),
+    /// the same purge is cosigned.
+    async fn a_witness_refuses_a_purge_its_last_checkpoint_did_not_announce(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        keygen(&privctl, &db, "witness.key", &["--witness"]);
+        cosign(&privctl, &db, &vkey, "0", "first.checkpoint").success();
+        let later = "2027-06-01T00:00:00Z";
+        let path_map = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path_map).unwrap();
+        let purge = || {
+            let plan = super::at(&privctl, later)
+                .args(["--format", "json", "purge-retention", "--allow-large"])
+                .run();
+            let token = crate::support::fixture::token_of(&plan.success().json());
+            super::at(&privctl, later)
+                .args(["purge-retention", "--confirm", token.as_str()])
+                .run()
+                .success();
+        };
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        purge();
+        super::at(&privctl, later)
+            .args(["audit", "checkpoint", "--state"])
+            .arg(path(&db, "fresh.state"))
+            .arg("--out")
+            .arg(path(&db, "purged.checkpoint"))
+            .run()
+            .success();
+        let refused = cosign(&privctl, &db, &vkey, &size_of(&db, "first.checkpoint"), "purged.checkpoint");
+        refused.code(4);
+        assert!(refused.stderr.contains("keeps every entry"), "{refused}");
+        db.cleanup().await;
+
+        // The same purge, announced first.
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        keygen(&privctl, &db, "witness.key", &["--witness"]);
+        cosign(&privctl, &db, &vkey, "0", "first.checkpoint").success();
+        let path_map = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path_map).unwrap();
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        checkpoint(&privctl, &db, "signer.state", "announced.checkpoint").success();
+        cosign(&privctl, &db, &vkey, &size_of(&db, "first.checkpoint"), "announced.checkpoint").success();
+        let plan = super::at(&privctl, later)
+            .args(["--format", "json", "purge-retention", "--allow-large"])
+            .run();
+        let token = crate::support::fixture::token_of(&plan.success().json());
+        super::at(&privctl, later)
+            .args(["purge-retention", "--confirm", token.as_str()])
+            .run()
+            .success();
+        super::at(&privctl, later)
+            .args(["audit", "checkpoint", "--state"])
+            .arg(path(&db, "signer.state"))
+            .arg("--out")
+            .arg(path(&db, "purged.checkpoint"))
+            .run()
+            .success();
+        cosign(&privctl, &db, &vkey, &size_of(&db, "announced.checkpoint"), "purged.checkpoint").success();
+        db.cleanup().await;
+    }
+}
