@@ -189,6 +189,8 @@ pub enum Refusal {
     Malformed(String),
     /// The proof does not hold.
     Proof(ProofError),
+    /// The checkpoint's signed retention is malformed or contradicts the entry.
+    Retention(String),
 }
 
 impl std::fmt::Display for Refusal {
@@ -196,6 +198,7 @@ impl std::fmt::Display for Refusal {
         match self {
             Refusal::Malformed(why) => write!(f, "not a privctl receipt: {why}"),
             Refusal::Proof(error) => write!(f, "{error}"),
+            Refusal::Retention(why) => write!(f, "the log's checkpoint contradicts itself: {why}"),
         }
     }
 }
@@ -249,6 +252,14 @@ pub fn verify(
         log_signatures,
         cosignatures,
     } = proof.verify(&leaf, &policy).map_err(Refusal::Proof)?;
+    // A checkpoint that signs its retention (`privctl-retention`, audit checkpoint) must not
+    // say this entry was purged while it is younger than the cutoff.
+    let floor = super::floor::Floor::of(&checkpoint).map_err(Refusal::Retention)?;
+    if let Some(floor) = &floor {
+        floor
+            .admits(proof.index, &text_at(2).unwrap_or_default())
+            .map_err(Refusal::Retention)?;
+    }
     let tenant = text_at(6);
     let subject_matches = if claimed.is_empty() {
         None

@@ -255,3 +255,39 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// A checkpoint signed by the log whose retention line says the receipt's entry was purged
+    /// although the entry is younger than its cutoff contradicts itself: the receipt, proved
+    /// against it, is refused (exit 4), by privctl and by the Python verifier.
+    async fn a_checkpoint_claiming_a_young_entry_purged_is_refused(dialect: Dialect) {
+        use privctl::ledger::note::{self, SignerKey};
+        let (db, _, vkey, receipt) = erased_with_receipt(dialect).await;
+        let parsed: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+        let proof = parsed["proof"].as_str().unwrap().to_owned();
+        let (head, note_text) = proof.split_once("\n\n").unwrap();
+        let (body, _) = note_text.split_once("\n\n").unwrap();
+        let size: u64 = body.lines().nth(1).unwrap().parse().unwrap();
+        let key = SignerKey::parse(std::fs::read_to_string(db.dir().join("log.key")).unwrap().trim()).unwrap();
+        let resign = |line: &str| {
+            let text = format!("{body}\n{line}\n");
+            let signed = note::sign_note(&text, &[&key]).unwrap();
+            let mut forged = parsed.clone();
+            forged["proof"] = Value::String(format!("{head}\n\n{signed}"));
+            let file = db.dir().join("forged.json");
+            std::fs::write(&file, forged.to_string()).unwrap();
+            let python = python_verdict(db.dir(), &file, &vkey, None, false);
+            let (code, stdout, stderr) = verify_bare(db.dir(), &["--vkey", &vkey, file.to_str().unwrap()]);
+            assert_eq!(python, code, "the Python verifier disagrees: {stdout}{stderr}");
+            (code, stdout, stderr)
+        };
+        // Purged, but written after the cutoff: refused.
+        let (code, _, stderr) = resign(&format!("privctl-retention {size} 1d 2000-01-01T00:00:00.000000Z"));
+        assert_eq!(code, 4, "{stderr}");
+        assert!(stderr.contains("contradicts itself"), "{stderr}");
+        // The same line with a cutoff after the entry: the proof holds.
+        let (code, stdout, stderr) = resign(&format!("privctl-retention {size} 1d 2999-01-01T00:00:00.000000Z"));
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        db.cleanup().await;
+    }
+}

@@ -141,6 +141,20 @@ def verify(receipt_text, vkey, email, use_openssl):
         raise Refused("the log's key did not sign the checkpoint")
     if root_from_inclusion(index, size, leaf_hash(entry_text.encode()), path) != root:
         raise Refused("the entry is not in the signed tree")
+    # The signed retention line, if any: "privctl-retention FLOOR WINDOW CUTOFF". An entry below
+    # the floor (its body purged) must have been written at or before the cutoff.
+    retention = [l for l in body[3:] if l.startswith("privctl-retention ")]
+    if len(retention) > 1:
+        raise Refused("more than one retention line")
+    if retention:
+        fields = retention[0].split(" ")
+        if len(fields) != 4 or not fields[1].isdigit():
+            raise Refused("a malformed retention line")
+        floor, cutoff = int(fields[1]), fields[3]
+        if floor > size:
+            raise Refused("the retention floor is beyond the tree")
+        if index < floor and (cutoff == "-" or entry[2] > cutoff):
+            raise Refused("the checkpoint says the entry was purged before its cutoff")
     matches = None
     if email is not None:
         details = json.loads(entry[10])
