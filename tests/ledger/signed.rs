@@ -394,6 +394,28 @@ fn cosign(privctl: &Privctl, db: &TestDb, vkey: &str, old: &str, checkpoint: &st
         .run()
 }
 
+/// A dry run and its confirmed purge of `purge-retention` with the clock at `when`.
+fn purge_at(privctl: &Privctl, when: &str) {
+    let plan = super::at(privctl, when)
+        .args(["--format", "json", "purge-retention", "--allow-large"])
+        .run();
+    let token = crate::support::fixture::token_of(&plan.success().json());
+    super::at(privctl, when)
+        .args(["purge-retention", "--confirm", token.as_str()])
+        .run()
+        .success();
+}
+
+/// `audit checkpoint --state STATE --out OUT` with the clock at `when`.
+fn sign_at(privctl: &Privctl, db: &TestDb, when: &str, state: &str, out: &str) -> RunOutput {
+    super::at(privctl, when)
+        .args(["audit", "checkpoint", "--state"])
+        .arg(path(db, state))
+        .arg("--out")
+        .arg(path(db, out))
+        .run()
+}
+
 /// The tree size a checkpoint file signs.
 fn size_of(db: &TestDb, checkpoint: &str) -> String {
     let text = std::fs::read_to_string(path(db, checkpoint)).unwrap();
@@ -412,25 +434,9 @@ both_dialects! {
         let later = "2027-06-01T00:00:00Z";
         let path_map = map_copy_path(&db);
         let map = std::fs::read_to_string(&path_map).unwrap();
-        let purge = || {
-            let plan = super::at(&privctl, later)
-                .args(["--format", "json", "purge-retention", "--allow-large"])
-                .run();
-            let token = crate::support::fixture::token_of(&plan.success().json());
-            super::at(&privctl, later)
-                .args(["purge-retention", "--confirm", token.as_str()])
-                .run()
-                .success();
-        };
         std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
-        purge();
-        super::at(&privctl, later)
-            .args(["audit", "checkpoint", "--state"])
-            .arg(path(&db, "fresh.state"))
-            .arg("--out")
-            .arg(path(&db, "purged.checkpoint"))
-            .run()
-            .success();
+        purge_at(&privctl, later);
+        sign_at(&privctl, &db, later, "fresh.state", "purged.checkpoint").success();
         let refused = cosign(&privctl, &db, &vkey, &size_of(&db, "first.checkpoint"), "purged.checkpoint");
         refused.code(4);
         assert!(refused.stderr.contains("keeps every entry"), "{refused}");
@@ -445,21 +451,8 @@ both_dialects! {
         std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
         checkpoint(&privctl, &db, "signer.state", "announced.checkpoint").success();
         cosign(&privctl, &db, &vkey, &size_of(&db, "first.checkpoint"), "announced.checkpoint").success();
-        let plan = super::at(&privctl, later)
-            .args(["--format", "json", "purge-retention", "--allow-large"])
-            .run();
-        let token = crate::support::fixture::token_of(&plan.success().json());
-        super::at(&privctl, later)
-            .args(["purge-retention", "--confirm", token.as_str()])
-            .run()
-            .success();
-        super::at(&privctl, later)
-            .args(["audit", "checkpoint", "--state"])
-            .arg(path(&db, "signer.state"))
-            .arg("--out")
-            .arg(path(&db, "purged.checkpoint"))
-            .run()
-            .success();
+        purge_at(&privctl, later);
+        sign_at(&privctl, &db, later, "signer.state", "purged.checkpoint").success();
         cosign(&privctl, &db, &vkey, &size_of(&db, "announced.checkpoint"), "purged.checkpoint").success();
         db.cleanup().await;
     }
