@@ -9,6 +9,7 @@ use super::Context;
 use crate::clock::Timestamp;
 use crate::db::{Db, TxMode};
 use crate::error::Failure;
+use crate::ledger::verify::Kind;
 use crate::ledger::{self, Anchor, Ledger, LogFilter, Verification};
 use crate::map::{DataMap, Duration};
 use crate::report::audit::{AuditLog, Head, LogEntry, VerifyReport};
@@ -90,7 +91,12 @@ async fn open(ctx: &Context) -> Result<(Db, Ledger)> {
 
 pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
     let signed = match &args.checkpoint {
-        Some(path) => Some(signed_checkpoint(path, &args.vkeys, &args.witnesses)?),
+        Some(path) => Some(signed_checkpoint(
+            path,
+            &args.vkeys,
+            &args.witnesses,
+            ctx.now,
+        )?),
         None => None,
     };
     let (db, ledger) = open(ctx).await?;
@@ -119,7 +125,10 @@ pub async fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
             first.kind,
             report.problems.len() as u64 + report.more_problems
         ))
-        .with_hint("keep this database as evidence; compare with a backup and with the last anchor from `privctl audit head`")
+        .with_hint(match first.kind {
+            Kind::PurgedEarly => "the ledger is held to the retention --checkpoint announced: if a newer checkpoint announced another window, verify against that one; if none did, keep this database as evidence",
+            _ => "keep this database as evidence; compare with a backup and with the last anchor from `privctl audit head`",
+        })
         .into()),
     }
 }
@@ -129,6 +138,7 @@ fn signed_checkpoint(
     path: &std::path::Path,
     vkeys: &[String],
     witnesses: &[String],
+    now: Timestamp,
 ) -> Result<crate::ledger::verify::SignedHead> {
     use super::audit_sign::{open_checkpoint, signed_head, verifier_keys};
     let log_keys = verifier_keys(vkeys, "--vkey")?;
@@ -155,7 +165,7 @@ fn signed_checkpoint(
         ))
         .into());
     }
-    Ok(signed_head(&checkpoint))
+    signed_head(&checkpoint, now, &what)
 }
 
 fn print_verification(

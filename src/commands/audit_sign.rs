@@ -14,12 +14,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use super::Context;
+use crate::clock::Timestamp;
 use crate::db::TxMode;
 use crate::error::Failure;
 use crate::ledger::floor::Floor;
 use crate::ledger::merkle::{self, Hash};
 use crate::ledger::note::{self, Checkpoint, KeyType, SignerKey, VerifierKey};
-use crate::ledger::verify::SignedHead;
+use crate::ledger::verify::{Kind, SignedHead};
 use crate::ledger::{Ledger, tree};
 use crate::map::{DataMap, KeySource};
 
@@ -233,12 +234,18 @@ pub fn open_checkpoint(
     Ok((opened, checkpoint))
 }
 
-pub fn signed_head(checkpoint: &Checkpoint) -> SignedHead {
-    SignedHead {
+/// What `checkpoint` signed, to hold the ledger to at `now`; a malformed retention line is an
+/// altered checkpoint.
+pub fn signed_head(checkpoint: &Checkpoint, now: Timestamp, what: &str) -> Result<SignedHead> {
+    let retention = Floor::of(checkpoint)
+        .map_err(|error| Failure::ledger_altered(format!("{what}: {error}")))?;
+    Ok(SignedHead {
         origin: checkpoint.origin.clone(),
         size: checkpoint.size,
         root: checkpoint.root,
-    }
+        retention,
+        now,
+    })
 }
 
 pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
@@ -265,7 +272,12 @@ pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
     ledger.name_log(&mut tx).await?;
     tx.commit().await?;
     let mut tx = db.begin(TxMode::Snapshot).await?;
-    let head = last.as_ref().map(signed_head);
+    // The ledger is held to the last checkpoint: only appended to, and purged as it announced.
+    let what = format!("--state {}", args.state.display());
+    let head = match &last {
+        Some(last) => Some(signed_head(last, ctx.now, &what)?),
+        None => None,
+    };
     let report = ledger.verify_signed(&mut tx, None, head.as_ref()).await?;
     let meta = tree::meta(&mut tx).await?;
     let last_purged = crate::ledger::checkpoint::latest(&mut tx)
@@ -274,11 +286,17 @@ pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
     tx.rollback().await?;
     db.close().await;
     if let Some(problem) = report.problems.first() {
+        let hint = match problem.kind {
+            Kind::PurgedEarly => {
+                "a new ledger window takes effect once a checkpoint announced it: sign one after changing [retention] ledger, before the next purge"
+            }
+            _ => "keep this database as evidence; the last checkpoint signed is still in --state",
+        };
         return Err(Failure::ledger_altered(format!(
             "refusing to sign: entry {} is {}: {}",
             problem.seq, problem.kind, problem.detail
         ))
-        .with_hint("keep this database as evidence; the last checkpoint signed is still in --state")
+        .with_hint(hint)
         .into());
     }
     let Some(origin) = meta.origin else {
@@ -303,22 +321,6 @@ pub async fn checkpoint(ctx: &Context, args: CheckpointArgs) -> Result<()> {
         last_purged.as_deref(),
         ctx.now,
     );
-    if let Some(last) = &last {
-        let previous = Floor::of(last).map_err(|error| {
-            Failure::ledger_altered(format!("--state {}: {error}", args.state.display()))
-        })?;
-        if let Some(previous) = previous {
-            previous
-                .may_precede(&floor)
-                .and_then(|()| {
-                    previous.purged_within_window(floor.floor, last_purged.as_deref(), ctx.now)
-                })
-                .map_err(|error| {
-                    Failure::ledger_altered(format!("refusing to sign: {error}"))
-                        .with_hint("a new ledger window takes effect once a checkpoint announced it: sign one after changing [retention] ledger, before the next purge")
-                })?;
-        }
-    }
     let mut body = Checkpoint::new(&origin, tree.size, root);
     body.extensions.push(floor.line());
     let signer_refs: Vec<&SignerKey> = signers.iter().collect();

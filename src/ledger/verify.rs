@@ -14,9 +14,11 @@ use anyhow::{Context as _, Result};
 use sha2::{Digest as _, Sha256};
 
 use super::checkpoint::{self, Checkpoint};
+use super::floor::Floor;
 use super::merkle::{self, Hash};
 use super::tree::{self, Range};
 use super::{COLUMNS, EntryRef, GENESIS, Ledger, LedgerEntry};
+use crate::clock::Timestamp;
 use crate::db::{Param, Tx};
 
 /// `--anchor SEQ:HASH`: an entry's seq and hash kept outside the database (`audit head`).
@@ -67,6 +69,12 @@ pub enum Kind {
     NeedsKey,
     /// The signed checkpoint names another log (origin) than this ledger's.
     OtherLog,
+    /// Entries below the signed checkpoint's retention floor are back: their bodies were
+    /// deleted when it was signed, so the database was restored from an older backup.
+    Restored,
+    /// Entries were purged past the signed retention floor before the window the checkpoint
+    /// announced had passed for them, or though it announced the log keeps every entry.
+    PurgedEarly,
 }
 
 impl Kind {
@@ -80,6 +88,8 @@ impl Kind {
             Kind::Rewritten => "rewritten",
             Kind::NeedsKey => "needs-key",
             Kind::OtherLog => "other-log",
+            Kind::Restored => "restored",
+            Kind::PurgedEarly => "purged-early",
         }
     }
 }
@@ -115,12 +125,16 @@ pub struct TreeHead {
     pub root: String,
 }
 
-/// What a signed checkpoint says: the log, its size and its root.
+/// What a signed checkpoint says: the log, its size, its root and its retention, and when the
+/// ledger is held to it (the clock of `audit-verify`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedHead {
     pub origin: String,
     pub size: u64,
     pub root: Hash,
+    /// The `privctl-retention` line; `None` on a checkpoint without one.
+    pub retention: Option<Floor>,
+    pub now: Timestamp,
 }
 
 /// At most this many problems are listed; the rest are counted (a wrong key fails every entry).
@@ -564,6 +578,9 @@ impl Ledger {
             };
             if let Some(signed) = signed {
                 against_signed(tx, &mut report, &computed, signed, &meta).await?;
+                if report.ok() {
+                    against_retention(tx, &mut report, signed, &meta).await?;
+                }
             }
             report.tree = Some(TreeHead {
                 origin: meta.origin.clone(),
@@ -815,6 +832,50 @@ async fn against_signed(
             format!(
                 "the ledger's first {} entries are not those the checkpoint signed: the ledger was rewritten",
                 signed.size
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Holds the ledger to the checkpoint's signed retention: the floor never goes down (bodies do
+/// not come back), and entries purged since were older than the window it announced, now.
+/// Judged against the newest checkpoint the verifier holds: one that is older than a change of
+/// window announced since reports the purge that change allowed (the detail says so).
+async fn against_retention(
+    tx: &mut Tx,
+    report: &mut Verification,
+    signed: &SignedHead,
+    meta: &tree::Meta,
+) -> Result<()> {
+    let Some(retention) = &signed.retention else {
+        report.notes.push(
+            "the signed checkpoint has no privctl-retention line: retention purges were not checked against it"
+                .into(),
+        );
+        return Ok(());
+    };
+    let floor = report.purged;
+    if floor < retention.floor {
+        report.problem(
+            meta.tree_start + floor as i64,
+            Kind::Restored,
+            format!(
+                "the signed checkpoint says the bodies of the first {} entries were purged, but the ledger holds them from entry {}: the database was restored from a backup taken before that purge",
+                retention.floor,
+                meta.tree_start + floor as i64
+            ),
+        );
+        return Ok(());
+    }
+    let last_purged = checkpoint::latest(tx).await?.map(|c| c.at);
+    if let Err(error) = retention.purged_within_window(floor, last_purged.as_deref(), signed.now) {
+        report.problem(
+            meta.tree_start + floor as i64 - 1,
+            Kind::PurgedEarly,
+            format!(
+                "{error} (the checkpoint's retention floor is {}, the ledger's {floor})",
+                retention.floor
             ),
         );
     }

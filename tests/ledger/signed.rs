@@ -66,6 +66,11 @@ fn verify_against(privctl: &Privctl, checkpoint: &Path, vkey: &str, extra: &[&st
         .run()
 }
 
+/// [`verify_against`] with the clock at `when`.
+fn verify_at(privctl: &Privctl, when: &str, checkpoint: &Path, vkey: &str) -> RunOutput {
+    verify_against(&super::at(privctl, when), checkpoint, vkey, &[])
+}
+
 fn first_problem(output: &RunOutput) -> (i64, String) {
     let report = output.json();
     (
@@ -258,9 +263,11 @@ both_dialects! {
 }
 
 both_dialects! {
-    /// Retention deletes entry bodies and keeps the tree: a checkpoint signed before the purge
-    /// still verifies against the ledger after it, and the signer signs the next one as its
-    /// extension.
+    /// Retention deletes entry bodies and keeps the tree: checkpoints signed before the purge
+    /// stay consistent with the ledger after it, the signer signs the next one as their
+    /// extension, and `audit-verify` holds the ledger to the retention each one announced: the
+    /// purge is within the window the announcing checkpoint signed, and is reported against the
+    /// first one, which said the log keeps every entry.
     async fn checkpoints_outlive_a_ledger_retention_purge(dialect: Dialect) {
         let (db, privctl, vkey) = signed_ledger(dialect).await;
         let first = std::fs::read_to_string(path(&db, "first.checkpoint")).unwrap();
@@ -287,19 +294,66 @@ both_dialects! {
         let verified = privctl.clone().args(["--format", "json", "audit-verify"]).run();
         let verified = verified.success().json();
         assert!(verified["start"]["checkpoint"].is_object(), "{verified}");
-        verify_against(&privctl, &path(&db, "first.checkpoint"), &vkey, &[]).success();
-        super::at(&privctl, later)
-            .args(["audit", "checkpoint", "--state"])
-            .arg(path(&db, "signer.state"))
-            .arg("--out")
-            .arg(path(&db, "after.checkpoint"))
-            .run()
-            .success();
+        sign_at(&privctl, &db, later, "signer.state", "after.checkpoint").success();
         let after = std::fs::read_to_string(path(&db, "after.checkpoint")).unwrap();
         let purged = plan["ledger"]["entries"].as_u64().unwrap();
         assert!(after.contains(&format!("\nprivctl-retention {purged} 1d 2027-05-31T00:00:00.000000Z\n")), "{after}");
-        verify_against(&privctl, &path(&db, "after.checkpoint"), &vkey, &[]).success();
-        verify_against(&privctl, &path(&db, "announced.checkpoint"), &vkey, &[]).success();
+        for held in ["announced.checkpoint", "after.checkpoint"] {
+            verify_at(&privctl, later, &path(&db, held), &vkey).success();
+        }
+        // The first checkpoint is still a prefix of the log (a consistency proof from it to the
+        // new head verifies), but it announced no window, so the purge is reported against it.
+        let consistency = privctl
+            .clone()
+            .args(["audit", "consistency", "--old", &size_of(&db, "first.checkpoint"), "--checkpoint"])
+            .arg(path(&db, "after.checkpoint"))
+            .run();
+        consistency.success();
+        let early = verify_at(&privctl, later, &path(&db, "first.checkpoint"), &vkey);
+        early.code(4);
+        assert_eq!(first_problem(&early), (purged as i64, "purged-early".to_owned()), "{early}");
+        assert!(early.stderr.contains("if a newer checkpoint announced another window"), "{early}");
+        db.cleanup().await;
+    }
+
+    /// `audit-verify --checkpoint` holds the database to the signed retention: entries purged
+    /// before the window the checkpoint announced had passed are `purged-early` (the same
+    /// ledger verifies once the window has passed), and purged bodies put back from a backup
+    /// are `restored`, both exit 4.
+    async fn audit_verify_reports_a_purge_before_the_signed_window_and_restored_bodies(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_ledger(dialect).await;
+        let path_map = map_copy_path(&db);
+        // A copy of the ledger, to put purged bodies back from.
+        let map = std::fs::read_to_string(&path_map).unwrap()
+            + "\n[tables.saved_ledger]\nignore = true\nreason = \"the test's copy of the ledger\"\n";
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"30d\"")).unwrap();
+        checkpoint(&privctl, &db, "signer.state", "announced.checkpoint").success();
+        db.execute("CREATE TABLE saved_ledger AS SELECT * FROM privctl_ledger").await;
+        // Shortened to one day and purged two days on, behind the signer's back.
+        let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(2))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        std::fs::write(&path_map, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        purge_at(&privctl, &soon);
+        let first_left = db.query_i64("SELECT min(seq) FROM privctl_ledger").await;
+        assert!(first_left > 5, "the purge removed the entries written so far");
+        let early = verify_at(&privctl, &soon, &path(&db, "announced.checkpoint"), &vkey);
+        early.code(4);
+        assert_eq!(first_problem(&early), (first_left - 1, "purged-early".to_owned()), "{early}");
+        assert!(early.json()["problems"][0]["detail"].as_str().unwrap().contains("before the window of 30d"), "{early}");
+        // Thirty days on, the same purge is within the announced window.
+        let month = (time::OffsetDateTime::now_utc() + time::Duration::days(31))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        verify_at(&privctl, &month, &path(&db, "announced.checkpoint"), &vkey).success();
+
+        // Signed after the purge, then the purged bodies are put back from the saved copy.
+        sign_at(&privctl, &db, &month, "signer.state", "purged.checkpoint").success();
+        verify_at(&privctl, &month, &path(&db, "purged.checkpoint"), &vkey).success();
+        db.execute("INSERT INTO privctl_ledger SELECT * FROM saved_ledger WHERE seq < (SELECT min(seq) FROM privctl_ledger)").await;
+        let restored = verify_at(&privctl, &month, &path(&db, "purged.checkpoint"), &vkey);
+        restored.code(4);
+        assert_eq!(first_problem(&restored).1, "restored", "{restored}");
         db.cleanup().await;
     }
 
