@@ -1000,7 +1000,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__export)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --encrypt --key-file --passphrase-env --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --encrypt --key-file --passphrase-env --receipt --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,6 +1035,10 @@ _privctl() {
                     return 0
                     ;;
                 --passphrase-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --receipt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2094,7 +2098,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__receipt__subcmd__verify)
-            opts="-q -h -V --vkey --witness --email --phone --identity --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --vkey --witness --email --phone --identity --bundle --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2117,6 +2121,10 @@ _privctl() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bundle)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -131,6 +131,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l out -d 'Where to write the bundle (created with mode 0600)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l key-file -d 'File with a 32-byte key (raw, base64 or hex)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l passphrase-env -d 'Environment variable holding a passphrase (stretched with argon2id)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l receipt -d 'Also write a receipt for the data subject here: a proof, checked offline with `privctl receipt verify`, that the log records this export of them (needs keys.signing and [ledger] origin)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from export" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -364,6 +365,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l email -d 'The subject\'s email: also check that the erasure was of this subject' -r
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l phone -d 'The subject\'s phone number, with its country code (+44…)' -r
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l identity -d 'Another identity the subject was named by, normalised as the operator\'s map does' -r
+complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l bundle -d 'For an export\'s receipt: also check that this file is the bundle the export wrote' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand receipt; and __fish_seen_subcommand_from verify" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r

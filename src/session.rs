@@ -337,10 +337,15 @@ impl Session {
     }
 
     /// Appends `entry` to the ledger in its own transaction and commits it.
-    pub(crate) async fn append(&self, ctx: &Context, entry: crate::ledger::NewEntry) -> Result<()> {
+    pub(crate) async fn append(
+        &self,
+        ctx: &Context,
+        entry: crate::ledger::NewEntry,
+    ) -> Result<crate::ledger::LedgerEntry> {
         let mut tx = self.db.begin(crate::db::TxMode::Write).await?;
-        self.ledger.append(&mut tx, ctx.now, entry).await?;
-        tx.commit().await
+        let entry = self.ledger.append(&mut tx, ctx.now, entry).await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 }
 

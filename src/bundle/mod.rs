@@ -171,12 +171,14 @@ pub struct Sealed {
 impl Sealed {
     /// Awaits `record` (which commits the output's ledger entry) and only then moves the output
     /// into place. When the entry cannot be committed the output is removed and the command
-    /// fails: no export exists that the ledger does not show.
-    pub async fn publish(self, record: impl Future<Output = Result<()>>) -> Result<Written> {
-        if let Err(error) = record.await {
-            let shown = self.destination.display().to_string();
-            drop(self);
-            return Err(error.context(
+    /// fails: no export exists that the ledger does not show. Returns what `record` returned.
+    pub async fn publish<T>(self, record: impl Future<Output = Result<T>>) -> Result<(Written, T)> {
+        let recorded = match record.await {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                let shown = self.destination.display().to_string();
+                drop(self);
+                return Err(error.context(
                 Failure::failed(format!(
                     "the export could not be recorded in the ledger, so nothing was written to {shown}"
                 ))
@@ -184,9 +186,10 @@ impl Sealed {
                     "privctl records every export before it hands the file over: run it again once this connection may append to privctl_ledger (PostgreSQL: GRANT INSERT ON privctl_ledger TO the role)",
                 ),
             ));
-        }
+            }
+        };
         crate::fault::before_rename();
-        self.move_into_place()
+        Ok((self.move_into_place()?, recorded))
     }
 
     /// Moves the output into place without a ledger entry (`decrypt`, which reads no database).

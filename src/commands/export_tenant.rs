@@ -131,7 +131,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<()> {
     let manifest = export.manifest(key.is_some());
     let sealed = sink.finish(manifest)?;
     let entry = entry(&args, counts, total, &sealed.written);
-    let written = sealed.publish(session.append(ctx, entry)).await?;
+    let (written, _) = sealed.publish(session.append(ctx, entry)).await?;
     if ctx.ui.is_json() {
         ctx.ui.json(&TenantExport {
             action: "export-tenant",

@@ -53,6 +53,10 @@ pub struct VerifyArgs {
     #[arg(long = "identity", value_name = "NAME=VALUE")]
     pub identities: Vec<String>,
 
+    /// For an export's receipt: also check that this file is the bundle the export wrote
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
+
     /// The receipt (`-` for standard input)
     pub receipt: std::path::PathBuf,
 }
@@ -120,11 +124,36 @@ fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
     let proved = receipt::verify(&text, &log_keys, &witnesses, &claimed).map_err(|refusal| {
         Failure::ledger_altered(format!("the receipt does not verify: {refusal}"))
     })?;
+    let what = match proved.action.as_str() {
+        "dsar-export" => "export",
+        _ => "erasure",
+    };
     if proved.subject_matches == Some(false) {
-        return Err(Failure::ledger_altered(
-            "the receipt's erasure was not of the subject named: the identifiers do not open its commitment",
-        )
+        return Err(Failure::ledger_altered(format!(
+            "the receipt's {what} was not of the subject named: the identifiers do not open its commitment"
+        ))
         .into());
+    }
+    if let Some(bundle) = &args.bundle {
+        let Some(expected) = proved
+            .resource
+            .as_deref()
+            .and_then(|r| r.strip_prefix("bundle:sha256:"))
+        else {
+            return Err(Failure::usage(format!(
+                "--bundle: the receipt's entry ({}) names no bundle",
+                proved.action
+            ))
+            .into());
+        };
+        let actual = sha256_of(bundle)?;
+        if actual != expected {
+            return Err(Failure::ledger_altered(format!(
+                "--bundle {}: its SHA-256 is {actual}, the export the receipt proves wrote {expected}: not the bundle handed over, or altered since",
+                bundle.display()
+            ))
+            .into());
+        }
     }
     if ctx.ui.is_json() {
         ctx.ui.json(&proved)?;
@@ -149,9 +178,26 @@ fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
         proved.tree_size,
         proved.signed_by.join(", ")
     ))?;
-    ctx.ui.line(match proved.subject_matches {
-        Some(_) => "subject: the identifiers given open the receipt's commitment: this erasure was of that subject",
-        None => "subject: not checked (give --email, --phone or --identity to check it)",
+    ctx.ui.line(&match proved.subject_matches {
+        Some(_) => format!("subject: the identifiers given open the receipt's commitment: this {what} was of that subject"),
+        None => "subject: not checked (give --email, --phone or --identity to check it)".to_owned(),
     })?;
+    if let Some(bundle) = &args.bundle {
+        ctx.ui.line(&format!(
+            "bundle: {} is the bundle this export wrote",
+            bundle.display()
+        ))?;
+    }
     Ok(())
+}
+
+/// The SHA-256 of a file, lower-case hex, read in chunks.
+fn sha256_of(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest as _;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Failure::usage(format!("--bundle {}: {e}", path.display())))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| Failure::usage(format!("--bundle {}: {e}", path.display())))?;
+    Ok(hex::encode(hasher.finalize()))
 }

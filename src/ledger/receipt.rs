@@ -174,6 +174,8 @@ pub struct Proved {
     pub action: String,
     pub outcome: String,
     pub tenant: Option<String>,
+    /// What the entry names: `bundle:sha256:HEX` for an export (the bundle handed over).
+    pub resource: Option<String>,
     pub at: String,
     pub tree_size: u64,
     pub signed_by: Vec<String>,
@@ -294,6 +296,7 @@ pub fn verify(
         action: text_at(5).unwrap_or_default(),
         outcome: text_at(9).unwrap_or_default(),
         tenant,
+        resource: text_at(8),
         at: text_at(2).unwrap_or_default(),
         tree_size: checkpoint.size,
         signed_by: log_signatures.into_iter().map(|v| v.name).collect(),

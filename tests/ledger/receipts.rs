@@ -59,8 +59,8 @@ fn python_verdict(
     out.status.code().unwrap_or(-1)
 }
 
-/// A signed log, Jane erased with a receipt: (db, runner, the log's vkey, the receipt's path).
-async fn erased_with_receipt(dialect: Dialect) -> (TestDb, Privctl, String, PathBuf) {
+/// A log whose map signs with `log.key` and names the log: (db, runner, the log's vkey).
+async fn signed_log(dialect: Dialect) -> (TestDb, Privctl, String) {
     let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
     let privctl = privctl.current_dir(db.dir());
     let out = privctl
@@ -75,6 +75,12 @@ async fn erased_with_receipt(dialect: Dialect) -> (TestDb, Privctl, String, Path
         1,
     );
     std::fs::write(&path, format!("{text}\n[ledger]\norigin = \"{ORIGIN}\"\n")).unwrap();
+    (db, privctl, vkey)
+}
+
+/// A signed log, Jane erased with a receipt: (db, runner, the log's vkey, the receipt's path).
+async fn erased_with_receipt(dialect: Dialect) -> (TestDb, Privctl, String, PathBuf) {
+    let (db, privctl, vkey) = signed_log(dialect).await;
     dsar(
         &privctl,
         "preview",
@@ -102,6 +108,48 @@ async fn erased_with_receipt(dialect: Dialect) -> (TestDb, Privctl, String, Path
 }
 
 both_dialects! {
+    /// `dsar export --receipt`: the receipt proves, offline, that the log records this export of
+    /// Jane and that the bundle she holds is the one it wrote; another subject, an altered
+    /// bundle or another file are refused (exit 4), and the Python verifier agrees it holds.
+    /// Asked for under a map that cannot sign, nothing is read, written or recorded (exit 2).
+    async fn an_export_receipt_proves_the_export_and_its_bundle(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_log(dialect).await;
+        let dir = db.dir();
+        dsar(&privctl, "export", &JANE_BY_EMAIL, &["--out", "jane.json", "--receipt", "export-receipt.json"])
+            .success();
+        let receipt = dir.join("export-receipt.json");
+        let text = std::fs::read_to_string(&receipt).unwrap();
+        assert!(!text.contains(JANE), "the receipt names the subject: {text}");
+        let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, "--bundle", "jane.json", "export-receipt.json"]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("records dsar-export done in tenant acme"), "{stdout}");
+        assert!(stdout.contains("this export was of that subject"), "{stdout}");
+        assert!(stdout.contains("bundle: jane.json is the bundle this export wrote"), "{stdout}");
+        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), false), 0);
+        let (code, _, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", "john.roe@example.com", "export-receipt.json"]);
+        assert_eq!(code, 4, "{stderr}");
+        assert!(stderr.contains("export was not of the subject named"), "{stderr}");
+        let mut bundle = std::fs::read(dir.join("jane.json")).unwrap();
+        let last = bundle.len() - 2;
+        bundle[last] ^= 1;
+        std::fs::write(dir.join("altered.json"), &bundle).unwrap();
+        let (code, _, stderr) = verify_bare(dir, &["--vkey", &vkey, "--bundle", "altered.json", "export-receipt.json"]);
+        assert_eq!(code, 4, "{stderr}");
+        assert!(stderr.contains("not the bundle handed over"), "{stderr}");
+        db.cleanup().await;
+
+        // No keys.signing: refused before the export, which is neither written nor recorded.
+        let (db, privctl) = setup_with_map_copy(dialect, LEDGER_KEY).await;
+        let privctl = privctl.current_dir(db.dir());
+        let before = db.query_i64("SELECT count(*) FROM privctl_ledger").await;
+        let refused = dsar(&privctl, "export", &JANE_BY_EMAIL, &["--out", "jane.json", "--receipt", "r.json"]);
+        refused.code(2);
+        assert!(refused.stderr.contains("keys.signing is not set"), "{refused}");
+        assert!(!db.dir().join("jane.json").exists() && !db.dir().join("r.json").exists());
+        assert_eq!(db.query_i64("SELECT count(*) FROM privctl_ledger").await, before);
+        db.cleanup().await;
+    }
+
     /// The receipt verifies offline, says what it proved, and opens with Jane's email (any
     /// spelling privctl normalises the same way) but not with John's.
     async fn a_receipt_proves_the_erasure_of_its_subject_offline(dialect: Dialect) {

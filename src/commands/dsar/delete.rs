@@ -4,6 +4,7 @@
 use anyhow::{Context as _, Result};
 use serde_json::json;
 
+use super::receipt::Receipt;
 use super::{Prepared, SubjectArgs, prepare, with_member};
 use crate::confirm;
 use crate::db::TxMode;
@@ -33,17 +34,13 @@ pub(super) async fn delete(
     let token = confirm::read_token(token)?;
     let session = ctx.session().await?;
     // A receipt that could not be signed is refused before anything is erased.
-    let signers = match receipt {
-        Some(_) => Some(crate::commands::audit_sign::signing_keys(&session.map)?),
-        None => None,
-    };
-    let receipt = receipt.zip(signers);
+    let mut receipt = Receipt::prepare(&session.map, receipt)?;
     let run = ConfirmedRun::new(ctx, &session, "dsar-delete", args.tenant.as_deref(), &token);
     let lock = format!("dsar-delete/{}", run.job.id);
     run.locked(
         &lock,
         "another run with this token is working",
-        async |_| delete_locked(&run, args, residue_scan, receipt.as_ref()).await,
+        async |_| delete_locked(&run, args, residue_scan, receipt.as_mut()).await,
     )
     .await
 }
@@ -52,7 +49,7 @@ async fn delete_locked(
     run: &ConfirmedRun<'_>,
     args: &SubjectArgs,
     residue_scan: bool,
-    receipt: Option<&(&std::path::Path, Vec<crate::ledger::note::SignerKey>)>,
+    mut receipt: Option<&mut Receipt<'_>>,
 ) -> Result<()> {
     let (ctx, session, tenant) = (run.ctx, run.session, run.tenant);
     // A run killed while deleting its objects: the same command finishes those, nothing else.
@@ -72,20 +69,11 @@ async fn delete_locked(
         .into());
     }
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    // The receipt's commitment to the subject: its opening `r` goes only into the receipt.
-    let opening = match receipt {
-        Some(_) => Some(crate::ledger::receipt::opening()?),
+    // The receipt's commitment to the subject: its opening goes only into the receipt.
+    let commitment = match receipt.as_deref_mut() {
+        Some(receipt) => Some(receipt.commit_to(&session.map, tenant, selection.subject())?),
         None => None,
     };
-    let identifiers: Vec<(String, String)> = selection
-        .subject()
-        .identifiers
-        .iter()
-        .map(|id| (id.name.clone(), id.value.clone()))
-        .collect();
-    let commitment = opening
-        .as_ref()
-        .map(|r| crate::ledger::receipt::commitment(r, tenant, &identifiers));
     let start = Start {
         selector: &subject_ref,
         subject: Some(&subject_ref),
@@ -124,20 +112,10 @@ async fn delete_locked(
         )
         .await?;
 
-    if let (Some((path, signers)), Some(r)) = (receipt, &opening) {
-        let kinds: Vec<(String, String)> = identifiers
-            .iter()
-            .map(|(name, _)| (name.clone(), identity_kind(&session.map, name)))
-            .collect();
-        let mut tx = session.db.begin(TxMode::Snapshot).await?;
-        let built = crate::ledger::receipt::build(&mut tx, &entry, r, kinds, signers)
-            .await
-            .context("the erasure is committed and recorded, but its receipt could not be built")?;
-        tx.rollback().await?;
-        let text = serde_json::to_string_pretty(&built).expect("a receipt serialises") + "\n";
-        crate::commands::audit_sign::write_private(path, &text).context(
-            "the erasure is committed and recorded, but its receipt could not be written",
-        )?;
+    if let Some(receipt) = &receipt {
+        receipt
+            .write(&session.db, &entry, "the erasure is committed and recorded")
+            .await?;
     }
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
@@ -235,14 +213,4 @@ async fn delete_locked(
         .into());
     }
     Ok(())
-}
-
-/// The kind of identity `name` (`email`, `phone`, `exact`), for the receipt.
-fn identity_kind(map: &crate::map::DataMap, name: &str) -> String {
-    match map.identities.get(name) {
-        Some(crate::map::IdentityKind::Email) => "email",
-        Some(crate::map::IdentityKind::Phone { .. }) => "phone",
-        _ => "exact",
-    }
-    .to_owned()
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::json;
 
+use super::receipt::Receipt;
 use super::{Prepared, SubjectArgs, prepare, with_member};
 use crate::bundle::columns::ColumnCipher;
 use crate::bundle::export::{Erasure, Export};
@@ -26,12 +27,19 @@ pub struct ExportArgs {
     pub force: bool,
     #[command(flatten)]
     pub encryption: crate::commands::export_tenant::EncryptionArgs,
+    /// Also write a receipt for the data subject here: a proof, checked offline with
+    /// `privctl receipt verify`, that the log records this export of them (needs keys.signing
+    /// and [ledger] origin)
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
 }
 
 /// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.
 pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let key = args.encryption.key()?;
     let session = ctx.session().await?;
+    // A receipt that could not be signed is refused before anything is read.
+    let mut receipt = Receipt::prepare(&session.map, args.receipt.as_deref())?;
     let Prepared {
         selection,
         on_behalf_of,
@@ -64,15 +72,24 @@ pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let (counts, total) = (export.counts().clone(), export.total());
     let sealed = sink.finish(export.manifest(key.is_some()))?;
     let (sha256, bytes) = (sealed.written.sha256.clone(), sealed.written.bytes);
-    let details = with_member(
+    let mut details = with_member(
         json!({"row_counts": counts, "total_rows": total, "sha256": sha256, "bytes": bytes, "encrypted": key.is_some()}),
         &on_behalf_of,
     );
+    if let Some(receipt) = receipt.as_mut() {
+        details["subject_commitment"] =
+            json!(receipt.commit_to(&session.map, tenant, selection.subject())?);
+    }
     let entry = NewEntry::new("dsar-export", "done", details)
         .tenant(tenant)
         .subject(&subject_ref)
         .resource(&format!("bundle:sha256:{sha256}"));
-    sealed.publish(session.append(ctx, entry)).await?;
+    let (_, recorded) = sealed.publish(session.append(ctx, entry)).await?;
+    if let Some(receipt) = &receipt {
+        receipt
+            .write(&session.db, &recorded, "the export is written and recorded")
+            .await?;
+    }
 
     if ctx.ui.is_json() {
         ctx.ui.json(&DsarExport {

@@ -7,6 +7,7 @@ mod authz;
 mod delete;
 mod export;
 mod preview;
+mod receipt;
 mod scan;
 
 use anyhow::Result;
