@@ -148,6 +148,7 @@ pub async fn drain(
         }
         let first = rows.first().and_then(|r| r[0].clone()).unwrap_or_default();
         let mut batch = Batch::default();
+        let mut deleted_ids = Vec::new();
         let mut updates = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row[0].as_deref().unwrap_or("0").parse()?;
@@ -165,6 +166,7 @@ pub async fn drain(
                         .bind(Param::Text(now.to_canonical()));
                     update.push(", attempts = attempts + 1, last_error = NULL");
                     batch.deleted += 1;
+                    deleted_ids.push(id);
                     *batch.stores.entry(store_name).or_default() += 1;
                     crate::fault::objects_deleted(report.deleted + batch.deleted);
                 }
@@ -189,6 +191,7 @@ pub async fn drain(
             "failed": batch.failed,
             "stores": batch.stores,
             "outbox": {"from": first, "to": after.to_string()},
+            "outbox_deleted": crate::ledger::ids::IdSet::from_ids(deleted_ids).to_string(),
         });
         let outcome = if batch.failed == 0 { "done" } else { "partial" };
         let entry = crate::ledger::NewEntry::new("blob-delete", outcome, details).tenant(tenant);

@@ -157,7 +157,7 @@ fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
     }
     if ctx.ui.is_json() {
         ctx.ui.json(&proved)?;
-        return Ok(());
+        return objects_complete(&proved);
     }
     ctx.ui.line(&format!(
         "proved: entry {} of the log {} records {} {} in tenant {} at {}",
@@ -188,7 +188,35 @@ fn verify(ctx: &Context, args: VerifyArgs) -> Result<()> {
             bundle.display()
         ))?;
     }
-    Ok(())
+    if let Some(objects) = proved.objects.as_ref().filter(|o| o.queued > 0) {
+        let seqs: Vec<String> = objects.entries.iter().map(i64::to_string).collect();
+        ctx.ui.line(&format!(
+            "objects: {} of the {} objects it queued proved deleted{}",
+            objects.deleted,
+            objects.queued,
+            match seqs.len() {
+                0 => String::new(),
+                1 => format!(", by entry {}", seqs[0]),
+                _ => format!(", by entries {}", seqs.join(", ")),
+            }
+        ))?;
+    }
+    objects_complete(&proved)
+}
+
+/// A receipt that proves the rows erased but not every object deleted does not prove the
+/// erasure done: exit 1, saying what is missing and how to get it.
+fn objects_complete(proved: &receipt::Proved) -> Result<()> {
+    match &proved.objects {
+        Some(objects) if !objects.complete() => Err(Failure::failed(format!(
+            "the receipt proves the rows' erasure, but {} of the {} objects it queued are not proved deleted",
+            objects.queued - objects.deleted,
+            objects.queued
+        ))
+        .with_hint("the objects were still queued when the receipt was written: once the blob outbox is drained (`privctl purge-retention --blobs-only`), `privctl receipt update` against a checkpoint signed after it proves them")
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// The SHA-256 of a file, lower-case hex, read in chunks.

@@ -27,6 +27,10 @@ pub struct TableOutcome {
     pub blobs: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_basis: Option<String>,
+    /// The blob outbox ids of the objects queued (the ledger entry names them).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub outbox: Vec<i64>,
 }
 
 /// What an erasure did.
@@ -102,6 +106,7 @@ pub async fn erase_subject(
             effect: planned.effect,
             blobs: 0,
             legal_basis: planned.legal_basis.clone(),
+            outbox: Vec::new(),
         };
         match &node.spec.erase.subject {
             Erase::Delete => {
@@ -124,11 +129,16 @@ pub async fn erase_subject(
                     selection.push_selected(&mut sql, name, "t", &mut 0);
                     sql.push(" AND ")
                         .column("t", &blob.column)
-                        .push(" IS NOT NULL");
-                    outcome.blobs = tx
-                        .execute(&sql)
+                        .push(" IS NOT NULL RETURNING CAST(id AS text)");
+                    let queued = tx
+                        .fetch_column(&sql)
                         .await
                         .with_context(|| format!("queueing blobs of {name}"))?;
+                    outcome.outbox = queued
+                        .into_iter()
+                        .map(|id| id.and_then(|id| id.parse().ok()).context("an outbox id"))
+                        .collect::<Result<_>>()?;
+                    outcome.blobs = outcome.outbox.len() as u64;
                 }
                 let mut sql = tx.sql();
                 sql.push("DELETE FROM ").ident(name).push(" AS t WHERE ");

@@ -20,6 +20,7 @@
 
 pub mod checkpoint;
 pub mod floor;
+pub mod ids;
 pub mod merkle;
 pub mod note;
 pub mod proof;

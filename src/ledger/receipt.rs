@@ -25,11 +25,12 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use super::ids::IdSet;
 use super::merkle::{self, Hash};
 use super::note::{self, Checkpoint, SignerKey, VerifierKey};
 use super::proof::{Policy, ProofError, SignedCheckpoint, TlogProof};
-use super::{LedgerEntry, tree};
-use crate::db::Tx;
+use super::{COLUMNS, LedgerEntry, tree};
+use crate::db::{Param, Tx};
 
 pub const FORMAT: &str = "privctl-receipt/1";
 
@@ -62,6 +63,17 @@ pub struct Receipt {
     pub entry: String,
     pub subject: Opening,
     pub proof: String,
+    /// The `blob-delete` entries that deleted the objects the erasure queued, proved in the
+    /// same checkpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectProof>,
+}
+
+/// A `blob-delete` entry (canonical bytes as text) and its tlog proof.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectProof {
+    pub entry: String,
+    pub proof: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,11 +85,13 @@ pub struct Opening {
     pub kinds: Vec<String>,
 }
 
-/// Builds the receipt of `entry` (just committed): its inclusion in the tree of `index + 1`
-/// leaves, whose checkpoint `signers` sign now.
+/// Builds the receipt of `entry` (committed) and of `objects`, the `blob-delete` entries
+/// that deleted its objects (see [`deletions`]): their inclusion in the tree up to the newest
+/// of them, whose checkpoint `signers` sign now.
 pub async fn build(
     tx: &mut Tx,
     entry: &LedgerEntry,
+    objects: &[String],
     r: &[u8; 32],
     identifiers: Vec<(String, String)>,
     signers: &[SignerKey],
@@ -86,42 +100,165 @@ pub async fn build(
     let origin = meta
         .origin
         .context("the log has no origin ([ledger] origin) to sign a checkpoint for")?;
-    let index = u64::try_from(entry.seq - meta.tree_start).context("the entry's leaf index")?;
-    let size = index + 1;
+    let canonical = String::from_utf8(entry.canonical()).expect("canonical bytes are JSON text");
+    let mut last = entry.seq;
+    for object in objects {
+        last = last.max(seq_of(object)?);
+    }
+    let size = u64::try_from(last + 1 - meta.tree_start).context("the tree's size")?;
     let root = tree::stored_range(tx, size).await?.root();
-    let path = tree::over_nodes(tx, |node| tree::inclusion_path(index, size, node)).await?;
-    let canonical = entry.canonical();
-    anyhow::ensure!(
-        merkle::verify_inclusion(&merkle::leaf_hash(&canonical), index, size, &path, &root),
-        "the stored tree does not hold entry {} as leaf {index}",
-        entry.seq
-    );
     let signer_refs: Vec<&SignerKey> = signers.iter().collect();
     let checkpoint = note::sign_note(
         &Checkpoint::new(&origin, size, root).to_string(),
         &signer_refs,
     )
     .map_err(|e| anyhow::anyhow!("keys.signing: {e}"))?;
-    let proof = TlogProof {
-        extra: None,
-        index,
-        path,
-        checkpoint,
-    };
+    let proof = prove(tx, &canonical, meta.tree_start, size, &root, &checkpoint).await?;
+    let mut proved = Vec::with_capacity(objects.len());
+    for object in objects {
+        proved.push(ObjectProof {
+            entry: object.clone(),
+            proof: prove(tx, object, meta.tree_start, size, &root, &checkpoint).await?,
+        });
+    }
     Ok(Receipt {
         format: FORMAT.to_owned(),
-        entry: String::from_utf8(canonical).expect("canonical bytes are JSON text"),
+        entry: canonical,
         subject: Opening {
             opening: hex::encode(r),
             kinds: identifiers.iter().map(|(_, kind)| kind.clone()).collect(),
             identifiers: identifiers.into_iter().map(|(name, _)| name).collect(),
         },
-        proof: proof.to_string(),
+        proof,
+        objects: proved,
     })
 }
 
+/// The tlog proof of the entry `text` in the tree of `size` leaves, from the stored nodes,
+/// checked against `root` before it is handed out.
+async fn prove(
+    tx: &mut Tx,
+    text: &str,
+    tree_start: i64,
+    size: u64,
+    root: &Hash,
+    checkpoint: &str,
+) -> Result<String> {
+    let seq = seq_of(text)?;
+    let index = u64::try_from(seq - tree_start).context("the entry's leaf index")?;
+    if index >= size {
+        anyhow::bail!("the checkpoint's tree ({size} entries) does not reach entry {seq}");
+    }
+    let path = tree::over_nodes(tx, |node| tree::inclusion_path(index, size, node)).await?;
+    if !merkle::verify_inclusion(
+        &merkle::leaf_hash(text.as_bytes()),
+        index,
+        size,
+        &path,
+        root,
+    ) {
+        return Err(crate::error::Failure::ledger_altered(format!(
+            "the tree does not hold entry {seq} as its leaf {index}: the log or the receipt was rewritten"
+        ))
+        .into());
+    }
+    Ok(TlogProof {
+        extra: None,
+        index,
+        path,
+        checkpoint: checkpoint.to_owned(),
+    }
+    .to_string())
+}
+
+/// The seq of an entry's canonical text.
+fn seq_of(text: &str) -> Result<i64> {
+    let fields: Vec<serde_json::Value> =
+        serde_json::from_str(text).context("an entry is not a JSON array")?;
+    fields
+        .get(1)
+        .and_then(serde_json::Value::as_i64)
+        .context("an entry has no seq")
+}
+
+/// The outbox ids whose objects the erasure entry `text` queued (`None`: it names none, as
+/// an export or an entry written before erasures named them).
+fn queued(text: &str) -> Option<IdSet> {
+    let fields: Vec<serde_json::Value> = serde_json::from_str(text).ok()?;
+    let details: serde_json::Value = serde_json::from_str(fields.get(10)?.as_str()?).ok()?;
+    IdSet::parse(details["objects"]["outbox"].as_str()?).ok()
+}
+
+/// The outbox ids a `blob-delete` entry's details say it deleted.
+fn deleted(details: &str) -> Option<IdSet> {
+    let details: serde_json::Value = serde_json::from_str(details).ok()?;
+    IdSet::parse(details["outbox_deleted"].as_str()?).ok()
+}
+
+/// The `blob-delete` entries that deleted the objects the erasure entry `text` queued: those
+/// in `held` (a receipt's, whose bodies retention may have purged since), then from the
+/// ledger, oldest first, below seq `below`, each kept only while it deletes objects not yet
+/// covered. Returns their canonical texts; objects still queued are covered by none.
+pub async fn deletions(
+    tx: &mut Tx,
+    text: &str,
+    held: &[String],
+    below: Option<i64>,
+) -> Result<Vec<String>> {
+    let Some(mut missing) = queued(text).filter(|ids| !ids.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for object in held {
+        let fields: Vec<serde_json::Value> =
+            serde_json::from_str(object).context("a receipt's object entry is not a JSON array")?;
+        if below.is_some_and(|below| seq_of(object).is_ok_and(|seq| seq >= below)) {
+            continue;
+        }
+        if let Some(ids) = fields.get(10).and_then(|d| d.as_str()).and_then(deleted)
+            && ids.meets(&missing)
+        {
+            missing = missing.minus(&ids);
+            found.push(object.clone());
+        }
+    }
+    let mut sql = tx.sql();
+    sql.push("SELECT CAST(seq AS text), ")
+        .push(&COLUMNS["seq, ".len()..])
+        .push(" FROM privctl_ledger WHERE action = 'blob-delete' AND seq > ")
+        .bind(Param::Int(seq_of(text)?));
+    if let Some(below) = below {
+        sql.push(" AND seq < ").bind(Param::Int(below));
+    }
+    sql.push(" ORDER BY seq");
+    let mut rows = Vec::new();
+    tx.for_each_text_row(&sql, |fields| {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let entry = super::EntryRef::from_fields(fields)?;
+        if let Some(ids) = deleted(entry.details)
+            && ids.meets(&missing)
+        {
+            missing = missing.minus(&ids);
+            let mut bytes = Vec::new();
+            entry.write_canonical(&mut bytes);
+            rows.push(String::from_utf8(bytes).expect("canonical bytes are JSON text"));
+        }
+        Ok(())
+    })
+    .await
+    .context("reading the ledger's blob-delete entries")?;
+    found.extend(rows);
+    found.sort_by_key(|text| seq_of(text).unwrap_or(i64::MAX));
+    found.dedup();
+    Ok(found)
+}
+
 /// The receipt proved again, against a later checkpoint (one witnesses cosigned): the entry's
-/// inclusion path in that checkpoint's tree, from the stored nodes, checked against its root.
+/// inclusion path in that checkpoint's tree, and those of the `blob-delete` entries that
+/// deleted its objects (the receipt's, and any the ledger wrote since, up to the checkpoint),
+/// from the stored nodes, checked against its root.
 pub async fn against(tx: &mut Tx, receipt: &Receipt, note_text: &str) -> Result<Receipt> {
     let (body, _) = note_text
         .split_once("\n\n")
@@ -130,38 +267,27 @@ pub async fn against(tx: &mut Tx, receipt: &Receipt, note_text: &str) -> Result<
         .map_err(|e| anyhow::anyhow!("the checkpoint: {e}"))?;
     let fields: Vec<serde_json::Value> =
         serde_json::from_str(&receipt.entry).context("the receipt's entry is not a JSON array")?;
-    let seq = fields
-        .get(1)
-        .and_then(serde_json::Value::as_i64)
-        .context("the receipt's entry has no seq")?;
     if fields.get(13).and_then(|v| v.as_str()) != Some(checkpoint.origin.as_str()) {
         anyhow::bail!("the checkpoint is of another log than the receipt's entry");
     }
     let meta = tree::meta(tx).await?;
-    let index = u64::try_from(seq - meta.tree_start).context("the entry's leaf index")?;
-    if index >= checkpoint.size {
-        anyhow::bail!(
-            "the checkpoint's tree ({} entries) does not reach entry {seq}",
-            checkpoint.size
-        );
-    }
     let size = checkpoint.size;
-    let path = tree::over_nodes(tx, |node| tree::inclusion_path(index, size, node)).await?;
-    let leaf = merkle::leaf_hash(receipt.entry.as_bytes());
-    if !merkle::verify_inclusion(&leaf, index, size, &path, &checkpoint.root) {
-        return Err(crate::error::Failure::ledger_altered(format!(
-            "the checkpoint's tree does not hold the receipt's entry {seq}: the log or the receipt was rewritten"
-        ))
-        .into());
+    let below = meta.tree_start + i64::try_from(size).context("the checkpoint's size")?;
+    let held: Vec<String> = receipt.objects.iter().map(|o| o.entry.clone()).collect();
+    let objects = deletions(tx, &receipt.entry, &held, Some(below)).await?;
+    let root = checkpoint.root;
+    let proof = prove(tx, &receipt.entry, meta.tree_start, size, &root, note_text).await?;
+    let mut proved = Vec::with_capacity(objects.len());
+    for object in objects {
+        let proof = prove(tx, &object, meta.tree_start, size, &root, note_text).await?;
+        proved.push(ObjectProof {
+            entry: object,
+            proof,
+        });
     }
-    let proof = TlogProof {
-        extra: None,
-        index,
-        path,
-        checkpoint: note_text.to_owned(),
-    };
     Ok(Receipt {
-        proof: proof.to_string(),
+        proof,
+        objects: proved,
         ..receipt.clone()
     })
 }
@@ -182,6 +308,25 @@ pub struct Proved {
     pub cosigned_by: Vec<String>,
     /// Whether the identifiers given opened the subject commitment (`None`: none given).
     pub subject_matches: Option<bool>,
+    /// The objects the erasure queued and how many of them the receipt proves deleted
+    /// (`None`: the entry names no objects, as an export's).
+    pub objects: Option<ObjectsProved>,
+}
+
+/// What a receipt proves about an erasure's objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectsProved {
+    pub queued: u64,
+    /// Queued objects a proved `blob-delete` entry says it deleted.
+    pub deleted: u64,
+    /// The seqs of those entries.
+    pub entries: Vec<i64>,
+}
+
+impl ObjectsProved {
+    pub fn complete(&self) -> bool {
+        self.deleted == self.queued
+    }
 }
 
 /// Why a receipt does not prove anything.
@@ -262,6 +407,7 @@ pub fn verify(
             .admits(proof.index, &text_at(2).unwrap_or_default())
             .map_err(Refusal::Retention)?;
     }
+    let objects = objects_proved(&receipt, seq, &origin, &proof.checkpoint, &policy)?;
     let tenant = text_at(6);
     let subject_matches = if claimed.is_empty() {
         None
@@ -302,7 +448,75 @@ pub fn verify(
         signed_by: log_signatures.into_iter().map(|v| v.name).collect(),
         cosigned_by: cosignatures.into_iter().map(|v| v.name).collect(),
         subject_matches,
+        objects,
     })
+}
+
+/// Checks the receipt's `blob-delete` entries: each is proved in the receipt's own checkpoint,
+/// is of the same log, later than the erasure, and deletes some of the objects the erasure
+/// queued; together they cover how many of them.
+fn objects_proved(
+    receipt: &Receipt,
+    seq: i64,
+    origin: &str,
+    checkpoint: &str,
+    policy: &Policy<'_>,
+) -> Result<Option<ObjectsProved>, Refusal> {
+    let bad = |why: String| Refusal::Malformed(why);
+    let Some(queued) = queued(&receipt.entry) else {
+        if receipt.objects.is_empty() {
+            return Ok(None);
+        }
+        return Err(bad(
+            "object entries for an entry that queued no objects".into()
+        ));
+    };
+    let mut missing = queued.clone();
+    let mut entries = Vec::new();
+    for (i, object) in receipt.objects.iter().enumerate() {
+        let which = format!("object entry {}", i + 1);
+        let fields: Vec<serde_json::Value> = serde_json::from_str(&object.entry)
+            .map_err(|_| bad(format!("{which} is not a JSON array")))?;
+        let text_at = |i: usize| fields.get(i).and_then(|v| v.as_str());
+        if text_at(0) != Some("privctl-ledger/2") || fields.len() != 15 {
+            return Err(bad(format!("{which} is not a privctl-ledger/2 entry")));
+        }
+        if text_at(5) != Some("blob-delete") || text_at(13) != Some(origin) {
+            return Err(bad(format!(
+                "{which} is not a blob-delete entry of the same log"
+            )));
+        }
+        let object_seq = fields[1]
+            .as_i64()
+            .ok_or_else(|| bad(format!("{which}: its seq")))?;
+        if object_seq <= seq {
+            return Err(bad(format!("{which} is not later than the erasure")));
+        }
+        let proof = TlogProof::parse(&object.proof).map_err(Refusal::Proof)?;
+        if proof.checkpoint != checkpoint {
+            return Err(bad(format!(
+                "{which} is proved in another checkpoint than the erasure"
+            )));
+        }
+        proof
+            .verify(&merkle::leaf_hash(object.entry.as_bytes()), policy)
+            .map_err(Refusal::Proof)?;
+        let ids = text_at(10)
+            .and_then(deleted)
+            .ok_or_else(|| bad(format!("{which} names no deleted objects")))?;
+        if !ids.meets(&queued) {
+            return Err(bad(format!(
+                "{which} deletes none of the erasure's objects"
+            )));
+        }
+        missing = missing.minus(&ids);
+        entries.push(object_seq);
+    }
+    Ok(Some(ObjectsProved {
+        queued: queued.len(),
+        deleted: queued.len() - missing.len(),
+        entries,
+    }))
 }
 
 #[cfg(test)]

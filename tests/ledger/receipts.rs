@@ -164,11 +164,16 @@ both_dialects! {
         assert_eq!(code, 0, "{stdout}{stderr}");
         assert!(stdout.contains(&format!("of the log {ORIGIN} records dsar-delete done in tenant acme")), "{stdout}");
         assert!(stdout.contains("this erasure was of that subject"), "{stdout}");
+        // Jane's one attachment: the blob-delete entry that deleted its object is proved too.
+        assert!(stdout.contains("objects: 1 of the 1 objects it queued proved deleted, by entry "), "{stdout}");
         let (code, stdout, _) = verify_bare(db.dir(), &["--format", "json", "--vkey", &vkey, file]);
         assert_eq!(code, 0);
         let proved: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(proved["action"], "dsar-delete");
         assert_eq!(proved["subject_matches"], Value::Null);
+        assert_eq!((proved["objects"]["queued"].as_u64(), proved["objects"]["deleted"].as_u64()), (Some(1), Some(1)), "{proved}");
+        let blob_delete = proved["objects"]["entries"][0].as_i64().unwrap();
+        assert!(blob_delete > proved["seq"].as_i64().unwrap(), "{proved}");
 
         let (code, _, stderr) = verify_bare(db.dir(), &["--vkey", &vkey, "--email", "john.roe@example.com", file]);
         assert_eq!(code, 4, "{stderr}");
@@ -239,6 +244,23 @@ both_dialects! {
             v["proof"] = Value::from(flip(p, p.len() - 3) + "\n");
         });
         with("format", &|v| v["format"] = Value::from("privctl-receipt/2"));
+        with("objects: the ids the blob-delete entry deleted", &|v| {
+            let e = v["objects"][0]["entry"].as_str().unwrap().to_owned();
+            let at = e.find("outbox_deleted").unwrap() + 21;
+            v["objects"][0]["entry"] = Value::from(flip(&e, at));
+        });
+        with("objects: the blob-delete entry's action", &|v| {
+            let e = v["objects"][0]["entry"].as_str().unwrap().replacen("\"blob-delete\"", "\"blob-delete2\"", 1);
+            v["objects"][0]["entry"] = Value::from(e);
+        });
+        with("objects: the erasure's entry as its own object", &|v| {
+            v["objects"][0] = serde_json::json!({"entry": v["entry"], "proof": v["proof"]});
+        });
+        with("objects: a path hash", &|v| {
+            let p = v["objects"][0]["proof"].as_str().unwrap().to_owned();
+            let lines: Vec<String> = p.lines().enumerate().map(|(i, l)| if i == 2 { flip(l, 2) } else { l.to_owned() }).collect();
+            v["objects"][0]["proof"] = Value::from(lines.join("\n") + "\n");
+        });
 
         // The valid receipt first: both agree it verifies, with and without the email.
         assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), false), 0);
@@ -247,6 +269,15 @@ both_dialects! {
         assert_eq!(python_verdict(dir, &receipt, &other, None, false), 4, "another key");
         assert_eq!(verify_bare(dir, &["--vkey", &other, receipt.to_str().unwrap()]).0, 4);
         assert_eq!(python_verdict(dir, &receipt, &vkey, Some("john.roe@example.com"), true), 4);
+        // Without its objects the receipt proves the rows' erasure only: exit 1 from both.
+        let mut rows_only = original.clone();
+        rows_only.as_object_mut().unwrap().remove("objects");
+        let file = dir.join("rows-only.json");
+        std::fs::write(&file, serde_json::to_string_pretty(&rows_only).unwrap()).unwrap();
+        let (code, _, stderr) = verify_bare(dir, &["--vkey", &vkey, file.to_str().unwrap()]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("1 of the 1 objects it queued are not proved deleted"), "{stderr}");
+        assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), false), 1, "rows only: python");
         for (name, value) in cases {
             let file = dir.join("altered.json");
             std::fs::write(&file, serde_json::to_string_pretty(&value).unwrap()).unwrap();
@@ -322,6 +353,11 @@ both_dialects! {
             let signed = note::sign_note(&text, &[&key]).unwrap();
             let mut forged = parsed.clone();
             forged["proof"] = Value::String(format!("{head}\n\n{signed}"));
+            // The objects' proofs are in the same checkpoint.
+            for object in forged["objects"].as_array_mut().unwrap() {
+                let proof = object["proof"].as_str().unwrap().replace(note_text, &signed);
+                object["proof"] = Value::String(proof);
+            }
             let file = db.dir().join("forged.json");
             std::fs::write(&file, forged.to_string()).unwrap();
             let python = python_verdict(db.dir(), &file, &vkey, None, false);
@@ -336,6 +372,55 @@ both_dialects! {
         // The same line with a cutoff after the entry: the proof holds.
         let (code, stdout, stderr) = resign(&format!("privctl-retention {size} 1d 2999-01-01T00:00:00.000000Z"));
         assert_eq!(code, 0, "{stdout}{stderr}");
+        db.cleanup().await;
+    }
+}
+
+both_dialects! {
+    /// An object the store would not delete stays in the outbox, and the receipt says so: it
+    /// proves the rows' erasure but not that object (exit 1, from privctl and the Python
+    /// verifier). Once the outbox is drained, a receipt updated to a later checkpoint proves
+    /// the blob-delete entry that deleted it (exit 0).
+    async fn a_receipt_proves_objects_once_the_outbox_is_drained(dialect: Dialect) {
+        let (db, privctl, vkey) = signed_log(dialect).await;
+        let dir = db.dir();
+        // A directory where an attachment's file would be: the file store cannot delete it.
+        let keys = db.query_strings("SELECT storage_key FROM attachments WHERE storage_key IS NOT NULL").await;
+        let blocked: Vec<PathBuf> = keys.iter().map(|key| dir.join("blobs/attachments").join(key)).collect();
+        for path in &blocked {
+            std::fs::create_dir_all(path).unwrap();
+        }
+        let plan = dsar(&privctl, "delete", &JANE_BY_EMAIL, &[]).success().json();
+        let receipt = dir.join("receipt.json");
+        let erased = dsar(&privctl, "delete", &JANE_BY_EMAIL, &["--confirm", &token_of(&plan), "--receipt", receipt.to_str().unwrap()]);
+        erased.code(1);
+        assert!(erased.stderr.contains("could not be deleted and stay in the outbox"), "{erased}");
+        let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, receipt.to_str().unwrap()]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        assert!(stdout.contains("objects: 0 of the 1 objects it queued proved deleted\n"), "{stdout}");
+        assert!(stderr.contains("receipt update"), "{stderr}");
+        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), false), 1);
+
+        for path in &blocked {
+            std::fs::remove_dir(path).unwrap();
+        }
+        privctl.clone().args(["purge-retention", "--blobs-only", "--tenant", "acme"]).run().success();
+        privctl
+            .clone()
+            .args(["audit", "checkpoint", "--state", "signer.state", "--out", "later.checkpoint"])
+            .run()
+            .success();
+        privctl
+            .clone()
+            .args(["receipt", "update", "--checkpoint", "later.checkpoint", "--out", "updated.json"])
+            .arg(&receipt)
+            .run()
+            .success();
+        let updated = dir.join("updated.json");
+        let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, updated.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("objects: 1 of the 1 objects it queued proved deleted, by entry "), "{stdout}");
+        assert_eq!(python_verdict(dir, &updated, &vkey, Some(JANE), true), 0);
         db.cleanup().await;
     }
 }

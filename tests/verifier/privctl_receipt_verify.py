@@ -7,7 +7,9 @@ with --openssl.
 
 KEY is the log's verifier key (`<name>+<8 hex id>+<base64(0x01 || public key)>`) or a file
 holding it. Prints one JSON line and exits 0 when the receipt proves its entry is in the log
-(and, with --email, that the erasure was of that subject); 4 when it does not; 2 on bad usage.
+(and, with --email, that the erasure was of that subject, and, when the erasure queued objects,
+that blob-delete entries of the log deleted every one of them); 1 when it proves the entry but
+not every object deleted; 4 when it does not verify; 2 on bad usage.
 """
 import argparse
 import base64
@@ -94,17 +96,16 @@ def root_from_inclusion(index, size, leaf, path):
     return r
 
 
-def verify(receipt_text, vkey, email, use_openssl):
-    receipt = json.loads(receipt_text)
-    if receipt.get("format") != "privctl-receipt/1":
-        raise Refused("not a privctl-receipt/1")
-    entry_text = receipt["entry"]
-    entry = json.loads(entry_text)
+def parse_entry(text):
+    entry = json.loads(text)
     if not isinstance(entry, list) or len(entry) != 15 or entry[0] != "privctl-ledger/2":
         raise Refused("not a privctl-ledger/2 entry")
-    origin = entry[13]
-    # The tlog proof: header, optional extra, index, path lines, blank line, checkpoint note.
-    head, note = receipt["proof"].split("\n\n", 1)
+    return entry
+
+
+def parse_proof(text):
+    """The tlog proof: header, optional extra, index, path lines, blank line, checkpoint note."""
+    head, note = text.split("\n\n", 1)
     lines = head.split("\n")
     if lines[0] != "c2sp.org/tlog-proof@v1":
         raise Refused("not a tlog proof")
@@ -117,6 +118,41 @@ def verify(receipt_text, vkey, email, use_openssl):
     path = [b64(line) for line in rest[1:]]
     if any(len(p) != 32 for p in path):
         raise Refused("a path hash is not 32 bytes")
+    return index, path, note
+
+
+def parse_ids(text):
+    """Outbox ids written as ascending ranges, "3-5,9"; only as privctl writes them."""
+    ids = set()
+    if text:
+        for part in text.split(","):
+            start, _, end = part.partition("-")
+            ids.update(range(int(start), int(end or start) + 1))
+    if render_ids(ids) != text:
+        raise Refused("outbox ids not written as privctl writes them")
+    return ids
+
+
+def render_ids(ids):
+    parts, ordered = [], sorted(ids)
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else "%d-%d" % (ordered[i], ordered[j]))
+        i = j + 1
+    return ",".join(parts)
+
+
+def verify(receipt_text, vkey, email, use_openssl):
+    receipt = json.loads(receipt_text)
+    if receipt.get("format") != "privctl-receipt/1":
+        raise Refused("not a privctl-receipt/1")
+    entry_text = receipt["entry"]
+    entry = parse_entry(entry_text)
+    origin = entry[13]
+    index, path, note = parse_proof(receipt["proof"])
     # The note: text, a blank line, signature lines "— name base64(id || signature)".
     text, sigs = note.split("\n\n", 1)
     text += "\n"
@@ -155,6 +191,30 @@ def verify(receipt_text, vkey, email, use_openssl):
             raise Refused("the retention floor is beyond the tree")
         if index < floor and (cutoff == "-" or entry[2] > cutoff):
             raise Refused("the checkpoint says the entry was purged before its cutoff")
+    # The blob-delete entries: each proved in the same checkpoint, of the same log, after the
+    # erasure, deleting some of the outbox ids the erasure queued (details.objects.outbox).
+    main_details = json.loads(entry[10])
+    queued = None
+    if isinstance(main_details, dict) and isinstance(main_details.get("objects"), dict):
+        queued = parse_ids(main_details["objects"]["outbox"])
+    objects = receipt.get("objects", [])
+    if queued is None and objects:
+        raise Refused("object entries for an entry that queued no objects")
+    covered, seqs = set(), []
+    for item in objects:
+        obj = parse_entry(item["entry"])
+        if obj[5] != "blob-delete" or obj[13] != origin or obj[1] <= entry[1]:
+            raise Refused("an object entry is not a later blob-delete entry of the log")
+        obj_index, obj_path, obj_note = parse_proof(item["proof"])
+        if obj_note != note:
+            raise Refused("an object entry is proved in another checkpoint")
+        if root_from_inclusion(obj_index, size, leaf_hash(item["entry"].encode()), obj_path) != root:
+            raise Refused("an object entry is not in the signed tree")
+        ids = parse_ids(json.loads(obj[10])["outbox_deleted"])
+        if not ids & queued:
+            raise Refused("an object entry deletes none of the erasure's objects")
+        covered |= ids
+        seqs.append(obj[1])
     matches = None
     if email is not None:
         details = json.loads(entry[10])
@@ -168,8 +228,13 @@ def verify(receipt_text, vkey, email, use_openssl):
         matches = hashlib.sha256(data).hexdigest() == details.get("subject_commitment")
         if not matches:
             raise Refused("the erasure was not of this subject")
-    return {"ok": True, "seq": entry[1], "action": entry[5], "tenant": entry[6], "at": entry[2],
-            "tree_size": size, "subject_matches": matches}
+    report = {"ok": True, "seq": entry[1], "action": entry[5], "tenant": entry[6], "at": entry[2],
+              "tree_size": size, "subject_matches": matches}
+    if queued is not None:
+        report["objects"] = {"queued": len(queued), "deleted": len(queued & covered),
+                             "entries": seqs}
+        report["ok"] = queued <= covered
+    return report
 
 
 def main():
@@ -191,6 +256,8 @@ def main():
         print(json.dumps({"ok": False, "reason": str(error)}))
         sys.exit(4)
     print(json.dumps(report))
+    if not report["ok"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ use crate::db::TxMode;
 use crate::erase::erase_subject;
 use crate::error::Failure;
 use crate::ledger::NewEntry;
+use crate::ledger::ids::IdSet;
 use crate::plan::plan_subject;
 use crate::report;
 use crate::report::execution::DsarDeletion;
@@ -96,6 +97,7 @@ async fn delete_locked(
                     "cleared_references": plan.cleared_references,
                     "database_effects": plan.database_effects,
                     "remaining": outcome.remaining,
+                    "objects": objects_queued(&outcome),
                     "plan_digest": plan.digest(),
                     "token_ref": confirmation.token_ref,
                     "issued_by": confirmation.issued_by,
@@ -121,6 +123,12 @@ async fn delete_locked(
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
     let drained =
         crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now).await?;
+    // The receipt again, now with the entries that say its objects are gone.
+    if let Some(receipt) = receipt.as_ref().filter(|_| blobs > 0) {
+        receipt
+            .write(&session.db, &entry, "the erasure is committed and recorded")
+            .await?;
+    }
     // Trust, but verify by content: the committed state, read in a fresh snapshot with a fresh
     // (inline) selection, since the materialised one went with the erasure's transaction.
     let report = if residue_scan {
@@ -213,4 +221,11 @@ async fn delete_locked(
         .into());
     }
     Ok(())
+}
+
+/// The objects an erasure queued: how many, and their outbox ids (which the `blob-delete`
+/// entries that delete them name), so a receipt can prove each one gone.
+fn objects_queued(outcome: &crate::erase::ErasureOutcome) -> serde_json::Value {
+    let ids = IdSet::from_ids(outcome.tables.iter().flat_map(|t| t.outbox.iter().copied()));
+    json!({"queued": ids.len(), "outbox": ids.to_string()})
 }

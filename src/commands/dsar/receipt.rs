@@ -10,8 +10,8 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 
 use crate::db::{Db, TxMode};
-use crate::ledger::LedgerEntry;
 use crate::ledger::note::SignerKey;
+use crate::ledger::{LedgerEntry, receipt};
 use crate::map::{DataMap, IdentityKind};
 use crate::selection::Subject;
 
@@ -48,13 +48,13 @@ impl<'a> Receipt<'a> {
         tenant: Option<&str>,
         subject: &Subject,
     ) -> Result<String> {
-        let r = crate::ledger::receipt::opening()?;
+        let r = receipt::opening()?;
         let identifiers: Vec<(String, String)> = subject
             .identifiers
             .iter()
             .map(|id| (id.name.clone(), id.value.clone()))
             .collect();
-        let commitment = crate::ledger::receipt::commitment(&r, tenant, &identifiers);
+        let commitment = receipt::commitment(&r, tenant, &identifiers);
         let kinds = identifiers
             .into_iter()
             .map(|(name, _)| {
@@ -66,17 +66,22 @@ impl<'a> Receipt<'a> {
         Ok(commitment)
     }
 
-    /// Proves `entry` (committed) and writes the receipt, readable by its owner only.
-    /// `done` says what is already committed, for the error when the receipt cannot be made.
+    /// Proves `entry` (committed), and the `blob-delete` entries that deleted the objects it
+    /// queued so far, and writes the receipt, readable by its owner only. `done` says what is
+    /// already committed, for the error when the receipt cannot be made.
     pub async fn write(&self, db: &Db, entry: &LedgerEntry, done: &str) -> Result<()> {
         let Opening { r, kinds } = self
             .opening
             .clone()
             .context("the receipt's commitment was not made")?;
         let mut tx = db.begin(TxMode::Snapshot).await?;
-        let built = crate::ledger::receipt::build(&mut tx, entry, &r, kinds, &self.signers)
-            .await
-            .with_context(|| format!("{done}, but its receipt could not be built"))?;
+        let canonical = String::from_utf8(entry.canonical()).expect("canonical bytes are text");
+        let built = async {
+            let objects = receipt::deletions(&mut tx, &canonical, &[], None).await?;
+            receipt::build(&mut tx, entry, &objects, &r, kinds, &self.signers).await
+        }
+        .await
+        .with_context(|| format!("{done}, but its receipt could not be built"))?;
         tx.rollback().await?;
         let text = serde_json::to_string_pretty(&built).expect("a receipt serialises") + "\n";
         crate::commands::audit_sign::write_private(self.path, &text)
