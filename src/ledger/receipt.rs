@@ -7,8 +7,13 @@
 //! {"format": "privctl-receipt/1",
 //!  "entry": "<the ledger entry's canonical bytes (privctl-ledger/2), as text>",
 //!  "subject": {"opening": "<64 hex: r>", "identifiers": ["email", …]},
-//!  "proof": "<a C2SP tlog-proof: the entry's leaf index, its inclusion path, the signed checkpoint>"}
+//!  "proof": "<a C2SP tlog-proof: the entry's leaf index, its inclusion path, the signed checkpoint>",
+//!  "objects": [{"entry": "<a blob-delete entry>", "proof": "<its tlog-proof, same checkpoint>"}]}
 //! ```
+//!
+//! `objects` (absent when the entry queued none) proves the erasure's objects gone: the
+//! entry's `details.objects.outbox` names the outbox ids it queued, each `blob-delete` entry's
+//! `details.outbox_deleted` those it deleted ([`super::ids::IdSet`]).
 //!
 //! The entry's `details` hold `subject_commitment`, the lower-case hex
 //! `SHA-256("privctl-subject-commit/1" ‖ 0x00 ‖ r ‖ 0x00 ‖ tenant ‖ (0x00 ‖ name "=" value)…)`

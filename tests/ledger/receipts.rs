@@ -424,3 +424,49 @@ both_dialects! {
         db.cleanup().await;
     }
 }
+
+both_dialects! {
+    /// Retention purges entry bodies and keeps the tree: after the purge the receipt still
+    /// verifies, and proved again against a checkpoint signed after it (whose retention floor
+    /// is past the erasure and its blob-delete entry, both bodies gone from the database), it
+    /// still proves the erasure, its subject and its object, by privctl and by the Python verifier.
+    async fn a_receipt_outlives_a_ledger_retention_purge(dialect: Dialect) {
+        let (db, privctl, vkey, receipt) = erased_with_receipt(dialect).await;
+        let dir = db.dir();
+        let path = map_copy_path(&db);
+        let map = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, super::with_ledger_window(&map, "\"1d\"")).unwrap();
+        let sign = |privctl: &Privctl, out: &str| {
+            privctl.clone().args(["audit", "checkpoint", "--state", "signer.state", "--out", out]).run().success();
+        };
+        sign(&privctl, "announced.checkpoint");
+        let later = "2027-06-01T00:00:00Z";
+        let plan = super::at(&privctl, later)
+            .args(["--format", "json", "purge-retention", "--allow-large"])
+            .run();
+        let token = token_of(&plan.success().json());
+        super::at(&privctl, later).args(["purge-retention", "--confirm", token.as_str()]).run().success();
+        let original: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+        let erasure_seq: Value = serde_json::from_str(original["entry"].as_str().unwrap()).unwrap();
+        let left = db.query_i64("SELECT min(seq) FROM privctl_ledger").await;
+        assert!(left > erasure_seq[1].as_i64().unwrap() + 1, "the erasure and its blob-delete entry were purged");
+
+        let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, receipt.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        sign(&super::at(&privctl, later), "after.checkpoint");
+        let after = std::fs::read_to_string(dir.join("after.checkpoint")).unwrap();
+        assert!(after.contains("\nprivctl-retention ") && !after.contains("\nprivctl-retention 0 "), "{after}");
+        privctl
+            .clone()
+            .args(["receipt", "update", "--checkpoint", "after.checkpoint", "--out", "updated.json"])
+            .arg(&receipt)
+            .run()
+            .success();
+        let updated = dir.join("updated.json");
+        let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, updated.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("objects: 1 of the 1 objects it queued proved deleted"), "{stdout}");
+        assert_eq!(python_verdict(dir, &updated, &vkey, Some(JANE), false), 0);
+        db.cleanup().await;
+    }
+}
