@@ -3,7 +3,8 @@
 //! verify, with the subject's email or without; a corpus of altered ones (each part of the
 //! receipt changed), a wrong key, a wrong email and a missing witness are refused (exit 4). The
 //! Python verifier in tests/verifier (written from the README, with `cryptography`, and with
-//! `openssl pkeyutl` for the signatures) reaches the same verdicts.
+//! `openssl pkeyutl` for the signatures) reaches the same verdicts, on fresh receipts and on the
+//! corpus kept in tests/verifier/corpus.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -192,7 +193,8 @@ both_dialects! {
     }
 
     /// Every altered part of a receipt, another key, another email: privctl refuses (exit 4),
-    /// and the Python verifier, with `cryptography` and with openssl, agrees on every case.
+    /// and the Python verifier, with `cryptography` and with openssl, agrees on every case; a
+    /// receipt without its objects proves the rows only (exit 1 from each).
     async fn altered_receipts_are_refused_by_privctl_and_the_python_verifier(dialect: Dialect) {
         let (db, privctl, vkey, receipt) = erased_with_receipt(dialect).await;
         let dir = db.dir();
@@ -202,91 +204,286 @@ both_dialects! {
             .args(["audit", "keygen", "--name", ORIGIN, "--out", "other.key"])
             .run();
         let other = other.success().stdout.trim().to_owned();
-
-        let flip = |text: &str, at: usize| -> String {
-            let mut bytes = text.as_bytes().to_vec();
-            let i = at.min(bytes.len() - 1);
-            bytes[i] = if bytes[i] == b'a' { b'b' } else if bytes[i].is_ascii_digit() { b'0' + (bytes[i] - b'0' + 1) % 10 } else { b'a' };
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
-        let proof = original["proof"].as_str().unwrap().to_owned();
-        let index_line = proof.lines().position(|l| l.starts_with("index ")).unwrap();
-        let mut cases: Vec<(&str, Value)> = Vec::new();
-        let mut with = |name: &'static str, change: &dyn Fn(&mut Value)| {
-            let mut v = original.clone();
-            change(&mut v);
-            cases.push((name, v));
-        };
-        with("entry: the tenant", &|v| {
-            v["entry"] = Value::from(v["entry"].as_str().unwrap().replacen("\"acme\"", "\"globex\"", 1))
-        });
-        with("entry: a byte of the nonce", &|v| {
-            let e = v["entry"].as_str().unwrap().to_owned();
-            v["entry"] = Value::from(flip(&e, e.len() - 5));
-        });
-        with("opening", &|v| v["subject"]["opening"] = Value::from(flip(v["subject"]["opening"].as_str().unwrap(), 3)));
-        with("proof: the index", &|v| {
-            let lines: Vec<String> = proof.lines().enumerate().map(|(i, l)| if i == index_line { format!("index {}", l[6..].parse::<u64>().unwrap() + 1) } else { l.to_owned() }).collect();
-            v["proof"] = Value::from(lines.join("\n") + "\n");
-        });
-        with("proof: a path hash", &|v| {
-            let lines: Vec<String> = proof.lines().enumerate().map(|(i, l)| if i == index_line + 1 { flip(l, 2) } else { l.to_owned() }).collect();
-            v["proof"] = Value::from(lines.join("\n") + "\n");
-        });
-        with("proof: the checkpoint's size", &|v| {
-            let lines: Vec<String> = proof.lines().map(|l| l.to_owned()).collect();
-            let at = lines.iter().position(|l| l == ORIGIN).unwrap() + 1;
-            let changed: Vec<String> = lines.iter().enumerate().map(|(i, l)| if i == at { flip(l, 0) } else { l.clone() }).collect();
-            v["proof"] = Value::from(changed.join("\n") + "\n");
-        });
-        with("proof: the signature", &|v| {
-            let p = proof.trim_end();
-            v["proof"] = Value::from(flip(p, p.len() - 3) + "\n");
-        });
-        with("format", &|v| v["format"] = Value::from("privctl-receipt/2"));
-        with("objects: the ids the blob-delete entry deleted", &|v| {
-            let e = v["objects"][0]["entry"].as_str().unwrap().to_owned();
-            let at = e.find("outbox_deleted").unwrap() + 21;
-            v["objects"][0]["entry"] = Value::from(flip(&e, at));
-        });
-        with("objects: the blob-delete entry's action", &|v| {
-            let e = v["objects"][0]["entry"].as_str().unwrap().replacen("\"blob-delete\"", "\"blob-delete2\"", 1);
-            v["objects"][0]["entry"] = Value::from(e);
-        });
-        with("objects: the erasure's entry as its own object", &|v| {
-            v["objects"][0] = serde_json::json!({"entry": v["entry"], "proof": v["proof"]});
-        });
-        with("objects: a path hash", &|v| {
-            let p = v["objects"][0]["proof"].as_str().unwrap().to_owned();
-            let lines: Vec<String> = p.lines().enumerate().map(|(i, l)| if i == 2 { flip(l, 2) } else { l.to_owned() }).collect();
-            v["objects"][0]["proof"] = Value::from(lines.join("\n") + "\n");
-        });
-
-        // The valid receipt first: both agree it verifies, with and without the email.
-        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), false), 0);
-        assert_eq!(python_verdict(dir, &receipt, &vkey, Some(JANE), true), 0);
-        assert_eq!(python_verdict(dir, &receipt, &vkey, None, false), 0);
-        assert_eq!(python_verdict(dir, &receipt, &other, None, false), 4, "another key");
-        assert_eq!(verify_bare(dir, &["--vkey", &other, receipt.to_str().unwrap()]).0, 4);
-        assert_eq!(python_verdict(dir, &receipt, &vkey, Some("john.roe@example.com"), true), 4);
-        // Without its objects the receipt proves the rows' erasure only: exit 1 from both.
-        let mut rows_only = original.clone();
-        rows_only.as_object_mut().unwrap().remove("objects");
-        let file = dir.join("rows-only.json");
-        std::fs::write(&file, serde_json::to_string_pretty(&rows_only).unwrap()).unwrap();
-        let (code, _, stderr) = verify_bare(dir, &["--vkey", &vkey, file.to_str().unwrap()]);
-        assert_eq!(code, 1, "{stderr}");
-        assert!(stderr.contains("1 of the 1 objects it queued are not proved deleted"), "{stderr}");
-        assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), false), 1, "rows only: python");
-        for (name, value) in cases {
-            let file = dir.join("altered.json");
-            std::fs::write(&file, serde_json::to_string_pretty(&value).unwrap()).unwrap();
-            let (code, stdout, stderr) = verify_bare(dir, &["--vkey", &vkey, "--email", JANE, file.to_str().unwrap()]);
-            assert_eq!(code, 4, "{name}: privctl: {stdout}{stderr}");
-            assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), false), 4, "{name}: python");
-            assert_eq!(python_verdict(dir, &file, &vkey, Some(JANE), true), 4, "{name}: openssl");
+        for case in cases(&original) {
+            let file = dir.join("case.json");
+            std::fs::write(&file, serde_json::to_string_pretty(&case.receipt).unwrap()).unwrap();
+            let key = if case.other_key { &other } else { &vkey };
+            assert_verdicts(dir, &file, key, case.email, case.expect, case.what);
         }
         db.cleanup().await;
+    }
+}
+
+/// One receipt of the corpus and the verdict every verifier must reach on it.
+struct Case {
+    what: &'static str,
+    receipt: Value,
+    /// Checked with another key of the same name.
+    other_key: bool,
+    email: Option<&'static str>,
+    expect: i32,
+}
+
+/// The corpus made from a valid receipt of Jane's erasure (with one object): the receipt
+/// itself, with and without her email; another key; another email; the receipt without its
+/// objects (exit 1); and each part of it altered, one byte class at a time (exit 4).
+fn cases(original: &Value) -> Vec<Case> {
+    let flip = |text: &str, at: usize| -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        let i = at.min(bytes.len() - 1);
+        bytes[i] = if bytes[i] == b'a' {
+            b'b'
+        } else if bytes[i].is_ascii_digit() {
+            b'0' + (bytes[i] - b'0' + 1) % 10
+        } else {
+            b'a'
+        };
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let proof = original["proof"].as_str().unwrap().to_owned();
+    let lines: Vec<String> = proof.lines().map(str::to_owned).collect();
+    let index_line = lines.iter().position(|l| l.starts_with("index ")).unwrap();
+    let origin_line = lines.iter().position(|l| l == ORIGIN).unwrap();
+    let proof_with = |at: usize, line: String| -> Value {
+        let changed: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if i == at { line.clone() } else { l.clone() })
+            .collect();
+        Value::from(changed.join("\n") + "\n")
+    };
+    let valid = |what, other_key, email, expect| Case {
+        what,
+        receipt: original.clone(),
+        other_key,
+        email,
+        expect,
+    };
+    let mut cases = vec![
+        valid("valid, with the subject's email", false, Some(JANE), 0),
+        valid("valid, no email", false, None, 0),
+        valid("another key of the same name", true, None, 4),
+        valid(
+            "another subject's email",
+            false,
+            Some("john.roe@example.com"),
+            4,
+        ),
+    ];
+    let mut rows_only = original.clone();
+    rows_only.as_object_mut().unwrap().remove("objects");
+    cases.push(Case {
+        what: "without its objects: the rows only",
+        receipt: rows_only,
+        other_key: false,
+        email: None,
+        expect: 1,
+    });
+    let mut with = |what: &'static str, change: &dyn Fn(&mut Value)| {
+        let mut receipt = original.clone();
+        change(&mut receipt);
+        cases.push(Case {
+            what,
+            receipt,
+            other_key: false,
+            email: Some(JANE),
+            expect: 4,
+        });
+    };
+    with("format", &|v| {
+        v["format"] = Value::from("privctl-receipt/2")
+    });
+    with("entry: the tenant", &|v| {
+        v["entry"] = Value::from(
+            v["entry"]
+                .as_str()
+                .unwrap()
+                .replacen("\"acme\"", "\"globex\"", 1),
+        )
+    });
+    with("entry: the origin", &|v| {
+        v["entry"] = Value::from(v["entry"].as_str().unwrap().replacen(
+            ORIGIN,
+            "privctl.test/staging",
+            1,
+        ))
+    });
+    with("entry: a digit of the seq", &|v| {
+        let e = v["entry"].as_str().unwrap().to_owned();
+        v["entry"] = Value::from(flip(&e, "[\"privctl-ledger/2\",".len()));
+    });
+    with("entry: a byte of the nonce", &|v| {
+        let e = v["entry"].as_str().unwrap().to_owned();
+        v["entry"] = Value::from(flip(&e, e.len() - 5));
+    });
+    with("subject: the opening", &|v| {
+        v["subject"]["opening"] = Value::from(flip(v["subject"]["opening"].as_str().unwrap(), 3))
+    });
+    with("subject: the identity's name", &|v| {
+        v["subject"]["identifiers"][0] = Value::from("email2")
+    });
+    with("proof: the header", &|v| {
+        v["proof"] = proof_with(0, "c2sp.org/tlog-proof@v2".into())
+    });
+    with("proof: the index", &|v| {
+        v["proof"] = proof_with(
+            index_line,
+            format!(
+                "index {}",
+                lines[index_line][6..].parse::<u64>().unwrap() + 1
+            ),
+        )
+    });
+    with("proof: a path hash", &|v| {
+        v["proof"] = proof_with(index_line + 1, flip(&lines[index_line + 1], 2))
+    });
+    with("proof: the checkpoint's origin", &|v| {
+        v["proof"] = proof_with(origin_line, "privctl.test/staging".into())
+    });
+    with("proof: the checkpoint's size", &|v| {
+        v["proof"] = proof_with(origin_line + 1, flip(&lines[origin_line + 1], 0))
+    });
+    with("proof: the checkpoint's root", &|v| {
+        v["proof"] = proof_with(origin_line + 2, flip(&lines[origin_line + 2], 4))
+    });
+    with("proof: the signer's name", &|v| {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("\u{2014} "))
+            .unwrap();
+        v["proof"] = proof_with(at, lines[at].replacen(ORIGIN, "privctl.test/staging", 1));
+    });
+    with("proof: the signature", &|v| {
+        let p = proof.trim_end();
+        v["proof"] = Value::from(flip(p, p.len() - 3) + "\n");
+    });
+    with("objects: the ids the blob-delete entry deleted", &|v| {
+        let e = v["objects"][0]["entry"].as_str().unwrap().to_owned();
+        let at = e.find("outbox_deleted").unwrap() + 21;
+        v["objects"][0]["entry"] = Value::from(flip(&e, at));
+    });
+    with("objects: the blob-delete entry's action", &|v| {
+        let e = v["objects"][0]["entry"].as_str().unwrap().replacen(
+            "\"blob-delete\"",
+            "\"blob-delete2\"",
+            1,
+        );
+        v["objects"][0]["entry"] = Value::from(e);
+    });
+    with("objects: the erasure's entry as its own object", &|v| {
+        v["objects"][0] = serde_json::json!({"entry": v["entry"], "proof": v["proof"]});
+    });
+    with("objects: a path hash", &|v| {
+        let p = v["objects"][0]["proof"].as_str().unwrap().to_owned();
+        let lines: Vec<String> = p
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == 2 { flip(l, 2) } else { l.to_owned() })
+            .collect();
+        v["objects"][0]["proof"] = Value::from(lines.join("\n") + "\n");
+    });
+    cases
+}
+
+/// privctl (with an empty environment) and the Python verifier (with `cryptography` and with
+/// openssl) all reach `expect` on the receipt `file`.
+#[track_caller]
+fn assert_verdicts(
+    dir: &Path,
+    file: &Path,
+    vkey: &str,
+    email: Option<&str>,
+    expect: i32,
+    what: &str,
+) {
+    let mut args = vec!["--vkey", vkey];
+    if let Some(email) = email {
+        args.extend(["--email", email]);
+    }
+    args.push(file.to_str().unwrap());
+    let (code, stdout, stderr) = verify_bare(dir, &args);
+    assert_eq!(code, expect, "{what}: privctl: {stdout}{stderr}");
+    assert_eq!(
+        python_verdict(dir, file, vkey, email, false),
+        expect,
+        "{what}: python"
+    );
+    assert_eq!(
+        python_verdict(dir, file, vkey, email, true),
+        expect,
+        "{what}: openssl"
+    );
+}
+
+/// The corpus kept in the repository (tests/verifier/corpus): each receipt and the verdict
+/// `cases.json` gives it, which privctl and the Python verifier must both reach, long after
+/// the receipts were written (nothing in a receipt expires). `PRIVCTL_BLESS=1` writes the corpus
+/// anew from a fresh erasure on SQLite.
+#[tokio::test]
+async fn the_receipt_corpus_in_the_repository_gets_its_verdicts() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/verifier/corpus");
+    if std::env::var_os("PRIVCTL_BLESS").is_some() {
+        let (db, privctl, vkey, receipt) = erased_with_receipt(Dialect::Sqlite).await;
+        let other = privctl
+            .clone()
+            .args(["audit", "keygen", "--name", ORIGIN, "--out", "other.key"])
+            .run();
+        let other = other.success().stdout.trim().to_owned();
+        let original: Value =
+            serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&corpus);
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::write(corpus.join("log.vkey"), format!("{vkey}\n")).unwrap();
+        std::fs::write(corpus.join("other.vkey"), format!("{other}\n")).unwrap();
+        let mut manifest = Vec::new();
+        for (i, case) in cases(&original).into_iter().enumerate() {
+            let file = format!("{:02}.json", i + 1);
+            std::fs::write(
+                corpus.join(&file),
+                serde_json::to_string_pretty(&case.receipt).unwrap() + "\n",
+            )
+            .unwrap();
+            manifest.push(serde_json::json!({
+                "file": file,
+                "what": case.what,
+                "vkey": if case.other_key { "other.vkey" } else { "log.vkey" },
+                "email": case.email,
+                "expect": case.expect,
+            }));
+        }
+        std::fs::write(
+            corpus.join("cases.json"),
+            serde_json::to_string_pretty(&manifest).unwrap() + "\n",
+        )
+        .unwrap();
+        db.cleanup().await;
+    }
+    let manifest: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("cases.json"))
+            .expect("tests/verifier/corpus/cases.json (PRIVCTL_BLESS=1 writes it)"),
+    )
+    .unwrap();
+    assert!(
+        manifest.len() >= 20,
+        "the corpus lost cases: {}",
+        manifest.len()
+    );
+    for expect in [0, 1, 4] {
+        assert!(
+            manifest.iter().any(|c| c["expect"] == expect),
+            "no case expects exit {expect}"
+        );
+    }
+    for case in &manifest {
+        let vkey = std::fs::read_to_string(corpus.join(case["vkey"].as_str().unwrap())).unwrap();
+        assert_verdicts(
+            &corpus,
+            &corpus.join(case["file"].as_str().unwrap()),
+            vkey.trim(),
+            case["email"].as_str(),
+            case["expect"].as_i64().unwrap() as i32,
+            case["what"].as_str().unwrap(),
+        );
     }
 }
 
