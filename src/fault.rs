@@ -9,7 +9,7 @@
 //! | `pause-before-rename` | after the export's ledger entry committed and before the output moves into place, the process sleeps |
 //! | `kill-after-batches:N` | the process aborts (as `kill -9` would: no cleanup, no output) once N batches of delete-tenant or purge-retention committed |
 //! | `kill-after-objects:N` | the process aborts once N blob objects were deleted from their stores, before their batch is recorded (marked done, with its `blob-delete` entry) |
-//! | `pause-after-objects:N` | once N blob objects were deleted from their stores (before their batch is recorded), the process sleeps, so a test can race a second run against it |
+//! | `pause-after-objects:N[:SECS]` | once N blob objects were deleted from their stores (before their batch is recorded), the process sleeps (SECS, or 120 s), so a test can race a second run against it, or stop the store |
 //! | `kill-before-commit` | a confirmed run aborts with its first transaction's work done but not committed (`dsar delete`: the whole erasure) |
 
 use std::sync::OnceLock;
@@ -26,7 +26,8 @@ pub enum Fault {
     PauseBeforeRename,
     KillAfterBatches(u64),
     KillAfterObjects(u64),
-    PauseAfterObjects(u64),
+    /// After this many objects, sleep this long.
+    PauseAfterObjects(u64, Duration),
     KillBeforeCommit,
 }
 
@@ -46,7 +47,14 @@ pub fn install(value: &str) -> Result<(), Failure> {
         None if value == "pause-before-rename" => Fault::PauseBeforeRename,
         Some(("kill-after-batches", n)) => Fault::KillAfterBatches(n.parse().map_err(|_| bad())?),
         Some(("kill-after-objects", n)) => Fault::KillAfterObjects(n.parse().map_err(|_| bad())?),
-        Some(("pause-after-objects", n)) => Fault::PauseAfterObjects(n.parse().map_err(|_| bad())?),
+        Some(("pause-after-objects", rest)) => {
+            let (n, secs) = rest.split_once(':').unwrap_or((rest, ""));
+            let pause = match secs {
+                "" => PAUSE,
+                secs => Duration::from_secs(secs.parse().map_err(|_| bad())?),
+            };
+            Fault::PauseAfterObjects(n.parse().map_err(|_| bad())?, pause)
+        }
         None if value == "kill-before-commit" => Fault::KillBeforeCommit,
         _ => return Err(bad()),
     };
@@ -98,7 +106,7 @@ pub fn batch_committed() {
 pub fn objects_deleted(deleted: u64) {
     match FAULT.get() {
         Some(Fault::KillAfterObjects(n)) if deleted >= *n => std::process::abort(),
-        Some(Fault::PauseAfterObjects(n)) if deleted == *n => std::thread::sleep(PAUSE),
+        Some(Fault::PauseAfterObjects(n, pause)) if deleted == *n => std::thread::sleep(*pause),
         _ => {}
     }
 }

@@ -224,13 +224,7 @@ impl<'s> ConfirmedRun<'s> {
             })?;
         }
         if report.failed > 0 {
-            return Err(Failure::failed(format!(
-                "{} blob(s) could not be deleted and stay in the outbox: {}",
-                report.failed,
-                report.errors.join("; ")
-            ))
-            .with_hint("run the same command again to retry them")
-            .into());
+            return Err(report.failure("").into());
         }
         Ok(true)
     }

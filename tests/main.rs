@@ -18,6 +18,7 @@
 
 mod support;
 
+mod blob_stores;
 mod catalog;
 mod cli;
 mod docs;

@@ -155,6 +155,34 @@ both_dialects! {
         db.cleanup().await;
     }
 
+    /// A blob store's secret written into the map, settings an S3 store alone takes on a
+    /// file:// store, and half a pair of credentials are refused, each naming its key; the
+    /// secret itself is never repeated.
+    async fn blob_store_credentials_must_be_named_not_written(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let store = "[blobs.recordings]\nurl = \"file://./blobs/recordings\"\n";
+        let s3 = "[blobs.recordings]\nurl = \"s3://bucket/recordings\"\n";
+        let check = |to: String, needles: &[&str]| {
+            let map = broken_map(&db, store, &to);
+            let checked = privctl.clone().map(&map).args(["dsar", "preview"]).args(JANE).run();
+            checked.code(1);
+            assert_mentions(&checked, needles);
+            assert!(!checked.stderr.contains("wJalrXUtnFEMI-literal"), "the secret was repeated: {checked}");
+            map
+        };
+        check(format!("{store}endpoint = \"http://127.0.0.1:9000\"\n"), &["blobs.recordings.endpoint", "only an s3:// store"]);
+        check(format!("{s3}access_key_id = \"env:KEY_ID\"\n"), &["blobs.recordings", "go together"]);
+        check(format!("{s3}endpoint = \"127.0.0.1:9000\"\n"), &["blobs.recordings.endpoint", "not an http:// or https:// URL"]);
+        // The literal secret last (each map is written to the same file), refused by every
+        // command with nothing done.
+        let literal = check(
+            format!("{s3}access_key_id = \"env:KEY_ID\"\nsecret_access_key = \"wJalrXUtnFEMI-literal\"\n"),
+            &["blobs.recordings.secret_access_key", "env:VAR"],
+        );
+        assert_map_refused(&db, &privctl, &literal, &["blobs.recordings.secret_access_key"]).await;
+        db.cleanup().await;
+    }
+
     async fn an_empty_column_name_is_refused_naming_the_key(dialect: Dialect) {
         let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let map = broken_map(

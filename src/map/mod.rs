@@ -287,6 +287,12 @@ pub struct BlobColumn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobStore {
     pub url: String,
+    /// S3: another endpoint than AWS's.
+    pub endpoint: Option<String>,
+    /// S3: the bucket's region.
+    pub region: Option<String>,
+    /// S3: the access key id and secret access key (otherwise the environment's `AWS_*`).
+    pub credentials: Option<(KeySource, KeySource)>,
 }
 
 /// `[retention] category = …`.

@@ -29,6 +29,7 @@ pub mod bundle;
 pub mod fixture;
 pub mod postgres;
 pub mod rls;
+pub mod s3;
 
 use std::ffi::OsString;
 use std::io::{Read as _, Write as _};

@@ -199,12 +199,7 @@ async fn delete_locked(
         }
     }
     if drained.failed > 0 {
-        return Err(Failure::failed(format!(
-            "the erasure is committed, but {} blob(s) could not be deleted and stay in the outbox: {}",
-            drained.failed,
-            drained.errors.join("; ")
-        ))
-        .into());
+        return Err(drained.failure("the erasure is committed, but ").into());
     }
     if let Some(report) = report.filter(|r| r.residue() > 0) {
         let places: Vec<String> = report

@@ -166,12 +166,7 @@ async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()>
         ))?;
     }
     if report.failed > 0 {
-        return Err(Failure::failed(format!(
-            "{} blob(s) could not be deleted and stay in the outbox: {}",
-            report.failed,
-            report.errors.join("; ")
-        ))
-        .into());
+        return Err(report.failure("").into());
     }
     Ok(())
 }

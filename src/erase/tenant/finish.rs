@@ -282,12 +282,7 @@ impl TenantRun<'_> {
             ));
         }
         if blobs.failed > 0 {
-            return Err(Failure::failed(format!(
-                "{} blob(s) could not be deleted and stay in the outbox: {}",
-                blobs.failed,
-                blobs.errors.join("; ")
-            ))
-            .into());
+            return Err(blobs.failure("").into());
         }
         Ok(())
     }

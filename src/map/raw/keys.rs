@@ -53,6 +53,14 @@ impl RawLedger {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawBlobStore {
     url: String,
+    /// S3: another endpoint than AWS's (an S3-compatible store), `https://` or `http://`.
+    endpoint: Option<String>,
+    /// S3: the bucket's region.
+    region: Option<String>,
+    /// S3: the access key id, `env:VAR` or `file:PATH`.
+    access_key_id: Option<String>,
+    /// S3: the secret access key, `env:VAR` or `file:PATH`.
+    secret_access_key: Option<String>,
 }
 
 impl RawKeys {
@@ -91,6 +99,7 @@ impl RawKeys {
 pub(super) fn blobs_checked(
     raw: &BTreeMap<String, RawBlobStore>,
     tables: &BTreeMap<String, TableSpec>,
+    base: &Path,
     p: &mut Problems,
 ) -> BTreeMap<String, BlobStore> {
     let mut blobs = BTreeMap::new();
@@ -107,10 +116,52 @@ pub(super) fn blobs_checked(
                 ),
             );
         }
+        let s3 = store.url.starts_with("s3://");
+        let mut secret = |field: &str, value: &Option<String>| {
+            let text = value.as_ref()?;
+            if !s3 {
+                p.add(
+                    format!("blobs.{name}.{field}"),
+                    "only an s3:// store takes credentials in the map",
+                );
+                return None;
+            }
+            KeySource::parse(text, base)
+                .map_err(|message| p.add(format!("blobs.{name}.{field}"), message))
+                .ok()
+        };
+        let access_key_id = secret("access_key_id", &store.access_key_id);
+        let secret_access_key = secret("secret_access_key", &store.secret_access_key);
+        if s3 && store.access_key_id.is_some() != store.secret_access_key.is_some() {
+            p.add(
+                format!("blobs.{name}"),
+                "access_key_id and secret_access_key go together",
+            );
+        }
+        for (field, value) in [("endpoint", &store.endpoint), ("region", &store.region)] {
+            if value.is_some() && !s3 {
+                p.add(
+                    format!("blobs.{name}.{field}"),
+                    "only an s3:// store takes this setting",
+                );
+            }
+        }
+        if let Some(endpoint) = &store.endpoint
+            && !endpoint.starts_with("https://")
+            && !endpoint.starts_with("http://")
+        {
+            p.add(
+                format!("blobs.{name}.endpoint"),
+                format!("`{endpoint}` is not an http:// or https:// URL"),
+            );
+        }
         blobs.insert(
             name.clone(),
             BlobStore {
                 url: store.url.clone(),
+                endpoint: store.endpoint.clone(),
+                region: store.region.clone(),
+                credentials: access_key_id.zip(secret_access_key),
             },
         );
     }

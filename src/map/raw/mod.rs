@@ -98,7 +98,7 @@ impl RawMap {
             retention::ledger_retention_checked(&self.retention, &tables.mapped, &mut p);
         let retention =
             retention::retention_checked(&self.retention, tenant, &tables.mapped, &mut p);
-        let blobs = keys::blobs_checked(&self.blobs, &tables.mapped, &mut p);
+        let blobs = keys::blobs_checked(&self.blobs, &tables.mapped, base, &mut p);
         let keys = self.keys.keys_checked(base, &mut p);
         let ledger_origin = self.ledger.origin_checked(&mut p);
         let confirm = self.confirm.confirm_checked(&mut p);
