@@ -828,7 +828,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__delete__subcmd__tenant)
-            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --metrics-file --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -851,6 +851,10 @@ _privctl() {
                     return 0
                     ;;
                 --batch-pause)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -942,7 +946,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__delete)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --no-scan --receipt --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --confirm --no-scan --receipt --metrics-file --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,6 +977,10 @@ _privctl() {
                     return 0
                     ;;
                 --receipt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1912,7 +1920,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__purge__subcmd__retention)
-            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --max-rows --allow-large --max-duration --blobs-only --as-of --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --confirm --batch-size --batch-time --batch-pause --max-rows --allow-large --max-duration --blobs-only --as-of --metrics-file --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1947,6 +1955,10 @@ _privctl() {
                     return 0
                     ;;
                 --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

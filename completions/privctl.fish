@@ -151,6 +151,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_su
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l on-behalf-of -d 'The tenant\'s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l confirm -d 'The token from the dry run, or `-` to read it (or the dry run\'s JSON) from stdin' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l receipt -d 'With --confirm: write an erasure receipt for the data subject here (needs keys.signing and [ledger] origin); `privctl receipt verify` checks it offline' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l metrics-file -d 'When the run ends, write its metrics here in the Prometheus text format (atomically: for node_exporter\'s textfile collector), whatever its exit code' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -205,6 +206,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l confir
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-size -d 'Most rows per transaction (a purge deletes their descendants in the same transaction); given alone, every batch has this size [default: 100000, sized by --batch-time]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-time -d 'Time each batch should take: sizes adapt to it, up to --batch-size (1ms to 10s) [default: 100ms unless --batch-size is given alone]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l batch-pause -d 'Pause between batches to leave room for live traffic (e.g. 50ms)' -r
+complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l metrics-file -d 'When the run ends, write its metrics here in the Prometheus text format (atomically: for node_exporter\'s textfile collector), whatever its exit code' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand delete-tenant" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
@@ -222,6 +224,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l batc
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-rows -d 'Refuse a plan that deletes more rows than this [default: purge.max_rows in the map]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l max-duration -d 'Stop cleanly between batches after this long (e.g. 2h); the same token resumes' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l as-of -d 'Dry run as if now were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z) to see a later purge; issues no token, so it cannot be confirmed' -r
+complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l metrics-file -d 'When the run ends, write its metrics here in the Prometheus text format (atomically: for node_exporter\'s textfile collector), whatever its exit code' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l map -d 'The data map' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand purge-retention" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r

@@ -108,6 +108,15 @@ pub struct ConfirmArg {
     pub confirm: Option<String>,
 }
 
+/// `--metrics-file`: the run's metrics for node_exporter's textfile collector.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsArg {
+    /// When the run ends, write its metrics here in the Prometheus text format (atomically:
+    /// for node_exporter's textfile collector), whatever its exit code
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<std::path::PathBuf>,
+}
+
 /// How a long run goes in bounded batches (delete-tenant, purge-retention): see
 /// [`crate::batch::Sizing::from_flags`] for how the two sizes combine.
 #[derive(Debug, Clone, clap::Args)]

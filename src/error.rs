@@ -100,8 +100,14 @@ impl std::error::Error for Failure {}
 
 /// The exit code for an error chain: the first [`Failure`] in it decides, otherwise 1.
 pub fn exit_code(error: &anyhow::Error) -> ExitCode {
-    let kind = first_failure(error).map_or(Kind::Failed, |f| f.kind);
-    ExitCode::from(kind.exit_code())
+    ExitCode::from(exit_code_of(error))
+}
+
+/// The exit code `error` ends the process with, as a number.
+pub fn exit_code_of(error: &anyhow::Error) -> u8 {
+    first_failure(error)
+        .map_or(Kind::Failed, |f| f.kind)
+        .exit_code()
 }
 
 /// The hints carried by the first [`Failure`] in an error chain.

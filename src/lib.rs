@@ -19,6 +19,7 @@ pub mod fault;
 pub mod jobs;
 pub mod ledger;
 pub mod map;
+pub mod metrics;
 pub mod model;
 pub mod phone;
 pub mod plan;

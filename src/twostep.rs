@@ -214,6 +214,7 @@ impl<'s> ConfirmedRun<'s> {
         let Some(report) = self.drain_spent_token().await? else {
             return Ok(false);
         };
+        crate::metrics::blobs(&report);
         if self.ctx.ui.is_json() {
             self.ctx.ui.json(&crate::report::execution::AlreadyDone {
                 action: self.action,

@@ -28,6 +28,7 @@ mod harness;
 mod hostile;
 mod ledger;
 mod map_validation;
+mod metrics_file;
 mod migrations;
 mod platforms;
 mod real_schemas;

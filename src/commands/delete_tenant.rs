@@ -29,6 +29,8 @@ pub struct Args {
     pub confirm: crate::cli::ConfirmArg,
     #[command(flatten)]
     pub batches: crate::cli::BatchArgs,
+    #[command(flatten)]
+    pub metrics: crate::cli::MetricsArg,
 }
 
 use crate::erase::tenant::{ACTION, TenantRun};

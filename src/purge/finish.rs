@@ -153,6 +153,11 @@ impl PurgeRun<'_> {
                 }
             })
             .collect();
+        for t in &tables {
+            crate::metrics::table(&t.table, Some(t.effect), t.deleted);
+        }
+        crate::metrics::batches(tables.iter().map(|t| t.batches).sum());
+        crate::metrics::blobs(&blobs);
         if ctx.ui.is_json() {
             ctx.ui.json(&PurgeExecution {
                 action: ACTION,

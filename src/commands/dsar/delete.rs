@@ -119,10 +119,14 @@ async fn delete_locked(
             .write(&session.db, &entry, "the erasure is committed and recorded")
             .await?;
     }
+    for t in &outcome.tables {
+        crate::metrics::table(&t.table, Some(t.effect), t.rows);
+    }
     let blobs: u64 = outcome.tables.iter().map(|t| t.blobs).sum();
     // The rows are gone; now their objects leave the blob stores. A failure stays in the outbox.
     let drained =
         crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now).await?;
+    crate::metrics::blobs(&drained);
     // The receipt again, now with the entries that say its objects are gone.
     if let Some(receipt) = receipt.as_ref().filter(|_| blobs > 0) {
         receipt

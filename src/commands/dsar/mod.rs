@@ -102,6 +102,8 @@ pub struct DeleteArgs {
     /// and [ledger] origin); `privctl receipt verify` checks it offline
     #[arg(long, value_name = "FILE", requires = "confirm")]
     pub receipt: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub metrics: crate::cli::MetricsArg,
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
@@ -120,6 +122,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             },
             no_scan,
             receipt,
+            ..
         }) => delete::delete(ctx, &subject, &token, !no_scan, receipt.as_deref()).await,
         Command::Scan(args) => scan::scan(ctx, &args).await,
     }

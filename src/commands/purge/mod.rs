@@ -52,6 +52,8 @@ pub struct Args {
     /// issues no token, so it cannot be confirmed
     #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
     pub as_of: Option<Timestamp>,
+    #[command(flatten)]
+    pub metrics: crate::cli::MetricsArg,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -144,6 +146,7 @@ async fn blobs_only(ctx: &Context, session: &Session, args: &Args) -> Result<()>
     let tenant = args.tenant.as_deref();
     let report =
         crate::blobs::drain(&session.db, &session.map, &session.ledger, tenant, ctx.now).await?;
+    crate::metrics::blobs(&report);
     let outcome = if report.failed == 0 {
         "blobs"
     } else {

@@ -241,6 +241,11 @@ impl TenantRun<'_> {
             })
             .collect();
         let total: u64 = tables.iter().map(|t| t.rows).sum();
+        for t in &tables {
+            crate::metrics::table(&t.table, t.effect, t.rows);
+        }
+        crate::metrics::batches(progress.batches);
+        crate::metrics::blobs(&blobs);
         if ctx.ui.is_json() {
             ctx.ui.json(&TenantDeletion {
                 action: ACTION,
