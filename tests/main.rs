@@ -30,6 +30,7 @@ mod ledger;
 mod map_validation;
 mod metrics_file;
 mod migrations;
+mod packaging;
 mod platforms;
 mod real_schemas;
 mod schemas;
