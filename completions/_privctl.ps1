@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -112,9 +113,27 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'privctl;map;graph' {
+            [CompletionResult]::new('--output-format', '--output-format', [CompletionResultType]::ParameterName, 'The picture''s format')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write it here instead of stdout (never over an existing file without --force)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database: postgres://… or sqlite://path')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The data map')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the ledger [default: $USER@hostname]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Human tables or one JSON document on stdout')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite --out if it exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No status lines and no progress bars')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'No progress bars (they are also off when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'privctl;map;help' {
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -122,6 +141,9 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
             break
         }
         'privctl;map;help;check' {
+            break
+        }
+        'privctl;map;help;graph' {
             break
         }
         'privctl;map;help;help' {
@@ -664,12 +686,16 @@ Register-ArgumentCompleter -Native -CommandName 'privctl' -ScriptBlock {
         'privctl;help;map' {
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the map against the live schema: every table covered, every name and link resolved')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention')
             break
         }
         'privctl;help;map;discover' {
             break
         }
         'privctl;help;map;check' {
+            break
+        }
+        'privctl;help;map;graph' {
             break
         }
         'privctl;help;dsar' {

@@ -217,6 +217,9 @@ _privctl() {
             privctl__subcmd__help__subcmd__map,discover)
                 cmd="privctl__subcmd__help__subcmd__map__subcmd__discover"
                 ;;
+            privctl__subcmd__help__subcmd__map,graph)
+                cmd="privctl__subcmd__help__subcmd__map__subcmd__graph"
+                ;;
             privctl__subcmd__help__subcmd__receipt,update)
                 cmd="privctl__subcmd__help__subcmd__receipt__subcmd__update"
                 ;;
@@ -229,6 +232,9 @@ _privctl() {
             privctl__subcmd__map,discover)
                 cmd="privctl__subcmd__map__subcmd__discover"
                 ;;
+            privctl__subcmd__map,graph)
+                cmd="privctl__subcmd__map__subcmd__graph"
+                ;;
             privctl__subcmd__map,help)
                 cmd="privctl__subcmd__map__subcmd__help"
                 ;;
@@ -237,6 +243,9 @@ _privctl() {
                 ;;
             privctl__subcmd__map__subcmd__help,discover)
                 cmd="privctl__subcmd__map__subcmd__help__subcmd__discover"
+                ;;
+            privctl__subcmd__map__subcmd__help,graph)
+                cmd="privctl__subcmd__map__subcmd__help__subcmd__graph"
                 ;;
             privctl__subcmd__map__subcmd__help,help)
                 cmd="privctl__subcmd__map__subcmd__help__subcmd__help"
@@ -1616,7 +1625,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__map)
-            opts="discover check"
+            opts="discover check graph"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1644,6 +1653,20 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__help__subcmd__map__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__help__subcmd__map__subcmd__graph)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1758,7 +1781,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__map)
-            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version discover check help"
+            opts="-q -h -V --database-url --map --actor --format --quiet --no-progress --help --version discover check graph help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1863,8 +1886,46 @@ _privctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        privctl__subcmd__map__subcmd__graph)
+            opts="-q -h -V --output-format --out --force --database-url --map --actor --format --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "dot mermaid svg" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         privctl__subcmd__map__subcmd__help)
-            opts="discover check help"
+            opts="discover check graph help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1892,6 +1953,20 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__map__subcmd__help__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        privctl__subcmd__map__subcmd__help__subcmd__graph)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -71,6 +71,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --version 'Print version'
             cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
             cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+            cand graph 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;map;discover'= {
@@ -104,14 +105,33 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'privctl;map;graph'= {
+            cand --output-format 'The picture''s format'
+            cand --out 'Write it here instead of stdout (never over an existing file without --force)'
+            cand --database-url 'Database: postgres://… or sqlite://path'
+            cand --map 'The data map'
+            cand --actor 'Who is acting, recorded in the ledger [default: $USER@hostname]'
+            cand --format 'Human tables or one JSON document on stdout'
+            cand --force 'Overwrite --out if it exists'
+            cand -q 'No status lines and no progress bars'
+            cand --quiet 'No status lines and no progress bars'
+            cand --no-progress 'No progress bars (they are also off when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'privctl;map;help'= {
             cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
             cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+            cand graph 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'privctl;map;help;discover'= {
         }
         &'privctl;map;help;check'= {
+        }
+        &'privctl;map;help;graph'= {
         }
         &'privctl;map;help;help'= {
         }
@@ -607,10 +627,13 @@ set edit:completion:arg-completer[privctl] = {|@words|
         &'privctl;help;map'= {
             cand discover 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
             cand check 'Check the map against the live schema: every table covered, every name and link resolved'
+            cand graph 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table''s erase effect and retention'
         }
         &'privctl;help;map;discover'= {
         }
         &'privctl;help;map;check'= {
+        }
+        &'privctl;help;map;graph'= {
         }
         &'privctl;help;dsar'= {
             cand preview 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'

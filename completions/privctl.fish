@@ -56,18 +56,19 @@ complete -c privctl -n "__fish_privctl_using_subcommand init" -s q -l quiet -d '
 complete -c privctl -n "__fish_privctl_using_subcommand init" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand init" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l map -d 'The data map' -r -F
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document on stdout'"
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s q -l quiet -d 'No status lines and no progress bars'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -s V -l version -d 'Print version'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
-complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -f -a "graph" -d 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table\'s erase effect and retention'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and not __fish_seen_subcommand_from discover check graph help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l out -d 'Write the draft here instead of stdout (never over an existing file without --force)' -r -F
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l tenant-column -d 'The column that holds the tenant [default: a tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id or project_id column, in any case style, pointing at the table most others reach]' -r
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from discover" -l sample -d 'Also read up to N rows per table and propose identities by content: each column whose values hold emails, phone numbers (E.164), IPv4 or IPv6 addresses, payment card numbers or IBANs (--sample alone: 1000). Values are never printed, only the share of rows' -r
@@ -91,8 +92,23 @@ complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_sub
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l output-format -d 'The picture\'s format' -r -f -a "dot\t''
+mermaid\t''
+svg\t''"
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l out -d 'Write it here instead of stdout (never over an existing file without --force)' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l database-url -d 'Database: postgres://… or sqlite://path' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l map -d 'The data map' -r -F
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l actor -d 'Who is acting, recorded in the ledger [default: $USER@hostname]' -r
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l format -d 'Human tables or one JSON document on stdout' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document on stdout'"
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l force -d 'Overwrite --out if it exists'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -s q -l quiet -d 'No status lines and no progress bars'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -l no-progress -d 'No progress bars (they are also off when stderr is not a terminal)'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from graph" -s V -l version -d 'Print version'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
+complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "graph" -d 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table\'s erase effect and retention'
 complete -c privctl -n "__fish_privctl_using_subcommand map; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l database-url -d 'Database: postgres://… or sqlite://path' -r
 complete -c privctl -n "__fish_privctl_using_subcommand dsar; and not __fish_seen_subcommand_from preview export delete scan help" -l map -d 'The data map' -r -F
@@ -449,6 +465,7 @@ complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_see
 complete -c privctl -n "__fish_privctl_using_subcommand help; and not __fish_seen_subcommand_from init map dsar export-tenant delete-tenant purge-retention audit-verify audit receipt decrypt status completions demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from map" -f -a "discover" -d 'Draft a data map from the live schema: tenant table and column, links, identities, timestamps'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from map" -f -a "check" -d 'Check the map against the live schema: every table covered, every name and link resolved'
+complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from map" -f -a "graph" -d 'Draw the data map: the tenant table at the root, the routes to it, identities, owned and not-followed links, global and ignored tables, each table\'s erase effect and retention'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "preview" -d 'Show every row of one data subject in one tenant; issues the token for `dsar delete`'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "export" -d 'Write the subject\'s data as a portable JSON bundle'
 complete -c privctl -n "__fish_privctl_using_subcommand help; and __fish_seen_subcommand_from dsar" -f -a "delete" -d 'Erase the subject\'s data (delete or anonymise per the map); needs a token'

@@ -16,6 +16,7 @@ pub mod effects;
 pub mod erase;
 pub mod error;
 pub mod fault;
+pub mod graph;
 pub mod jobs;
 pub mod ledger;
 pub mod map;

@@ -18,6 +18,35 @@ use crate::report::map::MapCheck;
 pub enum Command {
     Discover(DiscoverArgs),
     Check(CheckArgs),
+    Graph(GraphArgs),
+}
+
+/// Draw the data map: the tenant table at the root, the routes to it, identities, owned and
+/// not-followed links, global and ignored tables, each table's erase effect and retention
+///
+/// Reads the map and the database's foreign keys (the graph is the model privctl acts on);
+/// changes nothing. DOT renders with Graphviz (`dot -Tsvg`); Mermaid renders in Markdown on
+/// GitHub and GitLab; SVG is laid out by privctl itself.
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The picture's format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub output_format: GraphFormat,
+
+    /// Write it here instead of stdout (never over an existing file without --force)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Overwrite --out if it exists
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
 }
 
 /// Draft a data map from the live schema: tenant table and column, links, identities, timestamps
@@ -85,7 +114,36 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Discover(args) => run_discover(ctx, args).await,
         Command::Check(args) => run_check(ctx, args).await,
+        Command::Graph(args) => run_graph(ctx, args).await,
     }
+}
+
+async fn run_graph(ctx: &Context, args: GraphArgs) -> Result<()> {
+    if let Some(out) = &args.out
+        && out.exists()
+        && !args.force
+    {
+        return Err(Failure::usage(format!("{} already exists", out.display()))
+            .with_hint("choose another --out, or pass --force to replace it")
+            .into());
+    }
+    let session = ctx.session().await?;
+    let graph = crate::graph::Graph::of(&session.map, &session.model);
+    session.db.close().await;
+    let text = match args.output_format {
+        GraphFormat::Dot => graph.dot(),
+        GraphFormat::Mermaid => graph.mermaid(),
+        GraphFormat::Svg => graph.svg().map_err(Failure::failed)?,
+    };
+    match &args.out {
+        Some(out) => {
+            std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("writing the graph")?,
+    }
+    Ok(())
 }
 
 async fn run_discover(ctx: &Context, args: DiscoverArgs) -> Result<()> {

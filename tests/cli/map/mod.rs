@@ -4,6 +4,7 @@
 
 mod check;
 mod discover;
+mod graph;
 
 use std::path::Path;
 
