@@ -49,6 +49,17 @@ struct Edge {
     kind: EdgeKind,
 }
 
+impl Edge {
+    /// The label as drawn: the columns, and what an owned or not-followed link is.
+    fn shown(&self) -> String {
+        match self.kind {
+            EdgeKind::Owned => format!("{} (owned)", self.label),
+            EdgeKind::NotFollowed => format!("{} (not followed)", self.label),
+            _ => self.label.clone(),
+        }
+    }
+}
+
 pub struct Graph {
     nodes: Vec<Node>,
     edges: Vec<Edge>,
@@ -196,11 +207,7 @@ impl Graph {
                 EdgeKind::NotFollowed => ", style=dashed",
                 EdgeKind::TenantColumn => ", color=\"#0d6efd\"",
             };
-            let label = match edge.kind {
-                EdgeKind::Owned => format!("{} (owned)", edge.label),
-                EdgeKind::NotFollowed => format!("{} (not followed)", edge.label),
-                _ => edge.label.clone(),
-            };
+            let label = edge.shown();
             let _ = writeln!(
                 out,
                 "  n{} -> n{} [label=\"{}\"{look}];",
@@ -229,11 +236,7 @@ impl Graph {
                 EdgeKind::Owned => "==>",
                 EdgeKind::NotFollowed => "-.->",
             };
-            let label = match edge.kind {
-                EdgeKind::Owned => format!("{} (owned)", edge.label),
-                EdgeKind::NotFollowed => format!("{} (not followed)", edge.label),
-                _ => edge.label.clone(),
-            };
+            let label = edge.shown();
             let _ = writeln!(
                 out,
                 "  n{} {arrow}|\"{}\"| n{}",
