@@ -1017,7 +1017,7 @@ _privctl() {
             return 0
             ;;
         privctl__subcmd__dsar__subcmd__export)
-            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --force --encrypt --key-file --passphrase-env --receipt --database-url --map --actor --format --quiet --no-progress --help --version"
+            opts="-q -h -V --tenant --all-tenants --email --phone --identity --on-behalf-of --out --output-format --force --encrypt --key-file --passphrase-env --receipt --database-url --map --actor --format --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1045,10 @@ _privctl() {
                     ;;
                 --out)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "json html" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)

@@ -179,6 +179,7 @@ set edit:completion:arg-completer[privctl] = {|@words|
             cand --identity 'Any identity the map declares in [identities]; several identities name one subject'
             cand --on-behalf-of 'The tenant''s member the request is made for (their email or id): their role must allow the command ([authz] in the map); a refusal is recorded in the ledger'
             cand --out 'Where to write the bundle (created with mode 0600)'
+            cand --output-format 'json: the portable bundle (privctl-bundle/1); html: one self-contained page for the data subject to read and print (who holds the data, why, how long, what erasure would do, and every record)'
             cand --key-file 'File with a 32-byte key (raw, base64 or hex)'
             cand --passphrase-env 'Environment variable holding a passphrase (stretched with argon2id)'
             cand --receipt 'Also write a receipt for the data subject here: a proof, checked offline with `privctl receipt verify`, that the log records this export of them (needs keys.signing and [ledger] origin)'

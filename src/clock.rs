@@ -84,6 +84,24 @@ impl Timestamp {
             .expect("a UTC time formats")
     }
 
+    /// `25 November 2026, 10:00 UTC`: for the data subject's report.
+    pub fn in_words(self) -> String {
+        self.0
+            .format(format_description!(
+                "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
+            ))
+            .expect("a UTC time formats")
+    }
+
+    /// `25 November 2026`.
+    pub fn date_in_words(self) -> String {
+        self.0
+            .format(format_description!(
+                "[day padding:none] [month repr:long] [year]"
+            ))
+            .expect("a UTC time formats")
+    }
+
     /// `seconds` later (earlier when negative), held at the calendar's ends rather than
     /// overflowing.
     pub fn plus_seconds(self, seconds: i64) -> Self {

@@ -167,6 +167,7 @@ impl Model {
                         t.plan.as_ref(),
                         t.legal_hold.as_ref(),
                         t.ended_at.as_ref(),
+                        t.name.as_ref(),
                     ]
                     .into_iter()
                     .flatten()

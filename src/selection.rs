@@ -33,6 +33,17 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The identities the subject is named by (`email`, `phone`, …), each once, never the values.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = Vec::new();
+        for i in &self.identifiers {
+            if !kinds.contains(&i.name) {
+                kinds.push(i.name.clone());
+            }
+        }
+        kinds
+    }
+
     /// Normalises `(identity, raw value)` pairs as the map's `[identities]` say. Errors never
     /// repeat the value: it is personal data.
     pub fn parse(map: &DataMap, given: &[(String, String)]) -> Result<Self, Failure> {

@@ -198,22 +198,33 @@ impl Session {
         let mut seen = std::collections::BTreeSet::new();
         let mut tx = self.db.begin(crate::db::TxMode::Snapshot).await?;
         while seen.insert(current.clone()) {
-            let mut sql = self.db.sql();
-            sql.push("SELECT CAST(")
-                .column("t", parent)
-                .push(" AS text) FROM ")
-                .ident(&t.name)
-                .push(" t WHERE ")
-                .column("t", &t.id)
-                .push(" = ")
-                .bind_as(&current, &t.id_type);
-            match tx.fetch_optional(&sql).await?.and_then(|r| r[0].clone()) {
+            match self.tenant_value(&mut tx, &current, parent).await? {
                 Some(up) => current = up,
                 None => break,
             }
         }
         tx.rollback().await?;
         Ok(current)
+    }
+
+    /// `column` of tenant `id`'s row, as text (`None`: no such tenant, or NULL). Needs [tenant].
+    pub async fn tenant_value(
+        &self,
+        tx: &mut crate::db::Tx,
+        id: &str,
+        column: &str,
+    ) -> Result<Option<String>> {
+        let t = self.model.tenant.as_ref().expect("a [tenant] section");
+        let mut sql = self.db.sql();
+        sql.push("SELECT CAST(")
+            .column("t", column)
+            .push(" AS text) FROM ")
+            .ident(&t.name)
+            .push(" t WHERE ")
+            .column("t", &t.id)
+            .push(" = ")
+            .bind_as(id, &t.id_type);
+        Ok(tx.fetch_optional(&sql).await?.and_then(|r| r[0].clone()))
     }
 
     pub async fn check_tenant(&self, tenant: Option<&str>) -> Result<bool> {

@@ -235,6 +235,13 @@ both_dialects! {
         db.cleanup().await;
     }
 
+    async fn a_tenant_name_column_missing_from_the_database_is_refused_naming_it(dialect: Dialect) {
+        let (db, privctl) = setup(dialect, LEDGER_KEY).await;
+        let map = broken_map(&db, "name = \"name\" ", "name = \"display_name\" ");
+        assert_map_refused(&db, &privctl, &map, &["organizations", "display_name"]).await;
+        db.cleanup().await;
+    }
+
     async fn a_missing_tenant_is_a_usage_error(dialect: Dialect) {
         let (db, privctl) = setup(dialect, LEDGER_KEY).await;
         let before = snapshot(&db).await;

@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod crypto;
 pub mod export;
+pub mod html;
 mod json;
 pub mod partial;
 pub mod sink;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde_json::{Map, Value, json};
 
+use super::html::{About, HtmlReport};
 use super::{FileWriter, JsonBundle, KeyMaterial, OutputFile, Partial, Sealed, partial};
 use crate::error::Failure;
 
@@ -36,8 +37,13 @@ pub struct Written {
 /// A bundle being written.
 pub enum Sink {
     Json(JsonBundle<OutputFile>),
-    Ndjson { file: OutputFile, table: String },
+    Ndjson {
+        file: OutputFile,
+        table: String,
+    },
     Csv(Box<CsvDirectory>),
+    /// `dsar export --output-format html`: held until [`Sink::finish`] (see [`super::html`]).
+    Html(Box<HtmlReport>),
 }
 
 impl Sink {
@@ -67,12 +73,20 @@ impl Sink {
         })
     }
 
+    /// The subject's report as one HTML page; `about` says who holds the data, why and for how
+    /// long (see [`super::html::describe`]).
+    pub fn html(out: &Path, force: bool, key: Option<&KeyMaterial>, about: About) -> Result<Self> {
+        let file = OutputFile::create(out, force, key)?;
+        Ok(Sink::Html(Box::new(HtmlReport::new(file, about))))
+    }
+
     /// Partial outputs of killed runs for this destination that were removed.
     pub fn leftovers_removed(&self) -> &[PathBuf] {
         match self {
             Sink::Json(bundle) => bundle.get_ref().leftovers_removed(),
             Sink::Ndjson { file, .. } => file.leftovers_removed(),
             Sink::Csv(dir) => &dir.leftovers,
+            Sink::Html(report) => report.file().leftovers_removed(),
         }
     }
 
@@ -85,6 +99,10 @@ impl Sink {
                 Ok(())
             }
             Sink::Csv(dir) => dir.begin_table(name, columns),
+            Sink::Html(report) => {
+                report.begin_table(name, columns);
+                Ok(())
+            }
         }
     }
 
@@ -98,12 +116,16 @@ impl Sink {
                 Ok(())
             }
             Sink::Csv(dir) => dir.row(row),
+            Sink::Html(report) => {
+                report.row(row);
+                Ok(())
+            }
         }
     }
 
-    /// Whether [`Sink::row_text`] can take rows as JSON text (CSV needs the values).
+    /// Whether [`Sink::row_text`] can take rows as JSON text (CSV and HTML need the values).
     pub fn takes_text(&self) -> bool {
-        !matches!(self, Sink::Csv(_))
+        !matches!(self, Sink::Csv(_) | Sink::Html(_))
     }
 
     /// A row already rendered as a JSON object (see [`Sink::takes_text`]).
@@ -115,7 +137,7 @@ impl Sink {
                 writeln!(file, "{{\"table\":{},\"row\":{row}}}", json!(table))?;
                 Ok(())
             }
-            Sink::Csv(_) => unreachable!("CSV needs values; check takes_text"),
+            Sink::Csv(_) | Sink::Html(_) => unreachable!("needs values; check takes_text"),
         }
     }
 
@@ -124,6 +146,10 @@ impl Sink {
             Sink::Json(bundle) => bundle.end_table(),
             Sink::Ndjson { .. } => Ok(()),
             Sink::Csv(dir) => dir.end_table(),
+            Sink::Html(report) => {
+                report.end_table();
+                Ok(())
+            }
         }
     }
 
@@ -138,6 +164,7 @@ impl Sink {
                 file.seal()
             }
             Sink::Csv(dir) => (*dir).finish(manifest),
+            Sink::Html(report) => (*report).finish(&manifest),
         }
     }
 }

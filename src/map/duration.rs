@@ -30,6 +30,32 @@ impl Duration {
         self.seconds
     }
 
+    /// `90 days`, `1 year`, `2 weeks`, `36 hours`: the largest unit that divides it.
+    pub fn in_words(self) -> String {
+        let s = self.seconds;
+        if s == 0 {
+            return "0 days".to_owned();
+        }
+        let units = [
+            ("year", 365 * 86_400),
+            ("week", 7 * 86_400),
+            ("day", 86_400),
+            ("hour", 3_600),
+            ("minute", 60),
+            ("second", 1),
+        ];
+        let (unit, size) = units
+            .into_iter()
+            .find(|(_, size)| s % size == 0)
+            .unwrap_or(("second", 1));
+        let n = s / size;
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    }
+
     /// `self`, or why it is longer than an hour (`text` is how it was given): for pauses.
     pub fn at_most_an_hour(self, text: &str) -> Result<Self, String> {
         if self.seconds > 3_600 || (self.seconds == 3_600 && self.millis > 0) {
@@ -124,6 +150,18 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_durations_in_the_largest_whole_unit() {
+        let words = |text: &str| Duration::parse(text).unwrap().in_words();
+        assert_eq!(words("90d"), "90 days");
+        assert_eq!(words("1y"), "1 year");
+        assert_eq!(words("14d"), "2 weeks");
+        assert_eq!(words("36h"), "36 hours");
+        assert_eq!(words("1d"), "1 day");
+        assert_eq!(words("0d"), "0 days");
+        assert_eq!(words("400d"), "400 days");
+    }
 
     #[test]
     fn refuses_durations_past_a_thousand_years() {

@@ -85,6 +85,8 @@ pub struct TenantSpec {
     pub plan: Option<String>,
     pub legal_hold: Option<String>,
     pub ended_at: Option<String>,
+    /// `[tenant] name`: the column with the tenant's name, shown to data subjects (HTML exports).
+    pub name: Option<String>,
     /// category → column with a per-tenant number of days.
     pub retention_overrides: BTreeMap<String, String>,
     pub erase: Erase,
@@ -124,6 +126,8 @@ pub struct TableSpec {
     /// What erasure does, per action.
     pub erase: EraseRules,
     pub legal_basis: Option<String>,
+    /// Why the platform holds these rows, in words for the data subject (HTML exports).
+    pub purpose: Option<String>,
     pub timestamp: Option<String>,
     pub blob: Option<BlobColumn>,
     /// How the table's columns appear in exports: one mode for the table, or one per column.

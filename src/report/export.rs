@@ -26,6 +26,8 @@ pub struct DsarExport<'a> {
     /// SHA-256 of the bundle file, hex.
     pub sha256: &'a str,
     pub bytes: u64,
+    /// `json` or `html`.
+    pub output_format: String,
     /// Per table, the rows exported.
     pub row_counts: BTreeMap<String, u64>,
     pub total_rows: u64,

@@ -12,15 +12,18 @@
 //! links only lose the reference (set to NULL).
 //!
 //! Here: windows and cutoffs; tenants.rs the tenants and their legal holds; predicates.rs the
-//! statements of a tenant's purge; partitions.rs whole partitions; walk.rs the page walk.
+//! statements of a tenant's purge; partitions.rs whole partitions; walk.rs the page walk;
+//! stated.rs each table's window as a data subject is told it.
 
 mod partitions;
 mod predicates;
+mod stated;
 mod tenants;
 mod walk;
 
 pub use partitions::{Check as PartitionCheck, Partition, droppable_partitions};
 pub use predicates::{Batch, TenantPurge, cleared_links, descendants};
+pub use stated::{Stated, stated};
 pub use tenants::{held_now, legal_hold_set};
 pub use walk::TableWalk;
 
@@ -306,14 +309,21 @@ pub async fn windows(
     Ok(out)
 }
 
-/// One tenant's window for `category`: (window as shown, cutoff, note).
-fn cutoff(
+/// A tenant's window for one category: the map's rule, its plan's tier, or its override.
+struct Resolved {
+    window: Window,
+    /// `[tenant.retention_overrides]`: the days in the tenant's row that replace the map's window.
+    override_days: Option<i64>,
+    /// Counted from the tenant's `ended_at`, not from each row's timestamp.
+    after_end: bool,
+}
+
+fn resolve(
     map: &DataMap,
     tenant: &TenantRow,
     category: &str,
     rule: &RetentionRule,
-    now: Timestamp,
-) -> Result<(String, Option<Timestamp>, Option<String>), String> {
+) -> Result<Resolved, String> {
     let who = tenant.id.as_deref().unwrap_or("the database");
     let days = tenant.overrides.get(category).copied().flatten();
     if let Some(days) = days
@@ -329,11 +339,8 @@ fn cutoff(
         ));
     }
     let overridden = days.map(|d| Window::Keep(crate::map::Duration::from_seconds(d * 86_400)));
-    let note = overridden.map(|_| "tenant override".to_owned());
     let window = match (overridden, rule) {
-        (_, RetentionRule::AfterEnd(keep)) => {
-            return Ok(after_end(tenant, overridden.unwrap_or(*keep), note, now));
-        }
+        (_, RetentionRule::AfterEnd(keep)) => overridden.unwrap_or(*keep),
         (Some(w), _) => w,
         (None, RetentionRule::Flat(w)) => *w,
         (None, RetentionRule::ByPlan(tiers)) => {
@@ -349,13 +356,37 @@ fn cutoff(
             })?
         }
     };
+    Ok(Resolved {
+        window,
+        override_days: days,
+        after_end: matches!(rule, RetentionRule::AfterEnd(_)),
+    })
+}
+
+/// One tenant's window for `category`: (window as shown, cutoff, note).
+fn cutoff(
+    map: &DataMap,
+    tenant: &TenantRow,
+    category: &str,
+    rule: &RetentionRule,
+    now: Timestamp,
+) -> Result<(String, Option<Timestamp>, Option<String>), String> {
+    let Resolved {
+        window,
+        override_days,
+        after_end: counted_from_end,
+    } = resolve(map, tenant, category, rule)?;
+    let note = override_days.map(|_| "tenant override".to_owned());
+    if counted_from_end {
+        return Ok(after_end(tenant, window, note, now));
+    }
     let cutoff = match window {
         Window::Unlimited => None,
         Window::Keep(d) => Some(now.plus_seconds(-d.seconds())),
     };
     // An override is a number of days in the tenant's row: show it as that (0 days is "0d",
     // never record, not "0s").
-    let shown = match days {
+    let shown = match override_days {
         Some(days) => format!("{days}d"),
         None => show_window(&window),
     };

@@ -109,7 +109,7 @@ fn push_through_link(
 }
 
 /// Whether rows of `table` go with the parent of `link`.
-fn carries(link: &Link, table: &str) -> bool {
+pub(super) fn carries(link: &Link, table: &str) -> bool {
     link.follow && !link.owned && link.parent != table
 }
 

@@ -25,6 +25,7 @@
 // Shared helpers: not every test module uses every one of them.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod bundle;
 pub mod fixture;
 pub mod postgres;

@@ -9,6 +9,7 @@ use super::receipt::Receipt;
 use super::{Prepared, SubjectArgs, prepare, with_member};
 use crate::bundle::columns::ColumnCipher;
 use crate::bundle::export::{Erasure, Export};
+use crate::bundle::html::{About, describe};
 use crate::bundle::sink::{OutputFormat, Sink};
 use crate::db::TxMode;
 use crate::ledger::NewEntry;
@@ -22,6 +23,11 @@ pub struct ExportArgs {
     /// Where to write the bundle (created with mode 0600)
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// json: the portable bundle (privctl-bundle/1); html: one self-contained page for the data
+    /// subject to read and print (who holds the data, why, how long, what erasure would do,
+    /// and every record)
+    #[arg(long, value_enum, default_value_t = SubjectFormat::Json)]
+    pub output_format: SubjectFormat,
     /// Replace an existing file
     #[arg(long)]
     pub force: bool,
@@ -34,6 +40,15 @@ pub struct ExportArgs {
     pub receipt: Option<PathBuf>,
 }
 
+/// `dsar export --output-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SubjectFormat {
+    /// One JSON document (privctl-bundle/1)
+    Json,
+    /// One HTML page for the data subject (no script, no external asset)
+    Html,
+}
+
 /// `dsar export`: every row of the subject from one snapshot, streamed into a bundle.
 pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let key = args.encryption.key()?;
@@ -43,25 +58,31 @@ pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let Prepared {
         selection,
         on_behalf_of,
-        ..
+        on_hold,
     } = prepare(ctx, &session, &args.subject, "export").await?;
     let tenant = args.subject.tenant.as_deref();
     let subject_ref = session.ledger.subject_ref(tenant, selection.subject());
-    let mut sink = Sink::create(
-        OutputFormat::Json,
-        &args.out,
-        args.force,
-        key.as_ref(),
-        "subject",
-        tenant,
-        &ctx.now.to_rfc3339(),
-    )?;
+    let mut tx = session.db.begin(TxMode::Snapshot).await?;
+    session.set_tenant(&mut tx, tenant).await?;
+    let mut sink = match args.output_format {
+        SubjectFormat::Json => Sink::create(
+            OutputFormat::Json,
+            &args.out,
+            args.force,
+            key.as_ref(),
+            "subject",
+            tenant,
+            &ctx.now.to_rfc3339(),
+        )?,
+        SubjectFormat::Html => {
+            let about = about(ctx, &session, &mut tx, &selection, tenant, on_hold).await?;
+            Sink::html(&args.out, args.force, key.as_ref(), about)?
+        }
+    };
     crate::session::report_leftovers(ctx, sink.leftovers_removed());
 
     let cipher = ColumnCipher::from_map(&session.map)?;
     let mut export = Export::new(cipher.as_ref(), Erasure::Subject);
-    let mut tx = session.db.begin(TxMode::Snapshot).await?;
-    session.set_tenant(&mut tx, tenant).await?;
     for name in selection.tables() {
         let sql = selection.select_rows(name);
         export
@@ -98,6 +119,7 @@ pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             out: &args.out,
             sha256: &sha256,
             bytes,
+            output_format: format!("{:?}", args.output_format).to_lowercase(),
             row_counts: row_counts(&counts),
             total_rows: total,
             encrypted: key.is_some(),
@@ -110,4 +132,49 @@ pub(super) async fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// What the HTML report says besides the rows: who holds the data (the tenant's name when the
+/// map has `[tenant] name`), and per table its purpose, legal basis, retention for this tenant
+/// and what erasure would do. Read in the export's snapshot.
+async fn about(
+    ctx: &Context,
+    session: &crate::session::Session,
+    tx: &mut crate::db::Tx,
+    selection: &crate::selection::SubjectSelection<'_>,
+    tenant: Option<&str>,
+    on_hold: bool,
+) -> Result<About> {
+    let name = match (
+        tenant,
+        session.map.tenant.as_ref().and_then(|t| t.name.as_ref()),
+    ) {
+        (Some(id), Some(column)) => session
+            .tenant_value(tx, id, column)
+            .await?
+            .filter(|n| !n.trim().is_empty()),
+        _ => None,
+    };
+    let (holder, account) = match (name, tenant) {
+        (Some(name), id) => (name, id.map(str::to_owned)),
+        (None, Some(id)) => (id.to_owned(), None),
+        (None, None) => ("the platform".to_owned(), None),
+    };
+    let stated = crate::retention::stated(tx, &session.map, &session.model, tenant).await?;
+    let hold = on_hold.then(|| match tenant {
+        Some(_) => format!(
+            "{holder} is under a legal hold at present: nothing can be erased until it is lifted."
+        ),
+        None => "Some of this data is under a legal hold at present: it cannot be erased until \
+                 the hold is lifted."
+            .to_owned(),
+    });
+    Ok(About {
+        tables: describe(&session.model, &stated, &holder),
+        holder,
+        account,
+        generated_at: ctx.now,
+        found_by: selection.subject().kinds(),
+        hold,
+    })
 }

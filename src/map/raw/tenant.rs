@@ -14,6 +14,7 @@ use crate::map::{LinkSpec, Scope, TableSpec, TenantSpec};
 pub(super) struct RawTenant {
     table: String,
     id: String,
+    name: Option<String>,
     pub(super) plan: Option<String>,
     legal_hold: Option<String>,
     pub(super) ended_at: Option<String>,
@@ -46,6 +47,7 @@ impl RawTenant {
         for (k, v) in [
             ("table", Some(&self.table)),
             ("id", Some(&self.id)),
+            ("name", self.name.as_ref()),
             ("plan", self.plan.as_ref()),
             ("legal_hold", self.legal_hold.as_ref()),
             ("ended_at", self.ended_at.as_ref()),
@@ -131,6 +133,7 @@ impl RawTenant {
             plan: self.plan.clone(),
             legal_hold: self.legal_hold.clone(),
             ended_at: self.ended_at.clone(),
+            name: self.name.clone(),
             retention_overrides: self.retention_overrides.clone(),
             erase: tenant_erase_checked(self.erase.as_ref(), "tenant.erase", p),
             links,

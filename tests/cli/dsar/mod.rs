@@ -5,6 +5,7 @@
 
 mod delete;
 mod export;
+mod html;
 mod preview;
 mod scan;
 

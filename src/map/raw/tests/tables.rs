@@ -158,10 +158,20 @@ fn scan_on_a_mapped_table_and_stray_keys_on_an_ignored_one_are_refused() {
         &["tables.contacts.scan", "`scan` goes with `ignore = true`"],
     );
     refused(
-        "[tables.archive]\nignore = true\nscan = true\ntimestamp = \"at\"\nexport = \"omit\"\n",
+        "[tables.archive]\nignore = true\nscan = true\ntimestamp = \"at\"\nexport = \"omit\"\npurpose = \"x\"\n",
         &[
             "tables.archive: an ignored table takes only `ignore`, `reason` and `scan`",
-            "timestamp, export",
+            "purpose, timestamp, export",
         ],
     );
+}
+
+#[test]
+fn a_table_states_its_purpose_for_the_subject() {
+    let map = parse("[tables.contacts]\ntenant = \"org_id\"\npurpose = \"to answer you\"\n");
+    assert_eq!(
+        map.tables["contacts"].purpose.as_deref(),
+        Some("to answer you")
+    );
+    assert_eq!(map.tables["contacts"].legal_basis, None);
 }
