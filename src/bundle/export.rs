@@ -3,7 +3,6 @@
 //! into a [`Sink`], and the manifest that says what the bundle holds and what stays behind.
 
 use anyhow::{Context as _, Result};
-use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::RowShaping;
@@ -75,35 +74,35 @@ impl<'a> Export<'a> {
         let shaping = RowShaping::new(node, self.cipher);
         sink.begin_table(name, &shaping.columns)?;
         let mut n = 0u64;
-        if shaping.is_identity() && sink.takes_text() {
-            // Nothing to change in these rows: the database's JSON goes to the file as it is.
-            let mut written = Ok(());
-            let read = tx
-                .for_each_json_text(sql, &node.info, &node.key, |row| {
-                    if let Err(e) = sink.row_text(row) {
-                        written = Err(e);
-                        anyhow::bail!("the bundle stopped taking rows");
-                    }
-                    n += 1;
-                    on_row();
-                    Ok(())
-                })
-                .await;
-            written?;
-            read.with_context(|| format!("reading {name}"))?;
-        } else {
-            let mut rows = tx.stream_json(sql);
-            while let Some(mut row) = rows
-                .try_next()
-                .await
-                .with_context(|| format!("reading {name}"))?
-            {
-                shaping.apply(name, &mut row, self.cipher)?;
-                sink.row(&row)?;
+        // Rows are read as JSON text, the database's rendering a chunk at a time where it can
+        // (see `Tx::for_each_json_text`). Rows with nothing to change go to the file as they
+        // are; the others (and every row of a format that needs values) are parsed and shaped.
+        let as_text = shaping.is_identity() && sink.takes_text();
+        let cipher = self.cipher;
+        let mut written = Ok(());
+        let read = tx
+            .for_each_json_text(sql, &node.info, &node.key, |text| {
+                let result = if as_text {
+                    sink.row_text(text)
+                } else {
+                    serde_json::from_str::<Map<String, Value>>(text)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|mut row| {
+                            shaping.apply(name, &mut row, cipher)?;
+                            sink.row(&row)
+                        })
+                };
+                if let Err(e) = result {
+                    written = Err(e);
+                    anyhow::bail!("the bundle stopped taking rows");
+                }
                 n += 1;
                 on_row();
-            }
-        }
+                Ok(())
+            })
+            .await;
+        written?;
+        read.with_context(|| format!("reading {name}"))?;
         sink.end_table()?;
         self.note(node, &shaping, n);
         Ok(n)

@@ -207,31 +207,47 @@ pub fn label(name: &str) -> String {
 /// Text made safe for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(&mut out, text);
     out
 }
 
-/// One value as cell content: text escaped, JSON shown indented, empty values said.
-fn cell(value: Option<&Value>) -> String {
+/// [`escape`] into `out`: runs of plain text are copied whole.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut plain = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[plain..i]);
+        out.push_str(entity);
+        plain = i + 1;
+    }
+    out.push_str(&text[plain..]);
+}
+
+/// One value as cell content, into `out`: text escaped, JSON shown indented, empty values said.
+fn push_cell(out: &mut String, value: Option<&Value>) {
     match value {
-        None | Some(Value::Null) => "<span class=\"empty\">(empty)</span>".to_owned(),
-        Some(Value::Bool(true)) => "yes".to_owned(),
-        Some(Value::Bool(false)) => "no".to_owned(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => escape(s),
-        Some(other) => format!(
-            "<pre>{}</pre>",
-            escape(&serde_json::to_string_pretty(other).unwrap_or_default())
-        ),
+        None | Some(Value::Null) => out.push_str("<span class=\"empty\">(empty)</span>"),
+        Some(Value::Bool(true)) => out.push_str("yes"),
+        Some(Value::Bool(false)) => out.push_str("no"),
+        Some(Value::Number(n)) => {
+            let _ = write!(out, "{n}");
+        }
+        Some(Value::String(s)) => push_escaped(out, s),
+        Some(other) => {
+            out.push_str("<pre>");
+            push_escaped(
+                out,
+                &serde_json::to_string_pretty(other).unwrap_or_default(),
+            );
+            out.push_str("</pre>");
+        }
     }
 }
 
@@ -239,6 +255,9 @@ fn cell(value: Option<&Value>) -> String {
 struct Rendered {
     name: String,
     columns: Vec<String>,
+    /// The table's and its columns' labels, escaped once (for the one-table-per-record layout).
+    shown_name: String,
+    shown_columns: Vec<String>,
     html: String,
     rows: u64,
 }
@@ -246,17 +265,24 @@ struct Rendered {
 /// The report being written: rows are rendered table by table, the page is written at the end.
 pub struct HtmlReport {
     file: OutputFile,
+    page: Page,
+    current: Option<Rendered>,
+}
+
+/// What the page says: the facts, and the tables rendered so far.
+struct Page {
     about: About,
     done: Vec<Rendered>,
-    current: Option<Rendered>,
 }
 
 impl HtmlReport {
     pub fn new(file: OutputFile, about: About) -> Self {
         Self {
             file,
-            about,
-            done: Vec::new(),
+            page: Page {
+                about,
+                done: Vec::new(),
+            },
             current: None,
         }
     }
@@ -269,6 +295,8 @@ impl HtmlReport {
         self.current = Some(Rendered {
             name: name.to_owned(),
             columns: columns.to_vec(),
+            shown_name: escape(&label(name)),
+            shown_columns: columns.iter().map(|c| escape(&label(c))).collect(),
             html: String::new(),
             rows: 0,
         });
@@ -281,23 +309,23 @@ impl HtmlReport {
         if table.columns.len() <= GRID_COLUMNS {
             html.push_str("<tr>");
             for column in &table.columns {
-                let _ = write!(html, "<td>{}</td>", cell(row.get(column)));
+                html.push_str("<td>");
+                push_cell(html, row.get(column));
+                html.push_str("</td>");
             }
             html.push_str("</tr>\n");
         } else {
             let _ = write!(
                 html,
                 "<table class=\"record\">\n<caption>{}, record {}</caption>\n<tbody>\n",
-                escape(&label(&table.name)),
-                table.rows
+                table.shown_name, table.rows
             );
-            for column in &table.columns {
-                let _ = writeln!(
-                    html,
-                    "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-                    escape(&label(column)),
-                    cell(row.get(column))
-                );
+            for (column, shown) in table.columns.iter().zip(&table.shown_columns) {
+                html.push_str("<tr><th scope=\"row\">");
+                html.push_str(shown);
+                html.push_str("</th><td>");
+                push_cell(html, row.get(column));
+                html.push_str("</td></tr>\n");
             }
             html.push_str("</tbody>\n</table>\n");
         }
@@ -305,18 +333,21 @@ impl HtmlReport {
 
     pub fn end_table(&mut self) {
         let table = self.current.take().expect("begin_table first");
-        self.done.push(table);
+        self.page.done.push(table);
     }
 
     /// Writes the page, with the manifest's notes on left-out and shortened columns, and seals
     /// the file (still at its partial path).
-    pub fn finish(mut self, manifest: &Value) -> Result<Sealed> {
-        let page = self.page(manifest);
-        self.file.write_all(page.as_bytes())?;
-        self.file.seal()
+    pub fn finish(self, manifest: &Value) -> Result<Sealed> {
+        let HtmlReport { mut file, page, .. } = self;
+        page.write(&mut file, manifest)?;
+        file.seal()
     }
+}
 
-    fn page(&self, manifest: &Value) -> String {
+impl Page {
+    /// Writes the page to `file`, a table's section at a time.
+    fn write(&self, file: &mut OutputFile, manifest: &Value) -> Result<()> {
         let about = &self.about;
         let holder = escape(&about.holder);
         let found: Vec<&Rendered> = self.done.iter().filter(|t| t.rows > 0).collect();
@@ -329,9 +360,7 @@ impl HtmlReport {
         };
         let facts = |name: &str| self.about.tables.get(name).cloned();
 
-        let mut out = String::with_capacity(
-            16 * 1024 + self.done.iter().map(|t| t.html.len()).sum::<usize>(),
-        );
+        let mut out = String::with_capacity(64 * 1024);
         let _ = write!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -473,6 +502,8 @@ impl HtmlReport {
         }
         for t in &found {
             self.write_table(&mut out, t, &id(t), facts(&t.name).as_ref(), manifest);
+            file.write_all(out.as_bytes())?;
+            out.clear();
         }
         out.push_str("</section>\n</main>\n");
 
@@ -487,7 +518,8 @@ impl HtmlReport {
             about.generated_at.in_words(),
             env!("CARGO_PKG_VERSION"),
         );
-        out
+        file.write_all(out.as_bytes())?;
+        Ok(())
     }
 
     fn write_table(
