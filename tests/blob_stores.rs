@@ -5,7 +5,8 @@
 //! --blobs-only` finishes the job once the store is back.
 //!
 //! The ground truth is the database itself: after each command, the objects left in the bucket
-//! are exactly the storage keys of the rows left in `recordings` and `attachments`.
+//! are exactly the storage keys of the rows left in `recordings` and `attachments`. On a real
+//! schema (Langfuse's media), it is the hand-written truth of fixtures/real/langfuse.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +14,7 @@ use crate::cli::delete_tenant::delete_tenant;
 use crate::cli::purge_retention::{NOW, confirm, dry_run, purge};
 use crate::support::fixture::{map_copy_path, setup_with_map_copy, token_of};
 use crate::support::s3::{self, Server};
-use crate::support::{Dialect, Privctl, TestDb, both_dialects};
+use crate::support::{Dialect, Privctl, TestDb, both_dialects, fixture_path};
 
 const LEDGER_KEY: &str = "s3-tests-ledger-key-51ab";
 const JANE: [&str; 2] = ["--email", "jane.doe@example.com"];
@@ -241,4 +242,91 @@ both_dialects! {
         assert_eq!(pending(&db).await, 0);
         db.cleanup().await;
     }
+}
+
+/// Langfuse's media object of Acme (the one row of `media` that the hand-written
+/// fixtures/real/langfuse/truth/tenant.sql lists for Acme).
+const ACME_MEDIA: &str = "media/clx0proj0000acme000000011/clx0medi0000acme000000001.png";
+/// A media object of Globex's project, added beside it by the test.
+const GLOBEX_MEDIA: &str = "media/clx0proj0000globex0000021/clx0medi0000globex0000001.png";
+
+/// On a real schema (Langfuse, re-created from its migrations: fixtures/real/langfuse), with
+/// `media.bucket_path` naming objects on S3: `delete-tenant` of Acme deletes exactly Acme's
+/// media object, reached from the organisation through its project and named only by a row with
+/// no primary key, and leaves Globex's; nothing stays queued.
+#[tokio::test]
+async fn on_a_real_schema_delete_tenant_deletes_exactly_the_tenants_objects() {
+    let server = s3::shared();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let app = fixture_path("real").join("langfuse");
+    let read = |file: &str| std::fs::read_to_string(app.join(file)).unwrap();
+    db.execute(&read("schema.sql")).await;
+    db.execute(&read("seed.sql")).await;
+    db.execute(&format!(
+        "INSERT INTO media (id, sha_256_hash, project_id, uploaded_at, upload_http_status, bucket_path, bucket_name, content_type, content_length) VALUES \
+         ('clx0medi0000globex0000001', 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgh=', 'clx0proj0000globex0000021', '2026-03-02 10:00:00.000', 200, '{GLOBEX_MEDIA}', 'langfuse-media', 'image/png', 1024)"
+    ))
+    .await;
+    let in_bucket: BTreeSet<String> = db
+        .query_strings("SELECT bucket_path FROM media")
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(
+        in_bucket,
+        BTreeSet::from([ACME_MEDIA.to_owned(), GLOBEX_MEDIA.to_owned()]),
+        "the seed's media rows"
+    );
+
+    let prefix = s3::fresh_prefix();
+    let map = read("privctl.toml");
+    let table = "[tables.media]\nkey = [\"project_id\", \"id\"]";
+    assert_eq!(map.matches(table).count(), 1, "the map's [tables.media]");
+    let map = map.replacen(
+        table,
+        &format!("{table}\nblob = {{ column = \"bucket_path\", store = \"media\" }}"),
+        1,
+    ) + "\n"
+        + &server.map_section("media", &prefix);
+    let map_path = db.dir().join("privctl.toml");
+    std::fs::write(&map_path, map).unwrap();
+    let store = server.store(&prefix);
+    s3::put_all(&store, &in_bucket.iter().cloned().collect::<Vec<_>>()).await;
+
+    let privctl = Privctl::new(&db)
+        .map(&map_path)
+        .current_dir(db.dir())
+        .env("PRIVCTL_LEDGER_KEY", LEDGER_KEY)
+        .env("PRIVCTL_S3_KEY_ID", &server.key_id)
+        .env("PRIVCTL_S3_SECRET", &server.secret);
+    privctl.clone().arg("init").run().success();
+    let acme = ["--tenant", "clx0orga0000acme000000001"];
+    let plan = privctl
+        .clone()
+        .args(["--format", "json", "delete-tenant"])
+        .args(acme)
+        .run()
+        .success()
+        .json();
+    let token = token_of(&plan);
+    let run = privctl
+        .clone()
+        .args(["--format", "json", "delete-tenant"])
+        .args(acme)
+        .args(["--confirm", &token])
+        .run();
+    let done = run.success().json();
+
+    assert_eq!(
+        s3::present(&store, &in_bucket).await,
+        BTreeSet::from([GLOBEX_MEDIA.to_owned()]),
+        "the objects left: Globex's only\n{run}"
+    );
+    assert_eq!(pending(&db).await, 0, "objects still queued: {done}");
+    assert_eq!(
+        db.query_strings("SELECT bucket_path FROM media").await,
+        vec![GLOBEX_MEDIA.to_owned()],
+        "the media rows left"
+    );
+    db.cleanup().await;
 }
