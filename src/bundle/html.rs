@@ -254,6 +254,8 @@ fn push_cell(out: &mut String, value: Option<&Value>) {
 /// A table's records, rendered as they arrive.
 struct Rendered {
     name: String,
+    /// The section's element id: its position (`t3`), never its name (the database's text).
+    id: String,
     columns: Vec<String>,
     /// The table's and its columns' labels, escaped once (for the one-table-per-record layout).
     shown_name: String,
@@ -294,6 +296,7 @@ impl HtmlReport {
     pub fn begin_table(&mut self, name: &str, columns: &[String]) {
         self.current = Some(Rendered {
             name: name.to_owned(),
+            id: format!("t{}", self.page.done.len()),
             columns: columns.to_vec(),
             shown_name: escape(&label(name)),
             shown_columns: columns.iter().map(|c| escape(&label(c))).collect(),
@@ -353,12 +356,7 @@ impl Page {
         let found: Vec<&Rendered> = self.done.iter().filter(|t| t.rows > 0).collect();
         let empty: Vec<&Rendered> = self.done.iter().filter(|t| t.rows == 0).collect();
         let total: u64 = found.iter().map(|t| t.rows).sum();
-        // Element ids are positions, never names: a table's name is the database's text.
-        let id = |table: &Rendered| {
-            let i = self.done.iter().position(|t| t.name == table.name);
-            format!("t{}", i.unwrap_or_default())
-        };
-        let facts = |name: &str| self.about.tables.get(name).cloned();
+        let facts = |name: &str| self.about.tables.get(name);
 
         let mut out = String::with_capacity(64 * 1024);
         let _ = write!(
@@ -406,12 +404,7 @@ impl Page {
         if !found.is_empty() {
             out.push_str("\n<ol>\n");
             for t in &found {
-                let _ = writeln!(
-                    out,
-                    "<li><a href=\"#{}\">{}</a></li>",
-                    id(t),
-                    escape(&label(&t.name))
-                );
+                let _ = writeln!(out, "<li><a href=\"#{}\">{}</a></li>", t.id, t.shown_name);
             }
             out.push_str("</ol>\n");
         }
@@ -440,18 +433,18 @@ impl Page {
                 let _ = writeln!(
                     out,
                     "<tr><th scope=\"row\"><a href=\"#{}\">{}</a></th><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                    id(t),
-                    escape(&label(&t.name)),
-                    optional(f.as_ref().and_then(|f| f.category.as_deref().map(label))),
+                    t.id,
+                    t.shown_name,
+                    optional(f.and_then(|f| f.category.as_deref().map(label))),
                     t.rows,
-                    f.as_ref().map_or_else(|| optional(None), why_held),
-                    escape(&f.map(|f| f.retention).unwrap_or_default())
+                    f.map_or_else(|| optional(None), why_held),
+                    escape(f.map_or("", |f| &f.retention))
                 );
             }
             out.push_str("</tbody>\n</table>\n</div>\n");
         }
         if !empty.is_empty() {
-            let names: Vec<String> = empty.iter().map(|t| escape(&label(&t.name))).collect();
+            let names: Vec<&str> = empty.iter().map(|t| t.shown_name.as_str()).collect();
             let _ = writeln!(
                 out,
                 "<p>Also searched, and nothing about you found: {}.</p>",
@@ -483,9 +476,9 @@ impl Page {
                 let _ = writeln!(
                     out,
                     "<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td><td>{}</td></tr>",
-                    escape(&label(&t.name)),
+                    t.shown_name,
                     t.rows,
-                    f.as_ref().map_or_else(|| optional(None), what_erasure_does),
+                    f.map_or_else(|| optional(None), what_erasure_does),
                 );
             }
             out.push_str("</tbody>\n</table>\n</div>\n");
@@ -501,7 +494,7 @@ impl Page {
             out.push_str("<p>No records were found.</p>\n");
         }
         for t in &found {
-            self.write_table(&mut out, t, &id(t), facts(&t.name).as_ref(), manifest);
+            self.write_table(&mut out, t, facts(&t.name), manifest);
             file.write_all(out.as_bytes())?;
             out.clear();
         }
@@ -526,11 +519,10 @@ impl Page {
         &self,
         out: &mut String,
         t: &Rendered,
-        id: &str,
         facts: Option<&TableAbout>,
         manifest: &Value,
     ) {
-        let name = escape(&label(&t.name));
+        let (id, name) = (&t.id, &t.shown_name);
         let _ = write!(
             out,
             "<section id=\"{id}\" aria-labelledby=\"{id}-h\">\n<h3 id=\"{id}-h\">{name}</h3>\n<dl class=\"facts\">\n"
